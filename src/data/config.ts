@@ -1,0 +1,151 @@
+/**
+ * evfix.config.json / .yaml: which warehouse, which tables, which stage tables.
+ *
+ * Found from the working directory upward unless --config names a file. With
+ * no file at all, evfix runs on the embedded demo warehouse. Every identifier
+ * here ends up quoted in SQL, so the schema also holds identifiers to a strict
+ * pattern: a table name cannot smuggle SQL in.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { EvfixError } from './errors.js';
+import { parsePath } from './json/path.js';
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** dataset.table, or project.dataset.table where a BigQuery project id may contain hyphens. */
+const TABLE = /^(?:[a-z][a-z0-9-]{4,28}[a-z0-9]\.)?[A-Za-z_][A-Za-z0-9_]{0,1023}\.[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
+
+const identifier = z.string().regex(IDENT, 'must be a plain identifier (letters, digits, underscore)');
+const tableName = z.string().regex(TABLE, 'must be dataset.table or project.dataset.table (letters, digits, underscore)');
+const jsonPath = z.string().superRefine((value, ctx) => {
+  try {
+    parsePath(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^path: /, '') });
+  }
+});
+
+const StageSchema = z.strictObject({
+  name: identifier,
+  event_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an event name such as CardWasShipped'),
+  business_keys: z.array(jsonPath).default([]),
+  columns: z.array(z.strictObject({ name: identifier, path: jsonPath })).default([]),
+});
+export type StageConfig = z.infer<typeof StageSchema>;
+
+const DuckdbEngine = z.strictObject({ type: z.literal('duckdb'), path: z.string().min(1) });
+const BigqueryEngine = z.strictObject({
+  type: z.literal('bigquery'),
+  project: z.string().min(1),
+  location: z.string().min(1).optional(),
+  maximum_bytes_billed: z.number().int().positive().optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  engine: z.discriminatedUnion('type', [DuckdbEngine, BigqueryEngine]),
+  tables: z
+    .strictObject({
+      events: tableName.default('kinesis.backend_events'),
+      exceptions: tableName.default('s3.backend_events_exceptions'),
+      exclusions: tableName.default('s3.backend_events_exclusions'),
+    })
+    .default({
+      events: 'kinesis.backend_events',
+      exceptions: 's3.backend_events_exceptions',
+      exclusions: 's3.backend_events_exclusions',
+    }),
+  stage_schema: identifier.default('stage'),
+  stages: z.array(StageSchema).min(1, 'must list at least one stage table'),
+  lookback_days: z.number().int().min(1).max(3650).default(14),
+  environment: z.enum(['dev', 'staging', 'prod']).default('dev'),
+  read_only: z.boolean().default(false),
+  operator: z.string().min(1).optional(),
+});
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** Where the config came from, for messages; "demo" for the built-in one. */
+  source: string;
+};
+
+export const DEMO_STAGES: StageConfig[] = [
+  { name: 'remittance_was_sent_event', event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'], columns: [{ name: 'status', path: '$.Status' }] },
+  { name: 'card_was_shipped_event', event_name: 'CardWasShipped', business_keys: ['$.shipment_id'], columns: [{ name: 'carrier', path: '$.carrier' }] },
+  { name: 'transaction_was_created_event', event_name: 'TransactionWasCreated', business_keys: ['$.transaction_id'], columns: [{ name: 'transaction_id', path: '$.transaction_id' }, { name: 'amount', path: '$.amount' }] },
+  { name: 'user_was_registered_event', event_name: 'UserWasRegistered', business_keys: [], columns: [{ name: 'country', path: '$.country' }] },
+  { name: 'account_was_opened_event', event_name: 'AccountWasOpened', business_keys: ['$.account_id'], columns: [{ name: 'currency', path: '$.currency' }] },
+];
+
+export function demoWarehousePath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(base, 'evfix', 'demo.duckdb');
+}
+
+export function demoConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    ...ConfigSchema.parse({ engine: { type: 'duckdb', path: demoWarehousePath(env) }, stages: DEMO_STAGES }),
+    source: 'demo',
+  };
+}
+
+const NAMES = ['evfix.config.json', 'evfix.config.yaml', 'evfix.config.yml'];
+
+export function findConfigFile(from: string): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    for (const name of NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Reads and validates a config file; every problem names its field. */
+export function readConfigFile(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new EvfixError('config', `${file}: cannot be read (does it exist?)`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new EvfixError('config', `${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem${result.error.issues.length > 2 ? 's' : ''})` : '';
+    throw new EvfixError('config', `${file}: ${where}: ${issue.message}${more}`, where);
+  }
+  const config = result.data;
+  const names = new Set<string>();
+  for (const stage of config.stages) {
+    if (names.has(stage.name)) throw new EvfixError('config', `${file}: stages: "${stage.name}" is listed twice`, 'stages');
+    names.add(stage.name);
+  }
+  if (config.engine.type === 'duckdb' && !isAbsolute(config.engine.path)) {
+    config.engine.path = resolve(dirname(file), config.engine.path);
+  }
+  return { ...config, source: file };
+}
+
+export function loadConfig(options: { configFile?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+  const file = options.configFile ?? findConfigFile(options.cwd ?? process.cwd());
+  return file ? readConfigFile(file) : demoConfig(options.env);
+}
+
+export function findStage(config: Config, name: string): StageConfig {
+  const stage = config.stages.find((s) => s.name === name);
+  if (!stage) {
+    throw new EvfixError('input', `unknown stage table "${name}"; configured: ${config.stages.map((s) => s.name).join(', ')}`, 'stage');
+  }
+  return stage;
+}

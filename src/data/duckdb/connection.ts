@@ -1,0 +1,69 @@
+/**
+ * Opening the embedded warehouse file.
+ *
+ * DuckDB lets one process hold a file at a time, so evfix holds it only while
+ * an operation runs: two operators (or a TUI and a script) can share a file
+ * and take turns. Calls from one process share one instance, opened on the
+ * first and closed after the last.
+ */
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EvfixError } from '../errors.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class DuckdbFile {
+  private instance: Promise<DuckDBInstance> | undefined;
+  private users = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly lockWaitMs = 3000,
+  ) {}
+
+  /** Runs `work` with a connection of its own; the file is released when no work is left. */
+  async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.users++;
+    let conn: DuckDBConnection | undefined;
+    try {
+      this.instance ??= this.open();
+      conn = await (await this.instance).connect();
+      return await work(conn);
+    } catch (error) {
+      if (error instanceof EvfixError) throw error;
+      throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
+    } finally {
+      conn?.closeSync();
+      if (--this.users === 0 && this.instance) {
+        const pending = this.instance;
+        this.instance = undefined;
+        await pending.then((i) => i.closeSync()).catch(() => undefined);
+      }
+    }
+  }
+
+  private async open(): Promise<DuckDBInstance> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await DuckDBInstance.create(this.path);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (!/lock/i.test(message)) {
+          throw new EvfixError('warehouse', `cannot open warehouse ${this.path}: ${message}`);
+        }
+        if (Date.now() >= deadline) {
+          const pid = /PID (\d+)/.exec(message)?.[1];
+          throw new EvfixError(
+            'warehouse',
+            `warehouse ${this.path} is in use by another process${pid ? ` (PID ${pid})` : ''}; ` +
+              'wait for its operation to finish and try again',
+          );
+        }
+        await sleep(Math.min(50 * 2 ** attempt, 400));
+      }
+    }
+  }
+}

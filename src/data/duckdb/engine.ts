@@ -1,0 +1,311 @@
+/**
+ * The embedded warehouse: DuckDB on a local file, with the production table
+ * names as schema.table. Used for the demo, for tests and for local work.
+ */
+import { DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { Config, StageConfig } from '../config.js';
+import { EvfixError } from '../errors.js';
+import type { EffectiveEvent, EventKey, EventRow, StoredException, StoredExclusion } from '../model.js';
+import type { Plan } from '../plan.js';
+import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
+import type { ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
+import { DuckdbFile } from './connection.js';
+import * as sql from './sql.js';
+
+const FAR_FUTURE = '9999-12-31 23:59:59.999999';
+
+type Params = Record<string, DuckDBValue>;
+
+async function rows(conn: DuckDBConnection, text: string, params: Params = {}): Promise<Record<string, unknown>[]> {
+  const reader = await conn.runAndReadAll(text, params);
+  return reader.getRowObjectsJS() as Record<string, unknown>[];
+}
+
+const toEvent = (r: Record<string, unknown>): EventRow => ({
+  event_created_at: r.event_created_at as string,
+  event_id: r.event_id as string,
+  event_name: r.event_name as string,
+  user_id: (r.user_id as string | null) ?? null,
+  event_external_reference_id: (r.event_external_reference_id as string | null) ?? null,
+  event_advisor_id: (r.event_advisor_id as string | null) ?? null,
+  event_data: (r.event_data as string | null) ?? 'null',
+  event_ingested_at: (r.event_ingested_at as string | null) ?? null,
+});
+
+const toEffective = (r: Record<string, unknown>): EffectiveEvent => ({
+  ...toEvent(r),
+  source: r.is_exception ? 'exception' : 'original',
+});
+
+const toException = (r: Record<string, unknown>): StoredException => ({
+  ...toEvent(r),
+  exception_description: r.exception_description as string,
+  is_event_update: Boolean(r.is_event_update),
+  exception_added_timestamp: r.exception_added_timestamp as string,
+});
+
+const toExclusion = (r: Record<string, unknown>): StoredExclusion => ({
+  event_created_at: r.event_created_at as string,
+  event_id: r.event_id as string,
+  event_name: (r.event_name as string | null) ?? '',
+  exclusion_description: r.exclusion_description as string,
+  exclusion_added_timestamp: r.exclusion_added_timestamp as string,
+});
+
+export class DuckdbWarehouse implements Warehouse {
+  readonly label: string;
+  readonly tables: sql.TableNames;
+  private readonly file: DuckdbFile;
+
+  constructor(
+    private readonly config: Config & { engine: { type: 'duckdb' } },
+    private readonly now: () => Micros = nowMicros,
+  ) {
+    for (const name of [config.tables.events, config.tables.exceptions, config.tables.exclusions]) {
+      if (name.split('.').length !== 2) {
+        throw new EvfixError('config', `${config.source}: tables: "${name}" must be schema.table for the embedded warehouse`);
+      }
+    }
+    this.tables = { ...config.tables, stageSchema: config.stage_schema };
+    this.file = new DuckdbFile(config.engine.path);
+    this.label = `duckdb:${config.engine.path}`;
+  }
+
+  /** Runs work on a connection; exposed for the demo seeder and tests, which need raw access. */
+  session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.file.session(work);
+  }
+
+  async createTables(): Promise<void> {
+    await this.session(async (conn) => {
+      for (const statement of sql.createTablesSql(this.tables)) await conn.run(statement);
+      for (const stage of this.config.stages) await conn.run(sql.createStageSql(this.tables, stage));
+    });
+  }
+
+  /** Appends original events (the demo seeder's bulk load); returns the count now in the table. */
+  async appendEvents(events: readonly EventRow[]): Promise<number> {
+    const [schema, table] = this.tables.events.split('.') as [string, string];
+    return this.session(async (conn) => {
+      const a = await conn.createAppender(table, schema);
+      for (const r of events) {
+        a.appendVarchar(r.event_created_at);
+        a.appendVarchar(r.event_id);
+        a.appendVarchar(r.event_name);
+        for (const v of [r.user_id, r.event_external_reference_id, r.event_advisor_id]) v === null ? a.appendNull() : a.appendVarchar(v);
+        a.appendVarchar(r.event_data);
+        r.event_ingested_at === null ? a.appendNull() : a.appendVarchar(r.event_ingested_at);
+        a.endRow();
+      }
+      a.closeSync();
+      const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${sql.quoteTable(this.tables.events)}`);
+      return Number(row?.n ?? 0);
+    });
+  }
+
+  async countEvents(): Promise<number> {
+    return this.session(async (conn) => {
+      const [exists] = await rows(
+        conn,
+        'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table',
+        { schema: this.tables.events.split('.')[0]!, table: this.tables.events.split('.')[1]! },
+      );
+      if (!Number(exists?.n)) return 0;
+      const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${sql.quoteTable(this.tables.events)}`);
+      return Number(row?.n ?? 0);
+    });
+  }
+
+  async stageSummary(stage: StageConfig, since: string): Promise<StageSummary> {
+    return this.session(async (conn) => {
+      const params = { event_name: stage.event_name, since, until: FAR_FUTURE };
+      const [events] = await rows(conn, sql.stageSummarySql(this.tables), params);
+      const [groups] = await rows(conn, sql.duplicateGroupCountSql(this.tables), { event_name: stage.event_name, since });
+      return { events: Number(events?.events ?? 0), duplicateGroups: Number(groups?.n ?? 0) };
+    });
+  }
+
+  eventIdDuplicateCopies(stage: StageConfig, since: string): Promise<EventRow[]> {
+    return this.session(async (conn) =>
+      (await rows(conn, sql.eventIdDuplicatesSql(this.tables), { event_name: stage.event_name, since })).map(toEvent),
+    );
+  }
+
+  businessKeyDuplicateRows(stage: StageConfig, path: string, since: string) {
+    return this.session(async (conn) =>
+      (
+        await rows(conn, sql.businessKeyDuplicatesSql(this.tables), {
+          event_name: stage.event_name,
+          since,
+          until: FAR_FUTURE,
+          path,
+        })
+      ).map((r) => ({ ...toEffective(r), business_key: r.business_key as string })),
+    );
+  }
+
+  lookup(eventId: string, createdAt?: string): Promise<RawEventState> {
+    return this.session(async (conn) => {
+      const q = sql.lookupSql(this.tables, createdAt !== undefined);
+      const params: Params = createdAt === undefined ? { event_id: eventId } : { event_id: eventId, created_at: createdAt };
+      return {
+        sources: (await rows(conn, q.sources, params)).map(toEvent),
+        exceptions: (await rows(conn, q.exceptions, params)).map(toException),
+        exclusions: (await rows(conn, q.exclusions, params)).map(toExclusion),
+      };
+    });
+  }
+
+  effectiveEvents(eventName: string, keys: readonly EventKey[]): Promise<EffectiveEvent[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    const sorted = keys.map((k) => k.event_created_at).sort();
+    return this.session(async (conn) => {
+      await conn.run('CREATE TEMP TABLE evfix_keys (event_id VARCHAR, event_created_at TIMESTAMP)');
+      const appender = await conn.createAppender('evfix_keys', 'main', 'temp');
+      for (const k of keys) {
+        appender.appendVarchar(k.event_id);
+        appender.appendVarchar(k.event_created_at);
+        appender.endRow();
+      }
+      appender.closeSync();
+      return (
+        await rows(conn, sql.effectiveForKeysSql(this.tables), {
+          event_name: eventName,
+          since: sorted[0]!,
+          until: FAR_FUTURE,
+        })
+      ).map(toEffective);
+    });
+  }
+
+  eventsMatching(filter: EventFilter): Promise<EffectiveEvent[]> {
+    let text: string | undefined;
+    try {
+      const parsed: unknown = JSON.parse(filter.value);
+      if (typeof parsed === 'string') text = parsed;
+    } catch {
+      // the caller validated the value; a big number simply is not narrowed by text
+    }
+    return this.session(async (conn) => {
+      const params: Params = { event_name: filter.eventName, since: filter.from, until: filter.until, path: filter.path };
+      if (text !== undefined) params.text = text;
+      return (await rows(conn, sql.matchingSql(this.tables, text !== undefined), params)).map(toEffective);
+    });
+  }
+
+  readState(eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
+    return this.session((conn) => this.readStateOn(conn, eventIds, from, until));
+  }
+
+  private async readStateOn(conn: DuckDBConnection, eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
+    await conn.run('CREATE OR REPLACE TEMP TABLE evfix_ids (event_id VARCHAR)');
+    const appender = await conn.createAppender('evfix_ids', 'main', 'temp');
+    for (const id of new Set(eventIds)) {
+      appender.appendVarchar(id);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const q = sql.stateSql(this.tables);
+    const params = { from, until };
+    return {
+      sources: (await rows(conn, q.sources, params)).map(toEvent),
+      exceptions: (await rows(conn, q.exceptions, params)).map(toException),
+      exclusions: (await rows(conn, q.exclusions, params)).map(toExclusion),
+    };
+  }
+
+  async applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision): Promise<EngineApplyOutcome> {
+    return this.session(async (conn) => {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        const p = plan.preconditions;
+        const decision = decide(await this.readStateOn(conn, p.event_ids, p.from, p.until));
+        if (decision.action !== 'write') {
+          await conn.run('ROLLBACK');
+          return decision.action === 'refuse'
+            ? { status: 'refused', message: decision.message }
+            : { status: 'already-applied', message: decision.message };
+        }
+        const appliedAt = formatTimestamp(this.now());
+        await this.stagePlanRows(conn, plan);
+        const insert = sql.applyInsertSql(this.tables);
+        const exclusions = (await conn.run(insert.exclusions, { applied_at: appliedAt })).rowsChanged;
+        const exceptions = (await conn.run(insert.exceptions, { applied_at: appliedAt })).rowsChanged;
+        await conn.run('COMMIT');
+        return { status: 'applied', written: { exclusions, exceptions }, appliedAt };
+      } catch (error) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Puts the plan's rows in temp tables with the appender: one set-based INSERT each, at any plan size. */
+  private async stagePlanRows(conn: DuckDBConnection, plan: Plan) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE evfix_plan_exclusions (
+      event_created_at TIMESTAMP, event_id VARCHAR, event_name VARCHAR, exclusion_description VARCHAR)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE evfix_plan_exceptions (
+      event_created_at TIMESTAMP, event_id VARCHAR, event_name VARCHAR, user_id VARCHAR,
+      event_external_reference_id VARCHAR, event_advisor_id VARCHAR, event_data JSON, event_ingested_at TIMESTAMP,
+      exception_description VARCHAR, is_event_update BOOLEAN)`);
+    const nullable = (a: { appendVarchar(v: string): void; appendNull(): void }, v: string | null) =>
+      v === null ? a.appendNull() : a.appendVarchar(v);
+    const x = await conn.createAppender('evfix_plan_exclusions', 'main', 'temp');
+    for (const r of plan.exclusions) {
+      x.appendVarchar(r.event_created_at);
+      x.appendVarchar(r.event_id);
+      x.appendVarchar(r.event_name);
+      x.appendVarchar(r.exclusion_description);
+      x.endRow();
+    }
+    x.closeSync();
+    const c = await conn.createAppender('evfix_plan_exceptions', 'main', 'temp');
+    for (const r of plan.exceptions) {
+      c.appendVarchar(r.event_created_at);
+      c.appendVarchar(r.event_id);
+      c.appendVarchar(r.event_name);
+      nullable(c, r.user_id);
+      nullable(c, r.event_external_reference_id);
+      nullable(c, r.event_advisor_id);
+      c.appendVarchar(r.event_data);
+      nullable(c, r.event_ingested_at);
+      c.appendVarchar(r.exception_description);
+      c.appendBoolean(r.is_event_update);
+      c.endRow();
+    }
+    c.closeSync();
+  }
+
+  async rerunStage(stage: StageConfig, since: string): Promise<{ deleted: number; inserted: number }> {
+    return this.session(async (conn) => {
+      const q = sql.rerunStageSql(this.tables, stage);
+      const paths: Params = Object.fromEntries(stage.columns.map((c, i) => [`path_${i}`, c.path]));
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        await conn.run(sql.createStageSql(this.tables, stage));
+        const deleted = (await conn.run(q.remove, { since })).rowsChanged;
+        const inserted = (
+          await conn.run(q.insert, { event_name: stage.event_name, since, until: FAR_FUTURE, ...paths })
+        ).rowsChanged;
+        await conn.run('COMMIT');
+        return { deleted, inserted };
+      } catch (error) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  applySql(plan: Plan): string {
+    const insert = sql.applyInsertSql(this.tables);
+    const parts = ['BEGIN TRANSACTION;', '-- re-check: the rows of the plan\'s events are as when it was made'];
+    if (plan.exclusions.length) parts.push(`${insert.exclusions};  -- ${plan.exclusions.length} row(s)`);
+    if (plan.exceptions.length) parts.push(`${insert.exceptions};  -- ${plan.exceptions.length} row(s)`);
+    parts.push('COMMIT;');
+    return parts.join('\n');
+  }
+
+  async close(): Promise<void> {
+    // Sessions release the file themselves; nothing is held between operations.
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The SQL the embedded engine runs. Identifiers come from the validated config
+ * and are quoted; every value is a named parameter ($name). These strings are
+ * also what operators read on the confirm screen, so they stay short and tidy.
+ */
+import type { StageConfig } from '../config.js';
+
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export const quoteTable = (dotted: string) => dotted.split('.').map(quoteIdent).join('.');
+
+export type TableNames = { events: string; exceptions: string; exclusions: string; stageSchema: string };
+
+const TS = (col: string) => `strftime(${col}, '%Y-%m-%d %H:%M:%S.%f')`;
+
+/** Event columns read back as canonical text (microsecond timestamps, JSON as text). */
+export const eventColumns = (alias: string) =>
+  [
+    `${TS(`${alias}.event_created_at`)} AS event_created_at`,
+    `${alias}.event_id`,
+    `${alias}.event_name`,
+    `${alias}.user_id`,
+    `${alias}.event_external_reference_id`,
+    `${alias}.event_advisor_id`,
+    `CAST(${alias}.event_data AS VARCHAR) AS event_data`,
+    `${TS(`${alias}.event_ingested_at`)} AS event_ingested_at`,
+  ].join(', ');
+
+const RAW_COLUMNS =
+  'event_created_at, event_id, event_name, user_id, event_external_reference_id, event_advisor_id, event_data, event_ingested_at';
+
+export function createTablesSql(t: TableNames): string[] {
+  const schemas = new Set([t.events, t.exceptions, t.exclusions].map((n) => n.split('.')[0]!));
+  schemas.add(t.stageSchema);
+  const eventCols = `event_created_at TIMESTAMP NOT NULL, event_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
+  user_id VARCHAR, event_external_reference_id VARCHAR, event_advisor_id VARCHAR,
+  event_data JSON, event_ingested_at TIMESTAMP`;
+  return [
+    ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`),
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t.events)} (${eventCols})`,
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t.exceptions)} (${eventCols},
+  exception_added_timestamp TIMESTAMP NOT NULL, exception_description VARCHAR NOT NULL, is_event_update BOOLEAN NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t.exclusions)} (event_created_at TIMESTAMP NOT NULL, event_id VARCHAR NOT NULL,
+  event_name VARCHAR, exclusion_added_timestamp TIMESTAMP NOT NULL, exclusion_description VARCHAR NOT NULL)`,
+  ];
+}
+
+export function createStageSql(t: TableNames, stage: StageConfig): string {
+  const flat = stage.columns.map((c) => `, ${quoteIdent(c.name)} VARCHAR`).join('');
+  return `CREATE TABLE IF NOT EXISTS ${quoteTable(`${t.stageSchema}.${stage.name}`)} (
+  event_created_at TIMESTAMP NOT NULL, event_id VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
+  user_id VARCHAR, event_external_reference_id VARCHAR, event_advisor_id VARCHAR,
+  event_data JSON, event_ingested_at TIMESTAMP, is_exception BOOLEAN NOT NULL${flat})`;
+}
+
+/**
+ * The create_stage_table semantics as a CTE named `effective`: for event
+ * $event_name created in [$since, $until):
+ *  1. originals, minus those whose (event_id, event_created_at) is excluded,
+ *  2. minus originals whose event_id has any exception row,
+ *  3. plus the latest exception row (by exception_added_timestamp) of each event_id.
+ */
+export function effectiveCte(t: TableNames): string {
+  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
+  return `effective AS (
+  SELECT ${RAW_COLUMNS}, false AS is_exception
+  FROM ${ev} AS e
+  WHERE e.event_name = $event_name AND e.event_created_at >= $since AND e.event_created_at < $until
+    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
+                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
+    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
+  UNION ALL
+  SELECT ${RAW_COLUMNS}, true AS is_exception
+  FROM ${exc} AS c
+  WHERE c.event_name = $event_name AND c.event_created_at >= $since AND c.event_created_at < $until
+  QUALIFY row_number() OVER (PARTITION BY c.event_id
+            ORDER BY c.exception_added_timestamp DESC, c.event_ingested_at DESC) = 1
+)`;
+}
+
+/** Incremental rerun: the window's rows are deleted and recomputed (run inside one transaction). */
+export function rerunStageSql(t: TableNames, stage: StageConfig): { remove: string; insert: string } {
+  const target = quoteTable(`${t.stageSchema}.${stage.name}`);
+  const flatNames = stage.columns.map((c) => `, ${quoteIdent(c.name)}`).join('');
+  const flatValues = stage.columns.map((c, i) => `, json_extract_string(event_data, $path_${i})`).join('');
+  return {
+    remove: `DELETE FROM ${target} WHERE event_created_at >= $since`,
+    insert: `INSERT INTO ${target} (${RAW_COLUMNS}, is_exception${flatNames})
+WITH ${effectiveCte(t)}
+SELECT ${RAW_COLUMNS}, is_exception${flatValues}
+FROM effective`,
+  };
+}
+
+/** Original copies of event_ids seen more than once in the window and not yet resolved. */
+export function eventIdDuplicatesSql(t: TableNames): string {
+  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
+  return `WITH live AS (
+  SELECT * FROM ${ev} AS e
+  WHERE e.event_name = $event_name AND e.event_created_at >= $since
+    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
+                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
+    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
+), dup AS (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1)
+SELECT ${eventColumns('live')}
+FROM live JOIN dup USING (event_id)
+ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
+}
+
+export function duplicateGroupCountSql(t: TableNames): string {
+  return `SELECT count(DISTINCT event_id)::BIGINT AS n FROM (${eventIdDuplicatesSql(t).replace(/ORDER BY[^]*$/, '')})`;
+}
+
+export function stageSummarySql(t: TableNames): string {
+  return `WITH ${effectiveCte(t)}
+SELECT count(*)::BIGINT AS events FROM effective`;
+}
+
+/** Effective events whose value at $path is shared by more than one event_id. */
+export function businessKeyDuplicatesSql(t: TableNames): string {
+  return `WITH ${effectiveCte(t)},
+keyed AS (
+  SELECT *, json_extract_string(event_data, $path) AS business_key
+  FROM effective WHERE json_extract_string(event_data, $path) IS NOT NULL
+), shared AS (
+  SELECT business_key FROM keyed GROUP BY business_key HAVING count(DISTINCT event_id) > 1
+)
+SELECT ${eventColumns('keyed')}, keyed.is_exception, keyed.business_key
+FROM keyed JOIN shared USING (business_key)
+ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id`;
+}
+
+export function effectiveForKeysSql(t: TableNames): string {
+  return `WITH ${effectiveCte(t)}
+SELECT ${eventColumns('effective')}, effective.is_exception
+FROM effective JOIN evfix_keys AS k
+  ON k.event_id = effective.event_id AND k.event_created_at = effective.event_created_at
+ORDER BY effective.event_id, effective.event_ingested_at`;
+}
+
+/** Candidates for a structured filter; $text narrows string values, the exact JSON comparison is done by the caller. */
+export function matchingSql(t: TableNames, narrowByText: boolean): string {
+  return `WITH ${effectiveCte(t)}
+SELECT ${eventColumns('effective')}, effective.is_exception
+FROM effective
+WHERE json_extract(event_data, $path) IS NOT NULL${narrowByText ? `
+  AND json_extract_string(event_data, $path) = $text` : ''}
+ORDER BY effective.event_created_at, effective.event_id, effective.event_ingested_at`;
+}
+
+export function stateSql(t: TableNames) {
+  const range = (a: string) =>
+    `${a}.event_id IN (SELECT event_id FROM evfix_ids) AND ${a}.event_created_at >= $from AND ${a}.event_created_at < $until`;
+  return {
+    sources: `SELECT ${eventColumns('e')} FROM ${quoteTable(t.events)} AS e WHERE ${range('e')}`,
+    exceptions: `SELECT ${eventColumns('c')}, c.exception_description, c.is_event_update,
+  ${TS('c.exception_added_timestamp')} AS exception_added_timestamp
+FROM ${quoteTable(t.exceptions)} AS c WHERE ${range('c')}`,
+    exclusions: `SELECT ${TS('x.event_created_at')} AS event_created_at, x.event_id, x.event_name, x.exclusion_description,
+  ${TS('x.exclusion_added_timestamp')} AS exclusion_added_timestamp
+FROM ${quoteTable(t.exclusions)} AS x WHERE ${range('x')}`,
+  };
+}
+
+export function lookupSql(t: TableNames, withCreatedAt: boolean) {
+  const where = (a: string) => `${a}.event_id = $event_id${withCreatedAt ? ` AND ${a}.event_created_at = $created_at` : ''}`;
+  return {
+    sources: `SELECT ${eventColumns('e')} FROM ${quoteTable(t.events)} AS e WHERE ${where('e')} ORDER BY e.event_ingested_at`,
+    exceptions: `SELECT ${eventColumns('c')}, c.exception_description, c.is_event_update,
+  ${TS('c.exception_added_timestamp')} AS exception_added_timestamp
+FROM ${quoteTable(t.exceptions)} AS c WHERE ${where('c')} ORDER BY c.exception_added_timestamp`,
+    exclusions: `SELECT ${TS('x.event_created_at')} AS event_created_at, x.event_id, x.event_name, x.exclusion_description,
+  ${TS('x.exclusion_added_timestamp')} AS exclusion_added_timestamp
+FROM ${quoteTable(t.exclusions)} AS x WHERE ${where('x')} ORDER BY x.exclusion_added_timestamp`,
+  };
+}
+
+/** Apply: rows staged in temp tables by the appender, then inserted set-wise with the apply time. */
+export function applyInsertSql(t: TableNames) {
+  return {
+    exclusions: `INSERT INTO ${quoteTable(t.exclusions)}
+  (event_created_at, event_id, event_name, exclusion_added_timestamp, exclusion_description)
+SELECT event_created_at, event_id, event_name, $applied_at, exclusion_description
+FROM evfix_plan_exclusions`,
+    exceptions: `INSERT INTO ${quoteTable(t.exceptions)}
+  (${RAW_COLUMNS}, exception_added_timestamp, exception_description, is_event_update)
+SELECT ${RAW_COLUMNS}, $applied_at, exception_description, is_event_update
+FROM evfix_plan_exceptions`,
+  };
+}

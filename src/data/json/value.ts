@@ -1,0 +1,170 @@
+/**
+ * event_data as a JSON value that survives a round trip exactly.
+ *
+ * JSON.parse turns 12345678901234567890 into 12345678901234567000, which would
+ * make evfix write a changed amount that nobody asked for. Integer literals
+ * beyond 2^53 are therefore kept as their text (JsonNumber). Objects have a null
+ * prototype so that keys like `__proto__` are ordinary data, and keep their key
+ * order for display; comparison is canonical (sorted keys), as BigQuery does not
+ * keep key order either.
+ */
+import { inputError } from '../errors.js';
+
+export class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+export type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | JsonNumber | Json[] | JsonObject;
+
+/** BigQuery's limit on JSON nesting; deeper documents are refused, not crashed on. */
+export const MAX_DEPTH = 500;
+
+export const isObject = (v: Json | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
+
+export const newObject = (): JsonObject => Object.create(null) as JsonObject;
+
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
+export function parseJson(text: string, field = 'JSON'): Json {
+  let pos = 0;
+  const fail = (what: string): never => {
+    throw inputError(field, `invalid JSON at character ${pos + 1}: ${what}`);
+  };
+  const ws = () => {
+    while (pos < text.length && (text[pos] === ' ' || text[pos] === '\n' || text[pos] === '\r' || text[pos] === '\t')) pos++;
+  };
+  const value = (depth: number): Json => {
+    if (depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
+    ws();
+    const ch = text[pos];
+    if (ch === '{') {
+      pos++;
+      const obj = newObject();
+      ws();
+      if (text[pos] === '}') {
+        pos++;
+        return obj;
+      }
+      for (;;) {
+        ws();
+        if (text[pos] !== '"') fail('expected a quoted key');
+        const key = string();
+        ws();
+        if (text[pos] !== ':') fail('expected ":"');
+        pos++;
+        obj[key] = value(depth + 1);
+        ws();
+        if (text[pos] === ',') pos++;
+        else if (text[pos] === '}') {
+          pos++;
+          return obj;
+        } else fail('expected "," or "}"');
+      }
+    }
+    if (ch === '[') {
+      pos++;
+      const arr: Json[] = [];
+      ws();
+      if (text[pos] === ']') {
+        pos++;
+        return arr;
+      }
+      for (;;) {
+        arr.push(value(depth + 1));
+        ws();
+        if (text[pos] === ',') pos++;
+        else if (text[pos] === ']') {
+          pos++;
+          return arr;
+        } else fail('expected "," or "]"');
+      }
+    }
+    if (ch === '"') return string();
+    if (text.startsWith('true', pos)) return (pos += 4), true;
+    if (text.startsWith('false', pos)) return (pos += 5), false;
+    if (text.startsWith('null', pos)) return (pos += 4), null;
+    NUMBER.lastIndex = pos;
+    const num = NUMBER.exec(text);
+    if (!num) return fail(ch === undefined ? 'unexpected end' : `unexpected ${JSON.stringify(ch)}`);
+    pos += num[0].length;
+    const n = Number(num[0]);
+    if (!num[1] && !num[2] && !Number.isSafeInteger(n)) return new JsonNumber(num[0]);
+    if (!Number.isFinite(n)) fail(`number ${num[0]} is out of range`);
+    return n;
+  };
+  const string = (): string => {
+    const start = pos;
+    pos++;
+    let out = '';
+    for (;;) {
+      const ch = text[pos];
+      if (ch === undefined) {
+        pos = start;
+        return fail('unterminated string');
+      }
+      if (ch === '"') {
+        pos++;
+        return out;
+      }
+      if (ch === '\\') {
+        const esc = text[pos + 1];
+        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        if (esc !== undefined && esc in simple) {
+          out += simple[esc];
+          pos += 2;
+        } else if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) {
+          out += String.fromCharCode(parseInt(text.slice(pos + 2, pos + 6), 16));
+          pos += 6;
+        } else fail('invalid escape');
+      } else if (ch < ' ') {
+        fail('control character in string (escape it as \\uXXXX)');
+      } else {
+        out += ch;
+        pos++;
+      }
+    }
+  };
+  const result = value(0);
+  ws();
+  if (pos < text.length) fail('unexpected text after the value');
+  return result;
+}
+
+const quote = (s: string) => JSON.stringify(s);
+
+function render(v: Json, indent: string | null, sortKeys: boolean, depth: string): string {
+  if (v === null || typeof v === 'boolean' || typeof v === 'number') return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
+  if (v instanceof JsonNumber) return v.text;
+  const inner = indent === null ? '' : depth + indent;
+  const nl = indent === null ? '' : '\n';
+  const sep = indent === null ? ':' : ': ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[${nl}${v.map((x) => inner + render(x, indent, sortKeys, inner)).join(`,${nl}`)}${nl}${indent === null ? '' : depth}]`;
+  }
+  const keys = Object.keys(v);
+  if (sortKeys) keys.sort();
+  if (keys.length === 0) return '{}';
+  return `{${nl}${keys
+    .map((k) => inner + quote(k) + sep + render(v[k] as Json, indent, sortKeys, inner))
+    .join(`,${nl}`)}${nl}${indent === null ? '' : depth}}`;
+}
+
+/** Compact text in the document's own key order: what evfix writes. */
+export const stringifyJson = (v: Json) => render(v, null, false, '');
+/** Two-space indented text for screens and diffs. */
+export const prettyJson = (v: Json) => render(v, '  ', false, '');
+/** Sorted-key compact text: two documents are equal when these are equal. */
+export const canonicalJson = (v: Json) => render(v, null, true, '');
+export const jsonEquals = (a: Json, b: Json) => canonicalJson(a) === canonicalJson(b);
+
+export function jsonType(v: Json | undefined): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof JsonNumber || typeof v === 'number') return 'number';
+  return typeof v;
+}

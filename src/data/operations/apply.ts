@@ -1,0 +1,69 @@
+/**
+ * Apply: the only place evfix writes. One transaction per plan, the plan's
+ * preconditions re-checked inside it, the outcome journaled, and the stage
+ * rerun the change needs returned.
+ */
+import { findStage } from '../config.js';
+import { describeError, refused } from '../errors.js';
+import type { Journal, JournalEntry } from '../journal.js';
+import type { Plan } from '../plan.js';
+import { daysBetween, formatTimestamp, parseTimestamp } from '../timestamp.js';
+import type { WriteCounts } from '../warehouse.js';
+import type { Context } from './context.js';
+import { decideApply } from './state.js';
+
+export type StageRerun = { stage: string; current_date_offset: number; since: string };
+
+export type ApplyResult = {
+  status: 'applied' | 'already-applied';
+  plan_id: string;
+  written: WriteCounts;
+  message: string;
+  rerun: StageRerun;
+};
+
+/** The rerun a plan needs: its stage, from the day of its oldest affected event. */
+export function rerunFor(ctx: Context, plan: Plan): StageRerun {
+  const oldest = [...plan.exclusions, ...plan.exceptions].map((r) => r.event_created_at).sort()[0]!;
+  const offset = Math.max(0, daysBetween(parseTimestamp(oldest), ctx.now()));
+  return { stage: plan.stage, current_date_offset: offset, since: `${oldest.slice(0, 10)} 00:00:00.000000` };
+}
+
+export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Promise<ApplyResult> {
+  if (ctx.config.read_only) throw refused('evfix is in read-only mode; nothing was written');
+  findStage(ctx.config, plan.stage);
+  if (plan.warehouse !== ctx.warehouse.label) {
+    throw refused(`plan ${plan.id} was made on ${plan.warehouse}, not on ${ctx.warehouse.label}; nothing was written`);
+  }
+  const rerun = rerunFor(ctx, plan);
+  const base: Omit<JournalEntry, 'time' | 'result'> = {
+    plan_id: plan.id,
+    kind: plan.kind,
+    stage: plan.stage,
+    operator: ctx.operator,
+    description: plan.description,
+    warehouse: plan.warehouse,
+  };
+  const log = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>
+    journal?.append({ ...base, time: formatTimestamp(ctx.now()), ...entry });
+
+  log({ result: 'started' });
+  let outcome;
+  try {
+    outcome = await ctx.warehouse.applyPlan(plan, (state) => decideApply(plan, state));
+  } catch (error) {
+    log({ result: 'failed', message: describeError(error) });
+    throw error;
+  }
+  if (outcome.status === 'refused') {
+    log({ result: 'refused', message: outcome.message });
+    throw refused(outcome.message);
+  }
+  const written = outcome.status === 'applied' ? outcome.written : { exclusions: 0, exceptions: 0 };
+  const message =
+    outcome.status === 'applied'
+      ? `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s)`
+      : outcome.message;
+  log({ result: outcome.status, counts: written, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
+  return { status: outcome.status, plan_id: plan.id, written, message, rerun };
+}

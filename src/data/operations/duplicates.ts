@@ -1,0 +1,51 @@
+/**
+ * Duplicates by event_id: the same event delivered more than once (Kinesis
+ * re-deliveries), within the lookback window and not yet resolved.
+ */
+import type { StageConfig } from '../config.js';
+import { differingPathsAmong } from '../json/diff.js';
+import { parseJson } from '../json/value.js';
+import type { EventRow } from '../model.js';
+import { lookbackStart, type Context } from './context.js';
+
+export type DuplicateGroup = {
+  event_id: string;
+  /** Copies ordered by event_ingested_at, earliest first. */
+  copies: EventRow[];
+  identical: boolean;
+  /** What differs between copies: column names and event_data JSON paths. */
+  differences: string[];
+  firstIngested: string | null;
+  lastIngested: string | null;
+};
+
+const COMPARED_COLUMNS = ['event_created_at', 'event_name', 'user_id', 'event_external_reference_id', 'event_advisor_id'] as const;
+
+export function groupCopies(copies: readonly EventRow[]): DuplicateGroup[] {
+  const byId = new Map<string, EventRow[]>();
+  for (const row of copies) {
+    const list = byId.get(row.event_id);
+    if (list) list.push(row);
+    else byId.set(row.event_id, [row]);
+  }
+  return [...byId.entries()].map(([event_id, rows]) => {
+    rows.sort((a, b) => (a.event_ingested_at ?? '').localeCompare(b.event_ingested_at ?? ''));
+    const first = rows[0]!;
+    const columns = COMPARED_COLUMNS.filter((c) => rows.some((r) => r[c] !== first[c]));
+    const paths = differingPathsAmong(rows.map((r) => parseJson(r.event_data, 'event_data')));
+    const differences = [...columns, ...paths.map((p) => `event_data${p.slice(1)}`)];
+    return {
+      event_id,
+      copies: rows,
+      identical: differences.length === 0,
+      differences,
+      firstIngested: first.event_ingested_at,
+      lastIngested: rows[rows.length - 1]!.event_ingested_at,
+    };
+  });
+}
+
+export async function findEventIdDuplicates(ctx: Context, stage: StageConfig, lookbackDays?: number): Promise<DuplicateGroup[]> {
+  const copies = await ctx.warehouse.eventIdDuplicateCopies(stage, lookbackStart(ctx, lookbackDays));
+  return groupCopies(copies).sort((a, b) => (a.firstIngested ?? '').localeCompare(b.firstIngested ?? '') || a.event_id.localeCompare(b.event_id));
+}

@@ -1,0 +1,83 @@
+/**
+ * Insert plan: events that never arrived, added as exception rows with
+ * is_event_update = false. Refused for an event_id the warehouse already has.
+ */
+import type { StageConfig } from '../config.js';
+import { EvfixError, inputError, refused } from '../errors.js';
+import { isObject, parseJson, stringifyJson, type Json } from '../json/value.js';
+import { parseEventId, requireDescription, type ExceptionRow } from '../model.js';
+import type { Plan } from '../plan.js';
+import { canonicalTimestamp, formatTimestamp } from '../timestamp.js';
+import type { Context } from './context.js';
+import type { FileRecord } from './eventFile.js';
+import { dayRange, preparePlan } from './prepare.js';
+
+const OPTIONAL_TEXT = ['user_id', 'event_external_reference_id', 'event_advisor_id'] as const;
+const KNOWN = new Set(['event_id', 'event_created_at', 'event_name', 'event_data', 'event_ingested_at', ...OPTIONAL_TEXT]);
+
+function text(value: Json | undefined, field: string, where: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw inputError(field, `${where}: must be text`);
+  return value;
+}
+
+/** Validates one record of an insert file into an exceptions row. */
+export function eventFromRecord(record: FileRecord, stage: StageConfig, file: string, description: string, now: string): ExceptionRow {
+  const where = `${file}: entry ${record.line}`;
+  const f = record.fields;
+  const unknown = Object.keys(f).find((k) => !KNOWN.has(k));
+  if (unknown) throw inputError(unknown, `${where}: unknown column "${unknown}" (expected ${[...KNOWN].join(', ')})`);
+  try {
+    const id = text(f.event_id, 'event_id', where);
+    const created = text(f.event_created_at, 'event_created_at', where);
+    if (!id) throw inputError('event_id', `${where}: event_id is required`);
+    if (!created) throw inputError('event_created_at', `${where}: event_created_at is required`);
+    const name = text(f.event_name, 'event_name', where) ?? stage.event_name;
+    if (name !== stage.event_name) throw inputError('event_name', `${where}: is ${name}, but ${stage.name} holds ${stage.event_name} events`);
+    const rawData = f.event_data;
+    const data = typeof rawData === 'string' ? parseJson(rawData, `${where}: event_data`) : rawData;
+    if (!isObject(data ?? null)) throw inputError('event_data', `${where}: event_data must be a JSON object`);
+    const ingested = text(f.event_ingested_at, 'event_ingested_at', where);
+    return {
+      event_created_at: canonicalTimestamp(created, 'event_created_at'),
+      event_id: parseEventId(id),
+      event_name: name,
+      user_id: text(f.user_id, 'user_id', where),
+      event_external_reference_id: text(f.event_external_reference_id, 'event_external_reference_id', where),
+      event_advisor_id: text(f.event_advisor_id, 'event_advisor_id', where),
+      event_data: stringifyJson(data as Json),
+      // An event that never arrived was never ingested; the time it is planned stands in, so stage ordering holds.
+      event_ingested_at: ingested ? canonicalTimestamp(ingested, 'event_ingested_at') : now,
+      exception_description: description,
+      is_event_update: false,
+    };
+  } catch (error) {
+    if (error instanceof EvfixError && error.message.startsWith(file)) throw error;
+    throw new EvfixError('input', `${where}: ${(error as Error).message}`, (error as EvfixError).field);
+  }
+}
+
+export async function buildInsertPlan(
+  ctx: Context,
+  stage: StageConfig,
+  records: readonly FileRecord[],
+  file: string,
+  descriptionInput: string | undefined,
+): Promise<Plan> {
+  const description = requireDescription(descriptionInput);
+  if (records.length === 0) throw inputError('from-file', `${file} lists no events`);
+  const now = formatTimestamp(ctx.now());
+  const exceptions = records.map((r) => eventFromRecord(r, stage, file, description, now));
+  const seen = new Set<string>();
+  for (const e of exceptions) {
+    if (seen.has(e.event_id)) throw inputError('event_id', `${file}: event ${e.event_id} is listed twice`);
+    seen.add(e.event_id);
+  }
+  const range = dayRange(exceptions.map((e) => e.event_created_at));
+  const raw = await ctx.warehouse.readState([...seen], range.from, range.until);
+  const existing = raw.sources[0] ?? raw.exceptions[0];
+  if (existing) {
+    throw refused(`event ${existing.event_id} already exists (created at ${existing.event_created_at}); use update to change it`);
+  }
+  return preparePlan(ctx, { kind: 'insert', stage, description, exclusions: [], exceptions, changes: exceptions.map((e) => ({ event_id: e.event_id, event_created_at: e.event_created_at, before: null, after: e.event_data })), state: { raw, ...range } });
+}

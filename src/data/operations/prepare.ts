@@ -1,0 +1,57 @@
+/** Turns the rows an operation decided on into a sealed Plan with its preconditions. */
+import type { StageConfig } from '../config.js';
+import { refused } from '../errors.js';
+import type { Edit } from '../json/edit.js';
+import type { ExceptionRow, ExclusionRow } from '../model.js';
+import { sealPlan, type Change, type Plan, type PlanKind } from '../plan.js';
+import { addDays, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
+import type { RawEventState } from '../warehouse.js';
+import type { Context } from './context.js';
+import { summarizeState } from './state.js';
+
+export type PlanRows = {
+  kind: PlanKind;
+  stage: StageConfig;
+  description: string;
+  exclusions: ExclusionRow[];
+  exceptions: ExceptionRow[];
+  changes?: Change[];
+  edits?: Edit[];
+  skipped?: Plan['skipped'];
+  /** State already read by the operation over [from, until); read here when absent. */
+  state?: { raw: RawEventState; from: string; until: string };
+};
+
+/** The whole UTC days that contain every affected event: the range preconditions are read over. */
+export function dayRange(createdAts: readonly string[]): { from: string; until: string } {
+  const micros = createdAts.map((t) => parseTimestamp(t));
+  const min = micros.reduce((a, b) => (b < a ? b : a));
+  const max = micros.reduce((a, b) => (b > a ? b : a));
+  return { from: formatTimestamp(startOfDay(min)), until: formatTimestamp(addDays(startOfDay(max), 1)) };
+}
+
+export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
+  const affected = [...rows.exclusions, ...rows.exceptions];
+  if (affected.length === 0) {
+    const why = rows.skipped?.length ? `: ${rows.skipped[0]!.reason}${rows.skipped.length > 1 ? ` (and ${rows.skipped.length - 1} more)` : ''}` : '';
+    throw refused(`nothing to do for ${rows.stage.name}${why}`);
+  }
+  const eventIds = [...new Set(affected.map((r) => r.event_id))].sort();
+  const range = rows.state ?? { ...dayRange(affected.map((r) => r.event_created_at)), raw: undefined };
+  const raw = rows.state?.raw ?? (await ctx.warehouse.readState(eventIds, range.from, range.until));
+  return sealPlan({
+    kind: rows.kind,
+    stage: rows.stage.name,
+    event_name: rows.stage.event_name,
+    created_at: formatTimestamp(ctx.now()),
+    operator: ctx.operator,
+    description: rows.description,
+    warehouse: ctx.warehouse.label,
+    edits: rows.edits ?? [],
+    exclusions: rows.exclusions,
+    exceptions: rows.exceptions,
+    changes: rows.changes ?? [],
+    skipped: rows.skipped ?? [],
+    preconditions: { event_ids: eventIds, from: range.from, until: range.until, state: summarizeState(raw) },
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * Preconditions: the state of a plan's events when it was made, and the
+ * decision apply takes when it reads that state again inside its transaction.
+ */
+import { canonicalJson, parseJson } from '../json/value.js';
+import type { EventRow, ExceptionRow, ExclusionRow, StoredException, StoredExclusion } from '../model.js';
+import { digest, type EventState, type Plan, type RowRef } from '../plan.js';
+import type { ApplyDecision, RawEventState } from '../warehouse.js';
+
+const data = (text: string) => canonicalJson(parseJson(text, 'event_data'));
+
+const sourceDigest = (r: EventRow) =>
+  digest(JSON.stringify([r.event_name, r.user_id, r.event_external_reference_id, r.event_advisor_id, data(r.event_data)]));
+const exceptionDigest = (r: ExceptionRow) =>
+  digest(JSON.stringify([sourceDigest(r), r.exception_description, r.is_event_update, r.event_ingested_at]));
+const exclusionDigest = (r: ExclusionRow) => digest(JSON.stringify([r.event_name, r.exclusion_description]));
+
+const ref = (r: { event_id: string; event_created_at: string }, at: string | null, d: string): RowRef => ({
+  event_id: r.event_id,
+  event_created_at: r.event_created_at,
+  at,
+  digest: d,
+});
+
+const byRef = (a: RowRef, b: RowRef) => refKey(a).localeCompare(refKey(b));
+const refKey = (r: RowRef) => `${r.event_id}|${r.event_created_at}|${r.at}|${r.digest}`;
+
+export function summarizeState(raw: RawEventState): EventState {
+  return {
+    sources: raw.sources.map((r) => ref(r, r.event_ingested_at, sourceDigest(r))).sort(byRef),
+    exceptions: raw.exceptions.map((r) => ref(r, r.exception_added_timestamp, exceptionDigest(r))).sort(byRef),
+    exclusions: raw.exclusions.map((r) => ref(r, r.exclusion_added_timestamp, exclusionDigest(r))).sort(byRef),
+  };
+}
+
+/** Rows in `now` that are not in `then` (multiset difference), and rows of `then` gone from `now`. */
+function compare(then: RowRef[], now: RowRef[]) {
+  const remaining = new Map<string, number>();
+  for (const r of then) remaining.set(refKey(r), (remaining.get(refKey(r)) ?? 0) + 1);
+  const added: RowRef[] = [];
+  for (const r of now) {
+    const k = refKey(r);
+    const left = remaining.get(k) ?? 0;
+    if (left > 0) remaining.set(k, left - 1);
+    else added.push(r);
+  }
+  const removed = then.filter((r) => {
+    const k = refKey(r);
+    const left = remaining.get(k) ?? 0;
+    if (left > 0) {
+      remaining.set(k, left - 1);
+      return true;
+    }
+    return false;
+  });
+  return { added, removed };
+}
+
+/** True when `rows` are exactly the plan's rows (by key and content), whatever their timestamps. */
+function sameRows(rows: RowRef[], planned: { event_id: string; event_created_at: string; digest: string }[]) {
+  const key = (r: { event_id: string; event_created_at: string; digest: string }) => `${r.event_id}|${r.event_created_at}|${r.digest}`;
+  return rows.map(key).sort().join('\n') === planned.map(key).sort().join('\n');
+}
+
+const describeRef = (r: RowRef) => `event ${r.event_id} at ${r.event_created_at}`;
+
+/**
+ * Compares the state read inside apply's transaction with the plan's
+ * preconditions: unchanged means write; changed by exactly this plan's rows
+ * means it was applied before; anything else means another write came first
+ * and the plan is stale.
+ */
+export function decideApply(plan: Plan, raw: RawEventState): ApplyDecision {
+  const now = summarizeState(raw);
+  const then = plan.preconditions.state;
+  const sources = compare(then.sources, now.sources);
+  const exceptions = compare(then.exceptions, now.exceptions);
+  const exclusions = compare(then.exclusions, now.exclusions);
+  const stale = (what: string) => ({
+    action: 'refuse' as const,
+    message: `plan ${plan.id} is stale: ${what} since it was made at ${plan.created_at}. Nothing was written; make a new plan.`,
+  });
+  if (sources.added.length || sources.removed.length) {
+    const r = (sources.removed[0] ?? sources.added[0])!;
+    return stale(`the original rows of ${describeRef(r)} changed`);
+  }
+  if (exceptions.removed.length) return stale(`an exception row of ${describeRef(exceptions.removed[0]!)} was removed`);
+  if (exclusions.removed.length) return stale(`an exclusion row of ${describeRef(exclusions.removed[0]!)} was removed`);
+  if (!exceptions.added.length && !exclusions.added.length) return { action: 'write' };
+  const plannedExceptions = plan.exceptions.map((r) => ({ ...r, digest: exceptionDigest(r) }));
+  const plannedExclusions = plan.exclusions.map((r) => ({ ...r, digest: exclusionDigest(r) }));
+  if (sameRows(exceptions.added, plannedExceptions) && sameRows(exclusions.added, plannedExclusions)) {
+    return { action: 'already-applied', message: `plan ${plan.id} was already applied; nothing was written this time` };
+  }
+  const r = (exclusions.added[0] ?? exceptions.added[0])!;
+  return stale(`another ${exclusions.added.length ? 'exclusion' : 'exception'} was written for ${describeRef(r)}`);
+}

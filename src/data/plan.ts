@@ -1,0 +1,138 @@
+/**
+ * The Plan: exactly which rows go into which table, and the state of the
+ * warehouse it was made against.
+ *
+ * Every operation returns a Plan; only apply writes, and it writes what the
+ * plan says and nothing else. A plan is plain JSON so it can be saved, read,
+ * reviewed and applied later; its id is a hash of its content, so a plan file
+ * edited by hand is recognised and refused.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { EvfixError } from './errors.js';
+import { EventIdText, ExceptionRowSchema, ExclusionRowSchema, TimestampText } from './model.js';
+import { EditSchema } from './json/edit.js';
+
+export const PLAN_FORMAT = 'evfix-plan/1';
+
+/** A fingerprint of an existing row, so that apply can tell whether it changed since the plan was made. */
+const RowRefSchema = z.strictObject({
+  event_id: EventIdText,
+  event_created_at: TimestampText,
+  /** ingested_at for originals, added timestamp for exceptions and exclusions */
+  at: TimestampText.nullable(),
+  digest: z.string(),
+});
+export type RowRef = z.infer<typeof RowRefSchema>;
+
+export const EventStateSchema = z.strictObject({
+  sources: z.array(RowRefSchema),
+  exceptions: z.array(RowRefSchema),
+  exclusions: z.array(RowRefSchema),
+});
+/** What the three tables hold for a set of event_ids. */
+export type EventState = z.infer<typeof EventStateSchema>;
+
+export const PreconditionsSchema = z.strictObject({
+  /** The event_ids whose rows must be as recorded in `state` when the plan is applied. */
+  event_ids: z.array(EventIdText),
+  /** The event_created_at range the state was read over (bounds partitions on BigQuery). */
+  from: TimestampText,
+  until: TimestampText,
+  state: EventStateSchema,
+});
+export type Preconditions = z.infer<typeof PreconditionsSchema>;
+
+export const ChangeSchema = z.strictObject({
+  event_id: EventIdText,
+  event_created_at: TimestampText,
+  /** event_data the stage table showed when the plan was made; null for an inserted event */
+  before: z.string().nullable(),
+  after: z.string(),
+});
+export type Change = z.infer<typeof ChangeSchema>;
+
+export const PlanKindSchema = z.enum(['dedupe', 'exclude', 'update', 'insert']);
+export type PlanKind = z.infer<typeof PlanKindSchema>;
+
+export const PlanSchema = z.strictObject({
+  format: z.literal(PLAN_FORMAT),
+  id: z.string(),
+  kind: PlanKindSchema,
+  stage: z.string(),
+  event_name: z.string(),
+  created_at: TimestampText,
+  operator: z.string().min(1),
+  description: z.string().min(1),
+  /** Which warehouse the plan was made on; a plan is refused on another. */
+  warehouse: z.string(),
+  edits: z.array(EditSchema),
+  exclusions: z.array(ExclusionRowSchema),
+  exceptions: z.array(ExceptionRowSchema),
+  changes: z.array(ChangeSchema),
+  /** Events the operation looked at and left alone, with the reason (e.g. already has that value). */
+  skipped: z.array(z.strictObject({ event_id: EventIdText, event_created_at: TimestampText, reason: z.string() })),
+  preconditions: PreconditionsSchema,
+});
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanDraft = Omit<Plan, 'id' | 'format'>;
+
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Stable JSON of any plain value (sorted keys), for hashing. */
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const planId = (draft: Omit<Plan, 'id'>) => digest(stable(draft)).slice(0, 16);
+
+export function sealPlan(draft: PlanDraft): Plan {
+  const body = { format: PLAN_FORMAT, ...draft } as const;
+  return PlanSchema.parse({ ...body, id: planId(body) });
+}
+
+export const serializePlan = (plan: Plan) => JSON.stringify(plan, null, 2) + '\n';
+
+/** Reads a plan file, refusing anything malformed or edited since it was made. */
+export function parsePlan(text: string, source = 'plan'): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new EvfixError('input', `${source}: not valid JSON: ${(error as Error).message}`);
+  }
+  const result = PlanSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new EvfixError('input', `${source}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, issue.path.join('.'));
+  }
+  const { id, ...body } = result.data;
+  if (planId(body) !== id) {
+    throw new EvfixError('refused', `${source}: the plan was changed after it was made (its content no longer matches id ${id}); make a new plan instead of editing one`);
+  }
+  return result.data;
+}
+
+export function readPlanFile(file: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new EvfixError('input', `${file}: cannot be read`);
+  }
+  return parsePlan(text, file);
+}
+
+export function planCounts(plan: Plan) {
+  return { exclusions: plan.exclusions.length, exceptions: plan.exceptions.length };
+}

@@ -1,0 +1,62 @@
+/**
+ * The one interface every warehouse engine implements (DuckDB embedded,
+ * BigQuery in production). Operations above it speak only in rows, keys and
+ * plans; each engine owns its SQL. Timestamps in and out are canonical
+ * microsecond text, event_data is JSON text.
+ */
+import type { StageConfig } from './config.js';
+import type { EffectiveEvent, EventKey, EventRow, StoredException, StoredExclusion } from './model.js';
+import type { Plan } from './plan.js';
+
+/** What the three tables hold for some event_ids, as read inside apply's transaction. */
+export type RawEventState = {
+  sources: EventRow[];
+  exceptions: StoredException[];
+  exclusions: StoredExclusion[];
+};
+
+export type ApplyDecision =
+  | { action: 'write' }
+  | { action: 'already-applied'; message: string }
+  | { action: 'refuse'; message: string };
+
+export type WriteCounts = { exclusions: number; exceptions: number };
+
+export type EngineApplyOutcome =
+  | { status: 'applied'; written: WriteCounts; appliedAt: string }
+  | { status: 'already-applied'; message: string }
+  | { status: 'refused'; message: string };
+
+/** Events of one name whose event_data has `value` (JSON text) at `path`, created in [from, until). */
+export type EventFilter = { eventName: string; path: string; value: string; from: string; until: string };
+
+export type StageSummary = { events: number; duplicateGroups: number };
+
+export interface Warehouse {
+  /** Identifies the warehouse in plans, so a plan is not applied to another one. */
+  readonly label: string;
+  /** Effective events of the stage in the window, and event_id duplicate groups not yet resolved. */
+  stageSummary(stage: StageConfig, since: string): Promise<StageSummary>;
+  /** Original copies of event_ids that appear more than once since `since`, ignoring excluded copies and event_ids that have an exception. */
+  eventIdDuplicateCopies(stage: StageConfig, since: string): Promise<EventRow[]>;
+  /** Effective events since `since` whose value at `path` is shared by several event_ids. */
+  businessKeyDuplicateRows(stage: StageConfig, path: string, since: string): Promise<(EffectiveEvent & { business_key: string })[]>;
+  /** Every row of the three tables for one event_id (optionally one event_created_at). */
+  lookup(eventId: string, createdAt?: string): Promise<RawEventState>;
+  /** The effective version of each key (latest exception, else the earliest ingested original). */
+  effectiveEvents(eventName: string, keys: readonly EventKey[]): Promise<EffectiveEvent[]>;
+  /** Effective events matching a structured filter; values compared as JSON, never spliced into SQL. */
+  eventsMatching(filter: EventFilter): Promise<EffectiveEvent[]>;
+  /** The rows of the three tables for these event_ids with event_created_at in [from, until). */
+  readState(eventIds: readonly string[], from: string, until: string): Promise<RawEventState>;
+  /**
+   * Applies a plan in one transaction: reads the state of its events, asks
+   * `decide` whether to write, and writes every row or none.
+   */
+  applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision): Promise<EngineApplyOutcome>;
+  /** Rebuilds the stage table's rows created since `since` (create_stage_table semantics), in one transaction. */
+  rerunStage(stage: StageConfig, since: string): Promise<{ deleted: number; inserted: number }>;
+  /** The SQL apply runs for a plan, formatted for operators to read. */
+  applySql(plan: Plan): string;
+  close(): Promise<void>;
+}
