@@ -56,3 +56,21 @@ export class Journal {
       .reverse();
   }
 }
+
+/**
+ * One entry per apply attempt, newest first: the result line where there is
+ * one, else the "started" line of an apply that never finished (interrupted).
+ */
+export function attempts(entries: readonly JournalEntry[]): JournalEntry[] {
+  const finished = new Set<string>();
+  const out: JournalEntry[] = [];
+  for (const e of entries) {
+    if (e.result === 'started') {
+      if (!finished.delete(e.plan_id)) out.push({ ...e, message: e.message ?? 'interrupted: no result was recorded' });
+    } else {
+      finished.add(e.plan_id);
+      out.push(e);
+    }
+  }
+  return out;
+}

@@ -30,7 +30,8 @@ const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 export function parseJson(text: string, field = 'JSON'): Json {
   let pos = 0;
   const fail = (what: string): never => {
-    throw inputError(field, `invalid JSON at character ${pos + 1}: ${what}`);
+    const ended = pos >= text.length ? ', but the text ended' : '';
+    throw inputError(field, `invalid JSON at character ${pos + 1}: ${what}${ended}`);
   };
   const ws = () => {
     while (pos < text.length && (text[pos] === ' ' || text[pos] === '\n' || text[pos] === '\r' || text[pos] === '\t')) pos++;

@@ -53,7 +53,8 @@ export function validateEdits(edits: readonly Edit[]): Edit[] {
 
 async function resolveTargets(ctx: Context, stage: StageConfig, targets: UpdateTargets): Promise<EffectiveEvent[]> {
   if ('keys' in targets) {
-    const keys = targets.keys;
+    // Canonical keys, so "15:38:21.224" finds the row stored as 15:38:21.224000.
+    const keys = targets.keys.map((k) => parseEventKey(k.event_id, k.event_created_at));
     if (keys.length === 0) throw inputError('event_id', 'name at least one event to update');
     const found = await ctx.warehouse.effectiveEvents(stage.event_name, keys);
     const byKey = new Map<string, EffectiveEvent>();

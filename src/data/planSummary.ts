@@ -1,0 +1,42 @@
+/** What a plan does, in the numbers an operator checks before writing: shared by the CLI and the confirm screen. */
+import type { Config } from './config.js';
+import { describeEdit } from './json/edit.js';
+import type { Plan } from './plan.js';
+import { rerunFor, type StageRerun } from './operations/apply.js';
+import type { Context } from './operations/context.js';
+
+export type PlanSummary = {
+  id: string;
+  kind: Plan['kind'];
+  stage: string;
+  rows: { table: string; count: number; note: string }[];
+  events: number;
+  firstCreated: string;
+  lastCreated: string;
+  edits: string[];
+  skipped: number;
+  rerun: StageRerun;
+};
+
+export function summarizePlan(ctx: Context, plan: Plan): PlanSummary {
+  const tables = (c: Config) => c.tables;
+  const created = [...plan.exclusions, ...plan.exceptions].map((r) => r.event_created_at).sort();
+  const rows = [];
+  if (plan.exclusions.length) rows.push({ table: tables(ctx.config).exclusions, count: plan.exclusions.length, note: 'exclusions' });
+  if (plan.exceptions.length) {
+    const update = plan.exceptions.some((r) => r.is_event_update);
+    rows.push({ table: tables(ctx.config).exceptions, count: plan.exceptions.length, note: `exceptions, is_event_update = ${update}` });
+  }
+  return {
+    id: plan.id,
+    kind: plan.kind,
+    stage: plan.stage,
+    rows,
+    events: new Set([...plan.exclusions, ...plan.exceptions].map((r) => r.event_id)).size,
+    firstCreated: created[0]!,
+    lastCreated: created[created.length - 1]!,
+    edits: plan.edits.map(describeEdit),
+    skipped: plan.skipped.length,
+    rerun: rerunFor(ctx, plan),
+  };
+}

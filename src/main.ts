@@ -1,0 +1,44 @@
+/** Entry point: subcommands run headless; no arguments opens the TUI. */
+import { createInterface } from 'node:readline/promises';
+import { runCli, tuiOptions } from './cli/main.js';
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const tui = tuiOptions(argv);
+  if (tui) {
+    // Loaded only for the TUI, so headless commands never pay for Ink and React.
+    const { runTui } = await import('./tui.js');
+    return runTui(tui);
+  }
+  return runCli(argv, {
+    out: (text) => process.stdout.write(text + '\n'),
+    err: (text) => process.stderr.write(text + '\n'),
+    ask: process.stdin.isTTY && process.stderr.isTTY ? ask : undefined,
+    env: process.env,
+    cwd: process.cwd(),
+  });
+}
+
+// `evfix duplicates X | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`evfix: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

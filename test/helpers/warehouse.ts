@@ -1,0 +1,110 @@
+/** A real DuckDB warehouse in a temporary folder, with a fixed clock, for tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { ConfigSchema, DEMO_STAGES, type Config, type StageConfig } from '../../src/data/config.js';
+import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import type { EventRow } from '../../src/data/model.js';
+import type { Context } from '../../src/data/operations/context.js';
+import { parseTimestamp } from '../../src/data/timestamp.js';
+
+export const NOW = '2026-03-15 12:00:00.000000';
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const f of folders.splice(0)) rmSync(f, { recursive: true, force: true });
+});
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'evfix-test-'));
+  folders.push(dir);
+  return dir;
+}
+
+export type TestWarehouse = { ctx: Context; warehouse: DuckdbWarehouse; config: Config; dir: string; setNow: (ts: string) => void };
+
+export async function makeWarehouse(overrides: Partial<Config> = {}): Promise<TestWarehouse> {
+  const dir = tempDir();
+  const config: Config = {
+    ...ConfigSchema.parse({ engine: { type: 'duckdb', path: join(dir, 'warehouse.duckdb') }, stages: DEMO_STAGES }),
+    source: 'test',
+    ...overrides,
+  };
+  let now = parseTimestamp(NOW);
+  const warehouse = new DuckdbWarehouse(config as Config & { engine: { type: 'duckdb' } }, () => now);
+  await warehouse.createTables();
+  const ctx: Context = { config, warehouse, now: () => now, operator: 'tester' };
+  return { ctx, warehouse, config, dir, setNow: (ts) => (now = parseTimestamp(ts)) };
+}
+
+export const stageNamed = (config: Config, name: string): StageConfig => config.stages.find((s) => s.name === name)!;
+
+let counter = 0;
+/** A unique, valid UUID per call. */
+export function uuid(): string {
+  counter++;
+  return `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`;
+}
+
+export function event(overrides: Partial<EventRow> & { data?: unknown } = {}): EventRow {
+  const { data, ...rest } = overrides;
+  return {
+    event_created_at: '2026-03-14 10:00:00.123456',
+    event_id: uuid(),
+    event_name: 'RemittanceWasSent',
+    user_id: 'user-1',
+    event_external_reference_id: null,
+    event_advisor_id: null,
+    event_data: JSON.stringify(data ?? { remittance_id: 'rm_1', Status: 'Pending', amount: 10 }),
+    event_ingested_at: '2026-03-14 10:00:01.000000',
+    ...rest,
+  };
+}
+
+export async function query(w: DuckdbWarehouse, sql: string): Promise<Record<string, unknown>[]> {
+  return w.session(async (conn) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+}
+
+/** Rows of a stage table as (event_id, created_at, data, is_exception), ordered. */
+export async function stageRows(w: DuckdbWarehouse, stage: string) {
+  return query(
+    w,
+    `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created, CAST(event_data AS VARCHAR) AS data, is_exception
+     FROM stage."${stage}" ORDER BY event_id, created`,
+  );
+}
+
+export async function insertOriginals(w: DuckdbWarehouse, rows: EventRow[]) {
+  await w.appendEvents(rows);
+}
+
+export async function insertException(w: DuckdbWarehouse, row: EventRow, addedAt: string, description = 'test', isUpdate = true) {
+  await w.session((conn) =>
+    conn.run(
+      `INSERT INTO s3.backend_events_exceptions VALUES ($created, $id, $name, $user, $ext, $adv, $data, $ingested, $added, $description, $update)`,
+      {
+        created: row.event_created_at, id: row.event_id, name: row.event_name, user: row.user_id, ext: row.event_external_reference_id,
+        adv: row.event_advisor_id, data: row.event_data, ingested: row.event_ingested_at, added: addedAt, description, update: isUpdate,
+      },
+    ),
+  );
+}
+
+export async function insertExclusion(w: DuckdbWarehouse, row: EventRow, addedAt = '2026-03-15 00:00:00.000000') {
+  await w.session((conn) =>
+    conn.run(`INSERT INTO s3.backend_events_exclusions VALUES ($created, $id, $name, $added, 'test exclusion')`, {
+      created: row.event_created_at, id: row.event_id, name: row.event_name, added: addedAt,
+    }),
+  );
+}
+
+export async function tableCounts(w: DuckdbWarehouse) {
+  const [row] = await query(
+    w,
+    `SELECT (SELECT count(*) FROM kinesis.backend_events)::INT AS events,
+            (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions,
+            (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions`,
+  );
+  return row as { events: number; exceptions: number; exclusions: number };
+}
