@@ -1,0 +1,167 @@
+/** The headless CLI, in-process against a real DuckDB file: output, exit codes and what is written. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tuiOptions, type CliIO } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+import { DEMO_STAGES } from '../../src/data/config.js';
+import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import { loadConfig } from '../../src/data/config.js';
+import { parseTimestamp } from '../../src/data/timestamp.js';
+import { NOW, query, tempDir } from '../helpers/warehouse.js';
+
+type Run = { code: number; out: string; err: string };
+
+function setup(extra: Record<string, unknown> = {}) {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'evfix.config.json'), JSON.stringify({ engine: { type: 'duckdb', path: 'wh.duckdb' }, stages: DEMO_STAGES, ...extra }));
+  const env = { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops@example' };
+  const run = async (args: string[], answer?: string): Promise<Run> => {
+    let out = '', err = '';
+    const io: CliIO = {
+      out: (t) => (out += t + '\n'),
+      err: (t) => (err += t + '\n'),
+      ask: answer === undefined ? undefined : async () => answer,
+      env,
+      cwd: dir,
+      now: () => parseTimestamp(NOW),
+    };
+    return { code: await runCli(args, io), out, err };
+  };
+  const warehouse = () => new DuckdbWarehouse(loadConfig({ cwd: dir }) as never);
+  return { dir, env, run, warehouse };
+}
+
+async function counts(w: DuckdbWarehouse) {
+  const [row] = await query(w, `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions`);
+  return row;
+}
+
+async function pendingRemittance(w: DuckdbWarehouse) {
+  const [row] = await query(
+    w,
+    `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created FROM kinesis.backend_events
+     WHERE event_name = 'RemittanceWasSent' AND json_extract_string(event_data, '$.Status') = 'Pending' ORDER BY event_created_at LIMIT 1`,
+  );
+  return row as { event_id: string; created: string };
+}
+
+describe('evfix CLI', () => {
+  it('shows help with an example for every command', async () => {
+    const { run } = setup();
+    const main = await run(['--help']);
+    expect(main.code).toBe(0);
+    for (const c of COMMANDS) {
+      expect(main.out).toContain(`evfix ${c.name}`);
+      const help = await run([c.name, '--help']);
+      expect(help.out).toContain('Example:\n  evfix ' + c.name);
+    }
+  });
+
+  it('opens the TUI only without a command', () => {
+    expect(tuiOptions([])).toEqual({ readOnly: false });
+    expect(tuiOptions(['--config', 'x.json', '--read-only'])).toEqual({ configFile: 'x.json', readOnly: true });
+    expect(tuiOptions(['stages'])).toBeUndefined();
+  });
+
+  it('seeds the demo deterministically and lists stage tables', async () => {
+    const a = setup();
+    const b = setup();
+    expect((await a.run(['demo', '--events', '3000', '--seed', '7'])).code).toBe(0);
+    expect((await b.run(['demo', '--events', '3000', '--seed', '7'])).code).toBe(0);
+    const dupA = await a.run(['duplicates', 'card_was_shipped_event', '--lookback', '30']);
+    expect(dupA.out).toBe((await b.run(['duplicates', 'card_was_shipped_event', '--lookback', '30'])).out);
+    const stages = await a.run(['stages', '--json']);
+    expect(JSON.parse(stages.out).stages.map((s: { stage: string }) => s.stage)).toEqual(DEMO_STAGES.map((s) => s.name));
+    const again = await a.run(['demo']);
+    expect(again).toMatchObject({ code: 1 });
+    expect(again.err).toContain('already holds 3000 events; use --reset');
+  });
+
+  it('does the manual Status fix end to end: update, apply, rerun, stage row updated', async () => {
+    const { run, warehouse } = setup();
+    await run(['demo', '--events', '3000']);
+    const w = warehouse();
+    const target = await pendingRemittance(w);
+    const update = await run([
+      'update', 'remittance_was_sent_event', '--event-id', target.event_id, '--created-at', target.created,
+      '--set', '$.Status="Failed"', '--description', 'Remittance was never sent updates', '--yes',
+    ]);
+    expect(update.err).toBe('');
+    expect(update.code).toBe(0);
+    expect(update.out).toContain('-   "Status": "Pending",\n    +   "Status": "Failed",');
+    const offset = /--offset (\d+)/.exec(update.out)![1]!;
+    const rerun = await run(['rerun', 'remittance_was_sent_event', '--offset', offset]);
+    expect(rerun.code).toBe(0);
+    const rows = await query(w, `SELECT status, is_exception FROM stage.remittance_was_sent_event WHERE event_id = '${target.event_id}'`);
+    expect(rows).toEqual([{ status: 'Failed', is_exception: true }]);
+    const history = await run(['history']);
+    expect(history.out).toMatch(/applied\s+update\s+remittance_was_sent_event .* by ops@example/);
+  });
+
+  it('writes nothing without --yes and no terminal, on --dry-run, in read-only mode, or when the operator says no', async () => {
+    const { run, warehouse } = setup();
+    await run(['demo', '--events', '2000']);
+    const w = warehouse();
+    const args = ['dedupe', 'card_was_shipped_event', '--lookback', '30'];
+    const noTty = await run(args);
+    expect(noTty.code).toBe(1);
+    expect(noTty.err).toContain('pass --yes to write');
+    const dry = await run([...args, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('INSERT INTO "s3"."backend_events_exclusions"');
+    expect((await run([...args, '--read-only', '--yes'])).err).toContain('Read-only mode: nothing was written');
+    expect((await run(args, 'n')).err).toContain('Not applied');
+    expect(await counts(w)).toEqual({ exceptions: 0, exclusions: 0 });
+    const yes = await run(args, 'y');
+    expect(yes.code).toBe(0);
+    expect((await counts(w))!.exceptions).toBeGreaterThan(0);
+  });
+
+  it('asks for the stage table name in production', async () => {
+    const { run, warehouse } = setup({ environment: 'prod' });
+    await run(['demo', '--events', '2000']);
+    const args = ['dedupe', 'card_was_shipped_event', '--lookback', '30'];
+    expect((await run(args, 'y')).code).toBe(1);
+    expect(await counts(warehouse())).toEqual({ exceptions: 0, exclusions: 0 });
+    expect((await run(args, 'card_was_shipped_event')).code).toBe(0);
+  });
+
+  it('saves a plan, applies it once, and refuses it when edited', async () => {
+    const { run, dir } = setup();
+    await run(['demo', '--events', '2000']);
+    const planFile = join(dir, 'plan.json');
+    const saved = await run(['dedupe', 'card_was_shipped_event', '--lookback', '30', '--plan-out', planFile]);
+    expect(saved.err).toContain(`apply it with: evfix apply ${planFile}`);
+    expect(existsSync(planFile)).toBe(true);
+    const text = readFileSync(planFile, 'utf8');
+    const edited = join(dir, 'edited.json');
+    writeFileSync(edited, text.replace(/"operator": "[^"]*"/, '"operator": "mallory"'));
+    const refused = await run(['apply', edited, '--yes']);
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused.err).toContain('the plan was changed after it was made');
+    expect((await run(['apply', planFile, '--yes'])).out).toContain('Applied plan');
+    expect((await run(['apply', planFile, '--yes'])).out).toContain('was already applied; nothing was written this time');
+  });
+
+  it.each([
+    [['dedupe'], 2, 'takes STAGE'],
+    [['dedupe', 'card_was_shipped_event', '--colour'], 2, "Unknown option '--colour'"],
+    [['frobnicate'], 2, 'unknown command "frobnicate"'],
+    [['duplicates', 'nope'], 1, 'unknown stage table "nope"'],
+    [['lookup', 'not-a-uuid'], 1, 'event_id: "not-a-uuid" is not a UUID'],
+    [['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--created-at', 'noon', '--set', '$.a=1', '--description', 'x'], 1, 'event_created_at: "noon" is not a timestamp'],
+    [['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--created-at', '2026-03-14', '--set', '$.Status=Failed', '--description', 'x'], 1, 'strings need quotes'],
+    [['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--set', '$.a=1', '--description', 'x'], 2, 'each --event-id needs its --created-at'],
+    [['exclude', 'card_was_shipped_event', '--event-id', '00000000-0000-4000-8000-000000000001'], 1, 'description: is required'],
+    [['rerun', 'card_was_shipped_event', '--offset', 'three'], 2, '--offset three: expected a whole number'],
+    [['apply', '/nonexistent/plan.json'], 1, '/nonexistent/plan.json: cannot be read'],
+  ])('%j exits %i with one clear message', async (args, code, message) => {
+    const { run } = setup();
+    await run(['demo', '--events', '500']);
+    const result = await run(args as string[]);
+    expect(result.code).toBe(code);
+    expect(result.err).toContain(message);
+    expect(result.err.trim().split('\n')).toHaveLength(1);
+  });
+});
