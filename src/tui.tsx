@@ -11,9 +11,11 @@ import { defaultOperator, type Context } from './data/operations/context.js';
 import { openWarehouse } from './data/openWarehouse.js';
 import { nowMicros } from './data/timestamp.js';
 import { App } from './App.js';
+import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
 import type { TuiOptions } from './cli/main.js';
 
-const ENTER_ALT_SCREEN = '\x1b[?1049h';
+// The alternate screen keeps the cursor where the main screen left it; Ink's frame must start at the top-left.
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
 
@@ -38,6 +40,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     return 1;
   }
 
+  await fixInkIncrementalRendering();
   let restored = false;
   const restore = () => {
     if (restored) return;
