@@ -1,37 +1,87 @@
-/** The TUI's root: sizes the frame and shows the current screen. */
+/**
+ * The TUI's root: a stack of screens. Screens under the top one stay mounted
+ * (hidden, keys off), so going back finds a list where it was left.
+ */
 import { Box, useApp, useInput } from 'ink';
-import { useCallback } from 'react';
-import type { StageConfig } from './data/config.js';
-import type { Context } from './data/operations/context.js';
-import { lookbackStart } from './data/operations/context.js';
+import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentType } from 'react';
+import { AppNotice } from './components/notice.js';
 import { TooSmall } from './components/TooSmall.js';
 import { MIN_SIZE, useTerminalSize } from './components/useTerminalSize.js';
+import { ActionsScreen } from './screens/ActionsScreen.js';
+import { ApplyScreen } from './screens/ApplyScreen.js';
+import { BusinessKeysScreen } from './screens/BusinessKeysScreen.js';
+import { ConfirmScreen } from './screens/ConfirmScreen.js';
+import { DiffScreen } from './screens/DiffScreen.js';
+import { DuplicatesScreen } from './screens/DuplicatesScreen.js';
+import { HistoryScreen } from './screens/HistoryScreen.js';
+import { InsertScreen } from './screens/InsertScreen.js';
+import { LookupScreen } from './screens/LookupScreen.js';
+import type { Nav, Route, ScreenProps, Services } from './screens/navigation.js';
+import { RerunScreen } from './screens/RerunScreen.js';
 import { StageTablesScreen } from './screens/StageTablesScreen.js';
 
-export function App({ ctx }: { ctx: Context }) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>> = {
+  stages: StageTablesScreen,
+  actions: ActionsScreen,
+  duplicates: DuplicatesScreen,
+  businessKeys: BusinessKeysScreen,
+  lookup: LookupScreen,
+  insert: InsertScreen,
+  diff: DiffScreen,
+  confirm: ConfirmScreen,
+  apply: ApplyScreen,
+  rerun: RerunScreen,
+  history: HistoryScreen,
+};
+
+export function App({ services, initial = [{ name: 'stages' }], onQuit }: { services: Services; initial?: Route[]; onQuit?: () => void }) {
   const { exit } = useApp();
   const size = useTerminalSize();
-  const tooSmall = size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows;
-  const loadSummary = useCallback((stage: StageConfig) => ctx.warehouse.stageSummary(stage, lookbackStart(ctx)), [ctx]);
-  useInput(
-    (input) => {
-      if (input.includes('q')) exit();
-    },
-    { isActive: tooSmall },
+  const [stack, setStack] = useState<{ key: number; route: Route }[]>(() => initial.map((route, key) => ({ key, route })));
+  const quit = useCallback(() => (onQuit ? onQuit() : exit()), [onQuit, exit]);
+  const nav: Nav = useMemo(
+    () => ({
+      push: (route) => setStack((s) => [...s, { key: (s[s.length - 1]?.key ?? 0) + 1, route }]),
+      pop: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
+      home: () => setStack((s) => s.slice(0, 1)),
+      quit,
+    }),
+    [quit],
   );
-  if (tooSmall) return <TooSmall size={size} />;
+  const suspended = useSyncExternalStore(services.suspension.subscribe, services.suspension.isSuspended);
+  const [notice, setNotice] = useState<string | null>(null);
+  const quitting = useRef(false);
+  // Ctrl-C quits at once, unless a write is in flight: then it asks, and a second Ctrl-C waits for the write.
+  useInput((input, key) => {
+    if (!(key.ctrl && input === 'c')) return;
+    if (services.writesInFlight() === 0) return quit();
+    if (quitting.current) return;
+    if (notice) {
+      quitting.current = true;
+      setNotice('Quitting as soon as the write has committed or rolled back…');
+      void services.settle().then(quit);
+    } else setNotice('A write is in progress. Press Ctrl-C again to quit once it has committed or rolled back.');
+  });
+  const tooSmall = size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows;
+  useInput((input) => input.includes('q') && quit(), { isActive: tooSmall && !suspended });
   // One line shorter than the terminal: a full-height frame makes Ink repaint the whole screen.
-  const height = size.rows - 1;
+  const height = Math.max(1, size.rows - 1);
+  // The screens stay mounted while hidden (editor running, terminal too small), so nothing typed is lost.
   return (
-    <Box height={height} width={size.columns}>
-      <StageTablesScreen
-        stages={ctx.config.stages}
-        lookbackDays={ctx.config.lookback_days}
-        loadSummary={loadSummary}
-        onQuit={exit}
-        width={size.columns}
-        height={height}
-      />
-    </Box>
+    <AppNotice.Provider value={notice}>
+      {tooSmall && !suspended ? <TooSmall size={size} /> : null}
+      <Box flexDirection="column" width={size.columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
+        {stack.map(({ key, route }, i) => {
+          const Screen = SCREENS[route.name];
+          const top = i === stack.length - 1;
+          return (
+            <Box key={key} display={top ? 'flex' : 'none'}>
+              <Screen route={route} active={top && !suspended && !tooSmall} width={size.columns} height={height} nav={nav} services={services} />
+            </Box>
+          );
+        })}
+      </Box>
+    </AppNotice.Provider>
   );
 }

@@ -1,23 +1,23 @@
 /**
  * Starting and stopping the TUI with the terminal left as it was found: the
  * alternate screen entered and always left, the cursor shown again, raw mode
- * off, whether evfix quits, fails, or is killed by SIGHUP/SIGTERM.
+ * off, whether evfix quits, fails, or is killed by SIGHUP/SIGTERM; and a
+ * write in flight is let finish (or roll back) first.
  */
 import { render } from 'ink';
 import { loadConfig } from './data/config.js';
 import { ensureDemoWarehouse } from './data/demo/seed.js';
 import { describeError } from './data/errors.js';
+import { Journal } from './data/journal.js';
 import { defaultOperator, type Context } from './data/operations/context.js';
 import { openWarehouse } from './data/openWarehouse.js';
 import { nowMicros } from './data/timestamp.js';
 import { App } from './App.js';
-import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
 import type { TuiOptions } from './cli/main.js';
-
-// The alternate screen keeps the cursor where the main screen left it; Ink's frame must start at the top-left.
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
-const LEAVE_ALT_SCREEN = '\x1b[?1049l';
-const SHOW_CURSOR = '\x1b[?25h';
+import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
+import type { Services } from './screens/navigation.js';
+import { runEditor } from './terminal/editor.js';
+import { TerminalSession } from './terminal/session.js';
 
 export async function runTui(options: TuiOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -41,28 +41,39 @@ export async function runTui(options: TuiOptions): Promise<number> {
   }
 
   await fixInkIncrementalRendering();
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    if (process.stdin.isTTY) process.stdin.setRawMode(false);
-    process.stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+  const session = new TerminalSession(process.stdin, process.stdout);
+  const services: Services = {
+    ctx,
+    journal: new Journal(),
+    editText: (text, suffix) => session.handOver(() => runEditor(text, suffix)),
+    trackWrite: session.track,
+    writesInFlight: session.writesInFlight,
+    settle: () => session.settle(),
+    suspension: { isSuspended: session.isSuspended, subscribe: session.subscribe },
   };
-  process.stdout.write(ENTER_ALT_SCREEN);
-  const instance = render(<App ctx={ctx} />, { exitOnCtrlC: true, incrementalRendering: true, maxFps: 30, patchConsole: false });
-  const onSignal = (signal: NodeJS.Signals) => {
+  session.enter();
+  const instance = render(<App services={services} />, {
+    stdout: session.stdout,
+    exitOnCtrlC: false,
+    incrementalRendering: true,
+    maxFps: 30,
+    patchConsole: false,
+  });
+  const onSignal = async (signal: NodeJS.Signals) => {
+    // The SSH link dropped or we were told to stop: let a write commit or roll back, then leave cleanly.
+    await session.settle();
     instance.unmount();
-    restore();
+    session.restore();
     process.exit(signal === 'SIGHUP' ? 129 : 143);
   };
-  process.once('SIGHUP', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', restore);
+  process.once('SIGHUP', (s) => void onSignal(s));
+  process.once('SIGTERM', (s) => void onSignal(s));
+  process.once('exit', () => session.restore());
   try {
     await instance.waitUntilExit();
     return 0;
   } finally {
     instance.unmount();
-    restore();
+    session.restore();
   }
 }

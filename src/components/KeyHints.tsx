@@ -1,14 +1,17 @@
 /** The footer: the main keys of the current screen, generated from its bindings table. */
 import { Text } from 'ink';
+import type { Binding } from './keys.js';
 import { tone } from './theme.js';
 
-export type KeyBinding = { keys: string; help: string; main?: boolean };
-
-export function KeyHints({ bindings, width }: { bindings: readonly KeyBinding[]; width: number }) {
-  const text = bindings
-    .filter((b) => b.main !== false)
-    .map((b) => `${b.keys} ${b.help}`)
+export function keyHintsText(bindings: readonly Binding[]): string {
+  return bindings
+    .filter((b) => b.main)
+    .map((b) => `${b.label} ${b.help}`)
     .join('  ');
+}
+
+export function KeyHints({ bindings, width }: { bindings: readonly Binding[]; width: number }) {
+  const text = keyHintsText(bindings);
   return (
     <Text color={tone('muted')} wrap="truncate-end">
       {text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text}

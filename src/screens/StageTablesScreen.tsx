@@ -1,48 +1,63 @@
 /**
  * Stage tables: every configured stage table with its event name, events in
  * the lookback window and unresolved event_id duplicate groups. Counts load in
- * the background and appear as they arrive.
+ * the background, one table at a time, and appear as they arrive.
  */
-import { Box, Text, useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
+import { useEffect, useMemo, useReducer, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
+import { lookbackStart } from '../data/operations/context.js';
 import type { StageSummary } from '../data/warehouse.js';
-import { KeyHints, type KeyBinding } from '../components/KeyHints.js';
+import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
+import { Frame } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { initialList, listReducer } from '../components/listState.js';
 import { Spinner } from '../components/Spinner.js';
+import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
+import { WindowedList } from '../components/WindowedList.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
 
-export const STAGE_TABLES_BINDINGS: KeyBinding[] = [
-  { keys: 'j/k ↑/↓', help: 'move' },
-  { keys: 'g/G', help: 'first/last' },
-  { keys: 'q', help: 'quit' },
+type Action = ListMove | 'open' | 'filter' | 'history' | 'reload';
+
+export const STAGE_TABLES_BINDINGS: Binding<Action>[] = [
+  ...LIST_BINDINGS,
+  { keys: ['enter'], label: 'enter', help: 'actions', action: 'open', main: true },
+  { keys: ['/'], label: '/', help: 'filter', action: 'filter', main: true },
+  { keys: ['h'], label: 'h', help: 'history', action: 'history', main: true },
+  { keys: ['r'], label: 'r', help: 'reload counts', action: 'reload' },
 ];
 
 type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary } | { status: 'failed'; message: string };
 
-export type StageTablesProps = {
-  stages: readonly StageConfig[];
-  lookbackDays: number;
-  loadSummary: (stage: StageConfig) => Promise<StageSummary>;
-  onQuit: () => void;
-  width: number;
-  /** Rows available to this screen (the frame stays one line shorter than the terminal). */
-  height: number;
-};
-
-export function StageTablesScreen({ stages, lookbackDays, loadSummary, onQuit, width, height }: StageTablesProps) {
-  const [cursor, setCursor] = useState(0);
+export function StageTablesScreen({ active, width, height, nav, services }: ScreenProps) {
+  const { ctx } = services;
+  const [filter, setFilter] = useState('');
+  const [filtering, setFiltering] = useState(false);
   const [loaded, setLoaded] = useState<Record<string, Loaded>>({});
+  const [generation, setGeneration] = useState(0);
+  const stages = useMemo(
+    () => ctx.config.stages.filter((s) => !filter || `${s.name} ${s.event_name}`.toLowerCase().includes(filter.toLowerCase())),
+    [ctx.config.stages, filter],
+  );
+  const listHeight = Math.max(1, height - 5);
+  const [list, dispatch] = useReducer(listReducer, initialList(stages.length, listHeight));
+  useEffect(() => dispatch({ type: 'reset', count: stages.length }), [stages.length]);
+  useEffect(() => dispatch({ type: 'resize', height: listHeight }), [listHeight]);
 
+  // Reload whenever the screen comes back into view: a plan may have just changed the counts.
   useEffect(() => {
+    if (!active) return;
     let cancelled = false;
-    // One at a time: the embedded warehouse is a single file, and the first rows show sooner.
     (async () => {
-      for (const stage of stages) {
+      // One at a time: the embedded warehouse is a single file, and the first rows show sooner.
+      for (const stage of ctx.config.stages) {
         if (cancelled) return;
         setLoaded((l) => ({ ...l, [stage.name]: { status: 'loading' } }));
         try {
-          const summary = await loadSummary(stage);
+          const summary = await ctx.warehouse.stageSummary(stage, lookbackStart(ctx));
           if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'done', summary } }));
         } catch (error) {
           if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'failed', message: describeError(error) } }));
@@ -52,55 +67,69 @@ export function StageTablesScreen({ stages, lookbackDays, loadSummary, onQuit, w
     return () => {
       cancelled = true;
     };
-  }, [stages, loadSummary]);
+  }, [active, generation, ctx]);
 
-  useInput((input, key) => {
-    // Over SSH, key repeat arrives as one string ("jjjj"): every character counts.
-    let delta = 0;
-    for (const ch of input) {
-      if (ch === 'j') delta++;
-      else if (ch === 'k') delta--;
-      else if (ch === 'g') delta = -Infinity;
-      else if (ch === 'G') delta = Infinity;
-      else if (ch === 'q') return onQuit();
-    }
-    if (key.downArrow) delta++;
-    if (key.upArrow) delta--;
-    if (delta !== 0) setCursor((c) => Math.max(0, Math.min(stages.length - 1, c + (Number.isFinite(delta) ? delta : delta > 0 ? stages.length : -stages.length))));
+  const current: StageConfig | undefined = stages[list.cursor];
+  const { helpOpen, bindings } = useScreen({
+    bindings: STAGE_TABLES_BINDINGS,
+    active,
+    nav,
+    keysEnabled: !filtering,
+    onBack: () => {
+      if (filtering) setFiltering(false);
+      else setFilter('');
+      return true; // the first screen has nowhere to go back to
+    },
+    onAction: (action) => {
+      if (isListMove(action)) dispatch(listMove(action));
+      else if (action === 'open' && current) nav.push({ name: 'actions', stage: current });
+      else if (action === 'filter') setFiltering(true);
+      else if (action === 'history') nav.push({ name: 'history' });
+      else if (action === 'reload') setGeneration((g) => g + 1);
+    },
   });
 
-  const listHeight = Math.max(1, height - 4);
-  const start = Math.max(0, Math.min(cursor - Math.floor(listHeight / 2), stages.length - listHeight));
-  const visible = stages.slice(start, start + listHeight);
-  const loading = stages.some((s) => loaded[s.name]?.status !== 'done' && loaded[s.name]?.status !== 'failed');
-  const nameWidth = Math.min(34, Math.max(...stages.map((s) => s.name.length)) + 1);
+  const loading = ctx.config.stages.some((s) => loaded[s.name]?.status === 'loading' || !loaded[s.name]);
+  const nameWidth = Math.min(34, Math.max(12, ...stages.map((s) => s.name.length)) + 1);
+  const status = (
+    <Text>
+      {ctx.config.read_only ? <Text color={tone('warn')}>[read-only] </Text> : null}
+      {ctx.config.environment === 'prod' ? <Text color={tone('danger')}>[prod] </Text> : null}
+      {loading ? <Spinner label="counting" /> : <Text color={tone('muted')}>last {ctx.config.lookback_days} days</Text>}
+    </Text>
+  );
   return (
-    <Box flexDirection="column" width={width} height={height}>
-      <Box justifyContent="space-between">
-        <Text bold>Stage tables</Text>
-        {loading ? <Spinner label="counting" /> : <Text color={tone('muted')}>last {lookbackDays} days</Text>}
+    <Frame title="evfix · stage tables" status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+      {filtering ? (
+        <TextField
+          label="filter"
+          value={filter}
+          onChange={setFilter}
+          onSubmit={() => setFiltering(false)}
+          focus={active}
+          hint="enter keeps the filter; esc in the list clears it"
+        />
+      ) : (
+        <Text color={tone('muted')}>{filter ? `filter: ${filter}` : ' '}</Text>
+      )}
+      <Text color={tone('muted')}>{'  ' + 'stage table'.padEnd(nameWidth) + 'event name'.padEnd(24) + 'events'.padStart(8) + '  duplicates'}</Text>
+      <Box flexDirection="column">
+        <WindowedList
+          items={stages}
+          state={list}
+          empty={`No stage table matches "${filter}".`}
+          render={(stage) => {
+            const state = loaded[stage.name];
+            const counts =
+              state?.status === 'done'
+                ? String(state.summary.events).padStart(8) + '  ' + String(state.summary.duplicateGroups).padStart(10)
+                : state?.status === 'failed'
+                  ? '  failed: ' + state.message
+                  : '       …           …';
+            return stage.name.padEnd(nameWidth) + stage.event_name.padEnd(24) + counts;
+          }}
+        />
       </Box>
-      <Text color={tone('muted')}>
-        {'  ' + 'stage table'.padEnd(nameWidth) + 'event name'.padEnd(24) + 'events'.padStart(8) + '  duplicates'}
-      </Text>
-      <Box flexDirection="column" flexGrow={1}>
-        {visible.map((stage, i) => {
-          const selected = start + i === cursor;
-          const state = loaded[stage.name];
-          const counts =
-            state?.status === 'done'
-              ? String(state.summary.events).padStart(8) + '  ' + String(state.summary.duplicateGroups).padStart(10)
-              : state?.status === 'failed'
-                ? '  failed: ' + state.message
-                : '       …           …';
-          return (
-            <Text key={stage.name} inverse={selected} wrap="truncate-end">
-              {(selected ? '> ' : '  ') + stage.name.padEnd(nameWidth) + stage.event_name.padEnd(24) + counts}
-            </Text>
-          );
-        })}
-      </Box>
-      <KeyHints bindings={STAGE_TABLES_BINDINGS} width={width} />
-    </Box>
+    </Frame>
   );
 }

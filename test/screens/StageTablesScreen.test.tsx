@@ -1,71 +1,51 @@
-import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { DEMO_STAGES, type StageConfig } from '../../src/data/config.js';
-import type { StageSummary } from '../../src/data/warehouse.js';
-import { StageTablesScreen } from '../../src/screens/StageTablesScreen.js';
-
-const tick = () => new Promise((r) => setTimeout(r, 20));
-
-async function until(frame: () => string | undefined, text: string) {
-  for (let i = 0; i < 100 && !frame()?.includes(text); i++) await tick();
-  return frame() ?? '';
-}
-
-function setup(load: (s: StageConfig) => Promise<StageSummary>, stages: StageConfig[] = DEMO_STAGES) {
-  let quit = 0;
-  const view = render(
-    <StageTablesScreen stages={stages} lookbackDays={14} loadSummary={load} onQuit={() => quit++} width={80} height={23} />,
-  );
-  return { ...view, quits: () => quit };
-}
+import { event, insertOriginals, makeWarehouse } from '../helpers/warehouse.js';
+import { KEY, renderApp, testServices } from '../helpers/tui.js';
 
 describe('StageTablesScreen', () => {
   it('lists every stage table and fills in counts as they arrive', async () => {
-    const view = setup(async (s) => ({ events: s.name.length * 100, duplicateGroups: 3 }));
-    expect(view.lastFrame()).toContain('remittance_was_sent_event');
-    const frame = await until(view.lastFrame, '2900');
-    expect(frame).toMatch(/> remittance_was_sent_event\s+RemittanceWasSent\s+2500\s+3/);
-    expect(frame).toMatch(/ {2}transaction_was_created_event\s+TransactionWasCreated\s+2900\s+3/);
-    expect(frame).toContain('j/k ↑/↓ move  g/G first/last  q quit');
-    view.unmount();
-  });
-
-  it('shows a failed count in words and keeps the rest', async () => {
-    const view = setup(async (s) => {
-      if (s.name === 'card_was_shipped_event') throw new Error('warehouse busy');
-      return { events: 1, duplicateGroups: 0 };
-    });
-    expect(await until(view.lastFrame, 'failed')).toContain('failed: warehouse busy');
-    view.unmount();
-  });
-
-  it('moves once per character of a multi-character input and quits on q', async () => {
-    const view = setup(async () => ({ events: 1, duplicateGroups: 0 }));
-    view.stdin.write('jjj');
-    await tick();
-    expect(view.lastFrame()).toMatch(/> user_was_registered_event/);
-    view.stdin.write('G');
-    await tick();
-    expect(view.lastFrame()).toMatch(/> account_was_opened_event/);
-    view.stdin.write('g');
-    await tick();
-    expect(view.lastFrame()).toMatch(/> remittance_was_sent_event/);
-    view.stdin.write('q');
-    await tick();
-    expect(view.quits()).toBe(1);
-    view.unmount();
-  });
-
-  it('windows a long list to the screen height', async () => {
-    const many = Array.from({ length: 200 }, (_, i) => ({ name: `stage_${i}`, event_name: `Event${i}`, business_keys: [], columns: [] }));
-    const view = setup(async () => ({ events: 1, duplicateGroups: 0 }), many);
-    const frame = view.lastFrame()!;
+    const w = await makeWarehouse();
+    const dup = event();
+    await insertOriginals(w.warehouse, [dup, { ...dup, event_ingested_at: '2026-03-14 11:00:00.000000' }, event()]);
+    const app = renderApp(testServices(w));
+    await app.waitFor(/account_was_opened_event\s+AccountWasOpened\s+0\s+0/);
+    const frame = await app.waitFor(/remittance_was_sent_event\s+RemittanceWasSent\s+3\s+1/);
+    expect(frame).toMatch(/> remittance_was_sent_event/);
+    expect(frame).toMatch(/ {2}card_was_shipped_event\s+CardWasShipped\s+0\s+0/);
+    expect(frame).toContain('j/k move  enter actions  / filter  h history  ? help  esc back  q quit');
     expect(frame.split('\n').length).toBeLessThanOrEqual(23);
-    expect(frame).toContain('stage_0 ');
-    expect(frame).not.toContain('stage_100');
-    view.stdin.write('G');
-    await tick();
-    expect(view.lastFrame()).toContain('> stage_199');
-    view.unmount();
+    app.unmount();
+  });
+
+  it('moves once per character of a multi-character input, filters with /, and quits on q', async () => {
+    const app = renderApp(testServices(await makeWarehouse()));
+    await app.press('jjj');
+    expect(app.frame()).toMatch(/> user_was_registered_event/);
+    await app.press('G');
+    expect(app.frame()).toMatch(/> account_was_opened_event/);
+    await app.press('g', '/', 'q');
+    expect(app.quits()).toBe(0);
+    await app.press('\x7f', 'card', KEY.enter);
+    expect(app.frame()).toContain('filter: card');
+    expect(app.frame()).toMatch(/> card_was_shipped_event/);
+    expect(app.frame()).not.toContain('remittance_was_sent_event');
+    await app.press(KEY.escape);
+    expect(app.frame()).toContain('remittance_was_sent_event');
+    await app.press('q');
+    expect(app.quits()).toBe(1);
+    app.unmount();
+  });
+
+  it('opens the actions of the chosen table, and ? lists the keys', async () => {
+    const app = renderApp(testServices(await makeWarehouse()));
+    await app.press('?');
+    expect(app.frame()).toContain('Keys: evfix · stage tables');
+    expect(app.frame()).toMatch(/PgDn\s+page down/);
+    await app.press('?', 'j', KEY.enter);
+    await app.waitFor('card_was_shipped_event');
+    expect(app.frame()).toContain('> Duplicates by event_id');
+    await app.press(KEY.escape);
+    expect(app.frame()).toContain('stage tables');
+    app.unmount();
   });
 });

@@ -55,3 +55,15 @@ export function lineDiff(before: Json, after: Json): DiffLine[] {
   while (j < m) out.push({ op: '+', text: b[j++]! });
   return out;
 }
+
+/** Leaf values by path, in document order: how duplicate copies are shown side by side. */
+export function flattenJson(value: Json, prefix: JsonPath = [], out: [string, string][] = []): [string, string][] {
+  if (isObject(value) && Object.keys(value).length) {
+    for (const key of Object.keys(value)) flattenJson(value[key] as Json, [...prefix, { kind: 'key', key }], out);
+  } else if (Array.isArray(value) && value.length) {
+    value.forEach((item, index) => flattenJson(item, [...prefix, { kind: 'index', index }], out));
+  } else {
+    out.push([formatPath(prefix), canonicalJson(value)]);
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import { EvfixError, inputError } from '../errors.js';
 import { formatPath, parsePath, type JsonPath, type PathSegment } from './path.js';
 import { isObject, jsonType, newObject, parseJson, stringifyJson, type Json, type JsonObject } from './value.js';
 import { z } from 'zod';
+import { differingPaths } from './diff.js';
 
 export const EditSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set'), path: z.string(), value: z.string(), createIfMissing: z.boolean().default(true) }),
@@ -189,4 +190,16 @@ export function describeEdit(edit: Edit): string {
   if (edit.op === 'set') return `set ${edit.path} = ${edit.value}`;
   if (edit.op === 'remove') return `remove ${edit.path}`;
   return 'replace the whole document';
+}
+
+/**
+ * The set/remove edits that turn `before` into `after`, so a document edited
+ * by hand for one event can be applied to several (each keeps its own other values).
+ */
+export function editsBetween(before: Json, after: Json): Edit[] {
+  if (!isObject(before) || !isObject(after)) return [{ op: 'replace', document: stringifyJson(after) }];
+  return differingPaths(before, after).map((path): Edit => {
+    const value = valueAtPath(after, path);
+    return value === undefined ? { op: 'remove', path } : { op: 'set', path, value: stringifyJson(value), createIfMissing: true };
+  });
 }

@@ -1,0 +1,83 @@
+/**
+ * A selectable list as plain state: cursor, visible window, marks and a
+ * range anchor. Only the visible rows are ever rendered, so a list of
+ * 100,000 groups costs the same per key as one of 20.
+ */
+export type ListState = {
+  count: number;
+  cursor: number;
+  /** Index of the first visible row. */
+  top: number;
+  height: number;
+  marked: ReadonlySet<number>;
+  /** Where `v` started a range, or null. */
+  anchor: number | null;
+};
+
+export type ListAction =
+  | { type: 'move'; delta: number }
+  | { type: 'page'; direction: 1 | -1 }
+  | { type: 'first' }
+  | { type: 'last' }
+  | { type: 'toggle' }
+  | { type: 'markAll' }
+  | { type: 'range' }
+  | { type: 'resize'; height: number }
+  | { type: 'reset'; count: number };
+
+export const initialList = (count: number, height: number): ListState => ({
+  count,
+  cursor: 0,
+  top: 0,
+  height: Math.max(1, height),
+  marked: new Set(),
+  anchor: null,
+});
+
+function place(state: ListState, cursor: number): ListState {
+  const c = Math.max(0, Math.min(state.count - 1, cursor));
+  let top = state.top;
+  if (c < top) top = c;
+  if (c >= top + state.height) top = c - state.height + 1;
+  top = Math.max(0, Math.min(top, Math.max(0, state.count - state.height)));
+  let marked = state.marked;
+  if (state.anchor !== null) {
+    // While a range is open, the marks follow the cursor from the anchor.
+    const next = new Set(state.marked);
+    const [lo, hi] = [Math.min(state.anchor, c), Math.max(state.anchor, c)];
+    for (let i = lo; i <= hi; i++) next.add(i);
+    marked = next;
+  }
+  return { ...state, cursor: Math.max(0, c), top, marked };
+}
+
+export function listReducer(state: ListState, action: ListAction): ListState {
+  switch (action.type) {
+    case 'move':
+      return state.count ? place(state, state.cursor + action.delta) : state;
+    case 'page':
+      return state.count ? place(state, state.cursor + action.direction * state.height) : state;
+    case 'first':
+      return state.count ? place(state, 0) : state;
+    case 'last':
+      return state.count ? place(state, state.count - 1) : state;
+    case 'toggle': {
+      if (!state.count) return state;
+      const marked = new Set(state.marked);
+      if (marked.has(state.cursor)) marked.delete(state.cursor);
+      else marked.add(state.cursor);
+      return { ...state, marked, anchor: null };
+    }
+    case 'markAll': {
+      const all = state.marked.size === state.count;
+      return { ...state, marked: all ? new Set() : new Set(Array.from({ length: state.count }, (_, i) => i)), anchor: null };
+    }
+    case 'range':
+      return state.anchor === null ? place({ ...state, anchor: state.cursor }, state.cursor) : { ...state, anchor: null };
+    case 'resize':
+      return place({ ...state, height: Math.max(1, action.height) }, state.cursor);
+    case 'reset':
+      return initialList(action.count, state.height);
+  }
+}
+

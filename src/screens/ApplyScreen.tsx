@@ -1,0 +1,88 @@
+/**
+ * Apply: the plan is written in one transaction while the screen shows
+ * progress; then the counts, the journal entry, and the rerun it needs.
+ */
+import { Box, Text } from 'ink';
+import { useCallback, useEffect, useRef } from 'react';
+import type { Plan } from '../data/plan.js';
+import { applyPlan, type ApplyResult } from '../data/operations/apply.js';
+import { findStage } from '../data/config.js';
+import { ErrorPanel } from '../components/ErrorPanel.js';
+import { Frame } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { ProgressLine } from '../components/ProgressLine.js';
+import { tone } from '../components/theme.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+import { useTask } from './useTask.js';
+
+type Action = 'rerun' | 'done';
+
+const DONE_BINDINGS: Binding<Action>[] = [
+  { keys: ['y'], label: 'y', help: 'rerun the stage table now', action: 'rerun', main: true },
+  { keys: ['enter', 'n'], label: 'enter/n', help: 'done, back to stage tables', action: 'done', main: true },
+];
+
+export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+  const { ctx, journal, trackWrite } = services;
+  const plan = route.plan;
+  const apply = useCallback(() => trackWrite(applyPlan(ctx, plan, journal)), [ctx, plan, journal, trackWrite]);
+  const { task, run } = useTask<ApplyResult, []>(apply);
+  const started = useRef(false);
+  useEffect(() => {
+    // Exactly once: a re-render must never write twice.
+    if (started.current) return;
+    started.current = true;
+    void run();
+  }, [run]);
+
+  const running = task.status === 'running' || task.status === 'idle';
+  const { helpOpen, bindings } = useScreen({
+    bindings: task.status === 'done' ? DONE_BINDINGS : task.status === 'failed' ? [DONE_BINDINGS[1]!] : [],
+    // Nothing to press while the write runs: esc and q wait for it.
+    active: active && !running,
+    nav,
+    onBack: () => {
+      nav.home();
+      return true;
+    },
+    onAction: (action) => {
+      if (action === 'done') nav.home();
+      else if (action === 'rerun' && task.status === 'done') {
+        nav.push({ name: 'rerun', stage: findStage(ctx.config, plan.stage), offset: task.value.rerun.current_date_offset });
+      }
+    },
+  });
+
+  let body;
+  if (running) body = <ProgressLine label={`writing plan ${plan.id} in one transaction`} startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
+  else if (task.status === 'failed') body = <ErrorPanel title="Nothing was written" message={task.message} hint="enter goes back to the stage tables" />;
+  else if (task.status === 'done') {
+    const r = task.value;
+    body = (
+      <Box flexDirection="column">
+        <Text color={tone(r.status === 'applied' ? 'ok' : 'warn')}>{r.status === 'applied' ? `✓ Applied plan ${r.plan_id}` : `= ${r.message}`}</Text>
+        <Text>
+          {'  '}
+          {r.written.exclusions} exclusion row(s) -&gt; {ctx.config.tables.exclusions}
+        </Text>
+        <Text>
+          {'  '}
+          {r.written.exceptions} exception row(s) -&gt; {ctx.config.tables.exceptions}
+        </Text>
+        <Text color={tone('muted')}>
+          {'  '}journal: {journal.path} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
+        </Text>
+        <Text> </Text>
+        <Text bold>
+          Rerun {r.rerun.stage} now with current_date_offset = {r.rerun.current_date_offset}? y / n
+        </Text>
+      </Box>
+    );
+  }
+  return (
+    <Frame title={`evfix · apply ${plan.kind} · ${plan.stage}`} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+      {body}
+    </Frame>
+  );
+}

@@ -1,0 +1,124 @@
+/**
+ * Confirm: the plan summarised (rows per table, events, dates, the rerun it
+ * will need) and the SQL it will run. Only `y` writes; in production the
+ * stage table's name must be typed. Esc goes back and writes nothing.
+ */
+import { Box, Text } from 'ink';
+import { useMemo, useState } from 'react';
+import type { Plan } from '../data/plan.js';
+import { summarizePlan } from '../data/planSummary.js';
+import { redescribe } from '../data/operations/redescribe.js';
+import { describeError } from '../data/errors.js';
+import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
+import { Frame, type Flash } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { TextField } from '../components/TextField.js';
+import { tone } from '../components/theme.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+
+type Action = 'write' | 'down' | 'up' | 'describe';
+
+function wrapLines(text: string, width: number): string[] {
+  width = Math.max(20, width);
+  return text.split("\n").flatMap((line) => {
+    const out: string[] = [];
+    for (let rest = line; ; rest = '    ' + rest.slice(width)) {
+      out.push(rest.slice(0, width));
+      if (rest.length <= width) return out;
+    }
+  });
+}
+
+export function confirmBindings(readOnly: boolean, typed: boolean): Binding<Action>[] {
+  return [
+    ...(readOnly || typed ? [] : [{ keys: ['y'], label: 'y', help: 'write', action: 'write' as const, main: true }]),
+    { keys: ['j', 'down'], label: 'j/k', help: 'scroll SQL', action: 'down', main: true },
+    { keys: ['k', 'up'], label: 'k', help: 'scroll SQL up', action: 'up' },
+    { keys: ['e'], label: 'e', help: 'edit description', action: 'describe', main: true },
+  ];
+}
+
+export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+  const { ctx } = services;
+  const [plan, setPlan] = useState(route.plan);
+  const [scroll, setScroll] = useState(0);
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(plan.description);
+  const [flash, setFlash] = useState<Flash>(null);
+  const summary = useMemo(() => summarizePlan(ctx, plan), [ctx, plan]);
+  // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
+  const sql = useMemo(() => wrapLines(ctx.warehouse.applySql(plan), width - 1), [ctx, plan, width]);
+  const readOnly = ctx.config.read_only;
+  const typed = ctx.config.environment === 'prod' && !readOnly;
+  const { helpOpen, bindings } = useScreen({
+    bindings: confirmBindings(readOnly, typed),
+    active,
+    nav,
+    keysEnabled: !editing && !typed,
+    onBack: () => {
+      if (!editing) return false;
+      setEditing(false);
+      return true;
+    },
+    onAction: (action) => {
+      if (action === 'write') nav.push({ name: 'apply', plan });
+      else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));
+      else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
+      else if (action === 'describe') setEditing(true);
+    },
+  });
+  const infoRows = [
+    `${plan.kind} plan ${plan.id} by ${plan.operator}: ${summary.events} event(s)`,
+    `  created ${summary.firstCreated.slice(0, 19)} .. ${summary.lastCreated.slice(0, 19)}`,
+    ...summary.rows.map((r) => `  ${String(r.count).padStart(7)} row(s) -> ${r.table}${r.note.startsWith('exceptions,') ? ` (${r.note.slice(12)})` : ''}`),
+    ...(summary.edits.length ? [`  edits: ${summary.edits.join('; ')}`] : []),
+    ...(summary.skipped ? [`  ${summary.skipped} event(s) left alone (already as requested or excluded)`] : []),
+    `  rerun: ${summary.rerun.stage}, current_date_offset = ${summary.rerun.current_date_offset} (from ${summary.rerun.since.slice(0, 10)})`,
+  ];
+  const sqlHeight = Math.max(2, height - 3 - infoRows.length - 6);
+  return (
+    <Frame title={`confirm ${plan.kind} · ${plan.stage}`} status={readOnly ? 'read-only' : ctx.config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
+      {infoRows.map((row, i) => (
+        <Text key={i} wrap="truncate-end">
+          {row}
+        </Text>
+      ))}
+      {editing ? (
+        <TextField
+          label="description"
+          value={draft}
+          onChange={setDraft}
+          focus={active}
+          validate={(v) => (v.trim() ? undefined : 'a description is required')}
+          onSubmit={(v) => {
+            try {
+              setPlan(redescribe(plan, v));
+              setEditing(false);
+            } catch (error) {
+              setFlash({ text: describeError(error), tone: 'danger' });
+            }
+          }}
+        />
+      ) : (
+        <Text wrap="truncate-end">
+          <Text color={tone('muted')}>description (e edits): </Text>
+          {plan.description}
+        </Text>
+      )}
+      <Text color={tone('muted')}>SQL ({sql.length} lines{sql.length > sqlHeight ? ', j/k scrolls' : ''}):</Text>
+      <Box flexDirection="column" height={sqlHeight} overflow="hidden">
+        {sql.slice(scroll, scroll + sqlHeight).map((line, i) => (
+          <Text key={scroll + i} color={tone('accent')} wrap="truncate-end">
+            {line}
+          </Text>
+        ))}
+      </Box>
+      {readOnly ? (
+        <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
+      ) : (
+        <ConfirmPrompt typedValue={typed ? plan.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
+      )}
+    </Frame>
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * Diff: before and after of every event the plan changes, one at a time, and
+ * the exception_description the rows will carry (required).
+ */
+import { Box, Text } from 'ink';
+import { useMemo, useState } from 'react';
+import { describeError } from '../data/errors.js';
+import { lineDiff } from '../data/json/diff.js';
+import { parseJson } from '../data/json/value.js';
+import type { Plan } from '../data/plan.js';
+import { PENDING_DESCRIPTION, redescribe } from '../data/operations/redescribe.js';
+import { Frame, type Flash } from '../components/Frame.js';
+import { JsonDiffView } from '../components/JsonDiffView.js';
+import type { Binding } from '../components/keys.js';
+import { TextField } from '../components/TextField.js';
+import { tone } from '../components/theme.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+
+type Action = 'next' | 'prev' | 'down' | 'up' | 'describe' | 'continue';
+
+const BINDINGS: Binding<Action>[] = [
+  { keys: ['n', 'right', 'l'], label: 'n/p', help: 'next/previous event', action: 'next', main: true },
+  { keys: ['p', 'left', 'h'], label: 'p', help: 'previous event', action: 'prev' },
+  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
+  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
+  { keys: ['tab', 'e'], label: 'tab', help: 'write the description', action: 'describe', main: true },
+  { keys: ['enter'], label: 'enter', help: 'continue to confirm', action: 'continue', main: true },
+];
+
+export function DiffScreen({ route, active, width, height, nav }: ScreenProps & { route: { plan: Plan } }) {
+  const plan = route.plan;
+  const [index, setIndex] = useState(0);
+  const [scroll, setScroll] = useState(0);
+  const [description, setDescription] = useState(plan.description === PENDING_DESCRIPTION ? '' : plan.description);
+  const [editing, setEditing] = useState(description === '');
+  const [flash, setFlash] = useState<Flash>(null);
+  const change = plan.changes[index];
+  const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
+  const diffHeight = Math.max(3, height - 9);
+
+  const proceed = (text: string) => {
+    try {
+      nav.push({ name: 'confirm', plan: redescribe(plan, text) });
+    } catch (error) {
+      setFlash({ text: describeError(error), tone: 'danger' });
+      setEditing(true);
+    }
+  };
+  const { helpOpen, bindings } = useScreen({
+    bindings: BINDINGS,
+    active,
+    nav,
+    keysEnabled: !editing,
+    onBack: () => {
+      if (!editing) return false;
+      setEditing(false);
+      return true;
+    },
+    onAction: (action) => {
+      setFlash(null);
+      const count = plan.changes.length;
+      if (action === 'next') setIndex((i) => Math.min(count - 1, i + 1)), setScroll(0);
+      else if (action === 'prev') setIndex((i) => Math.max(0, i - 1)), setScroll(0);
+      else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, diff.length - diffHeight)));
+      else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
+      else if (action === 'describe') setEditing(true);
+      else if (action === 'continue') {
+        if (description.trim()) proceed(description);
+        else setEditing(true), setFlash({ text: 'write a description first: it is stored with every row', tone: 'warn' });
+      }
+    },
+  });
+  return (
+    <Frame
+      title={`evfix · diff · ${plan.stage}`}
+      status={`event ${index + 1}/${plan.changes.length}${plan.skipped.length ? ` · ${plan.skipped.length} unchanged` : ''}`}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={flash}
+    >
+      <Text wrap="truncate-end">
+        {change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : ''}` : 'No changes.'}
+      </Text>
+      <Box height={diffHeight} flexDirection="column" overflow="hidden">
+        <JsonDiffView lines={diff} offset={scroll} height={diffHeight} />
+      </Box>
+      <Text color={tone('muted')}>{diff.length > diffHeight ? `lines ${scroll + 1}-${Math.min(diff.length, scroll + diffHeight)} of ${diff.length}` : ' '}</Text>
+      <TextField
+        label="exception_description"
+        value={description}
+        onChange={setDescription}
+        focus={active && editing}
+        validate={(v) => (v.trim() ? undefined : 'required')}
+        placeholder="why is this changed? (stored with the rows)"
+        onSubmit={(v) => {
+          setEditing(false);
+          proceed(v);
+        }}
+      />
+    </Frame>
+  );
+}

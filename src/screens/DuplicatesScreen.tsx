@@ -1,0 +1,167 @@
+/**
+ * Duplicates by event_id: a windowed list of groups to mark (space, `a`, `v`
+ * range), a group view with the copies side by side to choose the one kept,
+ * and `d` to plan the dedupe of the marked groups.
+ */
+import { Box, Text } from 'ink';
+import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import type { StageConfig } from '../data/config.js';
+import { flattenJson } from '../data/json/diff.js';
+import { parseJson } from '../data/json/value.js';
+import type { Plan } from '../data/plan.js';
+import { buildDedupePlan } from '../data/operations/dedupe.js';
+import { findEventIdDuplicates, type DuplicateGroup } from '../data/operations/duplicates.js';
+import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
+import { CopiesTable, type CopyColumn } from '../components/CopiesTable.js';
+import { ErrorPanel } from '../components/ErrorPanel.js';
+import { Frame, type Flash } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { initialList, listReducer } from '../components/listState.js';
+import { ProgressLine } from '../components/ProgressLine.js';
+import { tone } from '../components/theme.js';
+import { WindowedList } from '../components/WindowedList.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+import { useTask } from './useTask.js';
+
+type Action = ListMove | 'toggle' | 'all' | 'range' | 'open' | 'dedupe' | 'reload' | 'left' | 'right';
+
+export const DUPLICATES_BINDINGS: Binding<Action>[] = [
+  ...LIST_BINDINGS,
+  { keys: [' '], label: 'space', help: 'mark', action: 'toggle', main: true },
+  { keys: ['a'], label: 'a', help: 'mark all / none', action: 'all' },
+  { keys: ['v'], label: 'v', help: 'start or end a range', action: 'range' },
+  { keys: ['enter'], label: 'enter', help: 'open', action: 'open', main: true },
+  { keys: ['d'], label: 'd', help: 'dedupe marked', action: 'dedupe', main: true },
+  { keys: ['r'], label: 'r', help: 'reload', action: 'reload' },
+];
+
+export const GROUP_BINDINGS: Binding<Action>[] = [
+  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
+  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
+  { keys: ['h', 'left'], label: 'h/l ←/→', help: 'copy to keep', action: 'left', main: true },
+  { keys: ['l', 'right'], label: 'l/→', help: 'next copy to keep', action: 'right' },
+  { keys: [' '], label: 'space', help: 'mark this group', action: 'toggle', main: true },
+  { keys: ['enter'], label: 'enter', help: 'back to the list', action: 'open', main: true },
+];
+
+const short = (ts: string | null) => (ts ? ts.slice(5, 16) : '—'.padEnd(11));
+
+function columnsOf(group: DuplicateGroup): { rows: string[]; columns: CopyColumn[] } {
+  const rows: string[] = ['ingested', 'created', 'user_id'];
+  const seen = new Set(rows);
+  const columns = group.copies.map((copy, i) => {
+    const values: Record<string, string> = { ingested: copy.event_ingested_at ?? '—', created: copy.event_created_at, user_id: copy.user_id ?? '—' };
+    for (const [path, value] of flattenJson(parseJson(copy.event_data, 'event_data'))) {
+      values[path] = value;
+      if (!seen.has(path)) seen.add(path), rows.push(path);
+    }
+    return { heading: `copy ${i + 1}`, values };
+  });
+  return { rows, columns };
+}
+
+export function DuplicatesScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
+  const { ctx } = services;
+  const stage = route.stage;
+  const load = useCallback(() => findEventIdDuplicates(ctx, stage), [ctx, stage]);
+  const { task, run } = useTask(load);
+  const planTask = useTask(useCallback((groups: DuplicateGroup[], keep: Map<string, number>) => buildDedupePlan(ctx, stage, { groups, keepIndex: keep }), [ctx, stage]));
+  const groups = task.status === 'done' ? task.value : [];
+  const listHeight = Math.max(1, height - 6);
+  const [list, dispatch] = useReducer(listReducer, initialList(0, listHeight));
+  const [open, setOpen] = useState<number | null>(null);
+  const [scroll, setScroll] = useState(0);
+  const [keep, setKeep] = useState<Map<string, number>>(new Map());
+  const [flash, setFlash] = useState<Flash>(null);
+
+  useEffect(() => void run(), [run]);
+  useEffect(() => dispatch({ type: 'reset', count: groups.length }), [groups]);
+  useEffect(() => dispatch({ type: 'resize', height: listHeight }), [listHeight]);
+
+  const openGroup = open !== null ? groups[open] : undefined;
+  const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
+
+  const planMarked = async () => {
+    const chosen = list.marked.size ? [...list.marked].sort((a, b) => a - b).map((i) => groups[i]!) : groups[list.cursor] ? [groups[list.cursor]!] : [];
+    if (!chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
+    const plan: Plan | undefined = await planTask.run(chosen, keep);
+    if (plan) nav.push({ name: 'confirm', plan });
+  };
+
+  const { helpOpen, bindings } = useScreen({
+    bindings: openGroup ? GROUP_BINDINGS : DUPLICATES_BINDINGS,
+    active: active && planTask.task.status !== 'running',
+    nav,
+    onBack: () => {
+      if (open === null) return false;
+      setOpen(null);
+      return true;
+    },
+    onAction: (action) => {
+      setFlash(null);
+      if (openGroup) {
+        const copies = openGroup.copies.length;
+        const current = keep.get(openGroup.event_id) ?? 0;
+        if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, (table?.rows.length ?? 0) - 1)));
+        else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
+        else if (action === 'left' || action === 'right') {
+          const next = (current + (action === 'right' ? 1 : copies - 1)) % copies;
+          setKeep((k) => new Map(k).set(openGroup.event_id, next));
+        } else if (action === 'toggle') dispatch({ type: 'toggle' });
+        else if (action === 'open') setOpen(null);
+        return;
+      }
+      if (isListMove(action)) dispatch(listMove(action));
+      else if (action === 'toggle') dispatch({ type: 'toggle' });
+      else if (action === 'all') dispatch({ type: 'markAll' });
+      else if (action === 'range') dispatch({ type: 'range' });
+      else if (action === 'open' && groups[list.cursor]) {
+        setOpen(list.cursor);
+        setScroll(0);
+      } else if (action === 'dedupe') void planMarked();
+      else if (action === 'reload') void run();
+    },
+  });
+
+  const title = `${stage.name} · duplicates`;
+  let body;
+  if (task.status === 'running' || task.status === 'idle') body = <ProgressLine label="finding duplicates" startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
+  else if (task.status === 'failed') body = <ErrorPanel title="Could not list duplicates" message={task.message} hint="r tries again; esc goes back" />;
+  else if (openGroup && table) {
+    body = (
+      <Box flexDirection="column">
+        <Text wrap="truncate-end">
+          {openGroup.event_id} · {openGroup.copies.length} copies · {openGroup.identical ? 'identical' : `differ: ${openGroup.differences.join(', ')}`}
+        </Text>
+        <CopiesTable rows={table.rows} columns={table.columns} kept={keep.get(openGroup.event_id) ?? 0} width={width} offset={scroll} height={height - 4} />
+      </Box>
+    );
+  } else {
+    const cursorGroup = groups[list.cursor];
+    body = (
+      <Box flexDirection="column">
+        <Text color={tone('muted')} wrap="truncate-end">
+          {'      ' + 'event_id'.padEnd(37) + 'n'.padStart(3) + ' ' + 'first ingest'.padEnd(12) + 'last ingest'}
+        </Text>
+        <WindowedList
+          items={groups}
+          state={list}
+          markable
+          empty="No unresolved duplicates in the lookback window."
+          render={(g) => `${g.event_id} ${`${g.copies.length}x`.padStart(3)} ${short(g.firstIngested)} ${short(g.lastIngested)} ${g.identical ? '=' : '≠'}`}
+        />
+        <Text color={tone('muted')} wrap="truncate-end">
+          {cursorGroup ? (cursorGroup.identical ? '= identical copies' : `≠ differ: ${cursorGroup.differences.join(', ')}`) : ' '}
+        </Text>
+      </Box>
+    );
+  }
+  const status = planTask.task.status === 'running' ? 'planning…' : `${list.marked.size} marked · ${list.count ? list.cursor + 1 : 0}/${list.count}`;
+  const failure = planTask.task.status === 'failed' ? ({ text: planTask.task.message, tone: 'danger' } as Flash) : null;
+  return (
+    <Frame title={title} status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash ?? failure}>
+      {body}
+    </Frame>
+  );
+}

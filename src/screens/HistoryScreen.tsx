@@ -1,0 +1,53 @@
+/** History: every apply attempt from the journal, newest first, and its details. */
+import { Box, Text } from 'ink';
+import { useMemo, useReducer, useState } from 'react';
+import { attempts } from '../data/journal.js';
+import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
+import { Frame } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { initialList, listReducer } from '../components/listState.js';
+import { tone } from '../components/theme.js';
+import { listPosition, WindowedList } from '../components/WindowedList.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+
+type Action = ListMove | 'open';
+const BINDINGS: Binding<Action>[] = [...LIST_BINDINGS, { keys: ['enter'], label: 'enter', help: 'details', action: 'open', main: true }];
+
+export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
+  const entries = useMemo(() => attempts(services.journal.read()), [services.journal]);
+  const detailRows = 6;
+  const [list, dispatch] = useReducer(listReducer, initialList(entries.length, Math.max(1, height - 5 - detailRows)));
+  const [details, setDetails] = useState(true);
+  const { helpOpen, bindings } = useScreen({
+    bindings: BINDINGS,
+    active,
+    nav,
+    onAction: (action) => {
+      if (isListMove(action)) dispatch(listMove(action));
+      else if (action === 'open') setDetails((d) => !d);
+    },
+  });
+  const e = entries[list.cursor];
+  return (
+    <Frame title="evfix · history" status={listPosition(list)} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+      <WindowedList
+        items={entries}
+        state={list}
+        empty={`No plan has been applied yet (journal: ${services.journal.path}).`}
+        render={(x) => `${x.time.slice(0, 19)}  ${x.result.padEnd(15)} ${x.kind.padEnd(7)} ${x.stage}`}
+      />
+      {details && e ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text wrap="truncate-end">
+            plan {e.plan_id} by {e.operator} on {e.warehouse}
+          </Text>
+          <Text wrap="truncate-end">description: {e.description}</Text>
+          {e.counts ? <Text>wrote {e.counts.exclusions} exclusion(s), {e.counts.exceptions} exception(s)</Text> : null}
+          {e.rerun ? <Text>rerun: {e.rerun.stage} with current_date_offset = {e.rerun.current_date_offset}</Text> : null}
+          {e.message ? <Text color={tone(e.result === 'applied' ? 'muted' : 'warn')} wrap="truncate-end">{e.message}</Text> : null}
+        </Box>
+      ) : null}
+    </Frame>
+  );
+}

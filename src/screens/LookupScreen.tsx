@@ -1,0 +1,261 @@
+/**
+ * Event lookup and edit: find events by event_id (+ event_created_at), see
+ * the version the stage table shows, and describe the change: `set PATH =
+ * value` with its JSON type chosen explicitly, `remove PATH`, or the whole
+ * document in $EDITOR. Several events can take the same change.
+ */
+import { Box, Text, useInput } from 'ink';
+import { useCallback, useState } from 'react';
+import type { StageConfig } from '../data/config.js';
+import { describeError } from '../data/errors.js';
+import { applyEdits, describeEdit, editsBetween, type Edit } from '../data/json/edit.js';
+import { normalizePath } from '../data/json/path.js';
+import { parseJson, prettyJson } from '../data/json/value.js';
+import { keyOf, parseEventId, type EffectiveEvent } from '../data/model.js';
+import { lookupEvent } from '../data/operations/lookup.js';
+import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
+import { buildUpdatePlan } from '../data/operations/update.js';
+import { canonicalTimestamp } from '../data/timestamp.js';
+import { Frame, type Flash } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { ProgressLine } from '../components/ProgressLine.js';
+import { TextField } from '../components/TextField.js';
+import { tone } from '../components/theme.js';
+import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+import { useTask } from './useTask.js';
+
+type Mode = 'find' | 'edit' | 'set' | 'remove';
+type Action = 'set' | 'remove' | 'editor' | 'add' | 'undo' | 'continue' | 'down' | 'up';
+
+const EDIT_BINDINGS: Binding<Action>[] = [
+  { keys: ['s'], label: 's', help: 'set PATH = value', action: 'set', main: true },
+  { keys: ['x'], label: 'x', help: 'remove PATH', action: 'remove', main: true },
+  { keys: ['e'], label: 'e', help: 'edit in $EDITOR', action: 'editor', main: true },
+  { keys: ['a'], label: 'a', help: 'add another event', action: 'add', main: true },
+  { keys: ['u'], label: 'u', help: 'undo the last change', action: 'undo' },
+  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down' },
+  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
+  { keys: ['enter'], label: 'enter', help: 'see the diff', action: 'continue', main: true },
+];
+
+const validateId = (v: string) => {
+  try {
+    parseEventId(v);
+    return undefined;
+  } catch (error) {
+    return describeError(error).replace(/^event_id: /, '');
+  }
+};
+const validateTs = (v: string) => {
+  try {
+    canonicalTimestamp(v);
+    return undefined;
+  } catch (error) {
+    return describeError(error).replace(/^timestamp: /, '');
+  }
+};
+const validatePath = (v: string) => {
+  try {
+    normalizePath(v);
+    return undefined;
+  } catch (error) {
+    return describeError(error).replace(/^path: /, '');
+  }
+};
+/** Lines starting with // are evfix's notes in the editor file; they are not part of the document. */
+const stripNotes = (text: string) => text.split('\n').filter((l) => !l.startsWith('//')).join('\n');
+
+export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
+  const { ctx, editText } = services;
+  const stage = route.stage;
+  const [mode, setMode] = useState<Mode>('find');
+  const [eventId, setEventId] = useState('');
+  const [createdAt, setCreatedAt] = useState('');
+  const [field, setField] = useState(0);
+  const [targets, setTargets] = useState<EffectiveEvent[]>([]);
+  const [edits, setEdits] = useState<Edit[]>([]);
+  const [path, setPath] = useState('$.');
+  const [valueType, setValueType] = useState<ValueType>('string');
+  const [value, setValue] = useState('');
+  const [scroll, setScroll] = useState(0);
+  const [flash, setFlash] = useState<Flash>(null);
+
+  const find = useCallback(
+    async (id: string, at: string) => {
+      const found = await lookupEvent(ctx, parseEventId(id), at ? canonicalTimestamp(at, 'event_created_at') : undefined);
+      if (!found.originals.length && !found.exceptions.length) throw new Error(`no rows for event ${id}${at ? ` created at ${at}` : ''}`);
+      if (!found.effective) throw new Error(`event ${id} is excluded (every copy): the stage table does not show it, so there is nothing to update`);
+      if (found.effective.event_name !== stage.event_name) throw new Error(`event ${id} is a ${found.effective.event_name} event, not ${stage.event_name}`);
+      return found.effective;
+    },
+    [ctx, stage],
+  );
+  const lookup = useTask(find);
+  const planTask = useTask(useCallback(() => buildUpdatePlan(ctx, stage, { keys: targets }, edits, PENDING_DESCRIPTION), [ctx, stage, targets, edits]));
+
+  const submitFind = async () => {
+    if (validateId(eventId) || (createdAt && validateTs(createdAt))) return;
+    const event = await lookup.run(eventId, createdAt);
+    if (!event) return;
+    if (targets.some((t) => keyOf(t) === keyOf(event))) setFlash({ text: 'that event is already in the list', tone: 'warn' });
+    else setTargets((t) => [...t, event]);
+    setEventId('');
+    setCreatedAt('');
+    setField(0);
+    setMode('edit');
+  };
+
+  const addEdits = (added: Edit[]) => {
+    // Check the change against every chosen event now, not at the diff.
+    try {
+      for (const t of targets) applyEdits(parseJson(t.event_data), [...edits, ...added]);
+      setEdits((e) => [...e, ...added]);
+      setMode('edit');
+      setFlash(null);
+    } catch (error) {
+      setFlash({ text: describeError(error), tone: 'danger' });
+    }
+  };
+
+  const openEditor = async () => {
+    const first = targets[0];
+    if (!first) return;
+    const current = applyEdits(parseJson(first.event_data), edits);
+    let text = prettyJson(current) + '\n';
+    let note = `// Edit event_data of ${first.event_id}; save and quit to continue. Lines starting with // are ignored.\n`;
+    for (;;) {
+      const saved = await editText(note + text, '.json');
+      try {
+        const after = parseJson(stripNotes(saved), 'edited document');
+        const derived = editsBetween(current, after);
+        if (!derived.length) return setFlash({ text: 'the document was not changed', tone: 'warn' });
+        return addEdits(derived);
+      } catch (error) {
+        text = stripNotes(saved);
+        note = `// ${describeError(error)}\n// Fix it, or empty the file to give up.\n`;
+        if (!text.trim()) return setFlash({ text: 'editing abandoned', tone: 'warn' });
+      }
+    }
+  };
+
+  const keysEnabled = mode === 'edit';
+  const { helpOpen, bindings } = useScreen({
+    bindings: EDIT_BINDINGS,
+    active: active && planTask.task.status !== 'running' && lookup.task.status !== 'running',
+    nav,
+    keysEnabled,
+    onBack: () => {
+      if (mode === 'edit' || (mode === 'find' && targets.length === 0)) return false;
+      setMode(targets.length ? 'edit' : 'find');
+      return true;
+    },
+    onAction: async (action) => {
+      setFlash(null);
+      if (action === 'set') setMode('set'), setField(0);
+      else if (action === 'remove') setMode('remove');
+      else if (action === 'add') setMode('find'), setField(0);
+      else if (action === 'undo') setEdits((e) => e.slice(0, -1));
+      else if (action === 'editor') await openEditor();
+      else if (action === 'down') setScroll((s) => s + 1);
+      else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
+      else if (action === 'continue') {
+        if (!edits.length) return setFlash({ text: 'describe a change first (s, x or e)', tone: 'warn' });
+        const plan = await planTask.run();
+        if (plan) nav.push({ name: 'diff', plan });
+      }
+    },
+  });
+
+  // Form navigation: tab moves between fields; on the type row, ←/→ or space picks the JSON type.
+  useInput(
+    (input, key) => {
+      if (mode === 'find' && key.tab) setField((f) => (f + 1) % 2);
+      if (mode === 'set') {
+        if (key.tab) setField((f) => (f + (key.shift ? 2 : 1)) % 3);
+        else if (field === 1 && (key.leftArrow || key.rightArrow || input === ' ')) {
+          const i = VALUE_TYPES.indexOf(valueType);
+          setValueType(VALUE_TYPES[(i + (key.leftArrow ? VALUE_TYPES.length - 1 : 1)) % VALUE_TYPES.length]!);
+        } else if (field === 1 && key.return) {
+          if (valueType !== 'null') setField(2);
+          else if (!validatePath(path)) addEdits([{ op: 'set', path: normalizePath(path), value: 'null', createIfMissing: true }]);
+        }
+      }
+    },
+    { isActive: active && (mode === 'find' || mode === 'set') },
+  );
+
+  const preview = targets[0] ? (() => {
+    try {
+      return prettyJson(applyEdits(parseJson(targets[0]!.event_data), edits)).split('\n');
+    } catch {
+      return [];
+    }
+  })() : [];
+  const bodyHeight = height - 3;
+  const typed = typedValue(valueType, value);
+  let form = null;
+  if (mode === 'find') {
+    form = (
+      <Box flexDirection="column">
+        <TextField label="event_id" value={eventId} onChange={setEventId} validate={validateId} focus={active && field === 0} onSubmit={() => setField(1)} placeholder="8-4-4-4-12 hex UUID" />
+        <TextField label="event_created_at" value={createdAt} onChange={setCreatedAt} validate={validateTs} focus={active && field === 1} onSubmit={() => void submitFind()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
+        {lookup.task.status === 'running' ? <ProgressLine label="looking up" startedAt={lookup.task.startedAt} /> : null}
+        {lookup.task.status === 'failed' ? <Text color={tone('danger')} wrap="wrap">! {lookup.task.message}</Text> : null}
+      </Box>
+    );
+  } else if (mode === 'set') {
+    form = (
+      <Box flexDirection="column">
+        <TextField label="path" value={path} onChange={setPath} validate={validatePath} focus={active && field === 0} onSubmit={() => setField(1)} />
+        <Text color={field === 1 ? tone('accent') : undefined}>
+          {field === 1 ? '> ' : '  '}type: {VALUE_TYPES.map((t) => (t === valueType ? `[${t}]` : ` ${t} `)).join(' ')}
+        </Text>
+        {valueType === 'null' ? null : (
+          <TextField
+            label={`value (${valueType})`}
+            value={value}
+            onChange={setValue}
+            validate={() => ('error' in typed ? typed.error : undefined)}
+            focus={active && field === 2}
+            onSubmit={() => 'json' in typed && !validatePath(path) && addEdits([{ op: 'set', path: normalizePath(path), value: typed.json, createIfMissing: true }])}
+            hint={valueType === 'string' ? 'typed as text; no quotes needed' : 'enter adds the change'}
+          />
+        )}
+        {valueType === 'null' && field === 1 ? <Text color={tone('muted')}>enter adds: set {path} = null</Text> : null}
+      </Box>
+    );
+  } else if (mode === 'remove') {
+    form = <TextField label="remove path" value={path} onChange={setPath} validate={validatePath} focus={active} onSubmit={(p) => addEdits([{ op: 'remove', path: normalizePath(p) }])} />;
+  }
+  const docHeight = Math.max(2, bodyHeight - 4 - edits.length - (form ? 4 : 0));
+  return (
+    <Frame title={`evfix · update event data · ${stage.name}`} status={`${targets.length} event(s) · ${edits.length} change(s)`} width={width} height={height} bindings={mode === 'edit' ? bindings : bindings.filter((b) => b.action === 'back' || b.action === 'help')} helpOpen={helpOpen} flash={flash ?? (planTask.task.status === 'failed' ? { text: planTask.task.message, tone: 'danger' } : null)}>
+      {targets.length ? (
+        <Text wrap="truncate-end">
+          {targets.length === 1 ? `${targets[0]!.event_id} @ ${targets[0]!.event_created_at} (${targets[0]!.source})` : `${targets.length} events: ${targets.map((t) => t.event_id.slice(0, 8)).join(', ')}`}
+        </Text>
+      ) : (
+        <Text color={tone('muted')}>Find the event to change.</Text>
+      )}
+      {edits.map((e, i) => (
+        <Text key={i} color={tone('accent')} wrap="truncate-end">
+          {'  '}
+          {i + 1}. {describeEdit(e)}
+        </Text>
+      ))}
+      {form}
+      {targets.length ? (
+        <Box flexDirection="column" height={docHeight} overflow="hidden">
+          <Text color={tone('muted')}>{edits.length ? 'after the changes' : 'event_data now'}{targets.length > 1 ? ' (first event)' : ''}:</Text>
+          {preview.slice(scroll, scroll + docHeight - 1).map((line, i) => (
+            <Text key={i} wrap="truncate-end">
+              {line}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+    </Frame>
+  );
+}

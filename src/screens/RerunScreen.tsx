@@ -1,0 +1,78 @@
+/** Rerun a stage table from current_date - offset, with the elapsed time and the result. */
+import { Box, Text } from 'ink';
+import { useCallback, useState } from 'react';
+import type { StageConfig } from '../data/config.js';
+import { rerunStage } from '../data/operations/rerun.js';
+import { ErrorPanel } from '../components/ErrorPanel.js';
+import { Frame } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { ProgressLine } from '../components/ProgressLine.js';
+import { TextField } from '../components/TextField.js';
+import { tone } from '../components/theme.js';
+import type { ScreenProps } from './navigation.js';
+import { useScreen } from './useScreen.js';
+import { useTask } from './useTask.js';
+
+type Action = 'run' | 'offset' | 'done';
+
+const validOffset = (v: string) => (/^\d+$/.test(v) && Number(v) <= 36500 ? undefined : 'a whole number of days, 0 or more');
+
+export function RerunScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig; offset?: number } }) {
+  const { ctx, trackWrite } = services;
+  const [offset, setOffset] = useState(String(route.offset ?? ctx.config.lookback_days));
+  const [editing, setEditing] = useState(false);
+  const rerun = useCallback((days: number) => trackWrite(rerunStage(ctx, route.stage, { offset: days })), [ctx, route.stage, trackWrite]);
+  const { task, run } = useTask(rerun);
+  const readOnly = ctx.config.read_only;
+  const bindings: Binding<Action>[] =
+    task.status === 'done' || task.status === 'failed'
+      ? [{ keys: ['enter'], label: 'enter', help: 'back to stage tables', action: 'done', main: true }]
+      : readOnly
+        ? []
+        : [
+            { keys: ['y'], label: 'y', help: 'rerun now', action: 'run', main: true },
+            { keys: ['o'], label: 'o', help: 'change the offset', action: 'offset', main: true },
+          ];
+  const { helpOpen, bindings: all } = useScreen({
+    bindings,
+    active: active && task.status !== 'running',
+    nav,
+    keysEnabled: !editing,
+    onBack: () => {
+      if (!editing) return false;
+      setEditing(false);
+      return true;
+    },
+    onAction: (action) => {
+      if (action === 'run' && !validOffset(offset)) void run(Number(offset));
+      else if (action === 'offset') setEditing(true);
+      else if (action === 'done') nav.home();
+    },
+  });
+  let result = null;
+  if (task.status === 'running') result = <ProgressLine label={`rebuilding ${route.stage.name}`} startedAt={task.startedAt} />;
+  else if (task.status === 'failed') result = <ErrorPanel title="The rerun failed; the stage table is unchanged" message={task.message} hint="enter goes back" />;
+  else if (task.status === 'done') {
+    const r = task.value;
+    result = (
+      <Text color={tone('ok')}>
+        ✓ Rebuilt {r.stage} from {r.since}: {r.deleted} row(s) removed, {r.inserted} written in {((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s
+      </Text>
+    );
+  }
+  return (
+    <Frame title={`evfix · rerun · ${route.stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
+      <Box flexDirection="column">
+        {editing ? (
+          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} focus={active} onSubmit={() => setEditing(false)} />
+        ) : (
+          <Text>
+            Rebuild <Text bold>{route.stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed)
+          </Text>
+        )}
+        <Text> </Text>
+        {readOnly ? <Text color={tone('warn')}>Read-only mode: the stage table cannot be rebuilt.</Text> : result}
+      </Box>
+    </Frame>
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * A screen's keys: its own bindings plus help, back and quit. `?` toggles the
+ * overlay (which then takes the keys); the other actions go to the screen.
+ */
+import { useState } from 'react';
+import { GLOBAL_BINDINGS, type GlobalAction } from '../components/bindings.js';
+import type { Binding } from '../components/keys.js';
+import { useBindings } from '../components/useBindings.js';
+import type { Nav } from './navigation.js';
+
+export function useScreen<A extends string>(options: {
+  bindings: readonly Binding<A>[];
+  onAction: (action: A) => void;
+  active: boolean;
+  nav: Nav;
+  /** Overrides esc: return true when the screen handled it (e.g. closed a sub-view). */
+  onBack?: () => boolean;
+  /** False while a text field has the keys, so typing "q" does not quit. */
+  keysEnabled?: boolean;
+}) {
+  const [helpOpen, setHelpOpen] = useState(false);
+  const all = [...options.bindings, ...GLOBAL_BINDINGS] as Binding<A | GlobalAction>[];
+  // While a text field has the keys, only esc still reaches the screen (to leave the field).
+  const live = options.keysEnabled === false ? all.filter((b) => b.action === 'back') : all;
+  useBindings(
+    live,
+    (action) => {
+      if (helpOpen) {
+        if (action === 'help' || action === 'back') setHelpOpen(false);
+        else if (action === 'quit') options.nav.quit();
+        return;
+      }
+      if (action === 'help') setHelpOpen(true);
+      else if (action === 'back') {
+        if (!options.onBack?.()) options.nav.pop();
+      } else if (action === 'quit') options.nav.quit();
+      else options.onAction(action as A);
+    },
+    options.active,
+  );
+  return { helpOpen, bindings: all };
+}
