@@ -11,7 +11,9 @@ export function TextField(props: {
   value: string;
   onChange: (value: string) => void;
   onSubmit: (value: string) => void;
+  /** Checks a non-empty value; an empty one is fine unless `required`. */
   validate?: (value: string) => string | undefined;
+  required?: boolean;
   focus: boolean;
   placeholder?: string;
   hint?: string;
@@ -25,7 +27,8 @@ export function TextField(props: {
           value={props.value}
           onChange={props.onChange}
           onSubmit={(v) => {
-            if (!props.validate?.(v)) props.onSubmit(v);
+            if (props.required && !v.trim()) return;
+            if (!v || !props.validate?.(v)) props.onSubmit(v);
           }}
           focus={props.focus}
           placeholder={props.placeholder}

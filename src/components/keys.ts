@@ -38,7 +38,7 @@ export function keyNames(input: string, key: Key): KeyName[] {
   // Ink reports Backspace as `delete` on most terminals.
   if (key.backspace || key.delete) return ['backspace'];
   if (key.ctrl || key.meta) return [];
-  return [...input].map((ch) => (ch === '\r' ? 'enter' : ch));
+  return [...input].map((ch) => (ch === '\r' ? 'enter' : ch === '\x7f' || ch === '\b' ? 'backspace' : ch));
 }
 
 /** The actions the keys of one input event trigger, in order. */

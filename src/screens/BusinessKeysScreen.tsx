@@ -149,7 +149,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
             : null}
         </Box>
         {describing ? (
-          <TextField label="exclusion_description" value={description} onChange={setDescription} focus={active} validate={(v) => (v.trim() ? undefined : 'required')} onSubmit={(v) => void submitDescription(v)} placeholder="why are these excluded?" />
+          <TextField label="exclusion_description" value={description} onChange={setDescription} focus={active} required onSubmit={(v) => void submitDescription(v)} placeholder="why are these excluded?" />
         ) : null}
       </Box>
     );

@@ -90,7 +90,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           value={draft}
           onChange={setDraft}
           focus={active}
-          validate={(v) => (v.trim() ? undefined : 'a description is required')}
+          required
           onSubmit={(v) => {
             try {
               setPlan(redescribe(plan, v));

@@ -33,7 +33,8 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   const [index, setIndex] = useState(0);
   const [scroll, setScroll] = useState(0);
   const [description, setDescription] = useState(plan.description === PENDING_DESCRIPTION ? '' : plan.description);
-  const [editing, setEditing] = useState(description === '');
+  // The diff is read first; enter (or tab) then moves to the description.
+  const [editing, setEditing] = useState(false);
   const [flash, setFlash] = useState<Flash>(null);
   const change = plan.changes[index];
   const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
@@ -93,7 +94,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
         value={description}
         onChange={setDescription}
         focus={active && editing}
-        validate={(v) => (v.trim() ? undefined : 'required')}
+        required
         placeholder="why is this changed? (stored with the rows)"
         onSubmit={(v) => {
           setEditing(false);

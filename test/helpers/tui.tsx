@@ -40,16 +40,28 @@ export function renderApp(services: Services, initial: Route[] = [{ name: 'stage
       const deadline = Date.now() + timeout;
       for (;;) {
         const f = frame();
-        if (typeof text === 'string' ? f.includes(text) : text.test(f)) return f;
+        if (typeof text === 'string' ? f.includes(text) : text.test(f)) {
+          // Ink draws during React's commit, before effects subscribe the new screen's keys: let them run.
+          await tick(30);
+          return f;
+        }
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; the frame is:\n${f}`);
         await tick();
       }
     },
-    /** Types keys one write at a time, letting Ink render between them. */
+    /** Backspace n times, one key per write as a terminal sends them. */
+    async erase(n: number) {
+      for (let i = 0; i < n; i++) {
+        view.stdin.write('\x7f');
+        await tick(20);
+      }
+      await tick(30);
+    },
+    /** Types keys one write at a time, letting Ink draw between them (it draws at most every ~33 ms). */
     async press(...keys: string[]) {
       for (const k of keys) {
         view.stdin.write(k);
-        await tick();
+        await tick(45);
       }
     },
   };

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { event, insertOriginals, makeWarehouse, stageNamed, stageRows, tableCounts } from '../helpers/warehouse.js';
+import { KEY, renderApp, testServices } from '../helpers/tui.js';
+
+async function withDuplicates(groups: number) {
+  const w = await makeWarehouse();
+  const rows = [];
+  for (let i = 0; i < groups; i++) {
+    const a = event({ event_ingested_at: `2026-03-14 10:00:${String(i % 60).padStart(2, '0')}.000000`, data: { Status: 'Pending', n: i } });
+    rows.push(a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000', event_data: JSON.stringify({ Status: 'Sent', n: i }) });
+  }
+  await insertOriginals(w.warehouse, rows);
+  return { w, rows };
+}
+
+describe('DuplicatesScreen', () => {
+  it('marks groups, keeps the chosen copy, plans, confirms, applies and reruns', async () => {
+    const { w, rows } = await withDuplicates(3);
+    const stage = stageNamed(w.config, 'remittance_was_sent_event');
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage }]);
+    await app.waitFor('0 marked · 1/3');
+    expect(app.frame()).toMatch(/> \[ \] 0{8}-0{4}-4000-8000-\w+\s+2x/);
+    // Mark the first group, open it and keep the second (later) copy.
+    await app.press(' ');
+    expect(app.frame()).toContain('> [x]');
+    await app.press(KEY.enter);
+    expect(app.frame()).toMatch(/\* \$\.Status\s+"Pending"\s+"Sent"/);
+    expect(app.frame()).toMatch(/keep copy 1/);
+    await app.press('l');
+    expect(app.frame()).toMatch(/keep copy 2/);
+    await app.press(KEY.enter, 'd');
+    await app.waitFor('confirm dedupe');
+    expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exclusions/);
+    expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exceptions \(is_event_update = false\)/);
+    expect(app.frame()).toContain('current_date_offset = 1');
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 6, exceptions: 1, exclusions: 1 });
+    await app.press('y');
+    await app.waitFor('Rebuild remittance_was_sent_event with current_date_offset = 1');
+    await app.press('y');
+    await app.waitFor('Rebuilt remittance_was_sent_event');
+    const first = rows[0]!;
+    const stageRowsForFirst = (await stageRows(w.warehouse, stage.name)).filter((r) => r.event_id === first.event_id);
+    expect(stageRowsForFirst).toEqual([{ event_id: first.event_id, created: first.event_created_at, data: rows[1]!.event_data, is_exception: true }]);
+    await app.press(KEY.enter);
+    await app.waitFor('stage tables');
+    app.unmount();
+  });
+
+  it('selects all with a and ranges with v', async () => {
+    const { w } = await withDuplicates(5);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    await app.waitFor('0 marked · 1/5');
+    await app.press('a');
+    expect(app.frame()).toContain('5 marked');
+    await app.press('a', 'j', 'v', 'jj', 'v');
+    expect(app.frame()).toContain('3 marked · 4/5');
+    app.unmount();
+  });
+
+  it('scrolls thousands of groups, rendering only the visible rows', async () => {
+    const { w } = await withDuplicates(2000);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    await app.waitFor('1/2000', 15000);
+    await app.press('jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj');
+    expect(app.frame()).toContain('51/2000');
+    await app.press('G');
+    expect(app.frame()).toContain('2000/2000');
+    expect(app.frame().split('\n').length).toBeLessThanOrEqual(23);
+    expect(app.frame().match(/\[ \]/g)!.length).toBeLessThan(25);
+    app.unmount();
+  });
+
+  it('writes nothing when the operator goes back from confirm', async () => {
+    const { w } = await withDuplicates(1);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    await app.waitFor('1/1');
+    await app.press('d');
+    await app.waitFor('Write these rows?');
+    await app.press(KEY.escape);
+    await app.waitFor('0 marked');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 2, exceptions: 0, exclusions: 0 });
+    app.unmount();
+  });
+});

@@ -1,0 +1,150 @@
+/** Update event data through the screens: lookup, typed edits or $EDITOR, diff, description, confirm. */
+import { describe, expect, it } from 'vitest';
+import { event, insertOriginals, makeWarehouse, query, stageNamed, tableCounts } from '../helpers/warehouse.js';
+import { KEY, renderApp, testServices } from '../helpers/tui.js';
+
+async function remittance(overrides = {}) {
+  const w = await makeWarehouse(overrides);
+  const e = event({ event_created_at: '2026-03-10 15:38:21.224000', data: { Status: 'Pending', amount: 12.5 } });
+  await insertOriginals(w.warehouse, [e]);
+  return { w, e, stage: stageNamed(w.config, 'remittance_was_sent_event') };
+}
+
+async function removeAmount(app: ReturnType<typeof renderApp>, id: string) {
+  await app.press(id, KEY.enter, KEY.enter);
+  await app.waitFor('event_data now');
+  await app.press('x');
+  await app.waitFor('> remove path: $.');
+  await app.press('amount', KEY.enter);
+  await app.waitFor('1. remove $.amount');
+  await app.press(KEY.enter);
+  await app.waitFor('event 1/1');
+  await app.press(KEY.enter);
+  await app.waitFor('> exception_description');
+  await app.press('why', KEY.enter);
+}
+
+describe('lookup, edit, diff and confirm', () => {
+  it('sets $.Status to "Failed" with a typed value, shows the diff, requires a description, and writes on y', async () => {
+    const { w, e, stage } = await remittance();
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    await app.press('not-a-uuid');
+    await app.waitFor('is not a UUID');
+    await app.erase(10);
+    await app.press(e.event_id, KEY.enter, e.event_created_at, KEY.enter);
+    await app.waitFor('"Status": "Pending"');
+    expect(app.frame()).toContain(`${e.event_id} @ 2026-03-10 15:38:21.224000 (original)`);
+    await app.press('s');
+    await app.waitFor('> path: $.');
+    await app.press('Status', KEY.enter);
+    await app.waitFor('> type:');
+    await app.press(KEY.enter);
+    await app.waitFor('> value (string)');
+    await app.press('Failed', KEY.enter);
+    await app.waitFor('1. set $.Status = "Failed"');
+    expect(app.frame()).toContain('"Status": "Failed"');
+    await app.press(KEY.enter);
+    await app.waitFor('event 1/1');
+    expect(app.frame()).toContain('-   "Status": "Pending",');
+    expect(app.frame()).toContain('+   "Status": "Failed",');
+    // Enter with no description refuses and puts the cursor in the field.
+    await app.press(KEY.enter);
+    await app.waitFor('write a description first');
+    expect(app.frame()).toContain('> exception_description');
+    await app.press('Remittance was never sent updates', KEY.enter);
+    await app.waitFor('confirm update');
+    expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exceptions \(is_event_update = true\)/);
+    expect(app.frame()).toContain('edits: set $.Status = "Failed"');
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    const rows = await query(w.warehouse, `SELECT CAST(event_data AS VARCHAR) AS d, exception_description AS why FROM s3.backend_events_exceptions`);
+    expect(rows).toEqual([{ d: '{"Status":"Failed","amount":12.5}', why: 'Remittance was never sent updates' }]);
+    app.unmount();
+  });
+
+  it('refuses a value that does not match its JSON type, and a change JSON_SET would ignore', async () => {
+    const { w, e, stage } = await remittance();
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    await app.press(e.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('event_data now');
+    await app.press('s');
+    await app.waitFor('> path: $.');
+    await app.press('amount', KEY.enter);
+    await app.waitFor('> type:');
+    await app.press(KEY.right);
+    await app.waitFor('[number]');
+    await app.press(KEY.enter, 'twelve');
+    await app.waitFor('"twelve" is not a number');
+    await app.erase(6);
+    await app.press(KEY.tab);
+    await app.waitFor('> path: $.amount');
+    await app.press('.cents', KEY.tab, KEY.tab, '1', KEY.enter);
+    await app.waitFor('$.amount is a number, not an object');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 1, exceptions: 0, exclusions: 0 });
+    app.unmount();
+  });
+
+  it('takes a document edited in $EDITOR, reopening it with the parse error when it is not JSON', async () => {
+    const { w, e, stage } = await remittance();
+    const seen: string[] = [];
+    const editor = async (text: string) => {
+      seen.push(text);
+      if (seen.length === 1) return text.replace('"Pending"', '"Failed"').replace('12.5', '12.5,');
+      return text.replace('12.5,', '12.5');
+    };
+    const app = renderApp(testServices(w, editor), [{ name: 'lookup', stage }]);
+    await app.press(e.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('event_data now');
+    await app.press('e');
+    await app.waitFor('1. set $.Status = "Failed"');
+    expect(seen[1]).toMatch(/^\/\/ edited document: invalid JSON at character/);
+    app.unmount();
+  });
+
+  it('applies the same change to several events', async () => {
+    const { w, e, stage } = await remittance();
+    const other = event({ data: { Status: 'Pending', amount: 1 } });
+    await insertOriginals(w.warehouse, [other]);
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    await app.press(e.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('event_data now');
+    await app.press('a');
+    await app.waitFor('> event_id');
+    await app.press(other.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('2 event(s)');
+    await app.press('x');
+    await app.waitFor('> remove path: $.');
+    await app.press('amount', KEY.enter);
+    await app.waitFor('1. remove $.amount');
+    await app.press(KEY.enter);
+    await app.waitFor('event 1/2');
+    await app.press('n');
+    expect(app.frame()).toContain('event 2/2');
+    expect(app.frame()).toContain('-   "amount": 1');
+    app.unmount();
+  });
+
+  it('in production needs the stage table name typed; in read-only mode offers no write', async () => {
+    const prod = await remittance({ environment: 'prod' });
+    let app = renderApp(testServices(prod.w), [{ name: 'lookup', stage: prod.stage }]);
+    await removeAmount(app, prod.e.event_id);
+    await app.waitFor('Type the stage table name');
+    await app.press('y', KEY.enter);
+    expect(app.frame()).toContain('does not match');
+    expect(await tableCounts(prod.w.warehouse)).toMatchObject({ exceptions: 0 });
+    await app.erase(1);
+    await app.press('remittance_was_sent_event', KEY.enter);
+    await app.waitFor('Applied plan');
+    app.unmount();
+
+    const ro = await remittance({ read_only: true });
+    app = renderApp(testServices(ro.w), [{ name: 'lookup', stage: ro.stage }]);
+    await removeAmount(app, ro.e.event_id);
+    await app.waitFor('Read-only mode: this plan cannot be written');
+    expect(app.frame()).not.toContain('y write');
+    await app.press('y');
+    expect(app.frame()).not.toContain('Applied');
+    expect(await tableCounts(ro.w.warehouse)).toMatchObject({ exceptions: 0 });
+    app.unmount();
+  });
+});
