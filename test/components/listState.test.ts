@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { actionsFor, keyNames } from '../../src/components/keys.js';
+import { LIST_BINDINGS } from '../../src/components/bindings.js';
+import { initialList, listReducer, type ListAction } from '../../src/components/listState.js';
+
+const run = (actions: ListAction[], count = 100, height = 10) => actions.reduce(listReducer, initialList(count, height));
+const key = (overrides = {}) => ({
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false,
+  hyper: false, capsLock: false, numLock: false, ...overrides,
+});
+
+describe('list state', () => {
+  it('keeps the cursor inside a window that follows it', () => {
+    expect(run([{ type: 'move', delta: 12 }])).toMatchObject({ cursor: 12, top: 3 });
+    expect(run([{ type: 'last' }])).toMatchObject({ cursor: 99, top: 90 });
+    expect(run([{ type: 'last' }, { type: 'page', direction: -1 }])).toMatchObject({ cursor: 89, top: 89 });
+    expect(run([{ type: 'move', delta: -5 }])).toMatchObject({ cursor: 0, top: 0 });
+    expect(run([{ type: 'move', delta: 3 }, { type: 'resize', height: 2 }])).toMatchObject({ cursor: 3, top: 2 });
+  });
+
+  it('marks, marks all, and marks ranges', () => {
+    expect([...run([{ type: 'toggle' }, { type: 'move', delta: 2 }, { type: 'toggle' }]).marked]).toEqual([0, 2]);
+    expect(run([{ type: 'markAll' }]).marked.size).toBe(100);
+    expect(run([{ type: 'markAll' }, { type: 'markAll' }]).marked.size).toBe(0);
+    const ranged = run([{ type: 'move', delta: 5 }, { type: 'range' }, { type: 'move', delta: 3 }, { type: 'range' }, { type: 'move', delta: 5 }]);
+    expect([...ranged.marked].sort((a, b) => a - b)).toEqual([5, 6, 7, 8]);
+  });
+
+  it('is a no-op on an empty list', () => {
+    expect(run([{ type: 'move', delta: 1 }, { type: 'toggle' }, { type: 'last' }], 0)).toMatchObject({ cursor: 0, marked: new Set() });
+  });
+});
+
+describe('keys', () => {
+  it('turns a burst of key repeat into one action per character', () => {
+    expect(actionsFor(LIST_BINDINGS, keyNames('jjjj', key()))).toEqual(['down', 'down', 'down', 'down']);
+    expect(actionsFor(LIST_BINDINGS, keyNames('jkG', key()))).toEqual(['down', 'up', 'last']);
+  });
+
+  it('names special keys, and treats Backspace reported as delete as backspace', () => {
+    expect(keyNames('', key({ downArrow: true }))).toEqual(['down']);
+    expect(keyNames('', key({ delete: true }))).toEqual(['backspace']);
+    expect(keyNames('', key({ escape: true, meta: true }))).toEqual(['escape']);
+    expect(keyNames('c', key({ ctrl: true }))).toEqual(['ctrl-c']);
+    expect(keyNames('x', key({ meta: true }))).toEqual([]);
+  });
+});

@@ -1,0 +1,140 @@
+/** Business keys, insert, rerun, history and Ctrl-C, driven with keys on a real warehouse. */
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { event, insertOriginals, makeWarehouse, query, stageNamed, stageRows, tableCounts } from '../helpers/warehouse.js';
+import { KEY, renderApp, testServices } from '../helpers/tui.js';
+
+describe('BusinessKeysScreen', () => {
+  it('walks groups sharing a key, marks event_ids and plans their exclusion', async () => {
+    const w = await makeWarehouse();
+    const tx = (id: string, amount: number) => event({ event_name: 'TransactionWasCreated', data: { transaction_id: id, amount } });
+    const [a, b, c, d] = [tx('tx_1', 5), tx('tx_1', 6), tx('tx_2', 1), tx('tx_2', 1)];
+    await insertOriginals(w.warehouse, [a!, b!, c!, d!]);
+    const stage = stageNamed(w.config, 'transaction_was_created_event');
+    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage }]);
+    await app.waitFor('> business key path: $.transaction_id');
+    await app.press(KEY.enter);
+    await app.waitFor('group 1/2');
+    expect(app.frame()).toContain('$.transaction_id = tx_1  differ: $.amount');
+    await app.press('j', ' ');
+    await app.waitFor('1 to exclude in 1 group(s)');
+    await app.press('n');
+    await app.waitFor('group 2/2');
+    expect(app.frame()).toContain('(same event_data)');
+    await app.press(' ');
+    await app.waitFor('2 to exclude in 2 group(s)');
+    await app.press('d');
+    await app.waitFor('> exclusion_description');
+    await app.press('Same transaction published twice', KEY.enter);
+    await app.waitFor('confirm exclude');
+    expect(app.frame()).toMatch(/2 row\(s\) -> s3\.backend_events_exclusions/);
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    const excluded = (await query(w.warehouse, 'SELECT event_id FROM s3.backend_events_exclusions ORDER BY event_id')).map((r) => r.event_id);
+    expect(excluded).toEqual([b!.event_id, c!.event_id].sort());
+    app.unmount();
+  });
+
+  it('says so when a typed path is not a JSON path', async () => {
+    const w = await makeWarehouse();
+    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage: stageNamed(w.config, 'user_was_registered_event') }]);
+    await app.waitFor('> business key path: $.');
+    await app.press('[');
+    await app.waitFor('is not a JSON path');
+    app.unmount();
+  });
+});
+
+describe('InsertScreen', () => {
+  it('writes an event from the editor as a new exception row', async () => {
+    const w = await makeWarehouse();
+    const stage = stageNamed(w.config, 'card_was_shipped_event');
+    const editor = async (text: string) => {
+      const doc = JSON.parse(text);
+      doc.event_id = '11111111-2222-4333-8444-555555555555';
+      doc.event_created_at = '2026-03-14 09:00:00.000001';
+      doc.event_data = { carrier: 'DHL', shipment_id: 'sh_1' };
+      return JSON.stringify(doc);
+    };
+    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    await app.waitFor('(new event)');
+    expect(app.frame()).toContain('+   "carrier": "DHL",');
+    await app.press(KEY.enter);
+    await app.waitFor('> exception_description');
+    await app.press('Lost in the Kinesis outage', KEY.enter);
+    await app.waitFor('confirm insert');
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 0, exceptions: 1, exclusions: 0 });
+    app.unmount();
+  });
+});
+
+describe('RerunScreen and HistoryScreen', () => {
+  it('reruns with a typed offset and lists the journal newest first', async () => {
+    const w = await makeWarehouse();
+    const stage = stageNamed(w.config, 'remittance_was_sent_event');
+    await insertOriginals(w.warehouse, [event(), event({ event_created_at: '2026-03-01 00:00:00.000000' })]);
+    const services = testServices(w);
+    writeFileSync(
+      services.journal.path,
+      [
+        { time: '2026-03-14 10:00:00.000000', plan_id: 'aaaa', kind: 'dedupe', stage: stage.name, operator: 'ann', description: 'first', warehouse: 'duckdb:x', result: 'started' },
+        { time: '2026-03-14 10:00:01.000000', plan_id: 'aaaa', kind: 'dedupe', stage: stage.name, operator: 'ann', description: 'first', warehouse: 'duckdb:x', result: 'applied', counts: { exclusions: 2, exceptions: 2 } },
+        { time: '2026-03-15 10:00:00.000000', plan_id: 'bbbb', kind: 'update', stage: stage.name, operator: 'bob', description: 'second', warehouse: 'duckdb:x', result: 'started' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'rerun', stage }]);
+    await app.waitFor('current_date_offset = 14');
+    await app.press('o');
+    await app.waitFor('> current_date_offset (days): 14');
+    await app.erase(2);
+    await app.press('2x');
+    await app.waitFor('a whole number of days');
+    await app.erase(1);
+    await app.press(KEY.enter, 'y');
+    await app.waitFor('Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000');
+    expect(await stageRows(w.warehouse, stage.name)).toHaveLength(1);
+    await app.press(KEY.enter);
+    await app.waitFor('stage tables');
+    await app.press('h');
+    await app.waitFor('evfix · history');
+    const frame = app.frame();
+    expect(frame.indexOf('started         update')).toBeLessThan(frame.indexOf('applied         dedupe'));
+    expect(frame).toContain('interrupted: no result was recorded');
+    await app.press('j');
+    await app.waitFor('wrote 2 exclusion(s), 2 exception(s)');
+    app.unmount();
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('quits at once when nothing is being written', async () => {
+    const app = renderApp(testServices(await makeWarehouse()));
+    await app.press(KEY.ctrlC);
+    expect(app.quits()).toBe(1);
+    app.unmount();
+  });
+
+  it('asks first while a write is in flight, then waits for it', async () => {
+    const w = await makeWarehouse();
+    const services = testServices(w);
+    let finish!: () => void;
+    void services.trackWrite(new Promise<void>((r) => (finish = r)));
+    const app = renderApp(services);
+    await app.press(KEY.ctrlC);
+    await app.waitFor('A write is in progress. Press Ctrl-C again');
+    expect(app.quits()).toBe(0);
+    await app.press(KEY.ctrlC);
+    await app.waitFor('Quitting as soon as the write');
+    expect(app.quits()).toBe(0);
+    finish();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(app.quits()).toBe(1);
+    app.unmount();
+  });
+});
