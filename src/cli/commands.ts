@@ -135,6 +135,14 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   {
+    name: 'revert',
+    args: 'PLAN_ID',
+    summary: 'plan the deletion of exactly the rows an applied plan wrote',
+    example: 'evfix revert 264be720e41287fe --dry-run',
+    positionals: ['PLAN_ID'],
+    options: { rerun },
+  },
+  {
     name: 'history',
     args: '',
     summary: 'list applied plans from the journal, newest first',

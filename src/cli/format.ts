@@ -16,7 +16,7 @@ export function formatPlan(plan: Plan, summary: PlanSummary): string {
     `Plan ${plan.id}: ${plan.kind} on ${plan.stage}`,
     `  made by ${plan.operator} at ${plan.created_at} on ${plan.warehouse}`,
     `  description: ${plan.description}`,
-    ...summary.rows.map((r) => `  ${String(r.count).padStart(7)} row(s) -> ${r.table} (${r.note})`),
+    ...summary.rows.map((r) => (r.count < 0 ? `  ${String(-r.count).padStart(7)} row(s) deleted from ${r.table}` : `  ${String(r.count).padStart(7)} row(s) -> ${r.table} (${r.note})`)),
     `  events: ${summary.events}, created ${summary.firstCreated} .. ${summary.lastCreated}`,
   ];
   if (summary.edits.length) lines.push(`  edits: ${summary.edits.join('; ')}`);

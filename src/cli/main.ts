@@ -24,6 +24,7 @@ import { buildExclusionPlan } from '../data/operations/exclude.js';
 import { buildInsertPlan } from '../data/operations/insert.js';
 import { lookupEvent } from '../data/operations/lookup.js';
 import { rerunStage } from '../data/operations/rerun.js';
+import { buildRevertPlan } from '../data/operations/revert.js';
 import { buildUpdatePlan, keysFromRecords, type UpdateTargets } from '../data/operations/update.js';
 import { nowMicros, type Micros } from '../data/timestamp.js';
 import { COMMANDS, GLOBAL_OPTIONS, commandHelp, findCommand, mainHelp, type CommandSpec } from './commands.js';
@@ -190,6 +191,8 @@ async function dispatch(spec: CommandSpec, ctx: Context, parsed: Parsed, io: Cli
     }
     case 'apply':
       return review(readPlanFile(positionals[0]!), ctx, values, io);
+    case 'revert':
+      return review(await buildRevertPlan(ctx, new Journal(journalPath(io.env)), positionals[0]!), ctx, values, io);
     default:
       return review(await buildPlan(spec.name, ctx, parsed, lookback), ctx, values, io);
   }

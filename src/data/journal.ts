@@ -4,9 +4,11 @@
  * transaction and a result line after it, so an interrupted apply can be found
  * and reconciled. The file is private to the operator (0600 in a 0700 folder).
  */
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
+import { EvfixError } from './errors.js';
+import { parsePlan, serializePlan, type Plan } from './plan.js';
 import { z } from 'zod';
 
 export const JournalEntrySchema = z.object({
@@ -18,7 +20,9 @@ export const JournalEntrySchema = z.object({
   description: z.string(),
   warehouse: z.string(),
   result: z.enum(['started', 'applied', 'already-applied', 'refused', 'failed']),
-  counts: z.object({ exclusions: z.number(), exceptions: z.number() }).optional(),
+  counts: z.object({ exclusions: z.number(), exceptions: z.number(), deleted: z.object({ exclusions: z.number(), exceptions: z.number() }).optional() }).optional(),
+  /** The exception_added_timestamp / exclusion_added_timestamp the rows were written with. */
+  applied_at: z.string().optional(),
   rerun: z.object({ stage: z.string(), current_date_offset: z.number() }).optional(),
   message: z.string().optional(),
 });
@@ -32,11 +36,27 @@ export function journalPath(env: NodeJS.ProcessEnv = process.env): string {
 export class Journal {
   constructor(readonly path: string = journalPath()) {}
 
-  append(entry: JournalEntry): void {
-    const dir = join(this.path, '..');
+  private ensureDir(dir: string) {
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  append(entry: JournalEntry): void {
+    this.ensureDir(dirname(this.path));
     appendFileSync(this.path, JSON.stringify(entry) + '\n', { mode: 0o600 });
     chmodSync(this.path, 0o600);
+  }
+
+  /** Applied plans are kept beside the journal, so that history can show and revert exactly what they wrote. */
+  savePlan(plan: Plan): void {
+    const dir = join(dirname(this.path), 'plans');
+    this.ensureDir(dir);
+    writeFileSync(join(dir, `${plan.id}.json`), serializePlan(plan), { mode: 0o600 });
+  }
+
+  loadPlan(id: string): Plan {
+    const file = join(dirname(this.path), 'plans', `${id}.json`);
+    if (!/^[0-9a-f]{16}$/.test(id) || !existsSync(file)) throw new EvfixError('refused', `plan ${id} is not kept in ${dirname(file)}; it cannot be reverted from here`);
+    return parsePlan(readFileSync(file, 'utf8'), file);
   }
 
   /** Entries newest first; lines that do not parse are skipped rather than failing the history. */

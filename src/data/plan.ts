@@ -12,6 +12,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EvfixError } from './errors.js';
 import { EventIdText, ExceptionRowSchema, ExclusionRowSchema, TimestampText } from './model.js';
+
+const StoredExceptionSchema = ExceptionRowSchema.extend({ exception_added_timestamp: TimestampText });
+const StoredExclusionSchema = ExclusionRowSchema.extend({ exclusion_added_timestamp: TimestampText });
 import { EditSchema } from './json/edit.js';
 
 export const PLAN_FORMAT = 'evfix-plan/1';
@@ -53,7 +56,7 @@ export const ChangeSchema = z.strictObject({
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
-export const PlanKindSchema = z.enum(['dedupe', 'exclude', 'update', 'insert']);
+export const PlanKindSchema = z.enum(['dedupe', 'exclude', 'update', 'insert', 'revert']);
 export type PlanKind = z.infer<typeof PlanKindSchema>;
 
 export const PlanSchema = z.strictObject({
@@ -71,6 +74,8 @@ export const PlanSchema = z.strictObject({
   exclusions: z.array(ExclusionRowSchema),
   exceptions: z.array(ExceptionRowSchema),
   changes: z.array(ChangeSchema),
+  /** Rows a revert deletes: exactly those an earlier plan wrote, with the timestamps it wrote them at. */
+  removals: z.strictObject({ exclusions: z.array(StoredExclusionSchema), exceptions: z.array(StoredExceptionSchema) }),
   /** Events the operation looked at and left alone, with the reason (e.g. already has that value). */
   skipped: z.array(z.strictObject({ event_id: EventIdText, event_created_at: TimestampText, reason: z.string() })),
   preconditions: PreconditionsSchema,

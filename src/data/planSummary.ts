@@ -20,19 +20,22 @@ export type PlanSummary = {
 
 export function summarizePlan(ctx: Context, plan: Plan): PlanSummary {
   const tables = (c: Config) => c.tables;
-  const created = [...plan.exclusions, ...plan.exceptions].map((r) => r.event_created_at).sort();
+  const all = [...plan.exclusions, ...plan.exceptions, ...plan.removals.exclusions, ...plan.removals.exceptions];
+  const created = all.map((r) => r.event_created_at).sort();
   const rows = [];
   if (plan.exclusions.length) rows.push({ table: tables(ctx.config).exclusions, count: plan.exclusions.length, note: 'exclusions' });
   if (plan.exceptions.length) {
     const update = plan.exceptions.some((r) => r.is_event_update);
     rows.push({ table: tables(ctx.config).exceptions, count: plan.exceptions.length, note: `exceptions, is_event_update = ${update}` });
   }
+  if (plan.removals.exclusions.length) rows.push({ table: tables(ctx.config).exclusions, count: -plan.removals.exclusions.length, note: 'deleted' });
+  if (plan.removals.exceptions.length) rows.push({ table: tables(ctx.config).exceptions, count: -plan.removals.exceptions.length, note: 'deleted' });
   return {
     id: plan.id,
     kind: plan.kind,
     stage: plan.stage,
     rows,
-    events: new Set([...plan.exclusions, ...plan.exceptions].map((r) => r.event_id)).size,
+    events: new Set(all.map((r) => r.event_id)).size,
     firstCreated: created[0]!,
     lastCreated: created[created.length - 1]!,
     edits: plan.edits.map(describeEdit),

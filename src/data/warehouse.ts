@@ -21,9 +21,11 @@ export type ApplyDecision =
   | { action: 'refuse'; message: string };
 
 export type WriteCounts = { exclusions: number; exceptions: number };
+/** Rows written and, for a revert, rows deleted. */
+export type ApplyCounts = WriteCounts & { deleted: WriteCounts };
 
 export type EngineApplyOutcome =
-  | { status: 'applied'; written: WriteCounts; appliedAt: string }
+  | { status: 'applied'; written: ApplyCounts; appliedAt: string }
   | { status: 'already-applied'; message: string }
   | { status: 'refused'; message: string };
 

@@ -70,6 +70,11 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
           {'  '}
           {r.written.exceptions} exception row(s) -&gt; {ctx.config.tables.exceptions}
         </Text>
+        {r.written.deleted.exclusions + r.written.deleted.exceptions ? (
+          <Text>
+            {'  '}deleted {r.written.deleted.exclusions} exclusion row(s) and {r.written.deleted.exceptions} exception row(s)
+          </Text>
+        ) : null}
         <Text color={tone('muted')}>
           {'  '}journal: {journal.path} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
         </Text>

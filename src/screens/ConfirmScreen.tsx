@@ -71,7 +71,11 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const infoRows = [
     `${plan.kind} plan ${plan.id} by ${plan.operator}: ${summary.events} event(s)`,
     `  created ${summary.firstCreated.slice(0, 19)} .. ${summary.lastCreated.slice(0, 19)}`,
-    ...summary.rows.map((r) => `  ${String(r.count).padStart(7)} row(s) -> ${r.table}${r.note.startsWith('exceptions,') ? ` (${r.note.slice(12)})` : ''}`),
+    ...summary.rows.map((r) =>
+      r.count < 0
+        ? `  ${String(-r.count).padStart(7)} row(s) deleted from ${r.table}`
+        : `  ${String(r.count).padStart(7)} row(s) -> ${r.table}${r.note.startsWith('exceptions,') ? ` (${r.note.slice(12)})` : ''}`,
+    ),
     ...(summary.edits.length ? [`  edits: ${summary.edits.join('; ')}`] : []),
     ...(summary.skipped ? [`  ${summary.skipped} event(s) left alone (already as requested or excluded)`] : []),
     `  rerun: ${summary.rerun.stage}, current_date_offset = ${summary.rerun.current_date_offset} (from ${summary.rerun.since.slice(0, 10)})`,

@@ -1,6 +1,8 @@
 /** History: every apply attempt from the journal, newest first, and its details. */
 import { Box, Text } from 'ink';
-import { useMemo, useReducer, useState } from 'react';
+import { useCallback, useMemo, useReducer, useState } from 'react';
+import { buildRevertPlan } from '../data/operations/revert.js';
+import { useTask } from './useTask.js';
 import { attempts } from '../data/journal.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
@@ -11,26 +13,43 @@ import { listPosition, WindowedList } from '../components/WindowedList.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 
-type Action = ListMove | 'open';
-const BINDINGS: Binding<Action>[] = [...LIST_BINDINGS, { keys: ['enter'], label: 'enter', help: 'details', action: 'open', main: true }];
+type Action = ListMove | 'open' | 'revert';
+const BINDINGS: Binding<Action>[] = [
+  ...LIST_BINDINGS,
+  { keys: ['enter'], label: 'enter', help: 'details', action: 'open', main: true },
+  { keys: ['r'], label: 'r', help: 'revert (plan deleting its rows)', action: 'revert', main: true },
+];
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
   const entries = useMemo(() => attempts(services.journal.read()), [services.journal]);
   const detailRows = 6;
   const [list, dispatch] = useReducer(listReducer, initialList(entries.length, Math.max(1, height - 5 - detailRows)));
   const [details, setDetails] = useState(true);
+  const revert = useTask(useCallback((id: string) => buildRevertPlan(services.ctx, services.journal, id), [services]));
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
-    active,
+    active: active && revert.task.status !== 'running',
     nav,
-    onAction: (action) => {
+    onAction: async (action) => {
       if (isListMove(action)) dispatch(listMove(action));
       else if (action === 'open') setDetails((d) => !d);
+      else if (action === 'revert' && entries[list.cursor]) {
+        const plan = await revert.run(entries[list.cursor]!.plan_id);
+        if (plan) nav.push({ name: 'confirm', plan });
+      }
     },
   });
   const e = entries[list.cursor];
   return (
-    <Frame title="evfix · history" status={listPosition(list)} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+    <Frame
+      title="evfix · history"
+      status={listPosition(list)}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={revert.task.status === 'failed' ? { text: revert.task.message, tone: 'danger' } : null}
+    >
       <WindowedList
         items={entries}
         state={list}

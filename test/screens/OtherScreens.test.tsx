@@ -138,3 +138,27 @@ describe('Ctrl-C', () => {
     app.unmount();
   });
 });
+
+describe('HistoryScreen revert', () => {
+  it('builds a revert of the chosen plan and confirms it like any other', async () => {
+    const w = await makeWarehouse();
+    const stage = stageNamed(w.config, 'remittance_was_sent_event');
+    const a = event();
+    await insertOriginals(w.warehouse, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000' }]);
+    const services = testServices(w);
+    const { buildDedupePlan } = await import('../../src/data/operations/dedupe.js');
+    const { applyPlan } = await import('../../src/data/operations/apply.js');
+    await applyPlan(w.ctx, await buildDedupePlan(w.ctx, stage, {}), services.journal);
+    const app = renderApp(services, [{ name: 'history' }]);
+    await app.waitFor('applied         dedupe');
+    await app.press('r');
+    await app.waitFor('confirm revert');
+    expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exclusions/);
+    expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exceptions/);
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(app.frame()).toContain('deleted 1 exclusion row(s) and 1 exception row(s)');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 2, exceptions: 0, exclusions: 0 });
+    app.unmount();
+  });
+});

@@ -231,8 +231,9 @@ export class DuckdbWarehouse implements Warehouse {
         const insert = sql.applyInsertSql(this.tables);
         const exclusions = (await conn.run(insert.exclusions, { applied_at: appliedAt })).rowsChanged;
         const exceptions = (await conn.run(insert.exceptions, { applied_at: appliedAt })).rowsChanged;
+        const deleted = await this.deleteRemovals(conn, plan);
         await conn.run('COMMIT');
-        return { status: 'applied', written: { exclusions, exceptions }, appliedAt };
+        return { status: 'applied', written: { exclusions, exceptions, deleted }, appliedAt };
       } catch (error) {
         await conn.run('ROLLBACK').catch(() => undefined);
         throw error;
@@ -276,6 +277,28 @@ export class DuckdbWarehouse implements Warehouse {
     c.closeSync();
   }
 
+  private async deleteRemovals(conn: DuckDBConnection, plan: Plan) {
+    const { exclusions, exceptions } = plan.removals;
+    if (!exclusions.length && !exceptions.length) return { exclusions: 0, exceptions: 0 };
+    for (const [table, rows] of [
+      ['evfix_remove_exclusions', exclusions.map((r) => [r.event_id, r.event_created_at, r.exclusion_added_timestamp, r.exclusion_description])],
+      ['evfix_remove_exceptions', exceptions.map((r) => [r.event_id, r.event_created_at, r.exception_added_timestamp, r.exception_description])],
+    ] as const) {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (event_id VARCHAR, event_created_at TIMESTAMP, added_at TIMESTAMP, description VARCHAR)`);
+      const a = await conn.createAppender(table, 'main', 'temp');
+      for (const row of rows) {
+        for (const v of row) a.appendVarchar(v);
+        a.endRow();
+      }
+      a.closeSync();
+    }
+    const remove = sql.applyDeleteSql(this.tables);
+    return {
+      exclusions: (await conn.run(remove.exclusions)).rowsChanged,
+      exceptions: (await conn.run(remove.exceptions)).rowsChanged,
+    };
+  }
+
   async rerunStage(stage: StageConfig, since: string): Promise<{ deleted: number; inserted: number }> {
     return this.session(async (conn) => {
       const q = sql.rerunStageSql(this.tables, stage);
@@ -301,6 +324,9 @@ export class DuckdbWarehouse implements Warehouse {
     const parts = ['BEGIN TRANSACTION;', '-- re-check: the rows of the plan\'s events are as when it was made'];
     if (plan.exclusions.length) parts.push(`${insert.exclusions};  -- ${plan.exclusions.length} row(s)`);
     if (plan.exceptions.length) parts.push(`${insert.exceptions};  -- ${plan.exceptions.length} row(s)`);
+    const remove = sql.applyDeleteSql(this.tables);
+    if (plan.removals.exclusions.length) parts.push(`${remove.exclusions};  -- ${plan.removals.exclusions.length} row(s)`);
+    if (plan.removals.exceptions.length) parts.push(`${remove.exceptions};  -- ${plan.removals.exceptions.length} row(s)`);
     parts.push('COMMIT;');
     return parts.join('\n');
   }

@@ -187,3 +187,17 @@ SELECT ${RAW_COLUMNS}, $applied_at, exception_description, is_event_update
 FROM evfix_plan_exceptions`,
   };
 }
+
+/** Revert: deletes exactly the rows an earlier plan wrote (same keys, description and added time). */
+export function applyDeleteSql(t: TableNames) {
+  return {
+    exclusions: `DELETE FROM ${quoteTable(t.exclusions)} AS x
+USING evfix_remove_exclusions AS r
+WHERE x.event_id = r.event_id AND x.event_created_at = r.event_created_at
+  AND x.exclusion_added_timestamp = r.added_at AND x.exclusion_description = r.description`,
+    exceptions: `DELETE FROM ${quoteTable(t.exceptions)} AS c
+USING evfix_remove_exceptions AS r
+WHERE c.event_id = r.event_id AND c.event_created_at = r.event_created_at
+  AND c.exception_added_timestamp = r.added_at AND c.exception_description = r.description`,
+  };
+}

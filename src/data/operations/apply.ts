@@ -8,7 +8,7 @@ import { describeError, refused } from '../errors.js';
 import type { Journal, JournalEntry } from '../journal.js';
 import type { Plan } from '../plan.js';
 import { daysBetween, formatTimestamp, parseTimestamp } from '../timestamp.js';
-import type { WriteCounts } from '../warehouse.js';
+import type { ApplyCounts } from '../warehouse.js';
 import type { Context } from './context.js';
 import { decideApply } from './state.js';
 
@@ -17,14 +17,16 @@ export type StageRerun = { stage: string; current_date_offset: number; since: st
 export type ApplyResult = {
   status: 'applied' | 'already-applied';
   plan_id: string;
-  written: WriteCounts;
+  written: ApplyCounts;
+  /** When the rows were written (their added timestamps); absent when nothing was written. */
+  appliedAt?: string;
   message: string;
   rerun: StageRerun;
 };
 
 /** The rerun a plan needs: its stage, from the day of its oldest affected event. */
 export function rerunFor(ctx: Context, plan: Plan): StageRerun {
-  const oldest = [...plan.exclusions, ...plan.exceptions].map((r) => r.event_created_at).sort()[0]!;
+  const oldest = [...plan.exclusions, ...plan.exceptions, ...plan.removals.exclusions, ...plan.removals.exceptions].map((r) => r.event_created_at).sort()[0]!;
   const offset = Math.max(0, daysBetween(parseTimestamp(oldest), ctx.now()));
   return { stage: plan.stage, current_date_offset: offset, since: `${oldest.slice(0, 10)} 00:00:00.000000` };
 }
@@ -59,11 +61,16 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
     log({ result: 'refused', message: outcome.message });
     throw refused(outcome.message);
   }
-  const written = outcome.status === 'applied' ? outcome.written : { exclusions: 0, exceptions: 0 };
+  const none = { exclusions: 0, exceptions: 0 };
+  const written = outcome.status === 'applied' ? outcome.written : { ...none, deleted: none };
+  const deleted = written.deleted.exclusions + written.deleted.exceptions;
   const message =
     outcome.status === 'applied'
-      ? `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s)`
+      ? `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s)` +
+        (deleted ? `, deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)` : '')
       : outcome.message;
-  log({ result: outcome.status, counts: written, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
-  return { status: outcome.status, plan_id: plan.id, written, message, rerun };
+  const appliedAt = outcome.status === 'applied' ? outcome.appliedAt : undefined;
+  if (appliedAt) journal?.savePlan(plan);
+  log({ result: outcome.status, counts: written, applied_at: appliedAt, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
+  return { status: outcome.status, plan_id: plan.id, written, message, rerun, appliedAt };
 }

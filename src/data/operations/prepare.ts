@@ -18,6 +18,7 @@ export type PlanRows = {
   changes?: Change[];
   edits?: Edit[];
   skipped?: Plan['skipped'];
+  removals?: Plan['removals'];
   /** State already read by the operation over [from, until); read here when absent. */
   state?: { raw: RawEventState; from: string; until: string };
 };
@@ -31,7 +32,7 @@ export function dayRange(createdAts: readonly string[]): { from: string; until: 
 }
 
 export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
-  const affected = [...rows.exclusions, ...rows.exceptions];
+  const affected = [...rows.exclusions, ...rows.exceptions, ...(rows.removals?.exclusions ?? []), ...(rows.removals?.exceptions ?? [])];
   if (affected.length === 0) {
     const why = rows.skipped?.length ? `: ${rows.skipped[0]!.reason}${rows.skipped.length > 1 ? ` (and ${rows.skipped.length - 1} more)` : ''}` : '';
     throw refused(`nothing to do for ${rows.stage.name}${why}`);
@@ -52,6 +53,7 @@ export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
     exceptions: rows.exceptions,
     changes: rows.changes ?? [],
     skipped: rows.skipped ?? [],
+    removals: rows.removals ?? { exclusions: [], exceptions: [] },
     preconditions: { event_ids: eventIds, from: range.from, until: range.until, state: summarizeState(raw) },
   });
 }

@@ -84,8 +84,17 @@ export function decideApply(plan: Plan, raw: RawEventState): ApplyDecision {
     const r = (sources.removed[0] ?? sources.added[0])!;
     return stale(`the original rows of ${describeRef(r)} changed`);
   }
-  if (exceptions.removed.length) return stale(`an exception row of ${describeRef(exceptions.removed[0]!)} was removed`);
-  if (exclusions.removed.length) return stale(`an exclusion row of ${describeRef(exclusions.removed[0]!)} was removed`);
+  if (exceptions.removed.length || exclusions.removed.length) {
+    // A revert removes rows: if exactly its rows are gone and nothing else changed, it was applied before.
+    const removalExceptions = plan.removals.exceptions.map((r) => ref(r, r.exception_added_timestamp, exceptionDigest(r)));
+    const removalExclusions = plan.removals.exclusions.map((r) => ref(r, r.exclusion_added_timestamp, exclusionDigest(r)));
+    const same = (a: RowRef[], b: RowRef[]) => a.map(refKey).sort().join('\n') === b.map(refKey).sort().join('\n');
+    if (!exceptions.added.length && !exclusions.added.length && same(exceptions.removed, removalExceptions) && same(exclusions.removed, removalExclusions)) {
+      return { action: 'already-applied', message: `plan ${plan.id} was already applied; nothing was written this time` };
+    }
+    if (exceptions.removed.length) return stale(`an exception row of ${describeRef(exceptions.removed[0]!)} was removed`);
+    return stale(`an exclusion row of ${describeRef(exclusions.removed[0]!)} was removed`);
+  }
   if (!exceptions.added.length && !exclusions.added.length) return { action: 'write' };
   const plannedExceptions = plan.exceptions.map((r) => ({ ...r, digest: exceptionDigest(r) }));
   const plannedExclusions = plan.exclusions.map((r) => ({ ...r, digest: exclusionDigest(r) }));
