@@ -70,6 +70,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
   }, [active, generation, ctx]);
 
   const current: StageConfig | undefined = stages[list.cursor];
+  const currentState = current ? loaded[current.name] : undefined;
   const { helpOpen, bindings } = useScreen({
     bindings: STAGE_TABLES_BINDINGS,
     active,
@@ -99,7 +100,16 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     </Text>
   );
   return (
-    <Frame title="evfix · stage tables" status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+    <Frame
+      title="evfix · stage tables"
+      status={status}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      // The list row is cut to the screen; the whole failure is readable here.
+      flash={currentState?.status === 'failed' ? { text: `${current!.name}: ${currentState.message} (r reloads)`, tone: 'danger' } : null}
+    >
       {filtering ? (
         <TextField
           label="filter"

@@ -3,6 +3,7 @@
  * warehouse, driven with keys only, then the warehouse read back.
  */
 import { execFileSync, execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -22,10 +23,12 @@ function home() {
 
 async function sql(db: string, text: string) {
   const instance = await DuckDBInstance.create(db);
+  const conn = await instance.connect();
   try {
-    const conn = await instance.connect();
     return (await conn.runAndReadAll(text)).getRowObjectsJS() as Record<string, unknown>[];
   } finally {
+    // Both closed, so the file lock is released before evfix opens the file.
+    conn.closeSync();
     instance.closeSync();
   }
 }
@@ -149,6 +152,34 @@ describe('evfix in a terminal', () => {
     expect(lines[22]).toMatch(/^j\/k move/);
     await t.press('q');
     await t.exited;
+  });
+
+  it('hands the terminal to $EDITOR and takes it back with the screen intact', async () => {
+    const { env, db } = home();
+    const dir = tempDir();
+    const editor = join(dir, 'fake-editor.mjs');
+    writeFileSync(
+      editor,
+      `import { readFileSync, writeFileSync } from 'node:fs';\nconst f = process.argv[2];\nprocess.stdout.write('\\x1b[2J EDITOR RUNNING');\nwriteFileSync(f, readFileSync(f, 'utf8').replace('"Pending"', '"Failed"'));\n`,
+    );
+    const [target] = await sql(db, `SELECT event_id FROM stage.remittance_was_sent_event WHERE status = 'Pending' ORDER BY event_created_at LIMIT 1`);
+    const t = new EvfixTerminal({ env: { ...env, EDITOR: `${process.execPath} ${editor}` } });
+    await t.waitFor(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+/);
+    await t.press(KEY.enter);
+    await t.waitFor('Update event data');
+    await t.press('jj', KEY.enter);
+    await t.waitFor('> event_id');
+    await t.press(String(target!.event_id), KEY.enter, KEY.enter);
+    await t.waitFor('"Status": "Pending"');
+    await t.press('e');
+    await t.waitFor('1. set $.Status = "Failed"');
+    const lines = t.screen.lines();
+    expect(lines[0]).toMatch(/^evfix · update event data · remittance_was_sent_event/);
+    expect(t.text()).not.toContain('EDITOR RUNNING');
+    expect(t.screen.term.buffer.active.type).toBe('alternate');
+    expect(lines[22]).toMatch(/^s set PATH = value/);
+    await t.press('q');
+    expect((await t.exited).exitCode).toBe(0);
   });
 
   it('(e) SIGHUP leaves the terminal restored: main screen, cursor shown, raw mode off', async () => {
