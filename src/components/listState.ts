@@ -76,8 +76,11 @@ export function listReducer(state: ListState, action: ListAction): ListState {
       return state.anchor === null ? place({ ...state, anchor: state.cursor }, state.cursor) : { ...state, anchor: null };
     case 'resize':
       return place({ ...state, height: Math.max(1, action.height) }, state.cursor);
-    case 'reset':
-      return initialList(action.count, state.height);
+    case 'reset': {
+      // Idempotent, so an effect that resets on every render settles instead of looping.
+      const fresh = state.count === action.count && state.cursor === 0 && state.top === 0 && state.marked.size === 0 && state.anchor === null;
+      return fresh ? state : initialList(action.count, state.height);
+    }
   }
 }
 

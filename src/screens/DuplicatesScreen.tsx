@@ -41,9 +41,12 @@ export const GROUP_BINDINGS: Binding<Action>[] = [
   { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
   { keys: ['h', 'left'], label: 'h/l ←/→', help: 'copy to keep', action: 'left', main: true },
   { keys: ['l', 'right'], label: 'l/→', help: 'next copy to keep', action: 'right' },
-  { keys: [' '], label: 'space', help: 'mark this group', action: 'toggle', main: true },
-  { keys: ['enter'], label: 'enter', help: 'back to the list', action: 'open', main: true },
+  { keys: [' '], label: 'space', help: 'mark', action: 'toggle', main: true },
+  { keys: ['enter'], label: 'enter', help: 'back', action: 'open', main: true },
 ];
+
+// One empty list for every render while loading: a fresh [] each time would re-run the reset effect forever.
+const NO_GROUPS: DuplicateGroup[] = [];
 
 const short = (ts: string | null) => (ts ? ts.slice(5, 16) : '—'.padEnd(11));
 
@@ -67,7 +70,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const load = useCallback(() => findEventIdDuplicates(ctx, stage), [ctx, stage]);
   const { task, run } = useTask(load);
   const planTask = useTask(useCallback((groups: DuplicateGroup[], keep: Map<string, number>) => buildDedupePlan(ctx, stage, { groups, keepIndex: keep }), [ctx, stage]));
-  const groups = task.status === 'done' ? task.value : [];
+  const groups = task.status === 'done' ? task.value : NO_GROUPS;
   const listHeight = Math.max(1, height - 6);
   const [list, dispatch] = useReducer(listReducer, initialList(0, listHeight));
   const [open, setOpen] = useState<number | null>(null);
@@ -77,6 +80,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
 
   useEffect(() => void run(), [run]);
   useEffect(() => dispatch({ type: 'reset', count: groups.length }), [groups]);
+
   useEffect(() => dispatch({ type: 'resize', height: listHeight }), [listHeight]);
 
   const openGroup = open !== null ? groups[open] : undefined;
@@ -142,7 +146,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     body = (
       <Box flexDirection="column">
         <Text color={tone('muted')} wrap="truncate-end">
-          {'      ' + 'event_id'.padEnd(37) + 'n'.padStart(3) + ' ' + 'first ingest'.padEnd(12) + 'last ingest'}
+          {'      ' + 'event_id'.padEnd(37) + 'n'.padStart(3) + ' ' + 'first ingest'.padEnd(13) + 'last ingest'}
         </Text>
         <WindowedList
           items={groups}

@@ -27,6 +27,13 @@ describe('list state', () => {
     expect([...ranged.marked].sort((a, b) => a - b)).toEqual([5, 6, 7, 8]);
   });
 
+  it('resets to the top, and a second reset to the same size changes nothing', () => {
+    const moved = run([{ type: 'move', delta: 5 }, { type: 'toggle' }]);
+    const reset = listReducer(moved, { type: 'reset', count: 100 });
+    expect(reset).toMatchObject({ cursor: 0, top: 0, marked: new Set() });
+    expect(listReducer(reset, { type: 'reset', count: 100 })).toBe(reset);
+  });
+
   it('is a no-op on an empty list', () => {
     expect(run([{ type: 'move', delta: 1 }, { type: 'toggle' }, { type: 'last' }], 0)).toMatchObject({ cursor: 0, marked: new Set() });
   });

@@ -63,6 +63,7 @@ describe('DuplicatesScreen', () => {
     const { w } = await withDuplicates(2000);
     const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
     await app.waitFor('1/2000', 15000);
+
     await app.press('jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj');
     expect(app.frame()).toContain('51/2000');
     await app.press('G');
