@@ -5,6 +5,7 @@
 import { Box, useApp, useInput } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentType } from 'react';
 import { AppNotice } from './components/notice.js';
+import { KeyBusProvider } from './components/keyBus.js';
 import { TooSmall } from './components/TooSmall.js';
 import { MIN_SIZE, useTerminalSize } from './components/useTerminalSize.js';
 import { ActionsScreen } from './screens/ActionsScreen.js';
@@ -70,6 +71,7 @@ export function App({ services, initial = [{ name: 'stages' }], onQuit }: { serv
   // The screens stay mounted while hidden (editor running, terminal too small), so nothing typed is lost.
   return (
     <AppNotice.Provider value={notice}>
+      <KeyBusProvider>
       {tooSmall && !suspended ? <TooSmall size={size} /> : null}
       <Box flexDirection="column" width={size.columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
         {stack.map(({ key, route }, i) => {
@@ -82,6 +84,7 @@ export function App({ services, initial = [{ name: 'stages' }], onQuit }: { serv
           );
         })}
       </Box>
+      </KeyBusProvider>
     </AppNotice.Provider>
   );
 }

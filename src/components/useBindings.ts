@@ -1,16 +1,18 @@
-/** Runs a screen's bindings: each key of an input event becomes one action, in order. */
-import { useInput } from 'ink';
-import { useRef } from 'react';
-import { actionsFor, keyNames, type Binding } from './keys.js';
+/** Runs a screen's bindings: each key from the bus becomes its action, against the latest state. */
+import { isListMove } from './bindings.js';
+import { useKeyTarget } from './keyBus.js';
+import { actionsFor, type Binding } from './keys.js';
 
 export function useBindings<A extends string>(bindings: readonly Binding<A>[], onAction: (action: A) => void, isActive: boolean) {
-  // The latest handler, so a key never runs against a stale render's state.
-  const handler = useRef(onAction);
-  handler.current = onAction;
-  useInput(
-    (input, key) => {
-      for (const action of actionsFor(bindings, keyNames(input, key))) handler.current(action);
+  useKeyTarget(
+    {
+      accepts: (name) => bindings.some((b) => b.keys.includes(name)),
+      handle: (name) => {
+        for (const action of actionsFor(bindings, [name])) onAction(action);
+      },
+      // Cursor moves are reducer updates that never read the screen's state: a burst of them needs no render in between.
+      pure: (name) => actionsFor(bindings, [name]).every(isListMove),
     },
-    { isActive },
+    isActive,
   );
 }

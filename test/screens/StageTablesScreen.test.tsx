@@ -49,3 +49,18 @@ describe('StageTablesScreen', () => {
     app.unmount();
   });
 });
+
+describe('key bursts', () => {
+  it('opens the row the cursor reached when moves and enter arrive in one read', async () => {
+    const app = renderApp(testServices(await makeWarehouse()));
+    await app.waitFor('stage tables');
+    await app.press('jj\r');
+    await app.waitFor('evfix · transaction_was_created_event');
+    await app.press(KEY.escape);
+    await app.waitFor('evfix · stage tables');
+    // Typed ahead of the screen change: the keys after the first enter reach the actions screen once it is up.
+    await app.press('j\rjj\r');
+    await app.waitFor('evfix · update event data · user_was_registered_event');
+    app.unmount();
+  });
+});
