@@ -3,10 +3,16 @@ import { isListMove } from './bindings.js';
 import { useKeyTarget } from './keyBus.js';
 import { actionsFor, type Binding } from './keys.js';
 
-export function useBindings<A extends string>(bindings: readonly Binding<A>[], onAction: (action: A) => void, isActive: boolean) {
+/**
+ * `keysEnabled` false means a text field has the keys: only the screen's own
+ * bindings (esc) are taken from the bus then. Otherwise every key is queued,
+ * even one the screen does not bind now, since the key before it may change
+ * what is bound (enter closing a view, then d).
+ */
+export function useBindings<A extends string>(bindings: readonly Binding<A>[], onAction: (action: A) => void, isActive: boolean, keysEnabled = true) {
   useKeyTarget(
     {
-      accepts: (name) => bindings.some((b) => b.keys.includes(name)),
+      accepts: (name) => keysEnabled || bindings.some((b) => b.keys.includes(name)),
       handle: (name) => {
         for (const action of actionsFor(bindings, [name])) onAction(action);
       },

@@ -20,12 +20,12 @@ import { useScreen } from './useScreen.js';
 type Action = 'next' | 'prev' | 'down' | 'up' | 'describe' | 'continue';
 
 const BINDINGS: Binding<Action>[] = [
-  { keys: ['n', 'right', 'l'], label: 'n/p', help: 'next/previous event', action: 'next', main: true },
+  { keys: ['n', 'right', 'l'], label: 'n/p', help: 'event', action: 'next', main: true },
   { keys: ['p', 'left', 'h'], label: 'p', help: 'previous event', action: 'prev' },
   { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
   { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['tab', 'e'], label: 'tab', help: 'write the description', action: 'describe', main: true },
-  { keys: ['enter'], label: 'enter', help: 'continue to confirm', action: 'continue', main: true },
+  { keys: ['tab', 'e'], label: 'tab', help: 'description', action: 'describe', main: true },
+  { keys: ['enter'], label: 'enter', help: 'confirm', action: 'continue', main: true },
 ];
 
 export function DiffScreen({ route, active, width, height, nav }: ScreenProps & { route: { plan: Plan } }) {

@@ -39,7 +39,7 @@ export const DUPLICATES_BINDINGS: Binding<Action>[] = [
 export const GROUP_BINDINGS: Binding<Action>[] = [
   { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
   { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['h', 'left'], label: 'h/l ←/→', help: 'copy to keep', action: 'left', main: true },
+  { keys: ['h', 'left'], label: 'h/l', help: 'copy to keep', action: 'left', main: true },
   { keys: ['l', 'right'], label: 'l/→', help: 'next copy to keep', action: 'right' },
   { keys: [' '], label: 'space', help: 'mark', action: 'toggle', main: true },
   { keys: ['enter'], label: 'enter', help: 'back', action: 'open', main: true },

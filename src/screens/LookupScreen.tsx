@@ -30,14 +30,14 @@ type Mode = 'find' | 'edit' | 'set' | 'remove';
 type Action = 'set' | 'remove' | 'editor' | 'add' | 'undo' | 'continue' | 'down' | 'up';
 
 const EDIT_BINDINGS: Binding<Action>[] = [
-  { keys: ['s'], label: 's', help: 'set PATH = value', action: 'set', main: true },
-  { keys: ['x'], label: 'x', help: 'remove PATH', action: 'remove', main: true },
-  { keys: ['e'], label: 'e', help: 'edit in $EDITOR', action: 'editor', main: true },
-  { keys: ['a'], label: 'a', help: 'add another event', action: 'add', main: true },
+  { keys: ['s'], label: 's', help: 'set', action: 'set', main: true },
+  { keys: ['x'], label: 'x', help: 'remove', action: 'remove', main: true },
+  { keys: ['e'], label: 'e', help: '$EDITOR', action: 'editor', main: true },
+  { keys: ['a'], label: 'a', help: 'add event', action: 'add', main: true },
   { keys: ['u'], label: 'u', help: 'undo the last change', action: 'undo' },
   { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down' },
   { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['enter'], label: 'enter', help: 'see the diff', action: 'continue', main: true },
+  { keys: ['enter'], label: 'enter', help: 'diff', action: 'continue', main: true },
 ];
 
 const validateId = (v: string) => {

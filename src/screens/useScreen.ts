@@ -37,6 +37,7 @@ export function useScreen<A extends string>(options: {
       else options.onAction(action as A);
     },
     options.active,
+    options.keysEnabled !== false,
   );
   return { helpOpen, bindings: all };
 }

@@ -177,7 +177,7 @@ describe('evfix in a terminal', () => {
     expect(lines[0]).toMatch(/^evfix · update event data · remittance_was_sent_event/);
     expect(t.text()).not.toContain('EDITOR RUNNING');
     expect(t.screen.term.buffer.active.type).toBe('alternate');
-    expect(lines[22]).toMatch(/^s set PATH = value/);
+    expect(lines[22]).toMatch(/^s set  x remove  e \$EDITOR  a add event  enter diff/);
     await t.press('q');
     expect((await t.exited).exitCode).toBe(0);
   });

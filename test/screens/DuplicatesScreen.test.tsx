@@ -85,3 +85,16 @@ describe('DuplicatesScreen', () => {
     app.unmount();
   });
 });
+
+describe('DuplicatesScreen type-ahead', () => {
+  it('takes a key the next view binds: enter closes the group, then d plans', async () => {
+    const { w } = await withDuplicates(2);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    await app.waitFor('0 marked · 1/2');
+    await app.press(KEY.enter);
+    await app.waitFor('keep copy 1');
+    await app.press('\rd');
+    await app.waitFor('confirm dedupe');
+    app.unmount();
+  });
+});
