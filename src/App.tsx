@@ -36,7 +36,18 @@ const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>
   history: HistoryScreen,
 };
 
-export function App({ services, initial = [{ name: 'stages' }], onQuit }: { services: Services; initial?: Route[]; onQuit?: () => void }) {
+export function App({
+  services,
+  initial = [{ name: 'stages' }],
+  onQuit,
+  startupNotice,
+}: {
+  services: Services;
+  initial?: Route[];
+  onQuit?: () => void;
+  /** Shown until the first key, e.g. the outcome of an apply that was interrupted last time. */
+  startupNotice?: string;
+}) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const [stack, setStack] = useState<{ key: number; route: Route }[]>(() => initial.map((route, key) => ({ key, route })));
@@ -51,11 +62,14 @@ export function App({ services, initial = [{ name: 'stages' }], onQuit }: { serv
     [quit],
   );
   const suspended = useSyncExternalStore(services.suspension.subscribe, services.suspension.isSuspended);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(startupNotice ?? null);
   const quitting = useRef(false);
   // Ctrl-C quits at once, unless a write is in flight: then it asks, and a second Ctrl-C waits for the write.
   useInput((input, key) => {
-    if (!(key.ctrl && input === 'c')) return;
+    if (!(key.ctrl && input === 'c')) {
+      if (notice && !quitting.current && services.writesInFlight() === 0) setNotice(null);
+      return;
+    }
     if (services.writesInFlight() === 0) return quit();
     if (quitting.current) return;
     if (notice) {

@@ -17,6 +17,7 @@ import type { TuiOptions } from './cli/main.js';
 import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
 import type { Services } from './screens/navigation.js';
 import { runEditor } from './terminal/editor.js';
+import { describeReconciled, reconcileJournal } from './data/operations/reconcile.js';
 import { TerminalSession } from './terminal/session.js';
 
 export async function runTui(options: TuiOptions): Promise<number> {
@@ -40,11 +41,14 @@ export async function runTui(options: TuiOptions): Promise<number> {
     return 1;
   }
 
+  const journal = new Journal();
+  const reconciled = ctx.config.read_only ? [] : await reconcileJournal(ctx, journal).catch(() => []);
+  for (const r of reconciled) process.stderr.write(`evfix: ${describeReconciled(r)}\n`);
   await fixInkIncrementalRendering();
   const session = new TerminalSession(process.stdin, process.stdout);
   const services: Services = {
     ctx,
-    journal: new Journal(),
+    journal,
     editText: (text, suffix) => session.handOver(() => runEditor(text, suffix)),
     trackWrite: session.track,
     writesInFlight: session.writesInFlight,
@@ -52,7 +56,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
     suspension: { isSuspended: session.isSuspended, subscribe: session.subscribe },
   };
   session.enter();
-  const instance = render(<App services={services} />, {
+  const notice = reconciled.length ? reconciled.map(describeReconciled).join(' ') : undefined;
+  const instance = render(<App services={services} startupNotice={notice} />, {
     stdout: session.stdout,
     exitOnCtrlC: false,
     incrementalRendering: true,
@@ -64,10 +69,12 @@ export async function runTui(options: TuiOptions): Promise<number> {
     await session.settle();
     instance.unmount();
     session.restore();
-    process.exit(signal === 'SIGHUP' ? 129 : 143);
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
   };
   process.once('SIGHUP', (s) => void onSignal(s));
   process.once('SIGTERM', (s) => void onSignal(s));
+  // In raw mode Ctrl-C is a key, but `kill -INT` still arrives as a signal.
+  process.once('SIGINT', (s) => void onSignal(s));
   process.once('exit', () => session.restore());
   try {
     await instance.waitUntilExit();

@@ -24,6 +24,7 @@ import { buildExclusionPlan } from '../data/operations/exclude.js';
 import { buildInsertPlan } from '../data/operations/insert.js';
 import { lookupEvent } from '../data/operations/lookup.js';
 import { rerunStage } from '../data/operations/rerun.js';
+import { describeReconciled, reconcileJournal } from '../data/operations/reconcile.js';
 import { buildRevertPlan } from '../data/operations/revert.js';
 import { buildUpdatePlan, keysFromRecords, type UpdateTargets } from '../data/operations/update.js';
 import { nowMicros, type Micros } from '../data/timestamp.js';
@@ -123,6 +124,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const seeded = await ensureDemoWarehouse(config);
     if (seeded) io.err(`Created the demo warehouse at ${seeded.path} (${seeded.events} events).`);
     const ctx: Context = { config, warehouse: openWarehouse(config, now), now, operator: defaultOperator(config, io.env) };
+    if (!config.read_only) {
+      for (const r of await reconcileJournal(ctx, new Journal(journalPath(io.env)))) io.err(`evfix: ${describeReconciled(r)}`);
+    }
     return await dispatch(spec, ctx, parsed, io);
   } catch (error) {
     io.err(`evfix ${spec.name}: ${describeError(error)}`);

@@ -19,7 +19,7 @@ export const JournalEntrySchema = z.object({
   operator: z.string(),
   description: z.string(),
   warehouse: z.string(),
-  result: z.enum(['started', 'applied', 'already-applied', 'refused', 'failed']),
+  result: z.enum(['started', 'applied', 'already-applied', 'refused', 'failed', 'rolled-back']),
   counts: z.object({ exclusions: z.number(), exceptions: z.number(), deleted: z.object({ exclusions: z.number(), exceptions: z.number() }).optional() }).optional(),
   /** The exception_added_timestamp / exclusion_added_timestamp the rows were written with. */
   applied_at: z.string().optional(),

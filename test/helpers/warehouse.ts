@@ -32,8 +32,8 @@ export async function makeWarehouse(overrides: Partial<Config> = {}): Promise<Te
     ...overrides,
   };
   let now = parseTimestamp(NOW);
+  await new DuckdbWarehouse({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }).createTables();
   const warehouse = new DuckdbWarehouse(config as Config & { engine: { type: 'duckdb' } }, () => now);
-  await warehouse.createTables();
   const ctx: Context = { config, warehouse, now: () => now, operator: 'tester' };
   return { ctx, warehouse, config, dir, setNow: (ts) => (now = parseTimestamp(ts)) };
 }

@@ -1,13 +1,19 @@
 /** Update event data through the screens: lookup, typed edits or $EDITOR, diff, description, confirm. */
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/data/config.js';
+import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
 import { event, insertOriginals, makeWarehouse, query, stageNamed, tableCounts } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
 
-async function remittance(overrides = {}) {
-  const w = await makeWarehouse(overrides);
+async function remittance(overrides: Partial<Config> = {}) {
+  const w = await makeWarehouse();
   const e = event({ event_created_at: '2026-03-10 15:38:21.224000', data: { Status: 'Pending', amount: 12.5 } });
   await insertOriginals(w.warehouse, [e]);
-  return { w, e, stage: stageNamed(w.config, 'remittance_was_sent_event') };
+  // The fixture is written first; the screens then get the configuration under test (read-only opens the file read-only).
+  const config = { ...w.config, ...overrides };
+  const warehouse = new DuckdbWarehouse(config as never, w.ctx.now);
+  const tested = { ...w, config, ctx: { ...w.ctx, config, warehouse } };
+  return { w: tested, e, stage: stageNamed(config, 'remittance_was_sent_event') };
 }
 
 async function removeAmount(app: ReturnType<typeof renderApp>, id: string) {

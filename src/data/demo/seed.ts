@@ -17,7 +17,8 @@ export async function seedDemo(config: Config, options: SeedOptions = {}): Promi
   const path = config.engine.path;
   if (options.reset) for (const f of [path, `${path}.wal`]) if (existsSync(f)) rmSync(f);
   const now = options.now ?? nowMicros();
-  const warehouse = new DuckdbWarehouse(config as Config & { engine: { type: 'duckdb' } }, () => now);
+  // The demo is evfix's own sample data, so it is created even when the operator asked for read-only.
+  const warehouse = new DuckdbWarehouse({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }, () => now);
   const existing = await warehouse.countEvents();
   if (existing > 0) throw refused(`${path} already holds ${existing} events; use --reset to start again`);
   await warehouse.createTables();

@@ -13,14 +13,25 @@ import { EvfixError } from '../errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export type DuckdbFileOptions = {
+  /** Open with access_mode READ_ONLY: DuckDB itself then refuses every write, and the file stays byte-identical. */
+  readOnly?: boolean;
+  /** Sees every statement's text before it runs (tests use it to prove no value is ever in the SQL). */
+  onSql?: (sql: string) => void;
+  lockWaitMs?: number;
+};
+
 export class DuckdbFile {
   private instance: Promise<DuckDBInstance> | undefined;
   private users = 0;
+  private readonly lockWaitMs: number;
 
   constructor(
     readonly path: string,
-    private readonly lockWaitMs = 3000,
-  ) {}
+    private readonly options: DuckdbFileOptions = {},
+  ) {
+    this.lockWaitMs = options.lockWaitMs ?? 3000;
+  }
 
   /** Runs `work` with a connection of its own; the file is released when no work is left. */
   async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -29,7 +40,7 @@ export class DuckdbFile {
     try {
       this.instance ??= this.open();
       conn = await (await this.instance).connect();
-      return await work(conn);
+      return await work(this.options.onSql ? logged(conn, this.options.onSql) : conn);
     } catch (error) {
       if (error instanceof EvfixError) throw error;
       throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
@@ -44,11 +55,11 @@ export class DuckdbFile {
   }
 
   private async open(): Promise<DuckDBInstance> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    if (!this.options.readOnly) mkdirSync(dirname(this.path), { recursive: true });
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await DuckDBInstance.create(this.path);
+        return await DuckDBInstance.create(this.path, this.options.readOnly ? { access_mode: 'READ_ONLY' } : {});
       } catch (error) {
         const message = (error as Error).message;
         if (!/lock/i.test(message)) {
@@ -66,4 +77,21 @@ export class DuckdbFile {
       }
     }
   }
+}
+
+/** The same connection, reporting each statement's text first. */
+function logged(conn: DuckDBConnection, onSql: (sql: string) => void): DuckDBConnection {
+  return new Proxy(conn, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop === 'run' || prop === 'runAndReadAll') {
+        return (sql: string, ...rest: unknown[]) => {
+          onSql(sql);
+          return (value as (...a: unknown[]) => unknown).call(target, sql, ...rest);
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
 }

@@ -60,6 +60,7 @@ export class DuckdbWarehouse implements Warehouse {
   constructor(
     private readonly config: Config & { engine: { type: 'duckdb' } },
     private readonly now: () => Micros = nowMicros,
+    options: { onSql?: (sql: string) => void } = {},
   ) {
     for (const name of [config.tables.events, config.tables.exceptions, config.tables.exclusions]) {
       if (name.split('.').length !== 2) {
@@ -67,7 +68,7 @@ export class DuckdbWarehouse implements Warehouse {
       }
     }
     this.tables = { ...config.tables, stageSchema: config.stage_schema };
-    this.file = new DuckdbFile(config.engine.path);
+    this.file = new DuckdbFile(config.engine.path, { readOnly: config.read_only, onSql: options.onSql });
     this.label = `duckdb:${config.engine.path}`;
   }
 

@@ -49,6 +49,8 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
   const log = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>
     journal?.append({ ...base, time: formatTimestamp(ctx.now()), ...entry });
 
+  // The plan is kept before the write starts, so an interrupted apply can be reconciled on the next start.
+  journal?.savePlan(plan);
   log({ result: 'started' });
   let outcome;
   try {
@@ -70,7 +72,6 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
         (deleted ? `, deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)` : '')
       : outcome.message;
   const appliedAt = outcome.status === 'applied' ? outcome.appliedAt : undefined;
-  if (appliedAt) journal?.savePlan(plan);
   log({ result: outcome.status, counts: written, applied_at: appliedAt, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
   return { status: outcome.status, plan_id: plan.id, written, message, rerun, appliedAt };
 }

@@ -104,3 +104,12 @@ export function decideApply(plan: Plan, raw: RawEventState): ApplyDecision {
   const r = (exclusions.added[0] ?? exceptions.added[0])!;
   return stale(`another ${exclusions.added.length ? 'exclusion' : 'exception'} was written for ${describeRef(r)}`);
 }
+
+/** When an applied plan's rows were written: the added timestamp of a stored row that is one of the plan's. */
+export function appliedAtOf(plan: Plan, raw: RawEventState): string | undefined {
+  const wanted = new Set(plan.exceptions.map((r) => `${r.event_id}|${r.event_created_at}|${exceptionDigest(r)}`));
+  const row = raw.exceptions.find((r) => wanted.has(`${r.event_id}|${r.event_created_at}|${exceptionDigest(r)}`));
+  if (row) return row.exception_added_timestamp;
+  const excl = new Set(plan.exclusions.map((r) => `${r.event_id}|${r.event_created_at}|${exclusionDigest(r)}`));
+  return raw.exclusions.find((r) => excl.has(`${r.event_id}|${r.event_created_at}|${exclusionDigest(r)}`))?.exclusion_added_timestamp;
+}
