@@ -10,6 +10,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   'dry-run': { type: 'boolean', help: 'print the plan and its SQL, write nothing' },
   'plan-out': { type: 'string', value: 'FILE', help: 'save the plan to FILE instead of applying it' },
   yes: { type: 'boolean', help: 'apply without asking (needed to write without a TTY)' },
+  'confirm-table': { type: 'string', value: 'STAGE', help: 'with --yes in prod: the stage table name, required for large plans' },
   'read-only': { type: 'boolean', help: 'never write; show plans only' },
   help: { type: 'boolean', help: 'show help' },
 };

@@ -277,9 +277,20 @@ async function review(plan: Plan, ctx: Context, values: Values, io: CliIO): Prom
     io.err('Read-only mode: nothing was written.');
     return 0;
   }
+  const prod = ctx.config.environment === 'prod';
+  const rows = plan.exclusions.length + plan.exceptions.length + plan.removals.exclusions.length + plan.removals.exceptions.length;
+  const confirmTable = str(values, 'confirm-table');
+  if (confirmTable !== undefined && confirmTable !== plan.stage) {
+    throw new EvfixError('refused', `not applied: --confirm-table ${confirmTable} does not name this plan's stage table (${plan.stage}); nothing was written`);
+  }
+  if (values.yes && prod && rows > ctx.config.prod_yes_max_rows && confirmTable === undefined) {
+    throw new EvfixError(
+      'refused',
+      `not applied: this production plan writes ${rows} rows, more than --yes alone may (${ctx.config.prod_yes_max_rows}); add --confirm-table ${plan.stage}. Nothing was written`,
+    );
+  }
   if (!values.yes) {
     if (!io.ask) throw new EvfixError('refused', 'not applied: there is no terminal to confirm on; pass --yes to write, or --plan-out FILE to save the plan');
-    const prod = ctx.config.environment === 'prod';
     const answer = await io.ask(prod ? `Production: type the stage table name (${plan.stage}) to write: ` : 'Write these rows? [y/N] ');
     if (prod ? answer.trim() !== plan.stage : !/^y(es)?$/i.test(answer.trim())) {
       io.err('Not applied: nothing was written.');

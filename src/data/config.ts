@@ -62,6 +62,8 @@ export const ConfigSchema = z.strictObject({
   lookback_days: z.number().int().min(1).max(3650).default(14),
   environment: z.enum(['dev', 'staging', 'prod']).default('dev'),
   read_only: z.boolean().default(false),
+  /** In prod, `--yes` alone may write plans up to this many rows; larger ones also need `--confirm-table STAGE`. */
+  prod_yes_max_rows: z.number().int().min(0).default(100),
   operator: z.string().min(1).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema> & {
