@@ -1,0 +1,45 @@
+/**
+ * Promise 4: for each screen, SIGINT, SIGTERM and SIGHUP (the SSH link
+ * dropping) leave the terminal restored: main screen, cursor shown, cooked
+ * mode; and the warehouse consistent.
+ */
+import { execSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { installation } from '../helpers/cliProcess.js';
+import { EvfixTerminal } from '../helpers/pty.js';
+import { tableCounts } from '../helpers/warehouse.js';
+
+const SCREENS: { name: string; keys: string[]; shows: string | RegExp }[] = [
+  { name: 'stage tables', keys: [], shows: /account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/ },
+  { name: 'duplicates', keys: ['j', '\r', '\r'], shows: /0 marked · 1\/\d+/ },
+  { name: 'lookup form', keys: ['\r', 'jj', '\r'], shows: '> event_id' },
+  { name: 'confirm', keys: ['j', '\r', '\r', 'a', 'd'], shows: 'Write these rows?' },
+];
+
+describe.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
+  it.each(SCREENS)('on $name restores the terminal and leaves the warehouse as it was', async ({ keys, shows }) => {
+    const inst = installation();
+    inst.run(['demo', '--events', '3000']);
+    const before = await tableCounts(inst.warehouse());
+    const bin = join(process.cwd(), 'bin', 'evfix');
+    const t = new EvfixTerminal({
+      env: inst.env,
+      command: 'bash',
+      args: ['-c', `"${process.execPath}" "${bin}" --config "${inst.configFile}"; echo EXIT=$?; stty -a; sleep 5`],
+    });
+    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    for (const k of keys) await t.press(k);
+    await t.waitFor(shows);
+    const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
+    process.kill(Number(node), signal);
+    await t.waitFor(/EXIT=1\d\d/);
+    expect(t.screen.term.buffer.active.type).toBe('normal');
+    expect(t.raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.raw.lastIndexOf('\x1b[?25l'));
+    await t.waitFor(/\bicanon\b/);
+    expect(t.text()).toMatch(/(^|\s)icanon\b/m);
+    expect(t.text()).toMatch(/(^|\s)echo\b/m);
+    t.proc.kill();
+    expect(await tableCounts(inst.warehouse())).toEqual(before);
+  });
+});
