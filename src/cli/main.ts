@@ -68,7 +68,11 @@ function parse(spec: CommandSpec, argv: string[]) {
     return { values: values as Values, positionals, edits };
   } catch (error) {
     if (error instanceof EvfixError) throw error;
-    throw usage(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; see 'evfix ${spec.name} --help'`);
+    // Node's messages run over several lines; the operator gets one.
+    const message = (error as Error).message;
+    const first = message.split('\n')[0]!.replace(/\.$/, '');
+    const dash = /ambiguous/.test(message) ? ' (write --option=VALUE for a value that starts with a dash)' : '';
+    throw usage(`${first}${dash}; see 'evfix ${spec.name} --help'`);
   }
 }
 
