@@ -1,0 +1,64 @@
+/**
+ * Promise 9: 100,000 duplicate groups and a 100,000-row update plan go through
+ * list, plan, diff paging, apply and rerun without running out of memory.
+ * The peak RSS is printed (a figure, not an assertion: budgets live in the benchmarks).
+ */
+import { describe, expect, it } from 'vitest';
+import { buildUpdatePlan } from '../../src/data/operations/update.js';
+import { event, makeWarehouse, stageNamed, tableCounts } from '../helpers/warehouse.js';
+import { KEY, renderApp, testServices } from '../helpers/tui.js';
+
+const N = 100_000;
+
+describe('load', () => {
+  it('handles 100,000 duplicate groups and a 100,000-row update plan end to end', async () => {
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    try {
+      const w = await makeWarehouse();
+      const stage = stageNamed(w.config, 'remittance_was_sent_event');
+      const rows = [];
+      for (let i = 0; i < N; i++) {
+        const created = `2026-03-14 ${String(Math.floor(i / 3600) % 24).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String(i).padStart(6, '0')}`;
+        const e = event({ event_created_at: created, data: { Status: 'Pending', n: i } });
+        rows.push(e, { ...e, event_ingested_at: '2026-03-14 23:59:59.000000' });
+      }
+      await w.warehouse.appendEvents(rows);
+
+      // List, mark all, plan, confirm, apply and rerun through the screens.
+      const app = renderApp(testServices(w), [{ name: 'duplicates', stage }]);
+      await app.waitFor(`0 marked · 1/${N}`, 60_000);
+      await app.press('G');
+      await app.waitFor(`${N}/${N}`);
+      await app.press('a', 'd');
+      await app.waitFor('Write these rows?', 60_000);
+      expect(app.frame()).toContain(`${N} row(s) -> s3.backend_events_exceptions`);
+      await app.press('y');
+      await app.waitFor('Applied plan', 60_000);
+      await app.press('y');
+      await app.waitFor('Rebuild remittance_was_sent_event');
+      await app.press('y');
+      await app.waitFor('Rebuilt remittance_was_sent_event', 60_000);
+      app.unmount();
+      expect(await tableCounts(w.warehouse)).toEqual({ events: 2 * N, exceptions: N, exclusions: N });
+
+      // A 100,000-row update plan: diff paging through the screen, then apply.
+      const plan = await buildUpdatePlan(w.ctx, stage, { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-01' } }, [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], 'bulk');
+      expect(plan.exceptions).toHaveLength(N);
+      const diff = renderApp(testServices(w), [{ name: 'diff', plan }]);
+      await diff.waitFor(`event 1/${N}`);
+      await diff.press('n', 'n', 'n');
+      await diff.waitFor(`event 4/${N}`);
+      // The plan already has its description, so enter goes straight on to confirm.
+      await diff.press(KEY.enter);
+      await diff.waitFor('Write these rows?', 60_000);
+      await diff.press('y');
+      await diff.waitFor('Applied plan', 60_000);
+      diff.unmount();
+      expect((await tableCounts(w.warehouse)).exceptions).toBe(2 * N);
+    } finally {
+      clearInterval(sampler);
+      console.log(`load: peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB`);
+    }
+  }, 300_000);
+});
