@@ -19,6 +19,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
+import { validatePath } from './validators.js';
 import { useTask } from './useTask.js';
 
 type Action = 'down' | 'up' | 'toggle' | 'next' | 'prev' | 'exclude' | 'path';
@@ -110,14 +111,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
         onChange={setPath}
         focus={active}
         onSubmit={(p) => void submitPath(p)}
-        validate={(v) => {
-          try {
-            normalizePath(v);
-            return undefined;
-          } catch (error) {
-            return describeError(error).replace(/^path: /, '');
-          }
-        }}
+        validate={validatePath}
         hint={stage.business_keys.length ? `configured: ${stage.business_keys.join(', ')}` : 'e.g. $.transaction_id'}
       />
     );

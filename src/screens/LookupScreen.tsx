@@ -22,6 +22,7 @@ import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
+import { validateEventId, validatePath, validateTimestamp } from './validators.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
@@ -40,30 +41,6 @@ const EDIT_BINDINGS: Binding<Action>[] = [
   { keys: ['enter'], label: 'enter', help: 'diff', action: 'continue', main: true },
 ];
 
-const validateId = (v: string) => {
-  try {
-    parseEventId(v);
-    return undefined;
-  } catch (error) {
-    return describeError(error).replace(/^event_id: /, '');
-  }
-};
-const validateTs = (v: string) => {
-  try {
-    canonicalTimestamp(v);
-    return undefined;
-  } catch (error) {
-    return describeError(error).replace(/^timestamp: /, '');
-  }
-};
-const validatePath = (v: string) => {
-  try {
-    normalizePath(v);
-    return undefined;
-  } catch (error) {
-    return describeError(error).replace(/^path: /, '');
-  }
-};
 /** Lines starting with // are evfix's notes in the editor file; they are not part of the document. */
 const stripNotes = (text: string) => text.split('\n').filter((l) => !l.startsWith('//')).join('\n');
 
@@ -96,7 +73,7 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   const planTask = useTask(useCallback(() => buildUpdatePlan(ctx, stage, { keys: targets }, edits, PENDING_DESCRIPTION), [ctx, stage, targets, edits]));
 
   const submitFind = async () => {
-    if (validateId(eventId) || (createdAt && validateTs(createdAt))) return;
+    if (validateEventId(eventId) || (createdAt && validateTimestamp(createdAt))) return;
     const event = await lookup.run(eventId, createdAt);
     if (!event) return;
     if (targets.some((t) => keyOf(t) === keyOf(event))) setFlash({ text: 'that event is already in the list', tone: 'warn' });
@@ -199,8 +176,8 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   if (mode === 'find') {
     form = (
       <Box flexDirection="column">
-        <TextField label="event_id" value={eventId} onChange={setEventId} validate={validateId} focus={active && field === 0} onSubmit={() => setField(1)} placeholder="8-4-4-4-12 hex UUID" />
-        <TextField label="event_created_at" value={createdAt} onChange={setCreatedAt} validate={validateTs} focus={active && field === 1} onSubmit={() => void submitFind()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
+        <TextField label="event_id" value={eventId} onChange={setEventId} validate={validateEventId} focus={active && field === 0} onSubmit={() => setField(1)} placeholder="8-4-4-4-12 hex UUID" />
+        <TextField label="event_created_at" value={createdAt} onChange={setCreatedAt} validate={validateTimestamp} focus={active && field === 1} onSubmit={() => void submitFind()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
         {lookup.task.status === 'running' ? <ProgressLine label="looking up" startedAt={lookup.task.startedAt} /> : null}
         {lookup.task.status === 'failed' ? <Text color={tone('danger')} wrap="wrap">! {lookup.task.message}</Text> : null}
       </Box>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tempDir } from '../helpers/warehouse.js';
-import { EvfixTerminal } from '../helpers/pty.js';
+import { EvfixTerminal, expectRestored } from '../helpers/pty.js';
 
 const KEY = { enter: '\r', escape: '\x1b', down: '\x1b[B' };
 const BIN = join(process.cwd(), 'bin', 'evfix');
@@ -190,11 +190,7 @@ describe('evfix in a terminal', () => {
     const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
     process.kill(Number(node), 'SIGHUP');
     await t.waitFor('EXIT=129');
-    expect(t.screen.term.buffer.active.type).toBe('normal');
-    expect(t.raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.raw.lastIndexOf('\x1b[?25l'));
-    await t.waitFor(/\bicanon\b/);
-    expect(t.text()).toMatch(/(^|\s)icanon\b/m);
-    expect(t.text()).toMatch(/(^|\s)echo\b/m);
+    await expectRestored(t, expect);
     t.proc.kill();
   });
 });

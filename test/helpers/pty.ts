@@ -61,3 +61,12 @@ export class EvfixTerminal {
     this.screen.term.resize(columns, rows);
   }
 }
+
+/** The terminal is as the shell left it: main screen, cursor shown, and (from `stty -a` run after evfix) cooked mode. */
+export async function expectRestored(t: EvfixTerminal, expect: (v: unknown) => { toBe: (x: unknown) => void; toBeGreaterThan: (x: number) => void; toMatch: (r: RegExp) => void }) {
+  expect(t.screen.term.buffer.active.type).toBe('normal');
+  expect(t.raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.raw.lastIndexOf('\x1b[?25l'));
+  await t.waitFor(/\bicanon\b/);
+  expect(t.text()).toMatch(/(^|\s)icanon\b/m);
+  expect(t.text()).toMatch(/(^|\s)echo\b/m);
+}

@@ -7,7 +7,7 @@ import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installation } from '../helpers/cliProcess.js';
-import { EvfixTerminal } from '../helpers/pty.js';
+import { EvfixTerminal, expectRestored } from '../helpers/pty.js';
 import { tableCounts } from '../helpers/warehouse.js';
 
 const SCREENS: { name: string; keys: string[]; shows: string | RegExp }[] = [
@@ -34,11 +34,7 @@ describe.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
     const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
     process.kill(Number(node), signal);
     await t.waitFor(/EXIT=1\d\d/);
-    expect(t.screen.term.buffer.active.type).toBe('normal');
-    expect(t.raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.raw.lastIndexOf('\x1b[?25l'));
-    await t.waitFor(/\bicanon\b/);
-    expect(t.text()).toMatch(/(^|\s)icanon\b/m);
-    expect(t.text()).toMatch(/(^|\s)echo\b/m);
+    await expectRestored(t, expect);
     t.proc.kill();
     expect(await tableCounts(inst.warehouse())).toEqual(before);
   });
