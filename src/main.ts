@@ -14,6 +14,12 @@ async function ask(question: string): Promise<string> {
 async function main(argv: string[]): Promise<number> {
   const tui = tuiOptions(argv);
   if (tui) {
+    // Ink draws only a final frame when CI is set; the TUI runs only on a real terminal, where it must draw
+    // as usual (an operator's shell or a CI job's pty may carry CI=true). Cleared before Ink is loaded.
+    if (process.stdin.isTTY && process.stdout.isTTY) {
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
+    }
     // Loaded only for the TUI, so headless commands never pay for Ink and React.
     const { runTui } = await import('./tui.js');
     return runTui(tui);

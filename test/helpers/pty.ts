@@ -22,7 +22,8 @@ export class EvfixTerminal {
       cols: columns,
       rows,
       cwd: process.cwd(),
-      env: { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...options.env },
+      // CI=true as in a CI job: the TUI must still draw interactively on a real terminal.
+      env: { ...(process.env as Record<string, string>), TERM: 'xterm-256color', CI: 'true', ...options.env },
     });
     this.proc.onData((data) => {
       this.raw += data;
