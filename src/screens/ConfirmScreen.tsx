@@ -55,12 +55,8 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     bindings: confirmBindings(readOnly, typed),
     active,
     nav,
-    keysEnabled: !editing && !typed,
-    onBack: () => {
-      if (!editing) return false;
-      setEditing(false);
-      return true;
-    },
+    keysEnabled: !typed,
+    field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       if (action === 'write') nav.push({ name: 'apply', plan });
       else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));

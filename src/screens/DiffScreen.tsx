@@ -52,12 +52,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
     bindings: BINDINGS,
     active,
     nav,
-    keysEnabled: !editing,
-    onBack: () => {
-      if (!editing) return false;
-      setEditing(false);
-      return true;
-    },
+    field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       setFlash(null);
       const count = plan.changes.length;

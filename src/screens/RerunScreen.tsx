@@ -37,12 +37,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     bindings,
     active: active && task.status !== 'running',
     nav,
-    keysEnabled: !editing,
-    onBack: () => {
-      if (!editing) return false;
-      setEditing(false);
-      return true;
-    },
+    field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       if (action === 'run' && !validOffset(offset)) void run(Number(offset));
       else if (action === 'offset') setEditing(true);

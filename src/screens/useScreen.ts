@@ -17,11 +17,14 @@ export function useScreen<A extends string>(options: {
   onBack?: () => boolean;
   /** False while a text field has the keys, so typing "q" does not quit. */
   keysEnabled?: boolean;
+  /** A screen-level text field: while it is open it has the keys, and esc closes it before going back. */
+  field?: { open: boolean; close: () => void };
 }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const all = [...options.bindings, ...GLOBAL_BINDINGS] as Binding<A | GlobalAction>[];
+  const keysEnabled = options.keysEnabled !== false && !options.field?.open;
   // While a text field has the keys, only esc still reaches the screen (to leave the field).
-  const live = options.keysEnabled === false ? all.filter((b) => b.action === 'back') : all;
+  const live = keysEnabled ? all : all.filter((b) => b.action === 'back');
   useBindings(
     live,
     (action) => {
@@ -32,12 +35,13 @@ export function useScreen<A extends string>(options: {
       }
       if (action === 'help') setHelpOpen(true);
       else if (action === 'back') {
-        if (!options.onBack?.()) options.nav.pop();
+        if (options.field?.open) options.field.close();
+        else if (!options.onBack?.()) options.nav.pop();
       } else if (action === 'quit') options.nav.quit();
       else options.onAction(action as A);
     },
     options.active,
-    options.keysEnabled !== false,
+    keysEnabled,
   );
   return { helpOpen, bindings: all };
 }

@@ -57,6 +57,12 @@ describe('lookup, edit, diff and confirm', () => {
     await app.press(KEY.enter);
     await app.waitFor('write a description first');
     expect(app.frame()).toContain('> exception_description');
+    // Esc leaves the field and stays on the diff; enter brings the field back.
+    await app.press(KEY.escape);
+    expect(app.frame()).toContain('event 1/1');
+    expect(app.frame()).not.toContain('> exception_description');
+    await app.press(KEY.enter);
+    await app.waitFor('> exception_description');
     await app.press('Remittance was never sent updates', KEY.enter);
     await app.waitFor('confirm update');
     expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exceptions \(is_event_update = true\)/);
