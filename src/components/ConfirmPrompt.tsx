@@ -5,6 +5,7 @@
 import { Box, Text } from 'ink';
 import TextInput from 'ink-text-input';
 import { useState } from 'react';
+import { applyLineEditing } from './lineEditing.js';
 import { tone } from './theme.js';
 
 export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onConfirm: () => void }) {
@@ -24,7 +25,7 @@ export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onCo
       </Text>
       <Box>
         <Text>{'> '}</Text>
-        <TextInput value={typed} onChange={setTyped} focus={props.focus} onSubmit={() => matches && props.onConfirm()} />
+        <TextInput value={typed} onChange={(v) => setTyped(applyLineEditing(v))} focus={props.focus} onSubmit={() => matches && props.onConfirm()} />
         <Text color={tone('muted')}>{typed && !matches ? '  (does not match)' : ''}</Text>
       </Box>
     </Box>

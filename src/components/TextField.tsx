@@ -4,6 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import TextInput from 'ink-text-input';
+import { applyLineEditing } from './lineEditing.js';
 import { tone } from './theme.js';
 
 export function TextField(props: {
@@ -25,7 +26,7 @@ export function TextField(props: {
         <Text color={props.focus ? tone('accent') : undefined}>{props.focus ? '> ' : '  '}{props.label}: </Text>
         <TextInput
           value={props.value}
-          onChange={props.onChange}
+          onChange={(v) => props.onChange(applyLineEditing(v))}
           onSubmit={(v) => {
             if (props.required && !v.trim()) return;
             if (!v || !props.validate?.(v)) props.onSubmit(v);
