@@ -13,6 +13,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EvfixError } from './errors.js';
 import { parsePath } from './json/path.js';
+import { stagesFromManifest } from './dbt/manifest.js';
+import { readDbtTarget } from './dbt/profile.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** dataset.table, or project.dataset.table where a BigQuery project id may contain hyphens. */
@@ -37,11 +39,49 @@ const StageSchema = z.strictObject({
 export type StageConfig = z.infer<typeof StageSchema>;
 
 const DuckdbEngine = z.strictObject({ type: z.literal('duckdb'), path: z.string().min(1) });
+const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id such as dw-prod-gwiiag');
 const BigqueryEngine = z.strictObject({
   type: z.literal('bigquery'),
-  project: z.string().min(1),
-  location: z.string().min(1).optional(),
+  /** Optional when the dbt profile supplies it (engine.from_dbt_profile). */
+  project: projectId.optional(),
+  location: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a BigQuery location such as EU or europe-west1').optional(),
+  /** Every job evfix runs is capped at this many billed bytes. */
   maximum_bytes_billed: z.number().int().positive().optional(),
+  /** Reads estimated (by a dry run) above this many bytes are refused until the operator raises it. */
+  dry_run_threshold_bytes: z.number().int().positive().default(50 * 1024 ** 3),
+  /** How far back a lookup by event_id alone searches, in days (every read names its partitions). */
+  lookup_days: z.number().int().min(1).max(3650).default(90),
+  /** Dataset for the scratch tables of plans too big for query parameters; default: the exceptions table's. */
+  scratch_dataset: z.string().regex(IDENT, 'must be a plain identifier (letters, digits, underscore)').optional(),
+  /** Read project, dataset and location from the dbt profile of rerun.dbt (profiles.yml). */
+  from_dbt_profile: z.boolean().default(false),
+  /** A Private Service Connect endpoint such as https://bigquery-myendpoint.p.googleapis.com. */
+  api_endpoint: z.string().url().optional(),
+});
+
+const DbtRunner = z.strictObject({
+  executable: z.string().min(1).default('dbt'),
+  project_dir: z.string().min(1),
+  profiles_dir: z.string().min(1).optional(),
+  profile: z.string().regex(IDENT, 'must be a plain identifier (letters, digits, underscore)').optional(),
+  target: z.string().regex(IDENT, 'must be a plain identifier (letters, digits, underscore)').optional(),
+  /** Also rebuild the models downstream of the stage table (`--select model+`). */
+  downstream: z.boolean().default(false),
+  /** A compiled manifest.json; when set, the stage tables can come from it (see stages_from_manifest). */
+  manifest: z.string().min(1).optional(),
+});
+
+const RerunSettings = z.strictObject({
+  /** sql: evfix runs create_stage_table itself; dbt: evfix runs `dbt run --select <model>`. */
+  runner: z.enum(['sql', 'dbt']).default('sql'),
+  dbt: DbtRunner.optional(),
+});
+
+const ManifestStages = z.strictObject({
+  /** Models carrying this tag are stage tables. */
+  tag: z.string().min(1).optional(),
+  /** Or: models whose file path starts with this (e.g. models/stage/). */
+  path_prefix: z.string().min(1).optional(),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -58,7 +98,10 @@ export const ConfigSchema = z.strictObject({
       exclusions: 's3.backend_events_exclusions',
     }),
   stage_schema: identifier.default('stage'),
-  stages: z.array(StageSchema).min(1, 'must list at least one stage table'),
+  stages: z.array(StageSchema).default([]),
+  /** Stage tables named by the dbt manifest (rerun.dbt.manifest); each still needs its event_name (meta.event_name). */
+  stages_from_manifest: ManifestStages.optional(),
+  rerun: RerunSettings.default({ runner: 'sql' }),
   lookback_days: z.number().int().min(1).max(3650).default(14),
   environment: z.enum(['dev', 'staging', 'prod']).default('dev'),
   read_only: z.boolean().default(false),
@@ -133,8 +176,36 @@ export function readConfigFile(file: string): Config {
     if (names.has(stage.name)) throw new EvfixError('config', `${file}: stages: "${stage.name}" is listed twice`, 'stages');
     names.add(stage.name);
   }
-  if (config.engine.type === 'duckdb' && !isAbsolute(config.engine.path)) {
-    config.engine.path = resolve(dirname(file), config.engine.path);
+  const here = (path: string) => (isAbsolute(path) ? path : resolve(dirname(file), path));
+  if (config.engine.type === 'duckdb') config.engine.path = here(config.engine.path);
+  const dbt = config.rerun.dbt;
+  if (dbt) {
+    dbt.project_dir = here(dbt.project_dir);
+    if (dbt.profiles_dir) dbt.profiles_dir = here(dbt.profiles_dir);
+    if (dbt.manifest) dbt.manifest = here(dbt.manifest);
+  }
+  if (config.rerun.runner === 'dbt' && !dbt) throw new EvfixError('config', `${file}: rerun.dbt: is required when rerun.runner is "dbt"`, 'rerun.dbt');
+  if (config.stages_from_manifest) {
+    if (!dbt?.manifest) throw new EvfixError('config', `${file}: stages_from_manifest needs rerun.dbt.manifest`, 'rerun.dbt.manifest');
+    for (const stage of stagesFromManifest(dbt.manifest, config.stages_from_manifest)) {
+      // A stage listed in the config wins over the manifest's description of it.
+      if (names.has(stage.name)) continue;
+      const parsed = StageSchema.safeParse(stage);
+      if (!parsed.success) throw new EvfixError('config', `${dbt.manifest}: model ${stage.name}: ${parsed.error.issues[0]!.message}`, 'stages_from_manifest');
+      config.stages.push(parsed.data);
+      names.add(stage.name);
+    }
+  }
+  if (config.stages.length === 0) throw new EvfixError('config', `${file}: stages: must list at least one stage table`, 'stages');
+  if (config.engine.type === 'bigquery') {
+    if (config.engine.from_dbt_profile) {
+      if (!dbt) throw new EvfixError('config', `${file}: engine.from_dbt_profile needs rerun.dbt (project_dir, profiles_dir)`, 'engine.from_dbt_profile');
+      const target = readDbtTarget({ projectDir: dbt.project_dir, profilesDir: dbt.profiles_dir, profile: dbt.profile, target: dbt.target });
+      config.engine.project ??= target.project;
+      config.engine.location ??= target.location;
+      if (raw && typeof raw === 'object' && !('stage_schema' in raw)) config.stage_schema = target.dataset;
+    }
+    if (!config.engine.project) throw new EvfixError('config', `${file}: engine.project: is required for BigQuery (or set engine.from_dbt_profile)`, 'engine.project');
   }
   return { ...config, source: file };
 }

@@ -24,6 +24,8 @@ export const JournalEntrySchema = z.object({
   /** The exception_added_timestamp / exclusion_added_timestamp the rows were written with. */
   applied_at: z.string().optional(),
   rerun: z.object({ stage: z.string(), current_date_offset: z.number() }).optional(),
+  /** The warehouse job that writes the plan (BigQuery), recorded before it is submitted. */
+  job_id: z.string().optional(),
   message: z.string().optional(),
 });
 export type JournalEntry = z.infer<typeof JournalEntrySchema>;

@@ -7,7 +7,7 @@
  * reviewed and applied later; its id is a hash of its content, so a plan file
  * edited by hand is recognised and refused.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EvfixError } from './errors.js';
@@ -100,6 +100,9 @@ function stable(value: unknown): string {
 }
 
 const planId = (draft: Omit<Plan, 'id'>) => digest(stable(draft)).slice(0, 16);
+
+/** A warehouse job id for applying a plan: names the plan, unique per attempt, in BigQuery's job id alphabet. */
+export const applyJobId = (plan: Pick<Plan, 'id'>) => `evfix_apply_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 export function sealPlan(draft: PlanDraft): Plan {
   const body = { format: PLAN_FORMAT, ...draft } as const;

@@ -34,6 +34,15 @@ export type EventFilter = { eventName: string; path: string; value: string; from
 
 export type StageSummary = { events: number; duplicateGroups: number };
 
+/** Options of one apply. `jobId` is chosen (and journaled) by the caller before the write starts. */
+export type ApplyOptions = { jobId?: string };
+
+/** What became of an apply job submitted earlier, for engines whose writes are jobs (BigQuery). */
+export type JobOutcome = { state: 'done' } | { state: 'failed'; message: string } | { state: 'running' } | { state: 'not-found' };
+
+/** Rows a rerun deleted and inserted, where the engine can count them. */
+export type RerunCounts = { deleted?: number; inserted?: number };
+
 export interface Warehouse {
   /** Identifies the warehouse in plans, so a plan is not applied to another one. */
   readonly label: string;
@@ -55,9 +64,13 @@ export interface Warehouse {
    * Applies a plan in one transaction: reads the state of its events, asks
    * `decide` whether to write, and writes every row or none.
    */
-  applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision): Promise<EngineApplyOutcome>;
+  applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision, options?: ApplyOptions): Promise<EngineApplyOutcome>;
   /** Rebuilds the stage table's rows created since `since` (create_stage_table semantics), in one transaction. */
-  rerunStage(stage: StageConfig, since: string): Promise<{ deleted: number; inserted: number }>;
+  rerunStage(stage: StageConfig, since: string): Promise<RerunCounts>;
+  /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */
+  jobOutcome?(jobId: string): Promise<JobOutcome>;
+  /** Stops the reads in flight (Esc on a loading screen); they reject with a "cancelled" error. */
+  cancelReads?(): Promise<void>;
   /** The SQL apply runs for a plan, formatted for operators to read. */
   applySql(plan: Plan): string;
   close(): Promise<void>;

@@ -6,7 +6,7 @@
 import { findStage } from '../config.js';
 import { describeError, refused } from '../errors.js';
 import type { Journal, JournalEntry } from '../journal.js';
-import type { Plan } from '../plan.js';
+import { applyJobId, type Plan } from '../plan.js';
 import { daysBetween, formatTimestamp, parseTimestamp } from '../timestamp.js';
 import type { ApplyCounts } from '../warehouse.js';
 import type { Context } from './context.js';
@@ -49,12 +49,13 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
   const log = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>
     journal?.append({ ...base, time: formatTimestamp(ctx.now()), ...entry });
 
-  // The plan is kept before the write starts, so an interrupted apply can be reconciled on the next start.
+  // The plan and the job id are kept before the write starts, so an interrupted apply can be reconciled on the next start.
+  const jobId = ctx.warehouse.jobOutcome ? applyJobId(plan) : undefined;
   journal?.savePlan(plan);
-  log({ result: 'started' });
+  log({ result: 'started', ...(jobId ? { job_id: jobId } : {}) });
   let outcome;
   try {
-    outcome = await ctx.warehouse.applyPlan(plan, (state) => decideApply(plan, state));
+    outcome = await ctx.warehouse.applyPlan(plan, (state) => decideApply(plan, state), { jobId });
   } catch (error) {
     log({ result: 'failed', message: describeError(error) });
     throw error;

@@ -18,6 +18,21 @@ export async function reconcileJournal(ctx: Context, journal: Journal): Promise<
   for (const entry of interrupted) {
     const base = { plan_id: entry.plan_id, started: entry.time };
     try {
+      // A job-based engine knows the job's own outcome: a script job that failed rolled back as a whole.
+      if (entry.job_id && ctx.warehouse.jobOutcome) {
+        const job = await ctx.warehouse.jobOutcome(entry.job_id);
+        if (job.state === 'running') {
+          out.push({ ...base, outcome: 'unknown', message: `job ${entry.job_id} is still running; evfix will check it again on the next start` });
+          continue;
+        }
+        if (job.state !== 'done') {
+          const why = job.state === 'failed' ? `job ${entry.job_id} failed (${job.message})` : `job ${entry.job_id} was never submitted`;
+          const message = `reconciled: the apply interrupted at ${entry.time} was rolled back: ${why}; nothing of it was written`;
+          journal.append({ ...entry, time: formatTimestamp(ctx.now()), result: 'rolled-back', message });
+          out.push({ ...base, outcome: 'rolled back', message });
+          continue;
+        }
+      }
       const plan = journal.loadPlan(entry.plan_id);
       const p = plan.preconditions;
       const state = await ctx.warehouse.readState(p.event_ids, p.from, p.until);

@@ -1,0 +1,24 @@
+/**
+ * Finds values in SQL text: string literals other than the engine's fixed
+ * formats and messages, numbers other than the constants 0 and 1, and any of
+ * the values a test fed the operations. Every value belongs in a parameter.
+ */
+const ALLOWED_STRINGS = new Set(["'%Y-%m-%d %H:%M:%E6S'", "'UTC'", "'%d:%d'", "'|'"]);
+const ASSERT_MESSAGE = /^'evfix: [^'\\]*'$/;
+
+export function checkStatements(statements: readonly string[], values: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const sql of statements) {
+    // String literals, with '' as an escaped quote; backquoted identifiers are names, not values.
+    const withoutNames = sql.replace(/`[^`]*`/g, '`name`');
+    for (const literal of withoutNames.match(/'(?:[^']|'')*'/g) ?? []) {
+      if (!ALLOWED_STRINGS.has(literal) && !ASSERT_MESSAGE.test(literal)) problems.push(`string literal ${literal} in: ${sql.slice(0, 80)}`);
+    }
+    const bare = withoutNames.replace(/'(?:[^']|'')*'/g, "''");
+    for (const n of bare.match(/(?<![\w@$.])\d+(?:\.\d+)?(?![\w])/g) ?? []) {
+      if (n !== '0' && n !== '1') problems.push(`number ${n} in: ${sql.slice(0, 80)}`);
+    }
+    for (const v of values) if (sql.includes(v)) problems.push(`value ${v} in: ${sql.slice(0, 80)}`);
+  }
+  return problems;
+}

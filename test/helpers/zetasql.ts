@@ -1,0 +1,160 @@
+/**
+ * Google's ZetaSQL analyzer as a test oracle for the BigQuery SQL: the
+ * analyzer server from @fivetrandevelopers/zetasql runs on a free loopback
+ * port (one per test file, i.e. per worker), with a catalog of the three event
+ * tables and the stage tables, every language feature, product mode EXTERNAL.
+ * A statement that does not resolve (unknown column, wrong type, undeclared
+ * parameter, a value where a parameter belongs) fails the test.
+ */
+import { execFile, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { StageConfig } from '../../src/data/config.js';
+import type { ParamType, QueryParameter } from '../../src/data/bigquery/params.js';
+import type { BigqueryTables } from '../../src/data/bigquery/sql.js';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const zetasql = require('@fivetrandevelopers/zetasql') as typeof import('@fivetrandevelopers/zetasql');
+
+type TypeProto = { typeKind: string; arrayType?: { elementType: TypeProto }; structType?: { field: { fieldName: string; fieldType: TypeProto }[] } };
+const T = (typeKind: string): TypeProto => ({ typeKind });
+
+const KIND: Record<string, string> = { STRING: 'TYPE_STRING', INT64: 'TYPE_INT64', BOOL: 'TYPE_BOOL', TIMESTAMP: 'TYPE_TIMESTAMP', JSON: 'TYPE_JSON' };
+
+export function typeProto(t: ParamType): TypeProto {
+  if (t.type === 'ARRAY') return { typeKind: 'TYPE_ARRAY', arrayType: { elementType: typeProto(t.arrayType) } };
+  if (t.type === 'STRUCT') return { typeKind: 'TYPE_STRUCT', structType: { field: t.structTypes.map((f) => ({ fieldName: f.name, fieldType: typeProto(f.type) })) } };
+  return T(KIND[t.type]!);
+}
+
+const EVENT_COLUMNS: [string, string][] = [
+  ['event_created_at', 'TYPE_TIMESTAMP'],
+  ['event_id', 'TYPE_STRING'],
+  ['event_name', 'TYPE_STRING'],
+  ['user_id', 'TYPE_STRING'],
+  ['event_external_reference_id', 'TYPE_STRING'],
+  ['event_advisor_id', 'TYPE_STRING'],
+  ['event_data', 'TYPE_JSON'],
+  ['event_ingested_at', 'TYPE_TIMESTAMP'],
+];
+
+const table = (name: string, columns: [string, string][]) => ({ name, column: columns.map(([n, k]) => ({ name: n, type: T(k) })) });
+
+/** The catalog: production tables by their full backquoted path, plus any extra tables (scratch tables). */
+export function catalogTables(t: BigqueryTables, stages: readonly StageConfig[], extra: { name: string; columns: [string, string][] }[] = []) {
+  return [
+    table(t.events, EVENT_COLUMNS),
+    table(t.exceptions, [...EVENT_COLUMNS, ['exception_added_timestamp', 'TYPE_TIMESTAMP'], ['exception_description', 'TYPE_STRING'], ['is_event_update', 'TYPE_BOOL']]),
+    table(t.exclusions, [
+      ['event_created_at', 'TYPE_TIMESTAMP'],
+      ['event_id', 'TYPE_STRING'],
+      ['event_name', 'TYPE_STRING'],
+      ['exclusion_added_timestamp', 'TYPE_TIMESTAMP'],
+      ['exclusion_description', 'TYPE_STRING'],
+    ]),
+    ...stages.map((s) =>
+      table(`${t.stageDataset}.${s.name}`, [...EVENT_COLUMNS, ['is_exception', 'TYPE_BOOL'], ...s.columns.map((c): [string, string] => [c.name, 'TYPE_STRING'])]),
+    ),
+    ...extra.map((e) => table(e.name, e.columns)),
+  ];
+}
+
+/**
+ * This ZetaSQL predates JSON_SET's `create_if_missing =>` argument, so the
+ * builtin is swapped for BigQuery's current signature rather than the SQL
+ * being bent to the old one.
+ */
+const JSON_SET = {
+  namePath: ['JSON_SET'],
+  group: 'BigQuery',
+  mode: 'SCALAR',
+  signature: [
+    {
+      argument: [
+        { kind: 'ARG_TYPE_FIXED', type: T('TYPE_JSON'), numOccurrences: 1, options: { cardinality: 'REQUIRED' } },
+        { kind: 'ARG_TYPE_FIXED', type: T('TYPE_STRING'), numOccurrences: 1, options: { cardinality: 'REQUIRED' } },
+        { kind: 'ARG_TYPE_ANY_1', numOccurrences: 1, options: { cardinality: 'REQUIRED' } },
+        {
+          kind: 'ARG_TYPE_FIXED',
+          type: T('TYPE_BOOL'),
+          numOccurrences: 1,
+          options: { cardinality: 'OPTIONAL', argumentName: 'create_if_missing', namedArgumentKind: 'NAMED_ONLY', mustBeConstant: false },
+        },
+      ],
+      returnType: { kind: 'ARG_TYPE_FIXED', type: T('TYPE_JSON'), options: { cardinality: 'REQUIRED' } },
+      contextId: 0,
+    },
+  ],
+  options: { allowExternalUsage: true },
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export type Analyzer = {
+  /** Resolves the statement against the catalog; rejects with the analyzer's one-line message. */
+  analyze(statement: string, params?: readonly QueryParameter[], extraTables?: { name: string; columns: [string, string][] }[]): Promise<void>;
+  stop(): void;
+};
+
+export async function startAnalyzer(t: BigqueryTables, stages: readonly StageConfig[]): Promise<Analyzer> {
+  const server = join(dirname(require.resolve('@fivetrandevelopers/zetasql')), 'zetasql', 'remote_server.so');
+  const port = await freePort();
+  const child: ChildProcess = execFile(server, ['127.0.0.1', String(port)]);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  zetasql.ZetaSQLClient.init(port);
+  const client = zetasql.ZetaSQLClient.getInstance();
+  for (let i = 0; ; i++) {
+    try {
+      if (await client.testConnection()) break;
+    } catch {
+      // the server is still starting
+    }
+    if (i > 100) throw new Error(`ZetaSQL analyzer did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const language = await new zetasql.LanguageOptions().enableMaximumLanguageFeatures();
+  const options = language.options as Record<string, unknown>;
+  options.productMode = 'PRODUCT_EXTERNAL';
+  options.supportedStatementKinds = [];
+  const languageOptions = language.serialize();
+  return {
+    async analyze(statement, params = [], extraTables = []) {
+      const simpleCatalog = {
+        name: 'bigquery',
+        table: catalogTables(t, stages, extraTables),
+        builtinFunctionOptions: { languageOptions, excludeFunctionIds: ['FN_JSON_SET'] },
+        customFunction: [JSON_SET],
+      };
+      try {
+        await client.analyze({
+          sqlStatement: statement,
+          simpleCatalog,
+          options: {
+            languageOptions,
+            errorMessageMode: 'ERROR_MESSAGE_ONE_LINE',
+            parameterMode: 'PARAMETER_NAMED',
+            queryParameters: params.map((p) => ({ name: p.name, type: typeProto(p.parameterType) })),
+          },
+        } as never);
+      } catch (error) {
+        const e = error as { details?: string; message?: string };
+        throw new Error(`ZetaSQL rejected:\n${statement}\n--> ${e.details ?? e.message}`);
+      }
+    },
+    stop() {
+      child.kill('SIGKILL');
+    },
+  };
+}
