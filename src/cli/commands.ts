@@ -151,6 +151,14 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [],
     options: {},
   },
+  {
+    name: 'doctor',
+    args: '',
+    summary: 'check the config, credentials, tables, stage tables and dbt; one line per check',
+    example: 'evfix doctor --config prod.evfix.yaml',
+    positionals: [],
+    options: {},
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

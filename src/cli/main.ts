@@ -11,7 +11,7 @@ import { EvfixError, describeError } from '../data/errors.js';
 import { parseSetArgument, type Edit } from '../data/json/edit.js';
 import { attempts, Journal, journalPath } from '../data/journal.js';
 import { parseEventId, parseEventKey } from '../data/model.js';
-import { openWarehouse } from '../data/openWarehouse.js';
+import { openWarehouse, type EngineOptions } from '../data/openWarehouse.js';
 import { readPlanFile, serializePlan, type Plan } from '../data/plan.js';
 import { summarizePlan } from '../data/planSummary.js';
 import { applyPlan } from '../data/operations/apply.js';
@@ -23,7 +23,8 @@ import { readEventFile } from '../data/operations/eventFile.js';
 import { buildExclusionPlan } from '../data/operations/exclude.js';
 import { buildInsertPlan } from '../data/operations/insert.js';
 import { lookupEvent } from '../data/operations/lookup.js';
-import { rerunStage } from '../data/operations/rerun.js';
+import { describeRerun, rerunStage } from '../data/operations/rerun.js';
+import { formatDoctor, runDoctor } from '../data/operations/doctor.js';
 import { describeReconciled, reconcileJournal } from '../data/operations/reconcile.js';
 import { buildRevertPlan } from '../data/operations/revert.js';
 import { buildUpdatePlan, keysFromRecords, type UpdateTargets } from '../data/operations/update.js';
@@ -39,6 +40,8 @@ export type CliIO = {
   env: NodeJS.ProcessEnv;
   cwd: string;
   now?: () => Micros;
+  /** Engine wiring that is not configuration (tests hand the BigQuery client its auth this way). */
+  engine?: EngineOptions;
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -127,7 +130,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (spec.name === 'demo') return await demo(config, values, io, now);
     const seeded = await ensureDemoWarehouse(config);
     if (seeded) io.err(`Created the demo warehouse at ${seeded.path} (${seeded.events} events).`);
-    const ctx: Context = { config, warehouse: openWarehouse(config, now), now, operator: defaultOperator(config, io.env) };
+    const ctx: Context = { config, warehouse: openWarehouse(config, now, io.engine), now, operator: defaultOperator(config, io.env) };
     if (!config.read_only) {
       for (const r of await reconcileJournal(ctx, new Journal(journalPath(io.env)))) io.err(`evfix: ${describeReconciled(r)}`);
     }
@@ -188,9 +191,15 @@ async function dispatch(spec: CommandSpec, ctx: Context, parsed: Parsed, io: Cli
       return 0;
     }
     case 'rerun': {
-      const result = await rerunStage(ctx, stage(), { offset: integer(str(values, 'offset'), 'offset', 0), since: str(values, 'since') });
-      print(result, `Rebuilt ${result.stage} from ${result.since}: ${result.deleted} row(s) removed, ${result.inserted} row(s) written.`);
+      // dbt's output goes to stderr as it comes, so stdout stays the result (and --json stays JSON).
+      const result = await rerunStage(ctx, stage(), { offset: integer(str(values, 'offset'), 'offset', 0), since: str(values, 'since') }, (line) => io.err(`  ${line}`));
+      print(result, describeRerun(result));
       return 0;
+    }
+    case 'doctor': {
+      const checks = await runDoctor(ctx);
+      print(checks, formatDoctor(checks));
+      return checks.every((c) => c.ok) ? 0 : 1;
     }
     case 'history': {
       const entries = attempts(new Journal(journalPath(io.env)).read());
@@ -305,8 +314,8 @@ async function review(plan: Plan, ctx: Context, values: Values, io: CliIO): Prom
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else io.out(format.formatApplyResult(result));
   if (values.rerun && result.status === 'applied') {
-    const rerun = await rerunStage(ctx, findStage(ctx.config, plan.stage), { offset: result.rerun.current_date_offset });
-    io.out(`Rebuilt ${rerun.stage} from ${rerun.since}: ${rerun.deleted} row(s) removed, ${rerun.inserted} row(s) written.`);
+    const rerun = await rerunStage(ctx, findStage(ctx.config, plan.stage), { offset: result.rerun.current_date_offset }, (line) => io.err(`  ${line}`));
+    io.out(describeRerun(rerun));
   }
   return 0;
 }

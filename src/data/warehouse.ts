@@ -69,6 +69,14 @@ export interface Warehouse {
   rerunStage(stage: StageConfig, since: string): Promise<RerunCounts>;
   /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */
   jobOutcome?(jobId: string): Promise<JobOutcome>;
+  /**
+   * Columns of the named tables (as the config names them, stage tables as
+   * stage_schema.name), types in one vocabulary for every engine: TIMESTAMP,
+   * STRING, JSON, BOOL, INT64. A missing table is absent from the map.
+   */
+  tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>>;
+  /** Proves the warehouse answers with these credentials; returns what it checked, in words. */
+  checkAccess(): Promise<string>;
   /** Stops the reads in flight (Esc on a loading screen); they reject with a "cancelled" error. */
   cancelReads?(): Promise<void>;
   /** The SQL apply runs for a plan, formatted for operators to read. */

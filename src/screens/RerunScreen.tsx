@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { useCallback, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
-import { rerunStage } from '../data/operations/rerun.js';
+import { describeRerun, rerunStage } from '../data/operations/rerun.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -15,13 +15,23 @@ import { useTask } from './useTask.js';
 
 type Action = 'run' | 'offset' | 'done';
 
+const OUTPUT_LINES = 6;
+
 const validOffset = (v: string) => (/^\d+$/.test(v) && Number(v) <= 36500 ? undefined : 'a whole number of days, 0 or more');
 
 export function RerunScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig; offset?: number } }) {
   const { ctx, trackWrite } = services;
   const [offset, setOffset] = useState(String(route.offset ?? ctx.config.lookback_days));
   const [editing, setEditing] = useState(false);
-  const rerun = useCallback((days: number) => trackWrite(rerunStage(ctx, route.stage, { offset: days })), [ctx, route.stage, trackWrite]);
+  // dbt's output, last lines only: the frame has no room for a log, and the full log is dbt's own.
+  const [output, setOutput] = useState<string[]>([]);
+  const rerun = useCallback(
+    (days: number) => {
+      setOutput([]);
+      return trackWrite(rerunStage(ctx, route.stage, { offset: days }, (line) => setOutput((lines) => [...lines.slice(-(OUTPUT_LINES - 1)), line])));
+    },
+    [ctx, route.stage, trackWrite],
+  );
   const { task, run } = useTask(rerun);
   const readOnly = ctx.config.read_only;
   const bindings: Binding<Action>[] =
@@ -48,13 +58,21 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
   if (task.status === 'running') result = <ProgressLine label={`rebuilding ${route.stage.name}`} startedAt={task.startedAt} />;
   else if (task.status === 'failed') result = <ErrorPanel title="The rerun failed; the stage table is unchanged" message={task.message} hint="enter goes back" />;
   else if (task.status === 'done') {
-    const r = task.value;
     result = (
       <Text color={tone('ok')}>
-        ✓ Rebuilt {r.stage} from {r.since}: {r.deleted} row(s) removed, {r.inserted} written in {((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s
+        ✓ {describeRerun(task.value)} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
       </Text>
     );
   }
+  const log = output.length ? (
+    <Box flexDirection="column">
+      {output.map((line, i) => (
+        <Text key={i} dimColor wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+    </Box>
+  ) : null;
   return (
     <Frame title={`evfix · rerun · ${route.stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
       <Box flexDirection="column">
@@ -62,11 +80,13 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
           <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} focus={active} onSubmit={() => setEditing(false)} />
         ) : (
           <Text>
-            Rebuild <Text bold>{route.stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed)
+            Rebuild <Text bold>{route.stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed
+            {ctx.config.rerun.runner === 'dbt' ? ' by dbt run' : ''})
           </Text>
         )}
         <Text> </Text>
         {readOnly ? <Text color={tone('warn')}>Read-only mode: the stage table cannot be rebuilt.</Text> : result}
+        {readOnly ? null : log}
       </Box>
     </Frame>
   );

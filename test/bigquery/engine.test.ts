@@ -252,3 +252,21 @@ describe('errors an operator can act on', () => {
     expect(fake.jobs.filter((j) => !j.dryRun).length).toBe(3);
   });
 });
+
+describe('without credentials', () => {
+  test('no Application Default Credentials: the message says how to log in', async () => {
+    const saved = { ...process.env };
+    process.env.HOME = tempDir();
+    process.env.METADATA_SERVER_DETECTION = 'none';
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    delete process.env.CLOUDSDK_CONFIG;
+    try {
+      const { config } = await makeBigquery();
+      const { BigqueryWarehouse } = await import('../../src/data/bigquery/engine.js');
+      const warehouse = new BigqueryWarehouse(config);
+      await expect(warehouse.checkAccess()).rejects.toThrow(/no usable Google credentials\. Run `gcloud auth application-default login`/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

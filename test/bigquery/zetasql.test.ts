@@ -71,6 +71,8 @@ async function exercise() {
   }
   const exclusion = await buildExclusionPlan(ctx, stage, [OTHER], DESCRIPTION);
   await applyPlan(ctx, exclusion);
+  await ctx.warehouse.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, 'stage.remittance_was_sent_event']);
+  await ctx.warehouse.checkAccess();
   await rerunStage(ctx, stage, { offset: 3 });
   await rerunStage(ctx, stageNamed(config, 'transaction_was_created_event'), { offset: 3 });
   sent.push(...fake.jobs.filter((j) => j.query));
@@ -79,6 +81,13 @@ async function exercise() {
 
 /** A script's statements: they are joined with ";\n" and no statement contains that sequence. */
 const statementsOf = (job: ReceivedJob) => (job.query ?? '').split(/;\n/).map((s) => s.replace(/;$/, '').trim()).filter(Boolean);
+
+/** INFORMATION_SCHEMA.COLUMNS of a dataset, as doctor reads it. */
+const informationSchema = (job: ReceivedJob) =>
+  [...(job.query ?? '').matchAll(/`([^`]*\.INFORMATION_SCHEMA\.COLUMNS)`/g)].map(([, name]) => ({
+    name: name!,
+    columns: [['table_name', 'TYPE_STRING'], ['column_name', 'TYPE_STRING'], ['data_type', 'TYPE_STRING'], ['ordinal_position', 'TYPE_INT64']] as [string, string][],
+  }));
 
 const scratchTables = (job: ReceivedJob) =>
   [...(job.query ?? '').matchAll(/`([^`]*\._evfix_[0-9a-f]{16}_(\w+))`/g)].map(([, name, kind]) => ({
@@ -101,13 +110,14 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
     let analysed = 0;
     for (const job of sent) {
       for (const statement of statementsOf(job)) {
-        await analyzer.analyze(statement, job.params, scratchTables(job));
+        await analyzer.analyze(statement, job.params, [...scratchTables(job), ...informationSchema(job)]);
         kinds.add(statement.split(/\s/)[0]!);
         analysed++;
       }
     }
     // Reads, the apply and revert scripts (BEGIN, ASSERT, INSERT, DELETE, COMMIT), the scratch clean-up and the rerun script.
     expect([...kinds].sort()).toEqual(['ASSERT', 'BEGIN', 'COMMIT', 'DELETE', 'DROP', 'INSERT', 'SELECT', 'WITH']);
+    expect(sent.filter((j) => /INFORMATION_SCHEMA/.test(j.query ?? '')).length).toBe(3); // kinesis, s3 and stage
     expect(sent.some((j) => /DELETE FROM `dw-prod-gwiiag\.s3\.backend_events_exceptions` AS c/.test(j.query ?? ''))).toBe(true);
     expect(analysed).toBeGreaterThan(30);
     expect(sent.some((j) => /FROM `dw-prod-gwiiag\.s3\._evfix_[0-9a-f]{16}_exceptions` AS r/.test(j.query ?? ''))).toBe(true);

@@ -36,6 +36,8 @@ export type FakeBigquery = {
   respond: (job: ReceivedJob) => QueryAnswer;
   /** Bytes a dry run reports. */
   dryRunBytes: (job: ReceivedJob) => bigint;
+  /** When set, dry runs fail with this error (credentials refused, permission denied). */
+  failDryRuns?: { code: number; reason: string; message: string };
   /** Job ids that jobs.get reports as still running. */
   running: Set<string>;
   /** Answers for jobs.get of ids evfix did not submit in this server's life (a restart after a crash). */
@@ -76,6 +78,9 @@ export async function startFakeBigquery(): Promise<FakeBigquery> {
     };
     const text = await body(req);
     const path = url.pathname;
+    if (req.headers.authorization !== 'Bearer test-access-token') {
+      return send(401, { error: { code: 401, message: 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', errors: [{ message: 'Login Required.', domain: 'global', reason: 'required', location: 'Authorization', locationType: 'header' }], status: 'UNAUTHENTICATED' } });
+    }
     let m: RegExpMatchArray | null;
     if (req.method === 'POST' && (m = path.match(/^\/bigquery\/v2\/projects\/([^/]+)\/jobs$/))) {
       const request = JSON.parse(text);
@@ -96,6 +101,7 @@ export async function startFakeBigquery(): Promise<FakeBigquery> {
       fake.jobs.push(job);
       const reference = { projectId: m[1], jobId: job.jobId, location: job.location ?? 'US' };
       if (job.dryRun) {
+        if (fake.failDryRuns) return send(fake.failDryRuns.code, errorBody(fake.failDryRuns));
         return send(200, {
           kind: 'bigquery#job',
           jobReference: { projectId: m[1], location: job.location ?? 'US' },

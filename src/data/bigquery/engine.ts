@@ -318,6 +318,33 @@ export class BigqueryWarehouse implements Warehouse {
     }
   }
 
+  async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const project = this.config.engine.project!;
+    const byDataset = new Map<string, { configured: string; table: string }[]>();
+    for (const configured of tables) {
+      const full = qualify(project, configured);
+      const dataset = full.split('.').slice(0, 2).join('.');
+      byDataset.set(dataset, [...(byDataset.get(dataset) ?? []), { configured, table: full.split('.')[2]! }]);
+    }
+    const out = new Map<string, Map<string, string>>();
+    for (const [dataset, wanted] of byDataset) {
+      const statement = sql.columnsSql(dataset);
+      const params = [p.stringArray('tables', wanted.map((w) => w.table))];
+      this.options.onSql?.(statement, params);
+      const rows = await this.client.read(statement, params, `reading the columns of ${dataset}`);
+      for (const w of wanted) {
+        const columns = rows.filter((r) => r.table_name === w.table);
+        if (columns.length) out.set(w.configured, new Map(columns.map((r) => [r.column_name!, r.data_type!.replace(/^BOOLEAN$/, 'BOOL')])));
+      }
+    }
+    return out;
+  }
+
+  async checkAccess(): Promise<string> {
+    const bytes = await this.client.dryRunBytes('SELECT 1', [], 'checking credentials and bigquery.jobs.create');
+    return `credentials work and can create query jobs in ${this.config.engine.project} (dry run: ${formatBytes(bytes)})`;
+  }
+
   async jobOutcome(jobId: string): Promise<JobOutcome> {
     return this.client.jobOutcome(jobId);
   }

@@ -320,6 +320,28 @@ export class DuckdbWarehouse implements Warehouse {
     });
   }
 
+  async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const normal = (t: string) => (t === 'VARCHAR' ? 'STRING' : t === 'BOOLEAN' ? 'BOOL' : t === 'BIGINT' ? 'INT64' : t);
+    return this.session(async (conn) => {
+      const out = new Map<string, Map<string, string>>();
+      for (const name of tables) {
+        const [schema, table] = name.split('.') as [string, string];
+        const rs = await rows(
+          conn,
+          'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $schema AND table_name = $table ORDER BY ordinal_position',
+          { schema, table },
+        );
+        if (rs.length) out.set(name, new Map(rs.map((r) => [r.column_name as string, normal(r.data_type as string)])));
+      }
+      return out;
+    });
+  }
+
+  async checkAccess(): Promise<string> {
+    await this.session((conn) => conn.run('SELECT 1'));
+    return `${this.config.engine.path} opens${this.config.read_only ? ' (read-only)' : ''}`;
+  }
+
   applySql(plan: Plan): string {
     const insert = sql.applyInsertSql(this.tables);
     const parts = ['BEGIN TRANSACTION;', '-- re-check: the rows of the plan\'s events are as when it was made'];

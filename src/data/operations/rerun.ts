@@ -1,13 +1,17 @@
 /**
  * Stage rerun: rebuild a stage table's window with the create_stage_table
  * semantics, as dbt's incremental model does with `current_date_offset`.
+ * Two runners: `sql` (the engine runs the statements itself) and `dbt`
+ * (evfix runs `dbt run --select <model>` and streams its output).
  */
 import type { StageConfig } from '../config.js';
+import { runDbt } from '../dbt/runner.js';
 import { inputError, refused } from '../errors.js';
-import { addDays, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
+import { addDays, daysBetween, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
 import type { Context } from './context.js';
 
 export type RerunWindow = { offset?: number; since?: string };
+export type RerunResult = { stage: string; since: string; runner: 'sql' | 'dbt'; deleted?: number; inserted?: number };
 
 /** The window's first instant: midnight UTC of `current_date - offset`, or of the since-date. */
 export function rerunStart(ctx: Context, window: RerunWindow): string {
@@ -18,9 +22,23 @@ export function rerunStart(ctx: Context, window: RerunWindow): string {
   return formatTimestamp(startOfDay(addDays(ctx.now(), -offset)));
 }
 
-export async function rerunStage(ctx: Context, stage: StageConfig, window: RerunWindow) {
+export async function rerunStage(ctx: Context, stage: StageConfig, window: RerunWindow, onLine?: (line: string) => void): Promise<RerunResult> {
   if (ctx.config.read_only) throw refused('evfix is in read-only mode; the stage table was not rebuilt');
   const since = rerunStart(ctx, window);
+  const dbt = ctx.config.rerun.dbt;
+  if (ctx.config.rerun.runner === 'dbt' && dbt) {
+    // dbt takes the offset in days; a --since date becomes the offset that reaches it.
+    const offset = Math.max(0, daysBetween(parseTimestamp(since), ctx.now()));
+    await runDbt(dbt, stage, offset, onLine);
+    return { stage: stage.name, since, runner: 'dbt' };
+  }
   const counts = await ctx.warehouse.rerunStage(stage, since);
-  return { stage: stage.name, since, ...counts };
+  return { stage: stage.name, since, runner: 'sql', ...counts };
+}
+
+/** One line saying what a rerun did, for the CLI and the TUI. */
+export function describeRerun(r: RerunResult): string {
+  if (r.runner === 'dbt') return `Rebuilt ${r.stage} from ${r.since} with dbt.`;
+  if (r.deleted === undefined || r.inserted === undefined) return `Rebuilt ${r.stage} from ${r.since}.`;
+  return `Rebuilt ${r.stage} from ${r.since}: ${r.deleted} row(s) removed, ${r.inserted} row(s) written.`;
 }

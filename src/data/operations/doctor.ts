@@ -1,0 +1,95 @@
+/**
+ * `evfix doctor`: is this installation ready to fix data? One line per check,
+ * each either ok or what to fix: the config, the credentials, the three
+ * tables and their columns, every stage table, and dbt when it runs reruns.
+ */
+import { dbtCommandLine, dbtVersion } from '../dbt/runner.js';
+import { describeError } from '../errors.js';
+import type { Context } from './context.js';
+
+export type DoctorCheck = { name: string; ok: boolean; detail: string };
+
+const EVENT_COLUMNS: [string, string][] = [
+  ['event_created_at', 'TIMESTAMP'],
+  ['event_id', 'STRING'],
+  ['event_name', 'STRING'],
+  ['user_id', 'STRING'],
+  ['event_external_reference_id', 'STRING'],
+  ['event_advisor_id', 'STRING'],
+  ['event_data', 'JSON'],
+  ['event_ingested_at', 'TIMESTAMP'],
+];
+const EXPECTED: Record<'events' | 'exceptions' | 'exclusions', [string, string][]> = {
+  events: EVENT_COLUMNS,
+  exceptions: [...EVENT_COLUMNS, ['exception_added_timestamp', 'TIMESTAMP'], ['exception_description', 'STRING'], ['is_event_update', 'BOOL']],
+  exclusions: [
+    ['event_created_at', 'TIMESTAMP'],
+    ['event_id', 'STRING'],
+    ['event_name', 'STRING'],
+    ['exclusion_added_timestamp', 'TIMESTAMP'],
+    ['exclusion_description', 'STRING'],
+  ],
+};
+
+/** What is wrong with a table's columns, or undefined when every expected column is there with its type. */
+function columnProblems(found: Map<string, string>, expected: [string, string][]): string | undefined {
+  const problems: string[] = [];
+  for (const [name, type] of expected) {
+    const actual = found.get(name);
+    if (actual === undefined) problems.push(`${name} is missing`);
+    else if (actual !== type) problems.push(`${name} is ${actual}, expected ${type}`);
+  }
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
+  const { config, warehouse } = ctx;
+  const checks: DoctorCheck[] = [];
+  const engine = config.engine.type === 'bigquery' ? `BigQuery project ${config.engine.project}${config.engine.location ? ` (${config.engine.location})` : ''}` : `DuckDB ${config.engine.path}`;
+  checks.push({ name: 'config', ok: true, detail: `${config.source}: ${engine}, ${config.stages.length} stage table(s), reruns by ${config.rerun.runner}` });
+
+  let reachable = true;
+  try {
+    checks.push({ name: 'access', ok: true, detail: await warehouse.checkAccess() });
+  } catch (error) {
+    reachable = false;
+    checks.push({ name: 'access', ok: false, detail: describeError(error) });
+  }
+
+  if (reachable) {
+    const stageTables = config.stages.map((s) => `${config.stage_schema}.${s.name}`);
+    try {
+      const columns = await warehouse.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, ...stageTables]);
+      for (const role of ['events', 'exceptions', 'exclusions'] as const) {
+        const name = config.tables[role];
+        const found = columns.get(name);
+        const problem = found ? columnProblems(found, EXPECTED[role]) : `does not exist (or evfix cannot see it); check tables.${role} in the config`;
+        checks.push({ name: `table ${role}`, ok: !problem, detail: problem ? `${name}: ${problem}` : `${name}: ${found!.size} columns as expected` });
+      }
+      for (const [i, stage] of config.stages.entries()) {
+        const found = columns.get(stageTables[i]!);
+        checks.push({
+          name: `stage ${stage.name}`,
+          ok: Boolean(found),
+          detail: found ? `${stageTables[i]} exists (${stage.event_name})` : `${stageTables[i]} does not exist; build it once with dbt (or check stage_schema)`,
+        });
+      }
+    } catch (error) {
+      checks.push({ name: 'tables', ok: false, detail: describeError(error) });
+    }
+  }
+
+  const dbt = config.rerun.dbt;
+  if (config.rerun.runner === 'dbt' && dbt) {
+    try {
+      const version = await dbtVersion(dbt, env);
+      checks.push({ name: 'dbt', ok: true, detail: `${version}; reruns run: ${dbtCommandLine(dbt, config.stages[0]!, 3)}` });
+    } catch (error) {
+      checks.push({ name: 'dbt', ok: false, detail: describeError(error) });
+    }
+  }
+  return checks;
+}
+
+export const formatDoctor = (checks: readonly DoctorCheck[]) =>
+  checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`).join('\n');
