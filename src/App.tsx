@@ -55,11 +55,18 @@ export function App({
   const nav: Nav = useMemo(
     () => ({
       push: (route) => setStack((s) => [...s, { key: (s[s.length - 1]?.key ?? 0) + 1, route }]),
-      pop: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
-      home: () => setStack((s) => s.slice(0, 1)),
+      // Leaving a screen stops the reads it started: on BigQuery a read left running is still billed.
+      pop: () => {
+        void services.ctx.warehouse.cancelReads?.();
+        setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
+      },
+      home: () => {
+        void services.ctx.warehouse.cancelReads?.();
+        setStack((s) => s.slice(0, 1));
+      },
       quit,
     }),
-    [quit],
+    [quit, services],
   );
   const suspended = useSyncExternalStore(services.suspension.subscribe, services.suspension.isSuspended);
   const [notice, setNotice] = useState<string | null>(startupNotice ?? null);
