@@ -52,11 +52,12 @@ export function wrapIncremental(inner: LogUpdate, stream: { write: (s: string) =
 export async function fixInkIncrementalRendering(): Promise<void> {
   if (applied) return;
   applied = true;
-  // Ink's package exports hide log-update; the module instance Ink uses is the one at this file URL.
-  const url = new URL('./log-update.js', import.meta.resolve('ink'));
-  const module = (await import(url.href)) as LogUpdateModule;
-  const create = module.default.create;
-  module.default.create = (stream, options = {}) => {
+  // In the release bundle, Ink's log-update registers itself under this symbol (scripts/bundle.mjs).
+  // Unbundled, Ink's package exports hide it; the module instance Ink uses is the one at this file URL.
+  const bundled = (globalThis as Record<symbol, LogUpdateModule['default'] | undefined>)[Symbol.for('evfix.ink.logUpdate')];
+  const logUpdate = bundled ?? ((await import(new URL('./log-update.js', import.meta.resolve('ink')).href)) as LogUpdateModule).default;
+  const create = logUpdate.create;
+  logUpdate.create = (stream, options = {}) => {
     const inner = create(stream, options);
     return options.incremental ? wrapIncremental(inner, stream) : inner;
   };

@@ -36,6 +36,10 @@ export function translate(error: unknown, doing: string, project: string): Evfix
       `${doing}: no usable Google credentials. Run \`gcloud auth application-default login\` (or set GOOGLE_APPLICATION_CREDENTIALS on a service host), then try again.`,
     );
   }
+  const network = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET)\b/.exec(m);
+  if (network) {
+    return new EvfixError('warehouse', `${doing}: cannot reach BigQuery (${network[1]}); check this host's network or proxy to bigquery.googleapis.com (or engine.api_endpoint).`);
+  }
   if (f.code === 401) {
     return new EvfixError('warehouse', `${doing}: the credentials were refused (expired?). Run \`gcloud auth application-default login\` and try again.`);
   }
