@@ -35,7 +35,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     if (config.source === 'demo') process.stderr.write('evfix: no evfix.config.json found; using the demo warehouse.\n');
     const seeded = await ensureDemoWarehouse(config);
     if (seeded) process.stderr.write(`evfix: created the demo warehouse at ${seeded.path} (${seeded.events} events).\n`);
-    ctx = { config, warehouse: openWarehouse(config), now: nowMicros, operator: defaultOperator(config) };
+    ctx = { config, warehouse: await openWarehouse(config), now: nowMicros, operator: defaultOperator(config) };
   } catch (error) {
     process.stderr.write(`evfix: ${describeError(error)}\n`);
     return 1;

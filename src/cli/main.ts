@@ -130,7 +130,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (spec.name === 'demo') return await demo(config, values, io, now);
     const seeded = await ensureDemoWarehouse(config);
     if (seeded) io.err(`Created the demo warehouse at ${seeded.path} (${seeded.events} events).`);
-    const ctx: Context = { config, warehouse: openWarehouse(config, now, io.engine), now, operator: defaultOperator(config, io.env) };
+    const ctx: Context = { config, warehouse: await openWarehouse(config, now, io.engine), now, operator: defaultOperator(config, io.env) };
     if (!config.read_only) {
       for (const r of await reconcileJournal(ctx, new Journal(journalPath(io.env)))) io.err(`evfix: ${describeReconciled(r)}`);
     }

@@ -6,7 +6,12 @@
  * and take turns. Calls from one process share one instance, opened on the
  * first and closed after the last.
  */
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+// The native module costs ~130 ms to load: loaded on the first operation, not at start, so the TUI's first
+// frame and headless commands that never touch the warehouse (--help, doctor on BigQuery) do not wait for it.
+let duckdb: Promise<typeof import('@duckdb/node-api')> | undefined;
+const loadDuckdb = () => (duckdb ??= import('@duckdb/node-api'));
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EvfixError } from '../errors.js';
@@ -59,7 +64,7 @@ export class DuckdbFile {
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await DuckDBInstance.create(this.path, this.options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+        return await (await loadDuckdb()).DuckDBInstance.create(this.path, this.options.readOnly ? { access_mode: 'READ_ONLY' } : {});
       } catch (error) {
         const message = (error as Error).message;
         if (!/lock/i.test(message)) {

@@ -2,7 +2,7 @@
  * The embedded warehouse: DuckDB on a local file, with the production table
  * names as schema.table. Used for the demo, for tests and for local work.
  */
-import { DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Config, StageConfig } from '../config.js';
 import { EvfixError } from '../errors.js';
 import type { EffectiveEvent, EventKey, EventRow, StoredException, StoredExclusion } from '../model.js';

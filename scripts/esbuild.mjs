@@ -1,0 +1,55 @@
+// esbuild options shared by the release bundle and the benchmarks' reference app, so the reference is
+// built exactly as evfix is.
+import { readFile } from 'node:fs/promises';
+
+// evfix corrects Ink's incremental renderer by wrapping log-update's create (src/components/inkIncrementalFix.ts).
+// Unbundled it finds the module by URL; in a bundle there is no such file, so the bundled module hands
+// itself over under a well-known symbol.
+const exposeLogUpdate = {
+  name: 'expose-ink-log-update',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]log-update\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!/^const logUpdate = \{ create \};$/m.test(source)) throw new Error(`ink's log-update.js changed shape: review src/components/inkIncrementalFix.ts`);
+      return { contents: `${source}\nglobalThis[Symbol.for('evfix.ink.logUpdate')] = logUpdate;\n`, loader: 'js' };
+    });
+  },
+};
+
+// Ink imports react-devtools-core only when DEV=true; in one bundle that import would be hoisted and
+// required at start, so it is replaced by a stub that does nothing.
+const noDevtools = {
+  name: 'no-react-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };' }));
+  },
+};
+
+// zod's classic API re-exports every locale (about 300 KB of the bundle, parsed at every start); evfix's
+// messages are its own and English, so only zod's English locale is kept.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!/export \{ default as en \} from "\.\/en\.js";/.test(source)) throw new Error("zod's locales/index.js changed shape: review scripts/esbuild.mjs");
+      return { contents: 'export { default as en } from "./en.js";\n', loader: 'js', resolveDir: args.path.replace(/[\\/][^\\/]+$/, '') };
+    });
+  },
+};
+
+/** One minified ESM file for Node 20, React's production build, native modules left to node_modules. */
+export const releaseOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  external: ['@duckdb/node-api', '@lydell/node-pty'],
+  plugins: [noDevtools, exposeLogUpdate, zodEnglishOnly],
+  // Bundled CommonJS packages call require(); give them one in the ESM output.
+  banner: { js: "import { createRequire as __evfixRequire } from 'node:module'; const require = __evfixRequire(import.meta.url);" },
+  logLevel: 'warning',
+};
