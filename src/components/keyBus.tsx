@@ -27,28 +27,38 @@ export function KeyBusProvider({ children }: { children: ReactNode }) {
   const targets = useRef<{ current: KeyTarget }[]>([]);
   const [tick, setTick] = useState(0);
   const top = () => targets.current[targets.current.length - 1]?.current;
-  useInput((input, key) => {
-    const target = top();
-    const names = keyNames(input, key).filter((n) => n !== 'ctrl-c' && target?.accepts(n));
-    if (!names.length) return;
-    queue.current.push(...names);
-    setTick((t) => t + 1);
-  });
-  useEffect(() => {
+  /**
+   * Hands queued keys to the screen: the first at once, then every pure key
+   * that follows a pure key; a key that reads state waits for the next render.
+   * Returns whether keys are left for after that render.
+   */
+  const drain = useCallback((): boolean => {
     // The most recently activated screen has the keys.
     const target = top();
     let previousPure = true;
     for (let first = true; queue.current.length; first = false) {
       const name = queue.current[0]!;
       const pure = target?.pure(name) ?? false;
-      // A key that reads state waits for the render that shows what the keys before it did.
       if (!first && !(pure && previousPure)) break;
       queue.current.shift();
       if (target?.accepts(name)) target.handle(name);
       previousPure = pure;
     }
-    if (queue.current.length) setTick((t) => t + 1);
-  }, [tick]);
+    return queue.current.length > 0;
+  }, []);
+  useInput((input, key) => {
+    const target = top();
+    const names = keyNames(input, key).filter((n) => n !== 'ctrl-c' && target?.accepts(n));
+    if (!names.length) return;
+    const idle = queue.current.length === 0;
+    queue.current.push(...names);
+    // With nothing queued the keys are handled now: one render per key, not a render to schedule the key
+    // and another to show it (Ink throttles renders, so the second one would wait a frame).
+    if (!idle || drain()) setTick((t) => t + 1);
+  });
+  useEffect(() => {
+    if (tick && drain()) setTick((t) => t + 1);
+  }, [tick, drain]);
   const register = useCallback((target: { current: KeyTarget }) => {
     targets.current.push(target);
     return () => {

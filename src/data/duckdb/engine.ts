@@ -21,10 +21,30 @@ async function rows(conn: DuckDBConnection, text: string, params: Params = {}): 
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
 
+/**
+ * Reads a result chunk by chunk into `map`ped rows, so a large result is never
+ * held twice (DuckDB's materialized copy and generic row objects) on its way
+ * to the rows evfix keeps.
+ */
+async function streamRows<T>(conn: DuckDBConnection, text: string, params: Params, map: (r: Record<string, unknown>) => T): Promise<T[]> {
+  const result = await conn.stream(text, params);
+  const out: T[] = [];
+  for await (const chunk of result.yieldRowObjectJs()) for (const r of chunk) out.push(map(r as Record<string, unknown>));
+  return out;
+}
+
+/** Event names repeat on every row: one string per name instead of one per row. */
+const names = new Map<string, string>();
+const intern = (name: string) => {
+  let kept = names.get(name);
+  if (kept === undefined) names.set(name, (kept = name));
+  return kept;
+};
+
 const toEvent = (r: Record<string, unknown>): EventRow => ({
   event_created_at: r.event_created_at as string,
   event_id: r.event_id as string,
-  event_name: r.event_name as string,
+  event_name: intern(r.event_name as string),
   user_id: (r.user_id as string | null) ?? null,
   event_external_reference_id: (r.event_external_reference_id as string | null) ?? null,
   event_advisor_id: (r.event_advisor_id as string | null) ?? null,
@@ -127,21 +147,15 @@ export class DuckdbWarehouse implements Warehouse {
   }
 
   eventIdDuplicateCopies(stage: StageConfig, since: string): Promise<EventRow[]> {
-    return this.session(async (conn) =>
-      (await rows(conn, sql.eventIdDuplicatesSql(this.tables), { event_name: stage.event_name, since })).map(toEvent),
-    );
+    return this.session((conn) => streamRows(conn, sql.eventIdDuplicatesSql(this.tables), { event_name: stage.event_name, since }, toEvent));
   }
 
   businessKeyDuplicateRows(stage: StageConfig, path: string, since: string) {
-    return this.session(async (conn) =>
-      (
-        await rows(conn, sql.businessKeyDuplicatesSql(this.tables), {
-          event_name: stage.event_name,
-          since,
-          until: FAR_FUTURE,
-          path,
-        })
-      ).map((r) => ({ ...toEffective(r), business_key: r.business_key as string })),
+    return this.session((conn) =>
+      streamRows(conn, sql.businessKeyDuplicatesSql(this.tables), { event_name: stage.event_name, since, until: FAR_FUTURE, path }, (r) => ({
+        ...toEffective(r),
+        business_key: r.business_key as string,
+      })),
     );
   }
 
@@ -169,13 +183,7 @@ export class DuckdbWarehouse implements Warehouse {
         appender.endRow();
       }
       appender.closeSync();
-      return (
-        await rows(conn, sql.effectiveForKeysSql(this.tables), {
-          event_name: eventName,
-          since: sorted[0]!,
-          until: FAR_FUTURE,
-        })
-      ).map(toEffective);
+      return streamRows(conn, sql.effectiveForKeysSql(this.tables), { event_name: eventName, since: sorted[0]!, until: FAR_FUTURE }, toEffective);
     });
   }
 
@@ -190,7 +198,7 @@ export class DuckdbWarehouse implements Warehouse {
     return this.session(async (conn) => {
       const params: Params = { event_name: filter.eventName, since: filter.from, until: filter.until, path: filter.path };
       if (text !== undefined) params.text = text;
-      return (await rows(conn, sql.matchingSql(this.tables, text !== undefined), params)).map(toEffective);
+      return streamRows(conn, sql.matchingSql(this.tables, text !== undefined), params, toEffective);
     });
   }
 
@@ -209,9 +217,9 @@ export class DuckdbWarehouse implements Warehouse {
     const q = sql.stateSql(this.tables);
     const params = { from, until };
     return {
-      sources: (await rows(conn, q.sources, params)).map(toEvent),
-      exceptions: (await rows(conn, q.exceptions, params)).map(toException),
-      exclusions: (await rows(conn, q.exclusions, params)).map(toExclusion),
+      sources: await streamRows(conn, q.sources, params, toEvent),
+      exceptions: await streamRows(conn, q.exceptions, params, toException),
+      exclusions: await streamRows(conn, q.exclusions, params, toExclusion),
     };
   }
 

@@ -32,7 +32,9 @@ export function groupCopies(copies: readonly EventRow[]): DuplicateGroup[] {
     rows.sort((a, b) => (a.event_ingested_at ?? '').localeCompare(b.event_ingested_at ?? ''));
     const first = rows[0]!;
     const columns = COMPARED_COLUMNS.filter((c) => rows.some((r) => r[c] !== first[c]));
-    const paths = differingPathsAmong(rows.map((r) => parseJson(r.event_data, 'event_data')));
+    // Copies are mostly identical: equal texts need no parsing, and share one string (100,000 groups in the TUI).
+    for (const r of rows) if (r.event_data === first.event_data) r.event_data = first.event_data;
+    const paths = rows.every((r) => r.event_data === first.event_data) ? [] : differingPathsAmong(rows.map((r) => parseJson(r.event_data, 'event_data')));
     const differences = [...columns, ...paths.map((p) => `event_data${p.slice(1)}`)];
     return {
       event_id,

@@ -1,0 +1,111 @@
+/**
+ * Apply at scale on DuckDB: a 100,000-row update plan and a 100,000-group
+ * dedupe plan, against one INSERT ... SELECT of the same rows in plain SQL.
+ * Every run starts from a fresh copy of the same file.
+ */
+import { join } from 'node:path';
+import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
+import { applyPlan } from '../src/data/operations/apply.js';
+import type { Context } from '../src/data/operations/context.js';
+import { buildDedupePlan } from '../src/data/operations/dedupe.js';
+import { buildUpdatePlan } from '../src/data/operations/update.js';
+import { benchConfig, clock, copyOf } from './lib/events.js';
+import { plainSession } from './lib/plainDuckdb.js';
+import { median, peakRss } from './lib/stats.js';
+import type { Figure } from './report.js';
+import type { Plan } from '../src/data/plan.js';
+
+const ROWS = 100_000;
+const stageOf = (config: ReturnType<typeof benchConfig>, name: string) => config.stages.find((s) => s.name === name)!;
+
+/** A warehouse with ROWS pending remittances, each also delivered twice (ROWS duplicate groups). */
+export async function applyFile(dir: string): Promise<string> {
+  const path = join(dir, `apply-${ROWS}-v1.duckdb`);
+  const { existsSync } = await import('node:fs');
+  if (existsSync(path)) return path;
+  const w = new DuckdbWarehouse(benchConfig(`${path}.building`));
+  await w.createTables();
+  await w.session(async (conn) => {
+    await conn.run(`INSERT INTO kinesis.backend_events
+SELECT TIMESTAMP '2026-03-25 00:00:00' + to_microseconds(i * 3000000) AS event_created_at,
+       printf('%s-%s-4%s-8%s-%s', substr(md5(i::VARCHAR), 1, 8), substr(md5(i::VARCHAR), 9, 4), substr(md5(i::VARCHAR), 13, 3), substr(md5(i::VARCHAR), 16, 3), substr(md5(i::VARCHAR), 19, 12)),
+       'RemittanceWasSent', 'user-' || (i % 5000)::VARCHAR, NULL, NULL,
+       json_object('remittance_id', 'rm_' || i::VARCHAR, 'Status', 'Pending', 'amount', (i % 250000) / 100.0),
+       TIMESTAMP '2026-03-25 00:00:01' + to_microseconds(i * 3000000) + to_microseconds(c * 60000000)
+FROM range(${ROWS}) t(i), range(2) u(c)`);
+    await conn.run('CHECKPOINT');
+  });
+  (await import('node:fs')).renameSync(`${path}.building`, path);
+  return path;
+}
+
+async function timedApply(source: string, scratch: string, makePlan: (ctx: Context) => Promise<Plan>) {
+  const path = copyOf(source, scratch);
+  const config = benchConfig(path);
+  const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+  const plan = await makePlan(ctx);
+  const { value: ms, peakMb } = await peakRss(async () => {
+    const t0 = performance.now();
+    await applyPlan(ctx, plan);
+    return performance.now() - t0;
+  });
+  return { ms, peakMb };
+}
+
+async function timedPlain(source: string, scratch: string, statements: string[]) {
+  const path = copyOf(source, scratch);
+  const t0 = performance.now();
+  await plainSession(path, async (run) => {
+    await run('BEGIN TRANSACTION');
+    for (const s of statements) await run(s);
+    await run('COMMIT');
+  });
+  return performance.now() - t0;
+}
+
+export async function applyBenchmarks(dataDir: string, runs: number): Promise<Figure[]> {
+  const source = await applyFile(dataDir);
+  const scratch = join(dataDir, 'apply-scratch.duckdb');
+  const figures: Figure[] = [];
+  const cases: { name: string; plan: (ctx: Context) => Promise<Plan>; plain: string[] }[] = [
+    {
+      name: `apply: ${ROWS.toLocaleString('en')}-row update plan`,
+      plan: (ctx) =>
+        buildUpdatePlan(ctx, stageOf(ctx.config as never, 'remittance_was_sent_event'), { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-20' } }, [
+          { op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true },
+        ], 'bench update'),
+      plain: [
+        `INSERT INTO s3.backend_events_exceptions
+SELECT e.event_created_at, e.event_id, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id,
+       json_merge_patch(e.event_data, '{"Status":"Failed"}'), e.event_ingested_at, TIMESTAMP '2026-03-31 12:00:00', 'bench update', true
+FROM kinesis.backend_events e
+WHERE e.event_name = 'RemittanceWasSent'
+QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at) = 1`,
+      ],
+    },
+    {
+      name: `apply: ${ROWS.toLocaleString('en')}-group dedupe plan`,
+      plan: (ctx) => buildDedupePlan(ctx, stageOf(ctx.config as never, 'remittance_was_sent_event'), { description: 'bench dedupe' }),
+      plain: [
+        `INSERT INTO s3.backend_events_exclusions
+SELECT DISTINCT event_created_at, event_id, event_name, TIMESTAMP '2026-03-31 12:00:00', 'bench dedupe' FROM kinesis.backend_events`,
+        `INSERT INTO s3.backend_events_exceptions
+SELECT e.*, TIMESTAMP '2026-03-31 12:00:00', 'bench dedupe', false FROM kinesis.backend_events e
+QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at) = 1`,
+      ],
+    },
+  ];
+  for (const c of cases) {
+    const subject: number[] = [], reference: number[] = [];
+    let peak = 0;
+    for (let i = 0; i < runs; i++) {
+      const { ms, peakMb } = await timedApply(source, scratch, c.plan);
+      subject.push(ms);
+      peak = Math.max(peak, peakMb);
+      reference.push(await timedPlain(source, scratch, c.plain));
+    }
+    figures.push({ name: c.name, unit: 'ms', value: median(subject), reference: median(reference), ratio: median(subject) / median(reference), budget: { ratio: 2 } });
+    figures.push({ name: `${c.name}: peak RSS`, unit: 'MB', value: peak });
+  }
+  return figures;
+}

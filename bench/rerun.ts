@@ -1,0 +1,42 @@
+/** The stage rerun of a 30-day window at 10M events, against the same statements run directly. */
+import { join } from 'node:path';
+import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
+import * as sql from '../src/data/duckdb/sql.js';
+import { rerunStage } from '../src/data/operations/rerun.js';
+import type { Context } from '../src/data/operations/context.js';
+import { benchConfig, clock, copyOf, eventsFile } from './lib/events.js';
+import { plainSession } from './lib/plainDuckdb.js';
+import { median } from './lib/stats.js';
+import type { Figure } from './report.js';
+
+const FAR_FUTURE = '9999-12-31 23:59:59.999999';
+
+export async function rerunBenchmarks(dataDir: string, events: number, runs: number): Promise<Figure[]> {
+  const source = await eventsFile(dataDir, events);
+  const scratch = join(dataDir, 'rerun-scratch.duckdb');
+  const subject: number[] = [], reference: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const config = benchConfig(copyOf(source, scratch));
+    const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
+    const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+    let t0 = performance.now();
+    const result = await rerunStage(ctx, stage, { offset: 30 });
+    subject.push(performance.now() - t0);
+
+    const tables = { ...config.tables, stageSchema: config.stage_schema };
+    const q = sql.rerunStageSql(tables, stage);
+    const paths = Object.fromEntries(stage.columns.map((c, j) => [`path_${j}`, c.path]));
+    copyOf(source, scratch);
+    t0 = performance.now();
+    await plainSession(scratch, async (run) => {
+      await run('BEGIN TRANSACTION');
+      await run(sql.createStageSql(tables, stage));
+      await run(q.remove, { since: result.since });
+      await run(q.insert, { event_name: stage.event_name, since: result.since, until: FAR_FUTURE, ...paths });
+      await run('COMMIT');
+    });
+    reference.push(performance.now() - t0);
+  }
+  const label = `${events / 1e6}M`;
+  return [{ name: `rerun 30-day window, ${label} events`, unit: 'ms', value: median(subject), reference: median(reference), ratio: median(subject) / median(reference), budget: { ratio: 1.2 } }];
+}

@@ -1,0 +1,53 @@
+/**
+ * Duplicate scans on DuckDB at 1M and 10M events (30 days, 14-day lookback),
+ * by event_id and by business key, against the same SQL run directly.
+ */
+import { join } from 'node:path';
+import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
+import * as sql from '../src/data/duckdb/sql.js';
+import { findBusinessKeyDuplicates } from '../src/data/operations/businessKeys.js';
+import { lookbackStart, type Context } from '../src/data/operations/context.js';
+import { findEventIdDuplicates } from '../src/data/operations/duplicates.js';
+import { benchConfig, clock, eventsFile } from './lib/events.js';
+import { plainSession } from './lib/plainDuckdb.js';
+import { versus } from './lib/stats.js';
+import type { Figure } from './report.js';
+
+const FAR_FUTURE = '9999-12-31 23:59:59.999999';
+
+export async function scanBenchmarks(dataDir: string, sizes: readonly number[], runs: number): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const byEventId: Record<number, number> = {};
+  for (const events of sizes) {
+    const path = await eventsFile(dataDir, events);
+    const config = benchConfig(path);
+    const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+    const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
+    const tables = { ...config.tables, stageSchema: config.stage_schema };
+    const since = lookbackStart(ctx);
+    const label = events >= 1e6 ? `${events / 1e6}M` : `${events / 1e3}k`;
+
+    const idScan = await versus(
+      runs,
+      () => findEventIdDuplicates(ctx, stage),
+      () => plainSession(path, (run) => run(sql.eventIdDuplicatesSql(tables), { event_name: stage.event_name, since })),
+    );
+    byEventId[events] = idScan.subject;
+    figures.push({ name: `scan by event_id, ${label} events`, unit: 'ms', value: idScan.subject, reference: idScan.reference, ratio: idScan.ratio, budget: { ratio: 1.2 } });
+
+    const keyScan = await versus(
+      runs,
+      () => findBusinessKeyDuplicates(ctx, stage, '$.transaction_id'),
+      () => plainSession(path, (run) => run(sql.businessKeyDuplicatesSql(tables), { event_name: stage.event_name, since, until: FAR_FUTURE, path: '$.transaction_id' })),
+    );
+    figures.push({ name: `scan by business key, ${label} events`, unit: 'ms', value: keyScan.subject, reference: keyScan.reference, ratio: keyScan.ratio, budget: { ratio: 1.2 } });
+  }
+  const [small, large] = sizes;
+  if (small && large && byEventId[small] && byEventId[large]) {
+    const growth = byEventId[large] / byEventId[small];
+    figures.push({ name: `scan growth ${large / small}x events (linear: at most ${(large / small) * 1.2}x)`, unit: 'x', value: growth, budget: { max: (large / small) * 1.2 } });
+  }
+  return figures;
+}
+
+export const scanDataPath = (dir: string, events: number) => join(dir, `events-${events}`);

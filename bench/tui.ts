@@ -1,0 +1,120 @@
+/**
+ * The TUI as an operator meets it, in a real pseudo-terminal running the
+ * release bundle (bin/evfix): start-up to the first frame against a minimal
+ * Ink app, and keys on a 100,000-group duplicate list at 80x24 and 200x50.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median, p95 } from './lib/stats.js';
+import { TimedTerminal } from './lib/terminal.js';
+import type { Figure } from './report.js';
+
+const ROOT = process.cwd();
+const BIN = join(ROOT, 'bin', 'evfix');
+
+async function firstFrame(args: string[], until: string, env: Record<string, string>): Promise<number> {
+  const t0 = performance.now();
+  const term = new TimedTerminal(args, { columns: 80, rows: 24, env, cwd: ROOT });
+  try {
+    await term.waitFor(until, 20_000);
+    return performance.now() - t0;
+  } finally {
+    term.kill();
+  }
+}
+
+export async function startupBenchmark(dataDir: string, reference: string, runs: number): Promise<Figure[]> {
+  const env = { XDG_DATA_HOME: join(dataDir, 'xdg-data'), XDG_STATE_HOME: join(dataDir, 'xdg-state'), CI: 'true' };
+  // The first start creates the demo warehouse; that is set-up, not start-up.
+  await firstFrame([BIN], 'stage table ', env);
+  const subject: number[] = [], ref: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // A plain Ink app draws only its last frame under CI; the reference runs as on an operator's terminal.
+    ref.push(await firstFrame([reference], 'row 20', { ...env, CI: 'false' }));
+    subject.push(await firstFrame([BIN], 'stage table ', env));
+  }
+  return [{ name: 'start: spawn to first frame (80x24)', unit: 'ms', value: median(subject), reference: median(ref), ratio: median(subject) / median(ref), budget: { ratio: 1.3 } }];
+}
+
+const position = (output: string) => {
+  const all = [...output.matchAll(/marked · (\d+)\/(\d+)/g)];
+  return Number(all.at(-1)?.[1] ?? NaN);
+};
+
+async function keys(term: TimedTerminal, size: string, visibleRows: number) {
+  const latencies: number[] = [];
+  const moves: number[] = [], scrolls: number[] = [], toggles: number[] = [];
+  // Cursor moves within the window (down, then up again to stay inside it).
+  for (let i = 0; i < 8; i++) {
+    const r = await term.key(i % 2 ? 'k' : 'j');
+    latencies.push(r.ms);
+    moves.push(r.bytes);
+  }
+  // Past the bottom of the window every j scrolls the list by one row.
+  for (let i = 0; i < visibleRows + 2; i++) await term.key('j', 20);
+  for (let i = 0; i < 10; i++) {
+    const r = await term.key('j');
+    latencies.push(r.ms);
+    scrolls.push(r.bytes);
+  }
+  for (let i = 0; i < 10; i++) {
+    const r = await term.key(' ');
+    latencies.push(r.ms);
+    toggles.push(r.bytes);
+  }
+  const valid = latencies.filter((x) => !Number.isNaN(x));
+  if (process.env.BENCH_DEBUG) process.stderr.write(`\n${size} latencies: ${latencies.map((x) => x.toFixed(0)).join(' ')}\n`);
+  const figures: Figure[] = [
+    { name: `keys ${size}: key to frame, median`, unit: 'ms', value: median(valid) },
+    { name: `keys ${size}: key to frame, p95`, unit: 'ms', value: p95(valid), budget: size === '80x24' ? { max: 16 } : undefined },
+    { name: `keys ${size}: bytes per cursor move`, unit: 'bytes', value: median(moves), budget: size === '80x24' ? { max: 500 } : undefined },
+    { name: `keys ${size}: bytes per scroll`, unit: 'bytes', value: median(scrolls) },
+    { name: `keys ${size}: bytes per selection toggle`, unit: 'bytes', value: median(toggles), budget: size === '80x24' ? { max: 500 } : undefined },
+  ];
+  if (latencies.length !== valid.length) figures.push({ name: `keys ${size}: keys that drew no frame`, unit: 'count', value: latencies.length - valid.length, budget: { max: 0 } });
+  return figures;
+}
+
+export async function keysBenchmark(dataDir: string, warehouseFile: string, groups: number): Promise<Figure[]> {
+  const dir = join(dataDir, 'keys');
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'evfix.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      engine: { type: 'duckdb', path: warehouseFile },
+      stages: [{ name: 'remittance_was_sent_event', event_name: 'RemittanceWasSent' }],
+      // The file's events are at fixed dates; the TUI runs on today's clock.
+      lookback_days: 3650,
+      read_only: true,
+    }),
+  );
+  const env = { XDG_STATE_HOME: join(dir, 'state'), CI: 'true' };
+  const term = new TimedTerminal([BIN, '--config', config], { columns: 80, rows: 24, env, cwd: ROOT });
+  try {
+    await term.waitFor('remittance_was_sent_event');
+    await term.key('\r');
+    await term.waitFor('Duplicates by event_id');
+    await term.key('\r');
+    const t0 = performance.now();
+    await term.waitFor(`0 marked · 1/${groups}`, 300_000);
+    const loadMs = performance.now() - t0;
+    const figures: Figure[] = [{ name: `keys: load ${groups.toLocaleString('en')} duplicate groups into the list`, unit: 'ms', value: loadMs }];
+    figures.push(...(await keys(term, '80x24', 20)));
+
+    // A burst of 50 j in one write (an SSH key repeat) moves the cursor 50 rows.
+    const before = position(term.output);
+    await term.key('j'.repeat(50));
+    await new Promise((r) => setTimeout(r, 300));
+    figures.push({ name: 'keys: rows a 50-key burst moves the cursor', unit: 'count', value: position(term.output) - before });
+    figures.push({ name: 'keys: rows short of 50 after a 50-key burst', unit: 'count', value: 50 - (position(term.output) - before), budget: { max: 0 } });
+
+    term.proc.resize(200, 50);
+    await new Promise((r) => setTimeout(r, 500));
+    figures.push(...(await keys(term, '200x50', 46)));
+    figures.push({ name: `memory: peak RSS, ${groups.toLocaleString('en')} groups loaded and browsed`, unit: 'MB', value: term.peakRssMb(), budget: { max: 300 } });
+    return figures;
+  } finally {
+    term.kill();
+  }
+}
