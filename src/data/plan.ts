@@ -16,6 +16,7 @@ import { EventIdText, ExceptionRowSchema, ExclusionRowSchema, TimestampText } fr
 const StoredExceptionSchema = ExceptionRowSchema.extend({ exception_added_timestamp: TimestampText });
 const StoredExclusionSchema = ExclusionRowSchema.extend({ exclusion_added_timestamp: TimestampText });
 import { EditSchema } from './json/edit.js';
+import { yieldToEventLoop } from './slices.js';
 
 export const PLAN_FORMAT = 'evfix-plan/1';
 
@@ -56,6 +57,8 @@ export const ChangeSchema = z.strictObject({
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
+const SkippedSchema = z.strictObject({ event_id: EventIdText, event_created_at: TimestampText, reason: z.string() });
+
 export const PlanKindSchema = z.enum(['dedupe', 'exclude', 'update', 'insert', 'revert']);
 export type PlanKind = z.infer<typeof PlanKindSchema>;
 
@@ -77,7 +80,7 @@ export const PlanSchema = z.strictObject({
   /** Rows a revert deletes: exactly those an earlier plan wrote, with the timestamps it wrote them at. */
   removals: z.strictObject({ exclusions: z.array(StoredExclusionSchema), exceptions: z.array(StoredExceptionSchema) }),
   /** Events the operation looked at and left alone, with the reason (e.g. already has that value). */
-  skipped: z.array(z.strictObject({ event_id: EventIdText, event_created_at: TimestampText, reason: z.string() })),
+  skipped: z.array(SkippedSchema),
   preconditions: PreconditionsSchema,
 });
 export type Plan = z.infer<typeof PlanSchema>;
@@ -87,16 +90,14 @@ export function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Stable JSON of any plain value (sorted keys), for hashing. */
+/** Stable JSON of any plain value (sorted keys), for hashing; native JSON.stringify does the work. */
 function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
 }
 
 const planId = (draft: Omit<Plan, 'id'>) => digest(stable(draft)).slice(0, 16);
@@ -107,6 +108,80 @@ export const applyJobId = (plan: Pick<Plan, 'id'>) => `evfix_apply_${plan.id}_${
 export function sealPlan(draft: PlanDraft): Plan {
   const body = { format: PLAN_FORMAT, ...draft } as const;
   return PlanSchema.parse({ ...body, id: planId(body) });
+}
+
+/**
+ * sealPlan for plans of any size without holding the event loop: the stable
+ * JSON is hashed piece by piece and the row arrays are validated in slices
+ * (the TUI keeps drawing while a 100,000-row plan is sealed). Same id and the
+ * same validated plan as sealPlan.
+ */
+export async function sealPlanAsync(draft: PlanDraft): Promise<Plan> {
+  const body = { format: PLAN_FORMAT, ...draft } as const;
+  const id = await stableDigestAsync(body);
+  const checkSlices = async <T>(rows: readonly unknown[], schema: z.ZodType<T>): Promise<T[]> => {
+    const out: T[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (i && i % 2_000 === 0) await yieldToEventLoop();
+      out.push(schema.parse(rows[i]));
+    }
+    return out;
+  };
+  const { exclusions, exceptions, changes, skipped, removals, preconditions, ...envelope } = body;
+  const shell = PlanSchema.parse({
+    ...envelope,
+    id,
+    exclusions: [],
+    exceptions: [],
+    changes: [],
+    skipped: [],
+    removals: { exclusions: [], exceptions: [] },
+    preconditions: { ...preconditions, event_ids: [], state: { sources: [], exceptions: [], exclusions: [] } },
+  });
+  return {
+    ...shell,
+    exclusions: await checkSlices(exclusions, ExclusionRowSchema),
+    exceptions: await checkSlices(exceptions, ExceptionRowSchema),
+    changes: await checkSlices(changes, ChangeSchema),
+    skipped: await checkSlices(skipped, SkippedSchema),
+    removals: { exclusions: await checkSlices(removals.exclusions, StoredExclusionSchema), exceptions: await checkSlices(removals.exceptions, StoredExceptionSchema) },
+    preconditions: {
+      ...shell.preconditions,
+      event_ids: await checkSlices(preconditions.event_ids, EventIdText),
+      state: {
+        sources: await checkSlices(preconditions.state.sources, RowRefSchema),
+        exceptions: await checkSlices(preconditions.state.exceptions, RowRefSchema),
+        exclusions: await checkSlices(preconditions.state.exclusions, RowRefSchema),
+      },
+    },
+  };
+}
+
+/** digest(stable(value)).slice(0, 16), computed piece by piece: large arrays are stringified in slices. */
+async function stableDigestAsync(value: unknown): Promise<string> {
+  const hash = createHash('sha256');
+  let pieces = 0;
+  const feed = async (v: unknown): Promise<void> => {
+    if (Array.isArray(v) && v.length > 100) {
+      hash.update('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i) hash.update(',');
+        hash.update(stable(v[i]) ?? 'null');
+        if (++pieces % 2_000 === 0) await yieldToEventLoop();
+      }
+      hash.update(']');
+    } else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+      hash.update('{');
+      for (const [i, k] of keys.entries()) {
+        hash.update(`${i ? ',' : ''}${JSON.stringify(k)}:`);
+        await feed((v as Record<string, unknown>)[k]);
+      }
+      hash.update('}');
+    } else hash.update(stable(v) ?? 'null');
+  };
+  await feed(value);
+  return hash.digest('hex').slice(0, 16);
 }
 
 export const serializePlan = (plan: Plan) => JSON.stringify(plan, null, 2) + '\n';

@@ -64,7 +64,7 @@ export interface Warehouse {
    * Applies a plan in one transaction: reads the state of its events, asks
    * `decide` whether to write, and writes every row or none.
    */
-  applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision, options?: ApplyOptions): Promise<EngineApplyOutcome>;
+  applyPlan(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>, options?: ApplyOptions): Promise<EngineApplyOutcome>;
   /** Rebuilds the stage table's rows created since `since` (create_stage_table semantics), in one transaction. */
   rerunStage(stage: StageConfig, since: string): Promise<RerunCounts>;
   /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */

@@ -236,11 +236,11 @@ export class BigqueryWarehouse implements Warehouse {
    * A write that lands between the read and the script fails the ASSERT and
    * BigQuery rolls everything back.
    */
-  async applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision, options: ApplyOptions = {}): Promise<EngineApplyOutcome> {
+  async applyPlan(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>, options: ApplyOptions = {}): Promise<EngineApplyOutcome> {
     const pre = plan.preconditions;
     const stateParams = this.stateParams(pre.event_ids, pre.from, pre.until);
     const [fingerprint] = await this.read(sql.stateFingerprintSql(this.tables), stateParams, 'checking the plan\'s events');
-    const decision = decide(await this.readState(pre.event_ids, pre.from, pre.until));
+    const decision = await decide(await this.readState(pre.event_ids, pre.from, pre.until));
     if (decision.action === 'refuse') return { status: 'refused', message: decision.message };
     if (decision.action === 'already-applied') return { status: 'already-applied', message: decision.message };
 

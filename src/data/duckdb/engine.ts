@@ -10,6 +10,7 @@ import type { Plan } from '../plan.js';
 import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
 import type { ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
 import { DuckdbFile } from './connection.js';
+import { yieldToEventLoop } from '../slices.js';
 import * as sql from './sql.js';
 
 const FAR_FUTURE = '9999-12-31 23:59:59.999999';
@@ -22,16 +23,18 @@ async function rows(conn: DuckDBConnection, text: string, params: Params = {}): 
 }
 
 /**
- * Reads a result chunk by chunk into `map`ped rows, so a large result is never
- * held twice (DuckDB's materialized copy and generic row objects) on its way
- * to the rows evfix keeps.
+ * Reads a result chunk by chunk, one `packed` JSON array per row (see
+ * sql.packedEvent), into `map`ped rows: a large result is never held twice on
+ * its way to the rows evfix keeps, and each row is one string to decode.
  */
-async function streamRows<T>(conn: DuckDBConnection, text: string, params: Params, map: (r: Record<string, unknown>) => T): Promise<T[]> {
+async function streamRows<T>(conn: DuckDBConnection, text: string, params: Params, map: (r: Packed) => T): Promise<T[]> {
   const result = await conn.stream(text, params);
   const out: T[] = [];
-  for await (const chunk of result.yieldRowObjectJs()) for (const r of chunk) out.push(map(r as Record<string, unknown>));
+  for await (const chunk of result.yieldRowsJs()) for (const [packed] of chunk) out.push(map(JSON.parse(packed as string) as Packed));
   return out;
 }
+
+type Packed = (string | boolean | null)[];
 
 /** Event names repeat on every row: one string per name instead of one per row. */
 const names = new Map<string, string>();
@@ -41,35 +44,36 @@ const intern = (name: string) => {
   return kept;
 };
 
-const toEvent = (r: Record<string, unknown>): EventRow => ({
-  event_created_at: r.event_created_at as string,
-  event_id: r.event_id as string,
-  event_name: intern(r.event_name as string),
-  user_id: (r.user_id as string | null) ?? null,
-  event_external_reference_id: (r.event_external_reference_id as string | null) ?? null,
-  event_advisor_id: (r.event_advisor_id as string | null) ?? null,
-  event_data: (r.event_data as string | null) ?? 'null',
-  event_ingested_at: (r.event_ingested_at as string | null) ?? null,
+const str = (v: string | boolean | null | undefined) => (v === null || v === undefined ? null : String(v));
+
+const toEvent = (r: Packed): EventRow => ({
+  event_created_at: r[0] as string,
+  event_id: r[1] as string,
+  event_name: intern(r[2] as string),
+  user_id: str(r[3]),
+  event_external_reference_id: str(r[4]),
+  event_advisor_id: str(r[5]),
+  event_data: (r[6] as string | null) ?? 'null',
+  event_ingested_at: str(r[7]),
 });
 
-const toEffective = (r: Record<string, unknown>): EffectiveEvent => ({
+/** After the event's eight columns: is_exception. */
+const toEffective = (r: Packed): EffectiveEvent => ({ ...toEvent(r), source: r[8] ? 'exception' : 'original' });
+
+/** After the event's eight columns: description, is_event_update, added_at. */
+const toException = (r: Packed): StoredException => ({
   ...toEvent(r),
-  source: r.is_exception ? 'exception' : 'original',
+  exception_description: r[8] as string,
+  is_event_update: Boolean(r[9]),
+  exception_added_timestamp: r[10] as string,
 });
 
-const toException = (r: Record<string, unknown>): StoredException => ({
-  ...toEvent(r),
-  exception_description: r.exception_description as string,
-  is_event_update: Boolean(r.is_event_update),
-  exception_added_timestamp: r.exception_added_timestamp as string,
-});
-
-const toExclusion = (r: Record<string, unknown>): StoredExclusion => ({
-  event_created_at: r.event_created_at as string,
-  event_id: r.event_id as string,
-  event_name: (r.event_name as string | null) ?? '',
-  exclusion_description: r.exclusion_description as string,
-  exclusion_added_timestamp: r.exclusion_added_timestamp as string,
+const toExclusion = (r: Packed): StoredExclusion => ({
+  event_created_at: r[0] as string,
+  event_id: r[1] as string,
+  event_name: (r[2] as string | null) ?? '',
+  exclusion_description: r[3] as string,
+  exclusion_added_timestamp: r[4] as string,
 });
 
 export class DuckdbWarehouse implements Warehouse {
@@ -154,7 +158,7 @@ export class DuckdbWarehouse implements Warehouse {
     return this.session((conn) =>
       streamRows(conn, sql.businessKeyDuplicatesSql(this.tables), { event_name: stage.event_name, since, until: FAR_FUTURE, path }, (r) => ({
         ...toEffective(r),
-        business_key: r.business_key as string,
+        business_key: r[9] as string,
       })),
     );
   }
@@ -164,9 +168,9 @@ export class DuckdbWarehouse implements Warehouse {
       const q = sql.lookupSql(this.tables, createdAt !== undefined);
       const params: Params = createdAt === undefined ? { event_id: eventId } : { event_id: eventId, created_at: createdAt };
       return {
-        sources: (await rows(conn, q.sources, params)).map(toEvent),
-        exceptions: (await rows(conn, q.exceptions, params)).map(toException),
-        exclusions: (await rows(conn, q.exclusions, params)).map(toExclusion),
+        sources: await streamRows(conn, q.sources, params, toEvent),
+        exceptions: await streamRows(conn, q.exceptions, params, toException),
+        exclusions: await streamRows(conn, q.exclusions, params, toExclusion),
       };
     });
   }
@@ -209,7 +213,9 @@ export class DuckdbWarehouse implements Warehouse {
   private async readStateOn(conn: DuckDBConnection, eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
     await conn.run('CREATE OR REPLACE TEMP TABLE evfix_ids (event_id VARCHAR)');
     const appender = await conn.createAppender('evfix_ids', 'main', 'temp');
+    let n = 0;
     for (const id of new Set(eventIds)) {
+      if (++n % 10_000 === 0) await yieldToEventLoop();
       appender.appendVarchar(id);
       appender.endRow();
     }
@@ -223,12 +229,12 @@ export class DuckdbWarehouse implements Warehouse {
     };
   }
 
-  async applyPlan(plan: Plan, decide: (state: RawEventState) => ApplyDecision): Promise<EngineApplyOutcome> {
+  async applyPlan(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>): Promise<EngineApplyOutcome> {
     return this.session(async (conn) => {
       await conn.run('BEGIN TRANSACTION');
       try {
         const p = plan.preconditions;
-        const decision = decide(await this.readStateOn(conn, p.event_ids, p.from, p.until));
+        const decision = await decide(await this.readStateOn(conn, p.event_ids, p.from, p.until));
         if (decision.action !== 'write') {
           await conn.run('ROLLBACK');
           return decision.action === 'refuse'
@@ -261,7 +267,9 @@ export class DuckdbWarehouse implements Warehouse {
     const nullable = (a: { appendVarchar(v: string): void; appendNull(): void }, v: string | null) =>
       v === null ? a.appendNull() : a.appendVarchar(v);
     const x = await conn.createAppender('evfix_plan_exclusions', 'main', 'temp');
+    let n = 0;
     for (const r of plan.exclusions) {
+      if (++n % 5_000 === 0) await yieldToEventLoop();
       x.appendVarchar(r.event_created_at);
       x.appendVarchar(r.event_id);
       x.appendVarchar(r.event_name);
@@ -271,6 +279,7 @@ export class DuckdbWarehouse implements Warehouse {
     x.closeSync();
     const c = await conn.createAppender('evfix_plan_exceptions', 'main', 'temp');
     for (const r of plan.exceptions) {
+      if (++n % 5_000 === 0) await yieldToEventLoop();
       c.appendVarchar(r.event_created_at);
       c.appendVarchar(r.event_id);
       c.appendVarchar(r.event_name);
@@ -295,7 +304,9 @@ export class DuckdbWarehouse implements Warehouse {
     ] as const) {
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (event_id VARCHAR, event_created_at TIMESTAMP, added_at TIMESTAMP, description VARCHAR)`);
       const a = await conn.createAppender(table, 'main', 'temp');
+      let n = 0;
       for (const row of rows) {
+        if (++n % 5_000 === 0) await yieldToEventLoop();
         for (const v of row) a.appendVarchar(v);
         a.endRow();
       }

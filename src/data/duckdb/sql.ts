@@ -12,18 +12,30 @@ export type TableNames = { events: string; exceptions: string; exclusions: strin
 
 const TS = (col: string) => `strftime(${col}, '%Y-%m-%d %H:%M:%S.%f')`;
 
-/** Event columns read back as canonical text (microsecond timestamps, JSON as text). */
-export const eventColumns = (alias: string) =>
-  [
-    `${TS(`${alias}.event_created_at`)} AS event_created_at`,
+/**
+ * A row read back as one JSON array in a single VARCHAR column, `packed`:
+ * the event's columns as canonical text (microsecond timestamps, event_data
+ * as its exact text), then `extra` expressions. One string per row instead of
+ * eight is what makes reading 100,000 rows take a fraction of a second: the
+ * driver's cost is per value decoded, and JSON.parse is native.
+ */
+export const packedEvent = (alias: string, extra: string[] = []) =>
+  `json_array(${[
+    TS(`${alias}.event_created_at`),
     `${alias}.event_id`,
     `${alias}.event_name`,
     `${alias}.user_id`,
     `${alias}.event_external_reference_id`,
     `${alias}.event_advisor_id`,
-    `CAST(${alias}.event_data AS VARCHAR) AS event_data`,
-    `${TS(`${alias}.event_ingested_at`)} AS event_ingested_at`,
-  ].join(', ');
+    `CAST(${alias}.event_data AS VARCHAR)`,
+    TS(`${alias}.event_ingested_at`),
+    ...extra,
+  ].join(', ')})::VARCHAR AS packed`;
+
+/** An exclusions row packed the same way: created_at, event_id, event_name, description, added_at. */
+const packedExclusion = (a: string) =>
+  `json_array(${TS(`${a}.event_created_at`)}, ${a}.event_id, ${a}.event_name, ${a}.exclusion_description, ${TS(`${a}.exclusion_added_timestamp`)})::VARCHAR AS packed`;
+const packedException = (a: string) => packedEvent(a, [`${a}.exception_description`, `${a}.is_event_update`, TS(`${a}.exception_added_timestamp`)]);
 
 const RAW_COLUMNS =
   'event_created_at, event_id, event_name, user_id, event_external_reference_id, event_advisor_id, event_data, event_ingested_at';
@@ -91,23 +103,29 @@ FROM effective`,
   };
 }
 
-/** Original copies of event_ids seen more than once in the window and not yet resolved. */
-export function eventIdDuplicatesSql(t: TableNames): string {
+/** The original copies of the window that no exclusion or exception resolves, and the event_ids seen more than once. */
+function liveCopies(t: TableNames): string {
   const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
-  return `WITH live AS (
+  return `live AS (
   SELECT * FROM ${ev} AS e
   WHERE e.event_name = $event_name AND e.event_created_at >= $since
     AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
                     WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
     AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
-), dup AS (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1)
-SELECT ${eventColumns('live')}
+), dup AS (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1)`;
+}
+
+/** Original copies of event_ids seen more than once in the window and not yet resolved. */
+export function eventIdDuplicatesSql(t: TableNames): string {
+  return `WITH ${liveCopies(t)}
+SELECT ${packedEvent('live')}
 FROM live JOIN dup USING (event_id)
 ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
 }
 
 export function duplicateGroupCountSql(t: TableNames): string {
-  return `SELECT count(DISTINCT event_id)::BIGINT AS n FROM (${eventIdDuplicatesSql(t).replace(/ORDER BY[^]*$/, '')})`;
+  return `WITH ${liveCopies(t)}
+SELECT count(*)::BIGINT AS n FROM dup`;
 }
 
 export function stageSummarySql(t: TableNames): string {
@@ -124,14 +142,14 @@ keyed AS (
 ), shared AS (
   SELECT business_key FROM keyed GROUP BY business_key HAVING count(DISTINCT event_id) > 1
 )
-SELECT ${eventColumns('keyed')}, keyed.is_exception, keyed.business_key
+SELECT ${packedEvent('keyed', ['keyed.is_exception', 'keyed.business_key'])}
 FROM keyed JOIN shared USING (business_key)
 ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id`;
 }
 
 export function effectiveForKeysSql(t: TableNames): string {
   return `WITH ${effectiveCte(t)}
-SELECT ${eventColumns('effective')}, effective.is_exception
+SELECT ${packedEvent('effective', ['effective.is_exception'])}
 FROM effective JOIN evfix_keys AS k
   ON k.event_id = effective.event_id AND k.event_created_at = effective.event_created_at
 ORDER BY effective.event_id, effective.event_ingested_at`;
@@ -140,7 +158,7 @@ ORDER BY effective.event_id, effective.event_ingested_at`;
 /** Candidates for a structured filter; $text narrows string values, the exact JSON comparison is done by the caller. */
 export function matchingSql(t: TableNames, narrowByText: boolean): string {
   return `WITH ${effectiveCte(t)}
-SELECT ${eventColumns('effective')}, effective.is_exception
+SELECT ${packedEvent('effective', ['effective.is_exception'])}
 FROM effective
 WHERE json_extract(event_data, $path) IS NOT NULL${narrowByText ? `
   AND json_extract_string(event_data, $path) = $text` : ''}
@@ -151,12 +169,10 @@ export function stateSql(t: TableNames) {
   const range = (a: string) =>
     `${a}.event_id IN (SELECT event_id FROM evfix_ids) AND ${a}.event_created_at >= $from AND ${a}.event_created_at < $until`;
   return {
-    sources: `SELECT ${eventColumns('e')} FROM ${quoteTable(t.events)} AS e WHERE ${range('e')}`,
-    exceptions: `SELECT ${eventColumns('c')}, c.exception_description, c.is_event_update,
-  ${TS('c.exception_added_timestamp')} AS exception_added_timestamp
+    sources: `SELECT ${packedEvent('e')} FROM ${quoteTable(t.events)} AS e WHERE ${range('e')}`,
+    exceptions: `SELECT ${packedException('c')}
 FROM ${quoteTable(t.exceptions)} AS c WHERE ${range('c')}`,
-    exclusions: `SELECT ${TS('x.event_created_at')} AS event_created_at, x.event_id, x.event_name, x.exclusion_description,
-  ${TS('x.exclusion_added_timestamp')} AS exclusion_added_timestamp
+    exclusions: `SELECT ${packedExclusion('x')}
 FROM ${quoteTable(t.exclusions)} AS x WHERE ${range('x')}`,
   };
 }
@@ -164,12 +180,10 @@ FROM ${quoteTable(t.exclusions)} AS x WHERE ${range('x')}`,
 export function lookupSql(t: TableNames, withCreatedAt: boolean) {
   const where = (a: string) => `${a}.event_id = $event_id${withCreatedAt ? ` AND ${a}.event_created_at = $created_at` : ''}`;
   return {
-    sources: `SELECT ${eventColumns('e')} FROM ${quoteTable(t.events)} AS e WHERE ${where('e')} ORDER BY e.event_ingested_at`,
-    exceptions: `SELECT ${eventColumns('c')}, c.exception_description, c.is_event_update,
-  ${TS('c.exception_added_timestamp')} AS exception_added_timestamp
+    sources: `SELECT ${packedEvent('e')} FROM ${quoteTable(t.events)} AS e WHERE ${where('e')} ORDER BY e.event_ingested_at`,
+    exceptions: `SELECT ${packedException('c')}
 FROM ${quoteTable(t.exceptions)} AS c WHERE ${where('c')} ORDER BY c.exception_added_timestamp`,
-    exclusions: `SELECT ${TS('x.event_created_at')} AS event_created_at, x.event_id, x.event_name, x.exclusion_description,
-  ${TS('x.exclusion_added_timestamp')} AS exclusion_added_timestamp
+    exclusions: `SELECT ${packedExclusion('x')}
 FROM ${quoteTable(t.exclusions)} AS x WHERE ${where('x')} ORDER BY x.exclusion_added_timestamp`,
   };
 }

@@ -10,6 +10,7 @@ import type { Plan } from '../plan.js';
 import type { Context } from './context.js';
 import { findEventIdDuplicates, type DuplicateGroup } from './duplicates.js';
 import { preparePlan } from './prepare.js';
+import { yieldToEventLoop } from '../slices.js';
 
 export type DedupeOptions = {
   /** Only these groups; all unresolved groups in the lookback when absent. */
@@ -41,7 +42,8 @@ export async function buildDedupePlan(ctx: Context, stage: StageConfig, options:
 
   const exclusions: ExclusionRow[] = [];
   const exceptions: ExceptionRow[] = [];
-  for (const group of groups) {
+  for (const [g, group] of groups.entries()) {
+    if (g && g % 2_000 === 0) await yieldToEventLoop();
     const seen = new Set<string>();
     for (const copy of group.copies) {
       if (seen.has(copy.event_created_at)) continue;

@@ -7,6 +7,7 @@ import { differingPathsAmong } from '../json/diff.js';
 import { parseJson } from '../json/value.js';
 import type { EventRow } from '../model.js';
 import { lookbackStart, type Context } from './context.js';
+import { forEachInSlices, mapInSlices, sortInSlices } from '../slices.js';
 
 export type DuplicateGroup = {
   event_id: string;
@@ -21,14 +22,14 @@ export type DuplicateGroup = {
 
 const COMPARED_COLUMNS = ['event_created_at', 'event_name', 'user_id', 'event_external_reference_id', 'event_advisor_id'] as const;
 
-export function groupCopies(copies: readonly EventRow[]): DuplicateGroup[] {
+export async function groupCopies(copies: readonly EventRow[]): Promise<DuplicateGroup[]> {
   const byId = new Map<string, EventRow[]>();
-  for (const row of copies) {
+  await forEachInSlices(copies, (row) => {
     const list = byId.get(row.event_id);
     if (list) list.push(row);
     else byId.set(row.event_id, [row]);
-  }
-  return [...byId.entries()].map(([event_id, rows]) => {
+  });
+  return mapInSlices([...byId.entries()], ([event_id, rows]) => {
     rows.sort((a, b) => (a.event_ingested_at ?? '').localeCompare(b.event_ingested_at ?? ''));
     const first = rows[0]!;
     const columns = COMPARED_COLUMNS.filter((c) => rows.some((r) => r[c] !== first[c]));
@@ -49,5 +50,6 @@ export function groupCopies(copies: readonly EventRow[]): DuplicateGroup[] {
 
 export async function findEventIdDuplicates(ctx: Context, stage: StageConfig, lookbackDays?: number): Promise<DuplicateGroup[]> {
   const copies = await ctx.warehouse.eventIdDuplicateCopies(stage, lookbackStart(ctx, lookbackDays));
-  return groupCopies(copies).sort((a, b) => (a.firstIngested ?? '').localeCompare(b.firstIngested ?? '') || a.event_id.localeCompare(b.event_id));
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return sortInSlices(await groupCopies(copies), (a, b) => cmp(a.firstIngested ?? '', b.firstIngested ?? '') || cmp(a.event_id, b.event_id));
 }

@@ -3,11 +3,12 @@ import type { StageConfig } from '../config.js';
 import { refused } from '../errors.js';
 import type { Edit } from '../json/edit.js';
 import type { ExceptionRow, ExclusionRow } from '../model.js';
-import { sealPlan, type Change, type Plan, type PlanKind } from '../plan.js';
+import { sealPlanAsync, type Change, type Plan, type PlanKind } from '../plan.js';
 import { addDays, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
 import type { RawEventState } from '../warehouse.js';
 import type { Context } from './context.js';
 import { summarizeState } from './state.js';
+import { sortInSlices } from '../slices.js';
 
 export type PlanRows = {
   kind: PlanKind;
@@ -25,10 +26,13 @@ export type PlanRows = {
 
 /** The whole UTC days that contain every affected event: the range preconditions are read over. */
 export function dayRange(createdAts: readonly string[]): { from: string; until: string } {
-  const micros = createdAts.map((t) => parseTimestamp(t));
-  const min = micros.reduce((a, b) => (b < a ? b : a));
-  const max = micros.reduce((a, b) => (b > a ? b : a));
-  return { from: formatTimestamp(startOfDay(min)), until: formatTimestamp(addDays(startOfDay(max), 1)) };
+  // Canonical timestamps (fixed width, zero-padded) order as text: only the two ends are parsed.
+  let lo = createdAts[0]!, hi = createdAts[0]!;
+  for (const t of createdAts) {
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return { from: formatTimestamp(startOfDay(parseTimestamp(lo))), until: formatTimestamp(addDays(startOfDay(parseTimestamp(hi)), 1)) };
 }
 
 export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
@@ -37,10 +41,11 @@ export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
     const why = rows.skipped?.length ? `: ${rows.skipped[0]!.reason}${rows.skipped.length > 1 ? ` (and ${rows.skipped.length - 1} more)` : ''}` : '';
     throw refused(`nothing to do for ${rows.stage.name}${why}`);
   }
-  const eventIds = [...new Set(affected.map((r) => r.event_id))].sort();
+  const eventIds = await sortInSlices([...new Set(affected.map((r) => r.event_id))], (a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const range = rows.state ?? { ...dayRange(affected.map((r) => r.event_created_at)), raw: undefined };
   const raw = rows.state?.raw ?? (await ctx.warehouse.readState(eventIds, range.from, range.until));
-  return sealPlan({
+  const state = await summarizeState(raw);
+  return sealPlanAsync({
     kind: rows.kind,
     stage: rows.stage.name,
     event_name: rows.stage.event_name,
@@ -54,6 +59,6 @@ export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
     changes: rows.changes ?? [],
     skipped: rows.skipped ?? [],
     removals: rows.removals ?? { exclusions: [], exceptions: [] },
-    preconditions: { event_ids: eventIds, from: range.from, until: range.until, state: summarizeState(raw) },
+    preconditions: { event_ids: eventIds, from: range.from, until: range.until, state },
   });
 }

@@ -36,7 +36,7 @@ export async function reconcileJournal(ctx: Context, journal: Journal): Promise<
       const plan = journal.loadPlan(entry.plan_id);
       const p = plan.preconditions;
       const state = await ctx.warehouse.readState(p.event_ids, p.from, p.until);
-      const decision = decideApply(plan, state);
+      const decision = await decideApply(plan, state);
       const time = formatTimestamp(ctx.now());
       const common = { ...entry, time };
       if (decision.action === 'already-applied') {

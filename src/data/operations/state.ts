@@ -6,8 +6,19 @@ import { canonicalJson, parseJson } from '../json/value.js';
 import type { EventRow, ExceptionRow, ExclusionRow, StoredException, StoredExclusion } from '../model.js';
 import { digest, type EventState, type Plan, type RowRef } from '../plan.js';
 import type { ApplyDecision, RawEventState } from '../warehouse.js';
+import { forEachInSlices, mapInSlices, sortInSlices } from '../slices.js';
 
-const data = (text: string) => canonicalJson(parseJson(text, 'event_data'));
+/** Canonical event_data, remembered per text: copies of one event share their text, and parsing is the cost. */
+const canonical = new Map<string, string>();
+const data = (text: string) => {
+  let c = canonical.get(text);
+  if (c === undefined) {
+    c = canonicalJson(parseJson(text, 'event_data'));
+    if (canonical.size > 50_000) canonical.clear();
+    canonical.set(text, c);
+  }
+  return c;
+};
 
 const sourceDigest = (r: EventRow) =>
   digest(JSON.stringify([r.event_name, r.user_id, r.event_external_reference_id, r.event_advisor_id, data(r.event_data)]));
@@ -22,36 +33,47 @@ const ref = (r: { event_id: string; event_created_at: string }, at: string | nul
   digest: d,
 });
 
-const byRef = (a: RowRef, b: RowRef) => refKey(a).localeCompare(refKey(b));
 const refKey = (r: RowRef) => `${r.event_id}|${r.event_created_at}|${r.at}|${r.digest}`;
 
-export function summarizeState(raw: RawEventState): EventState {
+/** Sorted by key, in slices; each key is built once (a comparator building them costs seconds at 100,000 rows). */
+async function sortRefs(refs: RowRef[]): Promise<RowRef[]> {
+  const keyed = await mapInSlices(refs, (r) => [refKey(r), r] as const);
+  const sorted = await sortInSlices(keyed, (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return sorted.map(([, r]) => r);
+}
+
+/** The state of a plan's events as fingerprints: sorted for the plan, in read order for a comparison. */
+export async function summarizeState(raw: RawEventState, options: { sorted?: boolean } = {}): Promise<EventState> {
+  const order = options.sorted === false ? async (refs: RowRef[]) => refs : sortRefs;
   return {
-    sources: raw.sources.map((r) => ref(r, r.event_ingested_at, sourceDigest(r))).sort(byRef),
-    exceptions: raw.exceptions.map((r) => ref(r, r.exception_added_timestamp, exceptionDigest(r))).sort(byRef),
-    exclusions: raw.exclusions.map((r) => ref(r, r.exclusion_added_timestamp, exclusionDigest(r))).sort(byRef),
+    sources: await order(await mapInSlices(raw.sources, (r) => ref(r, r.event_ingested_at, sourceDigest(r)))),
+    exceptions: await order(await mapInSlices(raw.exceptions, (r) => ref(r, r.exception_added_timestamp, exceptionDigest(r)))),
+    exclusions: await order(await mapInSlices(raw.exclusions, (r) => ref(r, r.exclusion_added_timestamp, exclusionDigest(r)))),
   };
 }
 
 /** Rows in `now` that are not in `then` (multiset difference), and rows of `then` gone from `now`. */
-function compare(then: RowRef[], now: RowRef[]) {
+async function compare(then: RowRef[], now: RowRef[]) {
   const remaining = new Map<string, number>();
-  for (const r of then) remaining.set(refKey(r), (remaining.get(refKey(r)) ?? 0) + 1);
+  await forEachInSlices(then, (r) => {
+    const k = refKey(r);
+    remaining.set(k, (remaining.get(k) ?? 0) + 1);
+  });
   const added: RowRef[] = [];
-  for (const r of now) {
+  await forEachInSlices(now, (r) => {
     const k = refKey(r);
     const left = remaining.get(k) ?? 0;
     if (left > 0) remaining.set(k, left - 1);
     else added.push(r);
-  }
-  const removed = then.filter((r) => {
+  });
+  const removed: RowRef[] = [];
+  await forEachInSlices(then, (r) => {
     const k = refKey(r);
     const left = remaining.get(k) ?? 0;
     if (left > 0) {
       remaining.set(k, left - 1);
-      return true;
+      removed.push(r);
     }
-    return false;
   });
   return { added, removed };
 }
@@ -70,12 +92,12 @@ const describeRef = (r: RowRef) => `event ${r.event_id} at ${r.event_created_at}
  * means it was applied before; anything else means another write came first
  * and the plan is stale.
  */
-export function decideApply(plan: Plan, raw: RawEventState): ApplyDecision {
-  const now = summarizeState(raw);
+export async function decideApply(plan: Plan, raw: RawEventState): Promise<ApplyDecision> {
+  const now = await summarizeState(raw, { sorted: false });
   const then = plan.preconditions.state;
-  const sources = compare(then.sources, now.sources);
-  const exceptions = compare(then.exceptions, now.exceptions);
-  const exclusions = compare(then.exclusions, now.exclusions);
+  const sources = await compare(then.sources, now.sources);
+  const exceptions = await compare(then.exceptions, now.exceptions);
+  const exclusions = await compare(then.exclusions, now.exclusions);
   const stale = (what: string) => ({
     action: 'refuse' as const,
     message: `plan ${plan.id} is stale: ${what} since it was made at ${plan.created_at}. Nothing was written; make a new plan.`,
@@ -96,8 +118,8 @@ export function decideApply(plan: Plan, raw: RawEventState): ApplyDecision {
     return stale(`an exclusion row of ${describeRef(exclusions.removed[0]!)} was removed`);
   }
   if (!exceptions.added.length && !exclusions.added.length) return { action: 'write' };
-  const plannedExceptions = plan.exceptions.map((r) => ({ ...r, digest: exceptionDigest(r) }));
-  const plannedExclusions = plan.exclusions.map((r) => ({ ...r, digest: exclusionDigest(r) }));
+  const plannedExceptions = await mapInSlices(plan.exceptions, (r) => ({ ...r, digest: exceptionDigest(r) }));
+  const plannedExclusions = await mapInSlices(plan.exclusions, (r) => ({ ...r, digest: exclusionDigest(r) }));
   if (sameRows(exceptions.added, plannedExceptions) && sameRows(exclusions.added, plannedExclusions)) {
     return { action: 'already-applied', message: `plan ${plan.id} was already applied; nothing was written this time` };
   }

@@ -1,0 +1,18 @@
+import { DuckdbWarehouse } from './dist/data/duckdb/engine.js';
+import { ConfigSchema } from './dist/data/config.js';
+import { buildDedupePlan } from './dist/data/operations/dedupe.js';
+import { applyPlan } from './dist/data/operations/apply.js';
+import { copyFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseTimestamp } from './dist/data/timestamp.js';
+copyFileSync('bench/.data/apply-100000-v1.duckdb', '/tmp/ap.duckdb');
+const config = { ...ConfigSchema.parse({ engine: { type: 'duckdb', path: '/tmp/ap.duckdb' }, stages: [{ name: 'remittance_was_sent_event', event_name: 'RemittanceWasSent' }] }), source: 'x' };
+const now = () => parseTimestamp('2026-03-31 12:00:00.000000');
+const ctx = { config, warehouse: new DuckdbWarehouse(config, now), now, operator: 'x' };
+const h = monitorEventLoopDelay({ resolution: 5 }); h.enable();
+let t = performance.now();
+const plan = await buildDedupePlan(ctx, config.stages[0], { description: 'd' });
+console.log('plan ms', (performance.now() - t).toFixed(0), 'max stall ms', (h.max / 1e6).toFixed(0)); h.reset();
+t = performance.now();
+await applyPlan(ctx, plan);
+console.log('apply ms', (performance.now() - t).toFixed(0), 'max stall ms', (h.max / 1e6).toFixed(0));
