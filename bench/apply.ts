@@ -4,6 +4,7 @@
  * Every run starts from a fresh copy of the same file.
  */
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
 import { applyPlan } from '../src/data/operations/apply.js';
 import type { Context } from '../src/data/operations/context.js';
@@ -43,13 +44,17 @@ async function timedApply(source: string, scratch: string, makePlan: (ctx: Conte
   const path = copyOf(source, scratch);
   const config = benchConfig(path);
   const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+  // The longest the event loop is held (the TUI cannot draw or read a key meanwhile), planning and applying.
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
   const plan = await makePlan(ctx);
   const { value: ms, peakMb } = await peakRss(async () => {
     const t0 = performance.now();
     await applyPlan(ctx, plan);
     return performance.now() - t0;
   });
-  return { ms, peakMb };
+  stalls.disable();
+  return { ms, peakMb, stallMs: stalls.max / 1e6 };
 }
 
 async function timedPlain(source: string, scratch: string, statements: string[]) {
@@ -97,15 +102,17 @@ QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at)
   ];
   for (const c of cases) {
     const subject: number[] = [], reference: number[] = [];
-    let peak = 0;
+    let peak = 0, stall = 0;
     for (let i = 0; i < runs; i++) {
-      const { ms, peakMb } = await timedApply(source, scratch, c.plan);
+      const { ms, peakMb, stallMs } = await timedApply(source, scratch, c.plan);
       subject.push(ms);
       peak = Math.max(peak, peakMb);
+      stall = Math.max(stall, stallMs);
       reference.push(await timedPlain(source, scratch, c.plain));
     }
     figures.push({ name: c.name, unit: 'ms', value: median(subject), reference: median(reference), ratio: median(subject) / median(reference), budget: { ratio: 2 } });
     figures.push({ name: `${c.name}: peak RSS`, unit: 'MB', value: peak });
+    figures.push({ name: `${c.name}: longest event-loop stall, planning and applying`, unit: 'ms', value: stall });
   }
   return figures;
 }

@@ -63,7 +63,6 @@ async function keys(term: TimedTerminal, size: string, visibleRows: number) {
     toggles.push(r.bytes);
   }
   const valid = latencies.filter((x) => !Number.isNaN(x));
-  if (process.env.BENCH_DEBUG) process.stderr.write(`\n${size} latencies: ${latencies.map((x) => x.toFixed(0)).join(' ')}\n`);
   const figures: Figure[] = [
     { name: `keys ${size}: key to frame, median`, unit: 'ms', value: median(valid) },
     { name: `keys ${size}: key to frame, p95`, unit: 'ms', value: p95(valid), budget: size === '80x24' ? { max: 16 } : undefined },

@@ -45,6 +45,8 @@ export const PreconditionsSchema = z.strictObject({
   from: TimestampText,
   until: TimestampText,
   state: EventStateSchema,
+  /** The engine's fingerprint of the same rows (see Warehouse.readState): equal at apply time means unchanged. */
+  fingerprint: z.string().optional(),
 });
 export type Preconditions = z.infer<typeof PreconditionsSchema>;
 

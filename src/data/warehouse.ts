@@ -13,6 +13,8 @@ export type RawEventState = {
   sources: EventRow[];
   exceptions: StoredException[];
   exclusions: StoredExclusion[];
+  /** The engine's fingerprint of these rows, read in the same snapshot, where the engine has one. */
+  fingerprint?: string;
 };
 
 export type ApplyDecision =

@@ -115,9 +115,9 @@ describe('injection', () => {
     const values = [id, created, created.slice(0, 10), 'SECRET-DESCRIPTION', 'DEDUPE-DESCRIPTION', 'Failed', 'Pending', 'RemittanceWasSent', '$.Status', '$.remittance_id'];
     for (const sql of statements) {
       for (const v of values) expect(sql, sql).not.toContain(v);
-      // The only quoted literals are the fixed timestamp format.
+      // The only quoted literals are the fixed timestamp format and the fingerprint's separators.
       const literals = sql.match(/'[^']*'/g) ?? [];
-      for (const l of literals) expect(["'%Y-%m-%d %H:%M:%S.%f'"]).toContain(l);
+      for (const l of literals) expect(["'%Y-%m-%d %H:%M:%S.%f'", "':'", "'|'"]).toContain(l);
     }
   });
 });

@@ -206,11 +206,26 @@ export class DuckdbWarehouse implements Warehouse {
     });
   }
 
+  /** The rows and their fingerprint, in one snapshot (one transaction). */
   readState(eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
-    return this.session((conn) => this.readStateOn(conn, eventIds, from, until));
+    return this.session(async (conn) => {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        const state = await this.readStateOn(conn, eventIds, from, until);
+        return { ...state, fingerprint: await this.fingerprintOn(conn, from, until) };
+      } finally {
+        await conn.run('ROLLBACK').catch(() => undefined);
+      }
+    });
   }
 
-  private async readStateOn(conn: DuckDBConnection, eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
+  /** The fingerprint of the rows of the ids in evfix_ids (see sql.stateFingerprintSql). */
+  private async fingerprintOn(conn: DuckDBConnection, from: string, until: string): Promise<string> {
+    const [row] = await rows(conn, sql.stateFingerprintSql(this.tables), { from, until });
+    return row?.fingerprint as string;
+  }
+
+  private async stageIds(conn: DuckDBConnection, eventIds: readonly string[]) {
     await conn.run('CREATE OR REPLACE TEMP TABLE evfix_ids (event_id VARCHAR)');
     const appender = await conn.createAppender('evfix_ids', 'main', 'temp');
     let n = 0;
@@ -220,6 +235,10 @@ export class DuckdbWarehouse implements Warehouse {
       appender.endRow();
     }
     appender.closeSync();
+  }
+
+  private async readStateOn(conn: DuckDBConnection, eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
+    await this.stageIds(conn, eventIds);
     const q = sql.stateSql(this.tables);
     const params = { from, until };
     return {
@@ -234,7 +253,11 @@ export class DuckdbWarehouse implements Warehouse {
       await conn.run('BEGIN TRANSACTION');
       try {
         const p = plan.preconditions;
-        const decision = await decide(await this.readStateOn(conn, p.event_ids, p.from, p.until));
+        await this.stageIds(conn, p.event_ids);
+        // The fast path: the same fingerprint means the same rows, so the plan is written without
+        // re-reading them. Anything else is read and compared row by row: stale, applied before, or fine.
+        const unchanged = p.fingerprint !== undefined && (await this.fingerprintOn(conn, p.from, p.until)) === p.fingerprint;
+        const decision = unchanged ? ({ action: 'write' } as const) : await decide(await this.readStateOn(conn, p.event_ids, p.from, p.until));
         if (decision.action !== 'write') {
           await conn.run('ROLLBACK');
           return decision.action === 'refuse'

@@ -177,6 +177,24 @@ FROM ${quoteTable(t.exclusions)} AS x WHERE ${range('x')}`,
   };
 }
 
+/**
+ * One fingerprint of what the three tables hold for the event_ids in
+ * evfix_ids, created in [$from, $until): per table a row count and the XOR of
+ * row hashes. Read with a plan's state and again inside apply's transaction:
+ * when equal, nothing changed and the plan's rows need not be re-read and
+ * compared one by one. (Unequal never writes: apply then compares in detail.)
+ */
+export function stateFingerprintSql(t: TableNames): string {
+  const range = (a: string) => `${a}.event_id IN (SELECT event_id FROM evfix_ids) AND ${a}.event_created_at >= $from AND ${a}.event_created_at < $until`;
+  const cols = 'event_created_at, event_id, event_name, user_id, event_external_reference_id, event_advisor_id, CAST(event_data AS VARCHAR), event_ingested_at';
+  const part = (table: string, a: string, columns: string) =>
+    `(SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(${columns.split(', ').map((c) => (c.startsWith('CAST(') ? c.replace('(', `(${a}.`) : `${a}.${c}`)).join(', ')})), 0)::VARCHAR
+    FROM ${quoteTable(table)} AS ${a} WHERE ${range(a)})`;
+  return `SELECT ${part(t.events, 'e', cols)} || '|' ||
+  ${part(t.exceptions, 'c', `${cols}, exception_added_timestamp, exception_description, is_event_update`)} || '|' ||
+  ${part(t.exclusions, 'x', 'event_created_at, event_id, event_name, exclusion_added_timestamp, exclusion_description')} AS fingerprint`;
+}
+
 export function lookupSql(t: TableNames, withCreatedAt: boolean) {
   const where = (a: string) => `${a}.event_id = $event_id${withCreatedAt ? ` AND ${a}.event_created_at = $created_at` : ''}`;
   return {

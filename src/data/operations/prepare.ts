@@ -59,6 +59,7 @@ export async function preparePlan(ctx: Context, rows: PlanRows): Promise<Plan> {
     changes: rows.changes ?? [],
     skipped: rows.skipped ?? [],
     removals: rows.removals ?? { exclusions: [], exceptions: [] },
-    preconditions: { event_ids: eventIds, from: range.from, until: range.until, state },
+    // The fingerprint covers exactly the ids and range read here; a state the operation read itself may cover others.
+    preconditions: { event_ids: eventIds, from: range.from, until: range.until, state, ...(rows.state || !raw.fingerprint ? {} : { fingerprint: raw.fingerprint }) },
   });
 }
