@@ -26,7 +26,11 @@ export type ApplyResult = {
 
 /** The rerun a plan needs: its stage, from the day of its oldest affected event. */
 export function rerunFor(ctx: Context, plan: Plan): StageRerun {
-  const oldest = [...plan.exclusions, ...plan.exceptions, ...plan.removals.exclusions, ...plan.removals.exceptions].map((r) => r.event_created_at).sort()[0]!;
+  // Canonical timestamps order as text: one pass finds the oldest (a sort of 200,000 would hold the screen).
+  let oldest = '9999-12-31 23:59:59.999999';
+  for (const rows of [plan.exclusions, plan.exceptions, plan.removals.exclusions, plan.removals.exceptions]) {
+    for (const r of rows) if (r.event_created_at < oldest) oldest = r.event_created_at;
+  }
   const offset = Math.max(0, daysBetween(parseTimestamp(oldest), ctx.now()));
   return { stage: plan.stage, current_date_offset: offset, since: `${oldest.slice(0, 10)} 00:00:00.000000` };
 }
