@@ -4,6 +4,7 @@
  * mode; and the warehouse consistent.
  */
 import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installation } from '../helpers/cliProcess.js';
@@ -37,5 +38,37 @@ describe.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
     await expectRestored(t, expect);
     t.proc.kill();
     expect(await tableCounts(inst.warehouse())).toEqual(before);
+  });
+});
+
+describe('a signal while a write is in flight', () => {
+  it.each(['SIGHUP', 'SIGTERM'] as const)('%s lets the apply commit, journals it, then restores the terminal', async (signal) => {
+    const inst = installation();
+    inst.run(['demo', '--events', '20000']);
+    const before = await tableCounts(inst.warehouse());
+    const bin = join(process.cwd(), 'bin', 'evfix');
+    const t = new EvfixTerminal({
+      env: inst.env,
+      command: 'bash',
+      args: ['-c', `"${process.execPath}" "${bin}" --config "${inst.configFile}"; echo EXIT=$?; stty -a; sleep 5`],
+    });
+    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    // Dedupe every group of a stage: mark all, plan, and confirm; the signal arrives as the write starts.
+    for (const k of ['j', '\r', '\r', 'a', 'd']) await t.press(k);
+    await t.waitFor('Write these rows?');
+    const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
+    t.proc.write('y');
+    await new Promise((r) => setTimeout(r, 15));
+    process.kill(Number(node), signal);
+    await t.waitFor(/EXIT=1\d\d/);
+    await expectRestored(t, expect);
+    t.proc.kill();
+    // The write was let finish: every row of the plan is there, and the journal says it was applied.
+    const after = await tableCounts(inst.warehouse());
+    expect(after.exclusions).toBeGreaterThan(before.exclusions);
+    expect(after.exceptions).toBeGreaterThan(before.exceptions);
+    const journal = readFileSync(join(inst.env.XDG_STATE_HOME!, 'evfix', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(journal.map((e) => e.result)).toEqual(['started', 'applied']);
+    expect(journal[1].counts).toEqual({ exclusions: after.exclusions - before.exclusions, exceptions: after.exceptions - before.exceptions, deleted: { exclusions: 0, exceptions: 0 } });
   });
 });
