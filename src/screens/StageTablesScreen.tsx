@@ -90,7 +90,9 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     },
   });
 
-  const loading = ctx.config.stages.some((s) => loaded[s.name]?.status === 'loading' || !loaded[s.name]);
+  // Counting stops when the screen is hidden (it restarts on return): a hidden screen shows no spinner, which
+  // would otherwise turn (and make Ink render) for as long as the operator stays on another screen.
+  const loading = active && ctx.config.stages.some((s) => loaded[s.name]?.status === 'loading' || !loaded[s.name]);
   const nameWidth = Math.min(34, Math.max(12, ...stages.map((s) => s.name.length)) + 1);
   const status = (
     <Text>

@@ -3,6 +3,7 @@
  * list, plan, diff paging, apply and rerun without running out of memory.
  * The peak RSS is printed (a figure, not an assertion: budgets live in the benchmarks).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { buildUpdatePlan } from '../../src/data/operations/update.js';
 import { event, makeWarehouse, stageNamed, tableCounts } from '../helpers/warehouse.js';
@@ -14,6 +15,10 @@ describe('load', () => {
   it('handles 100,000 duplicate groups and a 100,000-row update plan end to end', async () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    // How long the event loop was held at most (the TUI cannot draw or read a key meanwhile): a figure, not
+    // an assertion; `npm run bench` reports it with its budget.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     try {
       const w = await makeWarehouse();
       const stage = stageNamed(w.config, 'remittance_was_sent_event');
@@ -58,7 +63,8 @@ describe('load', () => {
       expect((await tableCounts(w.warehouse)).exceptions).toBe(2 * N);
     } finally {
       clearInterval(sampler);
-      console.log(`load: peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB`);
+      stalls.disable();
+      console.log(`load: peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB, longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms`);
     }
   }, 300_000);
 });
