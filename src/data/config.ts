@@ -38,7 +38,12 @@ const StageSchema = z.strictObject({
 });
 export type StageConfig = z.infer<typeof StageSchema>;
 
-const DuckdbEngine = z.strictObject({ type: z.literal('duckdb'), path: z.string().min(1) });
+const DuckdbEngine = z.strictObject({
+  type: z.literal('duckdb'),
+  path: z.string().min(1),
+  /** DuckDB's working memory per operation (it spills to disk beyond it), e.g. "256MB"; DuckDB's default when absent. */
+  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB').optional(),
+});
 const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id such as dw-prod-gwiiag');
 const BigqueryEngine = z.strictObject({
   type: z.literal('bigquery'),

@@ -30,6 +30,17 @@ describe('configuration', () => {
     expect(config.stages[0]).toEqual({ ...stages[0], columns: [] });
   });
 
+  it("caps DuckDB's working memory when memory_limit is set, and says what a bad size is", async () => {
+    const { file } = write('evfix.config.json', { engine: { type: 'duckdb', path: 'wh.duckdb', memory_limit: '64MB' }, stages });
+    const config = readConfigFile(file);
+    const { DuckdbWarehouse } = await import('../../src/data/duckdb/engine.js');
+    const w = new DuckdbWarehouse(config as never);
+    const [row] = await w.session(async (c) => (await c.runAndReadAll("SELECT current_setting('memory_limit') AS m")).getRowObjectsJS());
+    expect(String(row!.m)).toMatch(/^6\d(\.\d+)? MiB$/);
+    const bad = write('evfix.config.json', { engine: { type: 'duckdb', path: 'wh.duckdb', memory_limit: 'lots' }, stages });
+    expect(() => readConfigFile(bad.file)).toThrow(/engine\.memory_limit: must be a size such as 256MB/);
+  });
+
   it('reads YAML', () => {
     const { file } = write('evfix.config.yaml', 'engine:\n  type: duckdb\n  path: /tmp/x.duckdb\nenvironment: prod\nstages:\n  - name: card_was_shipped_event\n    event_name: CardWasShipped\n');
     expect(readConfigFile(file).environment).toBe('prod');

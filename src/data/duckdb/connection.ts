@@ -24,6 +24,8 @@ export type DuckdbFileOptions = {
   /** Sees every statement's text before it runs (tests use it to prove no value is ever in the SQL). */
   onSql?: (sql: string) => void;
   lockWaitMs?: number;
+  /** DuckDB's memory_limit, e.g. "256MB". */
+  memoryLimit?: string;
 };
 
 export class DuckdbFile {
@@ -64,7 +66,9 @@ export class DuckdbFile {
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await (await loadDuckdb()).DuckDBInstance.create(this.path, this.options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+        const settings: Record<string, string> = this.options.readOnly ? { access_mode: 'READ_ONLY' } : {};
+        if (this.options.memoryLimit) settings.memory_limit = this.options.memoryLimit;
+        return await (await loadDuckdb()).DuckDBInstance.create(this.path, settings);
       } catch (error) {
         const message = (error as Error).message;
         if (!/lock/i.test(message)) {

@@ -92,7 +92,7 @@ export class DuckdbWarehouse implements Warehouse {
       }
     }
     this.tables = { ...config.tables, stageSchema: config.stage_schema };
-    this.file = new DuckdbFile(config.engine.path, { readOnly: config.read_only, onSql: options.onSql });
+    this.file = new DuckdbFile(config.engine.path, { readOnly: config.read_only, onSql: options.onSql, memoryLimit: config.engine.memory_limit });
     this.label = `duckdb:${config.engine.path}`;
   }
 
