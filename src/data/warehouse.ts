@@ -36,6 +36,16 @@ export type EventFilter = { eventName: string; path: string; value: string; from
 
 export type StageSummary = { events: number; duplicateGroups: number };
 
+/** One unresolved event_id duplicate group as the list of groups shows it, without its copies. */
+export type DuplicateSummary = {
+  event_id: string;
+  copies: number;
+  firstIngested: string | null;
+  lastIngested: string | null;
+  /** Every compared column and the event_data text agree across the copies. */
+  identical: boolean;
+};
+
 /** Options of one apply. `jobId` is chosen (and journaled) by the caller before the write starts. */
 export type ApplyOptions = { jobId?: string };
 
@@ -52,6 +62,10 @@ export interface Warehouse {
   stageSummary(stage: StageConfig, since: string): Promise<StageSummary>;
   /** Original copies of event_ids that appear more than once since `since`, ignoring excluded copies and event_ids that have an exception. */
   eventIdDuplicateCopies(stage: StageConfig, since: string): Promise<EventRow[]>;
+  /** The same groups as eventIdDuplicateCopies, one summary row each, ordered by first ingestion. */
+  eventIdDuplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]>;
+  /** The copies of the given groups only (for a group the operator opens, or the groups marked to dedupe). */
+  eventIdDuplicateCopiesOf(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]>;
   /** Effective events since `since` whose value at `path` is shared by several event_ids. */
   businessKeyDuplicateRows(stage: StageConfig, path: string, since: string): Promise<(EffectiveEvent & { business_key: string })[]>;
   /** Every row of the three tables for one event_id (optionally one event_created_at). */

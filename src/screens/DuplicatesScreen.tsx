@@ -10,7 +10,8 @@ import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import type { Plan } from '../data/plan.js';
 import { buildDedupePlan } from '../data/operations/dedupe.js';
-import { findEventIdDuplicates, type DuplicateGroup } from '../data/operations/duplicates.js';
+import { listDuplicateGroups, loadDuplicateGroups, type DuplicateGroup } from '../data/operations/duplicates.js';
+import type { DuplicateSummary } from '../data/warehouse.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { CopiesTable, type CopyColumn } from '../components/CopiesTable.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
@@ -46,7 +47,7 @@ export const GROUP_BINDINGS: Binding<Action>[] = [
 ];
 
 // One empty list for every render while loading: a fresh [] each time would re-run the reset effect forever.
-const NO_GROUPS: DuplicateGroup[] = [];
+const NO_GROUPS: DuplicateSummary[] = [];
 
 const short = (ts: string | null) => (ts ? ts.slice(5, 16) : '—'.padEnd(11));
 
@@ -67,9 +68,16 @@ function columnsOf(group: DuplicateGroup): { rows: string[]; columns: CopyColumn
 export function DuplicatesScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
   const { ctx } = services;
   const stage = route.stage;
-  const load = useCallback(() => findEventIdDuplicates(ctx, stage), [ctx, stage]);
+  // The list holds one summary per group; copies are read for the group opened and the groups planned.
+  const load = useCallback(() => listDuplicateGroups(ctx, stage), [ctx, stage]);
   const { task, run } = useTask(load);
-  const planTask = useTask(useCallback((groups: DuplicateGroup[], keep: Map<string, number>) => buildDedupePlan(ctx, stage, { groups, keepIndex: keep }), [ctx, stage]));
+  const groupTask = useTask(useCallback(async (eventId: string) => (await loadDuplicateGroups(ctx, stage, [eventId]))[0], [ctx, stage]));
+  const planTask = useTask(
+    useCallback(
+      async (eventIds: string[], keep: Map<string, number>) => buildDedupePlan(ctx, stage, { groups: await loadDuplicateGroups(ctx, stage, eventIds), keepIndex: keep }),
+      [ctx, stage],
+    ),
+  );
   const groups = task.status === 'done' ? task.value : NO_GROUPS;
   const listHeight = Math.max(1, height - 6);
   const [list, dispatch] = useReducer(listReducer, initialList(0, listHeight));
@@ -83,18 +91,23 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
 
   useEffect(() => dispatch({ type: 'resize', height: listHeight }), [listHeight]);
 
-  const openGroup = open !== null ? groups[open] : undefined;
+  const openSummary = open !== null ? groups[open] : undefined;
+  const openGroup: DuplicateGroup | undefined =
+    openSummary && groupTask.task.status === 'done' && groupTask.task.value?.event_id === openSummary.event_id ? groupTask.task.value : undefined;
   const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
 
   const planMarked = async () => {
     const chosen = list.marked.size ? [...list.marked].sort((a, b) => a - b).map((i) => groups[i]!) : groups[list.cursor] ? [groups[list.cursor]!] : [];
     if (!chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
-    const plan: Plan | undefined = await planTask.run(chosen, keep);
+    const plan: Plan | undefined = await planTask.run(
+      chosen.map((g) => g.event_id),
+      keep,
+    );
     if (plan) nav.push({ name: 'confirm', plan });
   };
 
   const { helpOpen, bindings } = useScreen({
-    bindings: openGroup ? GROUP_BINDINGS : DUPLICATES_BINDINGS,
+    bindings: openSummary ? GROUP_BINDINGS : DUPLICATES_BINDINGS,
     active: active && planTask.task.status !== 'running',
     nav,
     onBack: () => {
@@ -104,7 +117,11 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     },
     onAction: (action) => {
       setFlash(null);
-      if (openGroup) {
+      if (openSummary) {
+        if (!openGroup) {
+          if (action === 'open') setOpen(null);
+          return;
+        }
         const copies = openGroup.copies.length;
         const current = keep.get(openGroup.event_id) ?? 0;
         if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, (table?.rows.length ?? 0) - 1)));
@@ -123,6 +140,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
       else if (action === 'open' && groups[list.cursor]) {
         setOpen(list.cursor);
         setScroll(0);
+        void groupTask.run(groups[list.cursor]!.event_id);
       } else if (action === 'dedupe') void planMarked();
       else if (action === 'reload') void run();
     },
@@ -132,7 +150,11 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   let body;
   if (task.status === 'running' || task.status === 'idle') body = <ProgressLine label="finding duplicates" startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
   else if (task.status === 'failed') body = <ErrorPanel title="Could not list duplicates" message={task.message} hint="r tries again; esc goes back" />;
-  else if (openGroup && table) {
+  else if (openSummary && groupTask.task.status === 'failed') {
+    body = <ErrorPanel title="Could not read the copies" message={groupTask.task.message} hint="enter or esc goes back" />;
+  } else if (openSummary && !(openGroup && table)) {
+    body = <ProgressLine label={`reading the copies of ${openSummary.event_id}`} startedAt={groupTask.task.status === 'running' ? groupTask.task.startedAt : Date.now()} />;
+  } else if (openGroup && table) {
     body = (
       <Box flexDirection="column">
         <Text wrap="truncate-end">
@@ -153,10 +175,10 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
           state={list}
           markable
           empty="No unresolved duplicates in the lookback window."
-          render={(g) => `${g.event_id} ${`${g.copies.length}x`.padStart(3)} ${short(g.firstIngested)} ${short(g.lastIngested)} ${g.identical ? '=' : '≠'}`}
+          render={(g) => `${g.event_id} ${`${g.copies}x`.padStart(3)} ${short(g.firstIngested)} ${short(g.lastIngested)} ${g.identical ? '=' : '≠'}`}
         />
         <Text color={tone('muted')} wrap="truncate-end">
-          {cursorGroup ? (cursorGroup.identical ? '= identical copies' : `≠ differ: ${cursorGroup.differences.join(', ')}`) : ' '}
+          {cursorGroup ? (cursorGroup.identical ? '= identical copies' : '≠ the copies differ; enter shows how') : ' '}
         </Text>
       </Box>
     );

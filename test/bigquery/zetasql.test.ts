@@ -52,6 +52,8 @@ async function exercise() {
   fake.respond = answerFrom(store);
   const stage = stageNamed(config, 'remittance_was_sent_event');
   await findBusinessKeyDuplicates(ctx, stage, '$.remittance_id');
+  await ctx.warehouse.eventIdDuplicateGroups(stage, '2026-03-01 00:00:00.000000');
+  await ctx.warehouse.eventIdDuplicateCopiesOf(stage, '2026-03-01 00:00:00.000000', [ID]);
   await lookupEvent(ctx, ID);
   await lookupEvent(ctx, ID, '2026-03-10 08:15:30.123456');
   await ctx.warehouse.stageSummary(stage, '2026-03-01 00:00:00.000000');

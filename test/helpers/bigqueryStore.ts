@@ -32,6 +32,25 @@ export function answerFrom(store: Store) {
       return { rows: (table as { event_id: string }[]).filter((r) => r.event_id === id).map(text) };
     }
     const name = scalar(job, 'event_name');
+    const duplicates = () => {
+      const rows = store.sources.filter((r) => r.event_name === name);
+      const dup = new Set(rows.filter((r, i) => rows.findIndex((o) => o.event_id === r.event_id) !== i).map((r) => r.event_id));
+      return rows.filter((r) => dup.has(r.event_id));
+    };
+    if (/dup AS/.test(sql) && /GROUP BY live\.event_id/.test(sql)) {
+      const groups = new Map<string, EventRow[]>();
+      for (const r of duplicates()) groups.set(r.event_id, [...(groups.get(r.event_id) ?? []), r]);
+      return {
+        rows: [...groups.entries()].map(([id, copies]) => {
+          const ingested = copies.map((c) => c.event_ingested_at ?? '').sort();
+          return { event_id: id, copies: String(copies.length), first_ingested: ingested[0]!, last_ingested: ingested.at(-1)!, identical: String(new Set(copies.map((c) => c.event_data)).size === 1) };
+        }),
+      };
+    }
+    if (/dup AS/.test(sql) && /IN UNNEST\(@event_ids\)/.test(sql)) {
+      const ids = new Set(array(job, 'event_ids'));
+      return { rows: duplicates().filter((r) => ids.has(r.event_id)).map(text) };
+    }
     if (/dup AS/.test(sql) && /COUNT\(\*\) AS n/.test(sql)) {
       const counts = new Map<string, number>();
       for (const r of store.sources.filter((r) => r.event_name === name)) counts.set(r.event_id, (counts.get(r.event_id) ?? 0) + 1);

@@ -10,7 +10,7 @@ import { EvfixError } from '../errors.js';
 import type { EffectiveEvent, EventKey, EventRow, StoredException, StoredExclusion } from '../model.js';
 import { applyJobId, type Plan } from '../plan.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, type Micros } from '../timestamp.js';
-import type { ApplyDecision, ApplyOptions, EngineApplyOutcome, EventFilter, JobOutcome, RawEventState, RerunCounts, StageSummary, Warehouse } from '../warehouse.js';
+import type { DuplicateSummary, ApplyDecision, ApplyOptions, EngineApplyOutcome, EventFilter, JobOutcome, RawEventState, RerunCounts, StageSummary, Warehouse } from '../warehouse.js';
 import { BigqueryClient, type BigqueryClientOptions, type Row } from './client.js';
 import * as p from './params.js';
 import * as sql from './sql.js';
@@ -156,6 +156,26 @@ export class BigqueryWarehouse implements Warehouse {
     const [events] = await this.read(sql.stageSummarySql(this.tables), params, `counting ${stage.name}`);
     const [groups] = await this.read(sql.duplicateGroupCountSql(this.tables), params, `counting duplicates of ${stage.name}`);
     return { events: Number(events?.events ?? 0), duplicateGroups: Number(groups?.n ?? 0) };
+  }
+
+  async eventIdDuplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]> {
+    const rows = await this.read(sql.duplicateGroupsSql(this.tables), this.windowParams(stage.event_name, since), `listing duplicates of ${stage.name}`);
+    return rows.map((r) => ({
+      event_id: r.event_id!,
+      copies: Number(r.copies),
+      firstIngested: r.first_ingested ?? null,
+      lastIngested: r.last_ingested ?? null,
+      identical: r.identical === 'true',
+    }));
+  }
+
+  async eventIdDuplicateCopiesOf(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]> {
+    const rows = await this.read(
+      sql.duplicateCopiesOfSql(this.tables),
+      [...this.windowParams(stage.event_name, since), p.stringArray('event_ids', [...new Set(eventIds)])],
+      `reading ${eventIds.length} duplicate group(s) of ${stage.name}`,
+    );
+    return rows.map(toEvent);
   }
 
   async eventIdDuplicateCopies(stage: StageConfig, since: string): Promise<EventRow[]> {

@@ -104,6 +104,27 @@ FROM live JOIN dup USING (event_id)
 ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
 }
 
+/** One row per unresolved duplicate group (see the embedded engine). */
+export function duplicateGroupsSql(t: BigqueryTables): string {
+  return `WITH ${liveCopies(t)}
+SELECT live.event_id, CAST(COUNT(*) AS STRING) AS copies,
+  ${TS('MIN(live.event_ingested_at)')} AS first_ingested, ${TS('MAX(live.event_ingested_at)')} AS last_ingested,
+  COUNT(DISTINCT TO_JSON_STRING(STRUCT(live.event_created_at, live.event_name, live.user_id, live.event_external_reference_id,
+                                       live.event_advisor_id, TO_JSON_STRING(live.event_data)))) = 1 AS identical
+FROM live JOIN dup USING (event_id)
+GROUP BY live.event_id
+ORDER BY MIN(live.event_ingested_at), live.event_id`;
+}
+
+/** The copies of the groups whose event_id is in @event_ids. */
+export function duplicateCopiesOfSql(t: BigqueryTables): string {
+  return `WITH ${liveCopies(t)}
+SELECT ${eventColumns('live')}
+FROM live JOIN dup USING (event_id)
+WHERE live.event_id IN UNNEST(@event_ids)
+ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
+}
+
 /** Effective events whose value at @path is shared by more than one event_id. */
 export function businessKeyDuplicatesSql(t: BigqueryTables): string {
   return `WITH ${effectiveCte(t)},

@@ -8,7 +8,7 @@ import { EvfixError } from '../errors.js';
 import type { EffectiveEvent, EventKey, EventRow, StoredException, StoredExclusion } from '../model.js';
 import type { Plan } from '../plan.js';
 import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
-import type { ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
+import type { DuplicateSummary, ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
 import { DuckdbFile } from './connection.js';
 import { yieldToEventLoop } from '../slices.js';
 import * as sql from './sql.js';
@@ -147,6 +147,25 @@ export class DuckdbWarehouse implements Warehouse {
       const [events] = await rows(conn, sql.stageSummarySql(this.tables), params);
       const [groups] = await rows(conn, sql.duplicateGroupCountSql(this.tables), { event_name: stage.event_name, since });
       return { events: Number(events?.events ?? 0), duplicateGroups: Number(groups?.n ?? 0) };
+    });
+  }
+
+  eventIdDuplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]> {
+    return this.session((conn) =>
+      streamRows(conn, sql.duplicateGroupsSql(this.tables), { event_name: stage.event_name, since }, (r) => ({
+        event_id: r[0] as string,
+        copies: Number(r[1]),
+        firstIngested: str(r[2]),
+        lastIngested: str(r[3]),
+        identical: Boolean(r[4]),
+      })),
+    );
+  }
+
+  eventIdDuplicateCopiesOf(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]> {
+    return this.session(async (conn) => {
+      await this.stageIds(conn, eventIds);
+      return streamRows(conn, sql.duplicateCopiesOfSql(this.tables), { event_name: stage.event_name, since }, toEvent);
     });
   }
 

@@ -123,6 +123,30 @@ FROM live JOIN dup USING (event_id)
 ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
 }
 
+/**
+ * One row per unresolved duplicate group: what the list of groups shows,
+ * without the copies (100,000 groups load as 100,000 short rows). Copies are
+ * identical when every compared column and the event_data text agree.
+ */
+export function duplicateGroupsSql(t: TableNames): string {
+  return `WITH ${liveCopies(t)}
+SELECT json_array(live.event_id, count(*), ${TS('min(live.event_ingested_at)')}, ${TS('max(live.event_ingested_at)')},
+  count(DISTINCT (live.event_created_at, live.event_name, live.user_id, live.event_external_reference_id,
+                  live.event_advisor_id, CAST(live.event_data AS VARCHAR))) = 1)::VARCHAR AS packed
+FROM live JOIN dup USING (event_id)
+GROUP BY live.event_id
+ORDER BY min(live.event_ingested_at), live.event_id`;
+}
+
+/** The copies of the groups whose event_id is in evfix_ids. */
+export function duplicateCopiesOfSql(t: TableNames): string {
+  return `WITH ${liveCopies(t)}
+SELECT ${packedEvent('live')}
+FROM live JOIN dup USING (event_id)
+WHERE live.event_id IN (SELECT event_id FROM evfix_ids)
+ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
+}
+
 export function duplicateGroupCountSql(t: TableNames): string {
   return `WITH ${liveCopies(t)}
 SELECT count(*)::BIGINT AS n FROM dup`;

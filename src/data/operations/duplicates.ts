@@ -6,6 +6,7 @@ import type { StageConfig } from '../config.js';
 import { differingPathsAmong } from '../json/diff.js';
 import { parseJson } from '../json/value.js';
 import type { EventRow } from '../model.js';
+import type { DuplicateSummary } from '../warehouse.js';
 import { lookbackStart, type Context } from './context.js';
 import { forEachInSlices, mapInSlices, sortInSlices } from '../slices.js';
 
@@ -52,4 +53,17 @@ export async function findEventIdDuplicates(ctx: Context, stage: StageConfig, lo
   const copies = await ctx.warehouse.eventIdDuplicateCopies(stage, lookbackStart(ctx, lookbackDays));
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return sortInSlices(await groupCopies(copies), (a, b) => cmp(a.firstIngested ?? '', b.firstIngested ?? '') || cmp(a.event_id, b.event_id));
+}
+
+/** The groups as the TUI lists them: one summary each, so 100,000 groups stay small in memory. */
+export function listDuplicateGroups(ctx: Context, stage: StageConfig, lookbackDays?: number): Promise<DuplicateSummary[]> {
+  return ctx.warehouse.eventIdDuplicateGroups(stage, lookbackStart(ctx, lookbackDays));
+}
+
+/** The full groups (copies and what differs) of the given event_ids, in the order given. */
+export async function loadDuplicateGroups(ctx: Context, stage: StageConfig, eventIds: readonly string[], lookbackDays?: number): Promise<DuplicateGroup[]> {
+  if (eventIds.length === 0) return [];
+  const copies = await ctx.warehouse.eventIdDuplicateCopiesOf(stage, lookbackStart(ctx, lookbackDays), eventIds);
+  const byId = new Map((await groupCopies(copies)).map((g) => [g.event_id, g]));
+  return eventIds.flatMap((id) => byId.get(id) ?? []);
 }
