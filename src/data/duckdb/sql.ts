@@ -129,13 +129,31 @@ ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
  * identical when every compared column and the event_data text agree.
  */
 export function duplicateGroupsSql(t: TableNames): string {
-  return `WITH ${liveCopies(t)}
-SELECT json_array(live.event_id, count(*), ${TS('min(live.event_ingested_at)')}, ${TS('max(live.event_ingested_at)')},
-  count(DISTINCT (live.event_created_at, live.event_name, live.user_id, live.event_external_reference_id,
-                  live.event_advisor_id, CAST(live.event_data AS VARCHAR))) = 1)::VARCHAR AS packed
-FROM live JOIN dup USING (event_id)
-GROUP BY live.event_id
-ORDER BY min(live.event_ingested_at), live.event_id`;
+  return `WITH ${slimLiveCopies(t)}
+SELECT json_array(event_id, count(*), ${TS('min(event_ingested_at)')}, ${TS('max(event_ingested_at)')},
+                  min(content) = max(content))::VARCHAR AS packed
+FROM live
+GROUP BY event_id
+HAVING count(*) > 1
+ORDER BY min(event_ingested_at), event_id`;
+}
+
+/**
+ * The same copies as liveCopies, narrowed to what counting and listing groups
+ * need: a hash stands in for each copy's content, so no event_data is held
+ * while 100,000 groups are grouped.
+ */
+function slimLiveCopies(t: TableNames): string {
+  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
+  return `live AS (
+  SELECT e.event_id, e.event_ingested_at,
+         hash(e.event_created_at, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, CAST(e.event_data AS VARCHAR)) AS content
+  FROM ${ev} AS e
+  WHERE e.event_name = $event_name AND e.event_created_at >= $since
+    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
+                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
+    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
+)`;
 }
 
 /** The copies of the groups whose event_id is in evfix_ids. */
@@ -148,13 +166,20 @@ ORDER BY live.event_id, live.event_ingested_at, live.event_created_at`;
 }
 
 export function duplicateGroupCountSql(t: TableNames): string {
-  return `WITH ${liveCopies(t)}
-SELECT count(*)::BIGINT AS n FROM dup`;
+  return `WITH ${slimLiveCopies(t)}
+SELECT count(*)::BIGINT AS n FROM (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1)`;
 }
 
+/** How many rows the stage table shows for the window: the effective CTE's count, without carrying its columns. */
 export function stageSummarySql(t: TableNames): string {
-  return `WITH ${effectiveCte(t)}
-SELECT count(*)::BIGINT AS events FROM effective`;
+  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
+  return `SELECT (SELECT count(*) FROM ${ev} AS e
+        WHERE e.event_name = $event_name AND e.event_created_at >= $since AND e.event_created_at < $until
+          AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
+                          WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
+          AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id))
+     + (SELECT count(DISTINCT c.event_id) FROM ${exc} AS c
+        WHERE c.event_name = $event_name AND c.event_created_at >= $since AND c.event_created_at < $until) AS events`;
 }
 
 /** Effective events whose value at $path is shared by more than one event_id. */
