@@ -4,12 +4,13 @@
  * transaction and a result line after it, so an interrupted apply can be found
  * and reconciled. The file is private to the operator (0600 in a 0700 folder).
  */
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { EvfixError } from './errors.js';
 import { parsePlan, serializePlan, type Plan } from './plan.js';
 import { z } from 'zod';
+import { yieldToEventLoop } from './slices.js';
 
 export const JournalEntrySchema = z.object({
   time: z.string(),
@@ -53,6 +54,44 @@ export class Journal {
     const dir = join(dirname(this.path), 'plans');
     this.ensureDir(dir);
     writeFileSync(join(dir, `${plan.id}.json`), serializePlan(plan), { mode: 0o600 });
+  }
+
+  /**
+   * savePlan for plans of any size: written in pieces, large arrays a slice
+   * at a time, so a 100,000-row plan does not hold the TUI still while it is
+   * kept. Compact JSON with the same content (plan files are read as JSON).
+   */
+  async savePlanAsync(plan: Plan): Promise<void> {
+    const dir = join(dirname(this.path), 'plans');
+    this.ensureDir(dir);
+    const file = join(dir, `${plan.id}.json`);
+    const out = createWriteStream(`${file}.tmp`, { mode: 0o600 });
+    const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
+    const piece = async (value: unknown): Promise<void> => {
+      if (Array.isArray(value) && value.length > 500) {
+        await write('[');
+        for (let i = 0; i < value.length; i += 1_000) {
+          await write((i ? ',' : '') + value.slice(i, i + 1_000).map((v) => JSON.stringify(v)).join(','));
+          await yieldToEventLoop();
+        }
+        await write(']');
+      } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+        const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+        await write('{');
+        for (const [i, [k, v]] of entries.entries()) {
+          await write(`${i ? ',' : ''}${JSON.stringify(k)}:`);
+          await piece(v);
+        }
+        await write('}');
+      } else await write(JSON.stringify(value));
+    };
+    try {
+      await piece(plan);
+      await write('\n');
+    } finally {
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    }
+    renameSync(`${file}.tmp`, file);
   }
 
   loadPlan(id: string): Plan {

@@ -55,7 +55,7 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
 
   // The plan and the job id are kept before the write starts, so an interrupted apply can be reconciled on the next start.
   const jobId = ctx.warehouse.jobOutcome ? applyJobId(plan) : undefined;
-  journal?.savePlan(plan);
+  await journal?.savePlanAsync(plan);
   log({ result: 'started', ...(jobId ? { job_id: jobId } : {}) });
   let outcome;
   try {
