@@ -27,6 +27,8 @@ export const JournalEntrySchema = z.object({
   rerun: z.object({ stage: z.string(), current_date_offset: z.number() }).optional(),
   /** The warehouse job that writes the plan (BigQuery), recorded before it is submitted. */
   job_id: z.string().optional(),
+  /** The process applying the plan: a "started" entry of a process still running is not interrupted. */
+  pid: z.number().int().optional(),
   message: z.string().optional(),
 });
 export type JournalEntry = z.infer<typeof JournalEntrySchema>;
@@ -65,7 +67,9 @@ export class Journal {
     const dir = join(dirname(this.path), 'plans');
     this.ensureDir(dir);
     const file = join(dir, `${plan.id}.json`);
-    const out = createWriteStream(`${file}.tmp`, { mode: 0o600 });
+    // Another evfix may keep the same plan at the same moment: each writes its own temporary file.
+    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const out = createWriteStream(temporary, { mode: 0o600 });
     const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
     const piece = async (value: unknown): Promise<void> => {
       if (Array.isArray(value) && value.length > 500) {
@@ -91,7 +95,7 @@ export class Journal {
     } finally {
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     }
-    renameSync(`${file}.tmp`, file);
+    renameSync(temporary, file);
   }
 
   loadPlan(id: string): Plan {

@@ -56,7 +56,7 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
   // The plan and the job id are kept before the write starts, so an interrupted apply can be reconciled on the next start.
   const jobId = ctx.warehouse.jobOutcome ? applyJobId(plan) : undefined;
   await journal?.savePlanAsync(plan);
-  log({ result: 'started', ...(jobId ? { job_id: jobId } : {}) });
+  log({ result: 'started', pid: process.pid, ...(jobId ? { job_id: jobId } : {}) });
   let outcome;
   try {
     outcome = await ctx.warehouse.applyPlan(plan, (state) => decideApply(plan, state), { jobId });

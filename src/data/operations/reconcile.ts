@@ -10,10 +10,21 @@ import { formatTimestamp } from '../timestamp.js';
 import type { Context } from './context.js';
 import { appliedAtOf, decideApply } from './state.js';
 
+function running(pid: number | undefined): boolean {
+  if (pid === undefined || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export type Reconciled = { plan_id: string; started: string; outcome: 'committed' | 'rolled back' | 'unknown'; message: string };
 
 export async function reconcileJournal(ctx: Context, journal: Journal): Promise<Reconciled[]> {
-  const interrupted = attempts(journal.read()).filter((e) => e.result === 'started' && e.warehouse === ctx.warehouse.label);
+  // An apply whose process still runs (another operator's, on this host) is in progress, not interrupted.
+  const interrupted = attempts(journal.read()).filter((e) => e.result === 'started' && e.warehouse === ctx.warehouse.label && !running(e.pid));
   const out: Reconciled[] = [];
   for (const entry of interrupted) {
     const base = { plan_id: entry.plan_id, started: entry.time };
