@@ -11,6 +11,21 @@ import { installation } from '../helpers/cliProcess.js';
 import { EvfixTerminal, expectRestored } from '../helpers/pty.js';
 import { tableCounts } from '../helpers/warehouse.js';
 
+/** evfix's TUI on a fresh demo warehouse in a pty, under a shell that prints its exit code and terminal modes after it. */
+async function tuiOnDemo(events: number) {
+  const inst = installation();
+  inst.run(['demo', '--events', String(events)]);
+  const before = await tableCounts(inst.warehouse());
+  const bin = join(process.cwd(), 'bin', 'evfix');
+  const t = new EvfixTerminal({
+    env: inst.env,
+    command: 'bash',
+    args: ['-c', `"${process.execPath}" "${bin}" --config "${inst.configFile}"; echo EXIT=$?; stty -a; sleep 5`],
+  });
+  await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+  return { inst, before, t };
+}
+
 const SCREENS: { name: string; keys: string[]; shows: string | RegExp }[] = [
   { name: 'stage tables', keys: [], shows: /account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/ },
   { name: 'duplicates', keys: ['j', '\r', '\r'], shows: /0 marked · 1\/\d+/ },
@@ -20,16 +35,7 @@ const SCREENS: { name: string; keys: string[]; shows: string | RegExp }[] = [
 
 describe.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
   it.each(SCREENS)('on $name restores the terminal and leaves the warehouse as it was', async ({ keys, shows }) => {
-    const inst = installation();
-    inst.run(['demo', '--events', '3000']);
-    const before = await tableCounts(inst.warehouse());
-    const bin = join(process.cwd(), 'bin', 'evfix');
-    const t = new EvfixTerminal({
-      env: inst.env,
-      command: 'bash',
-      args: ['-c', `"${process.execPath}" "${bin}" --config "${inst.configFile}"; echo EXIT=$?; stty -a; sleep 5`],
-    });
-    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    const { inst, before, t } = await tuiOnDemo(3000);
     for (const k of keys) await t.press(k);
     await t.waitFor(shows);
     const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
@@ -43,16 +49,7 @@ describe.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
 
 describe('a signal while a write is in flight', () => {
   it.each(['SIGHUP', 'SIGTERM'] as const)('%s lets the apply commit, journals it, then restores the terminal', async (signal) => {
-    const inst = installation();
-    inst.run(['demo', '--events', '20000']);
-    const before = await tableCounts(inst.warehouse());
-    const bin = join(process.cwd(), 'bin', 'evfix');
-    const t = new EvfixTerminal({
-      env: inst.env,
-      command: 'bash',
-      args: ['-c', `"${process.execPath}" "${bin}" --config "${inst.configFile}"; echo EXIT=$?; stty -a; sleep 5`],
-    });
-    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    const { inst, before, t } = await tuiOnDemo(20000);
     // Dedupe every group of a stage: mark all, plan, and confirm; the signal arrives as the write starts.
     for (const k of ['j', '\r', '\r', 'a', 'd']) await t.press(k);
     await t.waitFor('Write these rows?');

@@ -129,17 +129,22 @@ export class BigqueryClient {
     try {
       const [job] = await this.bq.createQueryJob(this.queryConfig(sql, params, { jobId, labels }) as never);
       await job.getQueryResults({ autoPaginate: false, skipParsing: true, maxResults: 0 } as never);
-      for (;;) {
-        const [metadata] = await job.getMetadata();
-        const status = (metadata as { status?: { state?: string; errorResult?: { reason?: string; message?: string } } }).status;
-        if (status?.state === 'DONE') {
-          if (status.errorResult) throw { errors: [status.errorResult], message: status.errorResult.message };
-          return;
-        }
-        await this.sleep(1000);
-      }
+      await this.untilDone(job);
     } catch (error) {
       throw translate(error, doing, this.project);
+    }
+  }
+
+  /** Waits for a job to finish; a job that failed throws its error result (a failed script rolled back). */
+  private async untilDone(job: Job): Promise<void> {
+    for (;;) {
+      const [metadata] = await job.getMetadata();
+      const status = (metadata as { status?: { state?: string; errorResult?: { reason?: string; message?: string } } }).status;
+      if (status?.state === 'DONE') {
+        if (status.errorResult) throw { errors: [status.errorResult], message: status.errorResult.message };
+        return;
+      }
+      await this.sleep(1000);
     }
   }
 
@@ -175,15 +180,7 @@ export class BigqueryClient {
         for (const row of rows) stream.write(JSON.stringify(row) + '\n');
         stream.end();
       });
-      for (;;) {
-        const [metadata] = await job.getMetadata();
-        const status = (metadata as { status?: { state?: string; errorResult?: { reason?: string; message?: string } } }).status;
-        if (status?.state === 'DONE') {
-          if (status.errorResult) throw { errors: [status.errorResult], message: status.errorResult.message };
-          return;
-        }
-        await this.sleep(1000);
-      }
+      await this.untilDone(job);
     } catch (error) {
       throw translate(error, doing, this.project);
     }

@@ -46,6 +46,18 @@ const rawColumns = (alias: string) => RAW_COLUMNS.split(', ').map((c) => `${alia
 const inWindow = (alias: string, from = '@since', until = '@until') =>
   `${alias}.event_created_at >= ${from} AND ${alias}.event_created_at < ${until}`;
 
+/** Original copies (as `e`) of @event_name in the window that no exclusion or exception resolves. */
+function unresolvedOriginals(t: BigqueryTables): string {
+  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
+  return `${ev} AS e
+  WHERE e.event_name = @event_name AND ${inWindow('e')}
+    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
+                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at
+                      AND ${inWindow('x')})
+    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c
+                    WHERE c.event_id = e.event_id AND ${inWindow('c', '@lookup_from')})`;
+}
+
 /**
  * create_stage_table as a CTE named `effective` (see the embedded engine):
  * originals minus excluded copies, minus event_ids with an exception, plus the
@@ -54,16 +66,10 @@ const inWindow = (alias: string, from = '@since', until = '@until') =>
  * which finds every row that can concern an event of the window.
  */
 export function effectiveCte(t: BigqueryTables): string {
-  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
+  const exc = quoteTable(t.exceptions);
   return `effective AS (
   SELECT ${rawColumns('e')}, FALSE AS is_exception
-  FROM ${ev} AS e
-  WHERE e.event_name = @event_name AND ${inWindow('e')}
-    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
-                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at
-                      AND ${inWindow('x')})
-    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c
-                    WHERE c.event_id = e.event_id AND ${inWindow('c', '@lookup_from')})
+  FROM ${unresolvedOriginals(t)}
   UNION ALL
   SELECT ${rawColumns('c')}, TRUE AS is_exception
   FROM ${exc} AS c
@@ -79,15 +85,8 @@ SELECT COUNT(*) AS events FROM effective`;
 }
 
 function liveCopies(t: BigqueryTables): string {
-  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
   return `live AS (
-  SELECT e.* FROM ${ev} AS e
-  WHERE e.event_name = @event_name AND ${inWindow('e')}
-    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
-                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at
-                      AND ${inWindow('x')})
-    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c
-                    WHERE c.event_id = e.event_id AND ${inWindow('c', '@lookup_from')})
+  SELECT e.* FROM ${unresolvedOriginals(t)}
 ), dup AS (SELECT event_id FROM live GROUP BY event_id HAVING COUNT(*) > 1)`;
 }
 

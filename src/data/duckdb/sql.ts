@@ -103,15 +103,20 @@ FROM effective`,
   };
 }
 
-/** The original copies of the window that no exclusion or exception resolves, and the event_ids seen more than once. */
-function liveCopies(t: TableNames): string {
+/** Original copies (as `e`) of $event_name since $since that no exclusion or exception resolves. */
+function unresolvedOriginals(t: TableNames): string {
   const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
-  return `live AS (
-  SELECT * FROM ${ev} AS e
+  return `${ev} AS e
   WHERE e.event_name = $event_name AND e.event_created_at >= $since
     AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
                     WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
-    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
+    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)`;
+}
+
+/** The original copies of the window that no exclusion or exception resolves, and the event_ids seen more than once. */
+function liveCopies(t: TableNames): string {
+  return `live AS (
+  SELECT * FROM ${unresolvedOriginals(t)}
 ), dup AS (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1)`;
 }
 
@@ -144,15 +149,10 @@ ORDER BY min(event_ingested_at), event_id`;
  * while 100,000 groups are grouped.
  */
 function slimLiveCopies(t: TableNames): string {
-  const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
   return `live AS (
   SELECT e.event_id, e.event_ingested_at,
          hash(e.event_created_at, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, CAST(e.event_data AS VARCHAR)) AS content
-  FROM ${ev} AS e
-  WHERE e.event_name = $event_name AND e.event_created_at >= $since
-    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
-                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
-    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
+  FROM ${unresolvedOriginals(t)}
 )`;
 }
 
