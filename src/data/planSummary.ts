@@ -21,7 +21,12 @@ export type PlanSummary = {
 export function summarizePlan(ctx: Context, plan: Plan): PlanSummary {
   const tables = (c: Config) => c.tables;
   const all = [...plan.exclusions, ...plan.exceptions, ...plan.removals.exclusions, ...plan.removals.exceptions];
-  const created = all.map((r) => r.event_created_at).sort();
+  // Canonical timestamps order as text: one pass, not a sort of every row (the confirm screen computes this).
+  let firstCreated = all[0]?.event_created_at ?? '', lastCreated = firstCreated;
+  for (const r of all) {
+    if (r.event_created_at < firstCreated) firstCreated = r.event_created_at;
+    if (r.event_created_at > lastCreated) lastCreated = r.event_created_at;
+  }
   const rows = [];
   if (plan.exclusions.length) rows.push({ table: tables(ctx.config).exclusions, count: plan.exclusions.length, note: 'exclusions' });
   if (plan.exceptions.length) {
@@ -36,8 +41,8 @@ export function summarizePlan(ctx: Context, plan: Plan): PlanSummary {
     stage: plan.stage,
     rows,
     events: new Set(all.map((r) => r.event_id)).size,
-    firstCreated: created[0]!,
-    lastCreated: created[created.length - 1]!,
+    firstCreated,
+    lastCreated,
     edits: plan.edits.map(describeEdit),
     skipped: plan.skipped.length,
     rerun: rerunFor(ctx, plan),

@@ -52,6 +52,9 @@ export class DuckdbFile {
       if (error instanceof EvfixError) throw error;
       throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
     } finally {
+      // Closing the last connection checkpoints the file synchronously, holding the event loop (the TUI) for as
+      // long as the write was big; a CHECKPOINT run first does that work off the main thread.
+      if (conn && this.users === 1 && !this.options.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
       conn?.closeSync();
       if (--this.users === 0 && this.instance) {
         const pending = this.instance;
