@@ -16,7 +16,7 @@ import { EventIdText, ExceptionRowSchema, ExclusionRowSchema, TimestampText } fr
 const StoredExceptionSchema = ExceptionRowSchema.extend({ exception_added_timestamp: TimestampText });
 const StoredExclusionSchema = ExclusionRowSchema.extend({ exclusion_added_timestamp: TimestampText });
 import { EditSchema } from './json/edit.js';
-import { yieldToEventLoop } from './slices.js';
+import { mapInSlices, pacer } from './slices.js';
 
 export const PLAN_FORMAT = 'evfix-plan/1';
 
@@ -121,14 +121,7 @@ export function sealPlan(draft: PlanDraft): Plan {
 export async function sealPlanAsync(draft: PlanDraft): Promise<Plan> {
   const body = { format: PLAN_FORMAT, ...draft } as const;
   const id = await stableDigestAsync(body);
-  const checkSlices = async <T>(rows: readonly unknown[], schema: z.ZodType<T>): Promise<T[]> => {
-    const out: T[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      if (i && i % 2_000 === 0) await yieldToEventLoop();
-      out.push(schema.parse(rows[i]));
-    }
-    return out;
-  };
+  const checkSlices = <T>(rows: readonly unknown[], schema: z.ZodType<T>): Promise<T[]> => mapInSlices(rows, (row) => schema.parse(row));
   const { exclusions, exceptions, changes, skipped, removals, preconditions, ...envelope } = body;
   const shell = PlanSchema.parse({
     ...envelope,
@@ -162,14 +155,14 @@ export async function sealPlanAsync(draft: PlanDraft): Promise<Plan> {
 /** digest(stable(value)).slice(0, 16), computed piece by piece: large arrays are stringified in slices. */
 async function stableDigestAsync(value: unknown): Promise<string> {
   const hash = createHash('sha256');
-  let pieces = 0;
+  const pace = pacer();
   const feed = async (v: unknown): Promise<void> => {
     if (Array.isArray(v) && v.length > 100) {
       hash.update('[');
       for (let i = 0; i < v.length; i++) {
         if (i) hash.update(',');
         hash.update(stable(v[i]) ?? 'null');
-        if (++pieces % 2_000 === 0) await yieldToEventLoop();
+        await pace();
       }
       hash.update(']');
     } else if (v && typeof v === 'object' && !Array.isArray(v)) {

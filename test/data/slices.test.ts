@@ -17,8 +17,8 @@ describe('slices', () => {
 
   it('mapInSlices maps like Array.prototype.map', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer()), fc.integer({ min: 1, max: 5 }), async (rows, slice) => {
-        expect(await mapInSlices(rows, (x) => x * 2, slice)).toEqual(rows.map((x) => x * 2));
+      fc.asyncProperty(fc.array(fc.integer()), async (rows) => {
+        expect(await mapInSlices(rows, (x) => x * 2)).toEqual(rows.map((x) => x * 2));
       }),
     );
   });

@@ -10,7 +10,7 @@ import type { Plan } from '../plan.js';
 import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
 import type { DuplicateSummary, ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
 import { DuckdbFile } from './connection.js';
-import { yieldToEventLoop } from '../slices.js';
+import { pacer } from '../slices.js';
 import * as sql from './sql.js';
 
 const FAR_FUTURE = '9999-12-31 23:59:59.999999';
@@ -247,9 +247,9 @@ export class DuckdbWarehouse implements Warehouse {
   private async stageIds(conn: DuckDBConnection, eventIds: readonly string[]) {
     await conn.run('CREATE OR REPLACE TEMP TABLE evfix_ids (event_id VARCHAR)');
     const appender = await conn.createAppender('evfix_ids', 'main', 'temp');
-    let n = 0;
+    const pace = pacer();
     for (const id of new Set(eventIds)) {
-      if (++n % 10_000 === 0) await yieldToEventLoop();
+      await pace();
       appender.appendVarchar(id);
       appender.endRow();
     }
@@ -309,9 +309,9 @@ export class DuckdbWarehouse implements Warehouse {
     const nullable = (a: { appendVarchar(v: string): void; appendNull(): void }, v: string | null) =>
       v === null ? a.appendNull() : a.appendVarchar(v);
     const x = await conn.createAppender('evfix_plan_exclusions', 'main', 'temp');
-    let n = 0;
+    const pace = pacer();
     for (const r of plan.exclusions) {
-      if (++n % 5_000 === 0) await yieldToEventLoop();
+      await pace();
       x.appendVarchar(r.event_created_at);
       x.appendVarchar(r.event_id);
       x.appendVarchar(r.event_name);
@@ -321,7 +321,7 @@ export class DuckdbWarehouse implements Warehouse {
     x.closeSync();
     const c = await conn.createAppender('evfix_plan_exceptions', 'main', 'temp');
     for (const r of plan.exceptions) {
-      if (++n % 5_000 === 0) await yieldToEventLoop();
+      await pace();
       c.appendVarchar(r.event_created_at);
       c.appendVarchar(r.event_id);
       c.appendVarchar(r.event_name);
@@ -346,9 +346,9 @@ export class DuckdbWarehouse implements Warehouse {
     ] as const) {
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (event_id VARCHAR, event_created_at TIMESTAMP, added_at TIMESTAMP, description VARCHAR)`);
       const a = await conn.createAppender(table, 'main', 'temp');
-      let n = 0;
+      const pace = pacer();
       for (const row of rows) {
-        if (++n % 5_000 === 0) await yieldToEventLoop();
+        await pace();
         for (const v of row) a.appendVarchar(v);
         a.endRow();
       }

@@ -10,7 +10,7 @@ import type { Plan } from '../plan.js';
 import type { Context } from './context.js';
 import { findEventIdDuplicates, type DuplicateGroup } from './duplicates.js';
 import { preparePlan } from './prepare.js';
-import { yieldToEventLoop } from '../slices.js';
+import { pacer } from '../slices.js';
 
 export type DedupeOptions = {
   /** Only these groups; all unresolved groups in the lookback when absent. */
@@ -42,8 +42,9 @@ export async function buildDedupePlan(ctx: Context, stage: StageConfig, options:
 
   const exclusions: ExclusionRow[] = [];
   const exceptions: ExceptionRow[] = [];
-  for (const [g, group] of groups.entries()) {
-    if (g && g % 2_000 === 0) await yieldToEventLoop();
+  const pace = pacer();
+  for (const group of groups) {
+    await pace();
     const seen = new Set<string>();
     for (const copy of group.copies) {
       if (seen.has(copy.event_created_at)) continue;

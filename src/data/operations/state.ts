@@ -39,7 +39,7 @@ const refKey = (r: RowRef) => `${r.event_id}|${r.event_created_at}|${r.at}|${r.d
 async function sortRefs(refs: RowRef[]): Promise<RowRef[]> {
   const keyed = await mapInSlices(refs, (r) => [refKey(r), r] as const);
   const sorted = await sortInSlices(keyed, (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return sorted.map(([, r]) => r);
+  return mapInSlices(sorted, ([, r]) => r);
 }
 
 /** The state of a plan's events as fingerprints: sorted for the plan, in read order for a comparison. */

@@ -15,7 +15,7 @@ import { canonicalTimestamp } from '../timestamp.js';
 import { lookbackStart, type Context } from './context.js';
 import type { FileRecord } from './eventFile.js';
 import { preparePlan } from './prepare.js';
-import { yieldToEventLoop } from '../slices.js';
+import { pacer } from '../slices.js';
 
 export type EventFilterInput = { path: string; value: string; from?: string; until?: string };
 export type UpdateTargets = { keys: readonly EventKey[] } | { filter: EventFilterInput };
@@ -82,8 +82,9 @@ async function resolveTargets(ctx: Context, stage: StageConfig, targets: UpdateT
   if (from >= until) throw inputError('until', `must be after from (${from})`);
   const candidates = await ctx.warehouse.eventsMatching({ eventName: stage.event_name, path, value: stringifyJson(want), from, until });
   const matched = new Map<string, EffectiveEvent>();
-  for (const [i, e] of candidates.entries()) {
-    if (i && i % 2_000 === 0) await yieldToEventLoop();
+  const pace = pacer();
+  for (const e of candidates) {
+    await pace();
     const doc = parseJson(e.event_data, 'event_data');
     const at = valueAtPath(doc, path);
     if (at !== undefined && jsonEquals(at, want) && !matched.has(keyOf(e))) matched.set(keyOf(e), e);
@@ -105,8 +106,9 @@ export async function buildUpdatePlan(
   const exceptions: ExceptionRow[] = [];
   const changes: Change[] = [];
   const skipped: Plan['skipped'] = [];
-  for (const [i, event] of events.entries()) {
-    if (i && i % 2_000 === 0) await yieldToEventLoop();
+  const pace = pacer();
+  for (const event of events) {
+    await pace();
     const before = parseJson(event.event_data, 'event_data');
     let after;
     try {
