@@ -43,6 +43,33 @@ export const EVENT_COLUMNS = [
   'event_ingested_at',
 ] as const satisfies readonly (keyof EventRow)[];
 
+/** A column type in the vocabulary every engine reports its columns in (see Warehouse.tableColumns). */
+export type ColumnType = 'TIMESTAMP' | 'STRING' | 'JSON' | 'BOOL';
+
+const EVENT_COLUMN_TYPES: [string, ColumnType][] = [
+  ['event_created_at', 'TIMESTAMP'],
+  ['event_id', 'STRING'],
+  ['event_name', 'STRING'],
+  ['user_id', 'STRING'],
+  ['event_external_reference_id', 'STRING'],
+  ['event_advisor_id', 'STRING'],
+  ['event_data', 'JSON'],
+  ['event_ingested_at', 'TIMESTAMP'],
+];
+
+/** The three tables evfix works on, as production has them: what doctor checks and the SQL analyser's catalog holds. */
+export const TABLE_SCHEMAS: Record<'events' | 'exceptions' | 'exclusions', [string, ColumnType][]> = {
+  events: EVENT_COLUMN_TYPES,
+  exceptions: [...EVENT_COLUMN_TYPES, ['exception_added_timestamp', 'TIMESTAMP'], ['exception_description', 'STRING'], ['is_event_update', 'BOOL']],
+  exclusions: [
+    ['event_created_at', 'TIMESTAMP'],
+    ['event_id', 'STRING'],
+    ['event_name', 'STRING'],
+    ['exclusion_added_timestamp', 'TIMESTAMP'],
+    ['exclusion_description', 'STRING'],
+  ],
+};
+
 /** An exceptions row as a plan carries it; exception_added_timestamp is the apply time. */
 export const ExceptionRowSchema = EventRowSchema.extend({
   exception_description: z.string().min(1),

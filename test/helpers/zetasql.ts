@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import type { StageConfig } from '../../src/data/config.js';
 import type { ParamType, QueryParameter } from '../../src/data/bigquery/params.js';
 import type { BigqueryTables } from '../../src/data/bigquery/sql.js';
+import { TABLE_SCHEMAS } from '../../src/data/model.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -29,33 +30,19 @@ export function typeProto(t: ParamType): TypeProto {
   return T(KIND[t.type]!);
 }
 
-const EVENT_COLUMNS: [string, string][] = [
-  ['event_created_at', 'TYPE_TIMESTAMP'],
-  ['event_id', 'TYPE_STRING'],
-  ['event_name', 'TYPE_STRING'],
-  ['user_id', 'TYPE_STRING'],
-  ['event_external_reference_id', 'TYPE_STRING'],
-  ['event_advisor_id', 'TYPE_STRING'],
-  ['event_data', 'TYPE_JSON'],
-  ['event_ingested_at', 'TYPE_TIMESTAMP'],
-];
+/** The production schema (the one doctor checks), in ZetaSQL's type names. */
+const columns = (role: keyof typeof TABLE_SCHEMAS): [string, string][] => TABLE_SCHEMAS[role].map(([n, t]) => [n, `TYPE_${t}`]);
 
 const table = (name: string, columns: [string, string][]) => ({ name, column: columns.map(([n, k]) => ({ name: n, type: T(k) })) });
 
 /** The catalog: production tables by their full backquoted path, plus any extra tables (scratch tables). */
 export function catalogTables(t: BigqueryTables, stages: readonly StageConfig[], extra: { name: string; columns: [string, string][] }[] = []) {
   return [
-    table(t.events, EVENT_COLUMNS),
-    table(t.exceptions, [...EVENT_COLUMNS, ['exception_added_timestamp', 'TYPE_TIMESTAMP'], ['exception_description', 'TYPE_STRING'], ['is_event_update', 'TYPE_BOOL']]),
-    table(t.exclusions, [
-      ['event_created_at', 'TYPE_TIMESTAMP'],
-      ['event_id', 'TYPE_STRING'],
-      ['event_name', 'TYPE_STRING'],
-      ['exclusion_added_timestamp', 'TYPE_TIMESTAMP'],
-      ['exclusion_description', 'TYPE_STRING'],
-    ]),
+    table(t.events, columns('events')),
+    table(t.exceptions, columns('exceptions')),
+    table(t.exclusions, columns('exclusions')),
     ...stages.map((s) =>
-      table(`${t.stageDataset}.${s.name}`, [...EVENT_COLUMNS, ['is_exception', 'TYPE_BOOL'], ...s.columns.map((c): [string, string] => [c.name, 'TYPE_STRING'])]),
+      table(`${t.stageDataset}.${s.name}`, [...columns('events'), ['is_exception', 'TYPE_BOOL'], ...s.columns.map((c): [string, string] => [c.name, 'TYPE_STRING'])]),
     ),
     ...extra.map((e) => table(e.name, e.columns)),
   ];

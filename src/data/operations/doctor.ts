@@ -5,31 +5,10 @@
  */
 import { dbtCommandLine, dbtVersion } from '../dbt/runner.js';
 import { describeError } from '../errors.js';
+import { TABLE_SCHEMAS } from '../model.js';
 import type { Context } from './context.js';
 
 export type DoctorCheck = { name: string; ok: boolean; detail: string };
-
-const EVENT_COLUMNS: [string, string][] = [
-  ['event_created_at', 'TIMESTAMP'],
-  ['event_id', 'STRING'],
-  ['event_name', 'STRING'],
-  ['user_id', 'STRING'],
-  ['event_external_reference_id', 'STRING'],
-  ['event_advisor_id', 'STRING'],
-  ['event_data', 'JSON'],
-  ['event_ingested_at', 'TIMESTAMP'],
-];
-const EXPECTED: Record<'events' | 'exceptions' | 'exclusions', [string, string][]> = {
-  events: EVENT_COLUMNS,
-  exceptions: [...EVENT_COLUMNS, ['exception_added_timestamp', 'TIMESTAMP'], ['exception_description', 'STRING'], ['is_event_update', 'BOOL']],
-  exclusions: [
-    ['event_created_at', 'TIMESTAMP'],
-    ['event_id', 'STRING'],
-    ['event_name', 'STRING'],
-    ['exclusion_added_timestamp', 'TIMESTAMP'],
-    ['exclusion_description', 'STRING'],
-  ],
-};
 
 /** What is wrong with a table's columns, or undefined when every expected column is there with its type. */
 function columnProblems(found: Map<string, string>, expected: [string, string][]): string | undefined {
@@ -63,7 +42,7 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
       for (const role of ['events', 'exceptions', 'exclusions'] as const) {
         const name = config.tables[role];
         const found = columns.get(name);
-        const problem = found ? columnProblems(found, EXPECTED[role]) : `does not exist (or evfix cannot see it); check tables.${role} in the config`;
+        const problem = found ? columnProblems(found, TABLE_SCHEMAS[role]) : `does not exist (or evfix cannot see it); check tables.${role} in the config`;
         checks.push({ name: `table ${role}`, ok: !problem, detail: problem ? `${name}: ${problem}` : `${name}: ${found!.size} columns as expected` });
       }
       for (const [i, stage] of config.stages.entries()) {
