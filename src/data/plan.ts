@@ -162,7 +162,7 @@ async function stableDigestAsync(value: unknown): Promise<string> {
       for (let i = 0; i < v.length; i++) {
         if (i) hash.update(',');
         hash.update(stable(v[i]) ?? 'null');
-        await pace();
+        if (pace.due()) await pace.rest();
       }
       hash.update(']');
     } else if (v && typeof v === 'object' && !Array.isArray(v)) {

@@ -82,13 +82,13 @@ export async function sortInSlices<T>(rows: readonly T[], compare: (a: T, b: T) 
 }
 
 /**
- * For loops that are not a plain map: `await pace()` once per step yields to
- * the event loop only when the current slice has run its time.
+ * For loops that are not a plain map: `if (pace.due()) await pace.rest()` once
+ * per step yields only when the current slice has run its time. The check is
+ * synchronous: an `await` on every one of 100,000 rows costs a microtask each.
  */
-export function pacer(): () => Promise<void> | undefined {
+export type Pacer = { due(): boolean; rest(): Promise<void> };
+
+export function pacer(): Pacer {
   const clock = sliceClock();
-  return () => {
-    if (!clock.due()) return undefined;
-    return yieldToEventLoop().then(clock.restart);
-  };
+  return { due: clock.due, rest: () => yieldToEventLoop().then(clock.restart) };
 }

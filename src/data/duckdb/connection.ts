@@ -97,7 +97,7 @@ function logged(conn: DuckDBConnection, onSql: (sql: string) => void): DuckDBCon
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
       if (typeof value !== 'function') return value;
-      if (prop === 'run' || prop === 'runAndReadAll' || prop === 'stream') {
+      if (prop === 'run' || prop === 'runAndReadAll' || prop === 'stream' || prop === 'prepare') {
         return (sql: string, ...rest: unknown[]) => {
           onSql(sql);
           return (value as (...a: unknown[]) => unknown).call(target, sql, ...rest);

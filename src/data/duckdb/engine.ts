@@ -5,17 +5,54 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Config, StageConfig } from '../config.js';
 import { EvfixError } from '../errors.js';
-import type { EffectiveEvent, EventKey, EventRow, StoredException, StoredExclusion } from '../model.js';
+import type { EffectiveEvent, EventKey, EventRow, ExceptionRow, ExclusionRow, StoredException, StoredExclusion } from '../model.js';
 import type { Plan } from '../plan.js';
 import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
 import type { DuplicateSummary, ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
 import { DuckdbFile } from './connection.js';
-import { pacer } from '../slices.js';
 import * as sql from './sql.js';
+import { insertPacked, PackCollision, stageIdsPacked, stageRows, type StageColumn } from './staging.js';
 
 const FAR_FUTURE = '9999-12-31 23:59:59.999999';
 
 type Params = Record<string, DuckDBValue>;
+
+const EXCLUSION_COLUMNS: StageColumn<ExclusionRow>[] = [
+  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
+  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
+  { name: 'event_name', type: 'VARCHAR', value: (r) => r.event_name },
+  { name: 'exclusion_description', type: 'VARCHAR', value: (r) => r.exclusion_description },
+];
+
+const EXCEPTION_COLUMNS: StageColumn<ExceptionRow>[] = [
+  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
+  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
+  { name: 'event_name', type: 'VARCHAR', value: (r) => r.event_name },
+  { name: 'user_id', type: 'VARCHAR', value: (r) => r.user_id },
+  { name: 'event_external_reference_id', type: 'VARCHAR', value: (r) => r.event_external_reference_id },
+  { name: 'event_advisor_id', type: 'VARCHAR', value: (r) => r.event_advisor_id },
+  { name: 'event_data', type: 'JSON', value: (r) => r.event_data },
+  { name: 'event_ingested_at', type: 'TIMESTAMP', value: (r) => r.event_ingested_at },
+  { name: 'exception_description', type: 'VARCHAR', value: (r) => r.exception_description },
+  { name: 'is_event_update', type: 'BOOLEAN', value: (r) => r.is_event_update },
+];
+
+const ID_COLUMNS: StageColumn<string>[] = [{ name: 'event_id', type: 'VARCHAR', value: (id) => id, perRow: true }];
+
+/** The key of a row an earlier plan wrote: a revert deletes exactly it. */
+const REMOVED_EXCLUSION_COLUMNS: StageColumn<StoredExclusion>[] = [
+  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
+  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
+  { name: 'added_at', type: 'TIMESTAMP', value: (r) => r.exclusion_added_timestamp },
+  { name: 'description', type: 'VARCHAR', value: (r) => r.exclusion_description },
+];
+
+const REMOVED_EXCEPTION_COLUMNS: StageColumn<StoredException>[] = [
+  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
+  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
+  { name: 'added_at', type: 'TIMESTAMP', value: (r) => r.exception_added_timestamp },
+  { name: 'description', type: 'VARCHAR', value: (r) => r.exception_description },
+];
 
 async function rows(conn: DuckDBConnection, text: string, params: Params = {}): Promise<Record<string, unknown>[]> {
   const reader = await conn.runAndReadAll(text, params);
@@ -230,7 +267,8 @@ export class DuckdbWarehouse implements Warehouse {
     return this.session(async (conn) => {
       await conn.run('BEGIN TRANSACTION');
       try {
-        const state = await this.readStateOn(conn, eventIds, from, until);
+        await this.stageIds(conn, eventIds);
+        const state = await this.readStateOn(conn, from, until);
         return { ...state, fingerprint: await this.fingerprintOn(conn, from, until) };
       } finally {
         await conn.run('ROLLBACK').catch(() => undefined);
@@ -244,20 +282,18 @@ export class DuckdbWarehouse implements Warehouse {
     return row?.fingerprint as string;
   }
 
+  /** The temp table evfix_ids: packed in one parameter, or id by id when an id holds the packing's separator. */
   private async stageIds(conn: DuckDBConnection, eventIds: readonly string[]) {
-    await conn.run('CREATE OR REPLACE TEMP TABLE evfix_ids (event_id VARCHAR)');
-    const appender = await conn.createAppender('evfix_ids', 'main', 'temp');
-    const pace = pacer();
-    for (const id of new Set(eventIds)) {
-      await pace();
-      appender.appendVarchar(id);
-      appender.endRow();
+    try {
+      return await stageIdsPacked(conn, 'evfix_ids', eventIds);
+    } catch (error) {
+      if (!(error instanceof PackCollision)) throw error;
     }
-    appender.closeSync();
+    await stageRows(conn, 'evfix_ids', ID_COLUMNS, eventIds);
   }
 
-  private async readStateOn(conn: DuckDBConnection, eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
-    await this.stageIds(conn, eventIds);
+  /** The rows of the ids in evfix_ids. */
+  private async readStateOn(conn: DuckDBConnection, from: string, until: string): Promise<RawEventState> {
     const q = sql.stateSql(this.tables);
     const params = { from, until };
     return {
@@ -268,6 +304,12 @@ export class DuckdbWarehouse implements Warehouse {
   }
 
   async applyPlan(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>): Promise<EngineApplyOutcome> {
+    // Rows that cannot travel packed (a value holding a separator) roll the first attempt back; the second goes value by value.
+    return (await this.applyOnce(plan, decide, true)) ?? (await this.applyOnce(plan, decide, false))!;
+  }
+
+  /** One transaction; undefined (rolled back) when `packed` met a value that cannot be packed. */
+  private applyOnce(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>, packed: boolean): Promise<EngineApplyOutcome | undefined> {
     return this.session(async (conn) => {
       await conn.run('BEGIN TRANSACTION');
       try {
@@ -276,7 +318,7 @@ export class DuckdbWarehouse implements Warehouse {
         // The fast path: the same fingerprint means the same rows, so the plan is written without
         // re-reading them. Anything else is read and compared row by row: stale, applied before, or fine.
         const unchanged = p.fingerprint !== undefined && (await this.fingerprintOn(conn, p.from, p.until)) === p.fingerprint;
-        const decision = unchanged ? ({ action: 'write' } as const) : await decide(await this.readStateOn(conn, p.event_ids, p.from, p.until));
+        const decision = unchanged ? ({ action: 'write' } as const) : await decide(await this.readStateOn(conn, p.from, p.until));
         if (decision.action !== 'write') {
           await conn.run('ROLLBACK');
           return decision.action === 'refuse'
@@ -284,80 +326,49 @@ export class DuckdbWarehouse implements Warehouse {
             : { status: 'already-applied', message: decision.message };
         }
         const appliedAt = formatTimestamp(this.now());
-        await this.stagePlanRows(conn, plan);
-        const insert = sql.applyInsertSql(this.tables);
-        const exclusions = (await conn.run(insert.exclusions, { applied_at: appliedAt })).rowsChanged;
-        const exceptions = (await conn.run(insert.exceptions, { applied_at: appliedAt })).rowsChanged;
+        const written = packed ? await this.insertPacked(conn, plan, appliedAt) : await this.insertStaged(conn, plan, appliedAt);
         const deleted = await this.deleteRemovals(conn, plan);
         await conn.run('COMMIT');
-        return { status: 'applied', written: { exclusions, exceptions, deleted }, appliedAt };
+        return { status: 'applied', written: { ...written, deleted }, appliedAt };
       } catch (error) {
         await conn.run('ROLLBACK').catch(() => undefined);
+        if (error instanceof PackCollision) return undefined;
         throw error;
       }
     });
   }
 
-  /** Puts the plan's rows in temp tables with the appender: one set-based INSERT each, at any plan size. */
-  private async stagePlanRows(conn: DuckDBConnection, plan: Plan) {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE evfix_plan_exclusions (
-      event_created_at TIMESTAMP, event_id VARCHAR, event_name VARCHAR, exclusion_description VARCHAR)`);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE evfix_plan_exceptions (
-      event_created_at TIMESTAMP, event_id VARCHAR, event_name VARCHAR, user_id VARCHAR,
-      event_external_reference_id VARCHAR, event_advisor_id VARCHAR, event_data JSON, event_ingested_at TIMESTAMP,
-      exception_description VARCHAR, is_event_update BOOLEAN)`);
-    const nullable = (a: { appendVarchar(v: string): void; appendNull(): void }, v: string | null) =>
-      v === null ? a.appendNull() : a.appendVarchar(v);
-    const x = await conn.createAppender('evfix_plan_exclusions', 'main', 'temp');
-    const pace = pacer();
-    for (const r of plan.exclusions) {
-      await pace();
-      x.appendVarchar(r.event_created_at);
-      x.appendVarchar(r.event_id);
-      x.appendVarchar(r.event_name);
-      x.appendVarchar(r.exclusion_description);
-      x.endRow();
-    }
-    x.closeSync();
-    const c = await conn.createAppender('evfix_plan_exceptions', 'main', 'temp');
-    for (const r of plan.exceptions) {
-      await pace();
-      c.appendVarchar(r.event_created_at);
-      c.appendVarchar(r.event_id);
-      c.appendVarchar(r.event_name);
-      nullable(c, r.user_id);
-      nullable(c, r.event_external_reference_id);
-      nullable(c, r.event_advisor_id);
-      c.appendVarchar(r.event_data);
-      nullable(c, r.event_ingested_at);
-      c.appendVarchar(r.exception_description);
-      c.appendBoolean(r.is_event_update);
-      c.endRow();
-    }
-    c.closeSync();
+  /** The plan's rows straight into the two tables, packed (see staging.ts). */
+  private async insertPacked(conn: DuckDBConnection, plan: Plan, appliedAt: string) {
+    const into = (table: 'exclusions' | 'exceptions') => (select: string) =>
+      sql.applyInsertSql(this.tables, { exclusions: `(${select})`, exceptions: `(${select})` })[table];
+    const params = { applied_at: appliedAt };
+    return {
+      exclusions: await insertPacked(conn, 'exclusions', EXCLUSION_COLUMNS, plan.exclusions, into('exclusions'), params),
+      exceptions: await insertPacked(conn, 'exceptions', EXCEPTION_COLUMNS, plan.exceptions, into('exceptions'), params),
+    };
+  }
+
+  /** The plan's rows through temp tables, value by value: the way that takes any value. */
+  private async insertStaged(conn: DuckDBConnection, plan: Plan, appliedAt: string) {
+    const x = await stageRows(conn, sql.PLAN_TABLES.exclusions, EXCLUSION_COLUMNS, plan.exclusions);
+    const c = await stageRows(conn, sql.PLAN_TABLES.exceptions, EXCEPTION_COLUMNS, plan.exceptions);
+    const insert = sql.applyInsertSql(this.tables, { exclusions: `(${x.select})`, exceptions: `(${c.select})` });
+    return {
+      exclusions: (await conn.run(insert.exclusions, { ...x.params, applied_at: appliedAt })).rowsChanged,
+      exceptions: (await conn.run(insert.exceptions, { ...c.params, applied_at: appliedAt })).rowsChanged,
+    };
   }
 
   private async deleteRemovals(conn: DuckDBConnection, plan: Plan) {
     const { exclusions, exceptions } = plan.removals;
     if (!exclusions.length && !exceptions.length) return { exclusions: 0, exceptions: 0 };
-    for (const [table, rows] of [
-      ['evfix_remove_exclusions', exclusions.map((r) => [r.event_id, r.event_created_at, r.exclusion_added_timestamp, r.exclusion_description])],
-      ['evfix_remove_exceptions', exceptions.map((r) => [r.event_id, r.event_created_at, r.exception_added_timestamp, r.exception_description])],
-    ] as const) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (event_id VARCHAR, event_created_at TIMESTAMP, added_at TIMESTAMP, description VARCHAR)`);
-      const a = await conn.createAppender(table, 'main', 'temp');
-      const pace = pacer();
-      for (const row of rows) {
-        await pace();
-        for (const v of row) a.appendVarchar(v);
-        a.endRow();
-      }
-      a.closeSync();
-    }
-    const remove = sql.applyDeleteSql(this.tables);
+    const x = await stageRows(conn, sql.REMOVAL_TABLES.exclusions, REMOVED_EXCLUSION_COLUMNS, exclusions);
+    const c = await stageRows(conn, sql.REMOVAL_TABLES.exceptions, REMOVED_EXCEPTION_COLUMNS, exceptions);
+    const remove = sql.applyDeleteSql(this.tables, { exclusions: `(${x.select})`, exceptions: `(${c.select})` });
     return {
-      exclusions: (await conn.run(remove.exclusions)).rowsChanged,
-      exceptions: (await conn.run(remove.exceptions)).rowsChanged,
+      exclusions: (await conn.run(remove.exclusions, x.params)).rowsChanged,
+      exceptions: (await conn.run(remove.exceptions, c.params)).rowsChanged,
     };
   }
 

@@ -255,29 +255,34 @@ FROM ${quoteTable(t.exclusions)} AS x WHERE ${where('x')} ORDER BY x.exclusion_a
   };
 }
 
+/** Where an apply's rows come from: the temp tables (see staging.ts), or a SELECT over them. */
+export type StagedSources = { exclusions: string; exceptions: string };
+export const PLAN_TABLES: StagedSources = { exclusions: 'evfix_plan_exclusions', exceptions: 'evfix_plan_exceptions' };
+export const REMOVAL_TABLES: StagedSources = { exclusions: 'evfix_remove_exclusions', exceptions: 'evfix_remove_exceptions' };
+
 /** Apply: rows staged in temp tables by the appender, then inserted set-wise with the apply time. */
-export function applyInsertSql(t: TableNames) {
+export function applyInsertSql(t: TableNames, from: StagedSources = PLAN_TABLES) {
   return {
     exclusions: `INSERT INTO ${quoteTable(t.exclusions)}
   (event_created_at, event_id, event_name, exclusion_added_timestamp, exclusion_description)
 SELECT event_created_at, event_id, event_name, $applied_at, exclusion_description
-FROM evfix_plan_exclusions`,
+FROM ${from.exclusions}`,
     exceptions: `INSERT INTO ${quoteTable(t.exceptions)}
   (${RAW_COLUMNS}, exception_added_timestamp, exception_description, is_event_update)
 SELECT ${RAW_COLUMNS}, $applied_at, exception_description, is_event_update
-FROM evfix_plan_exceptions`,
+FROM ${from.exceptions}`,
   };
 }
 
 /** Revert: deletes exactly the rows an earlier plan wrote (same keys, description and added time). */
-export function applyDeleteSql(t: TableNames) {
+export function applyDeleteSql(t: TableNames, from: StagedSources = REMOVAL_TABLES) {
   return {
     exclusions: `DELETE FROM ${quoteTable(t.exclusions)} AS x
-USING evfix_remove_exclusions AS r
+USING ${from.exclusions} AS r
 WHERE x.event_id = r.event_id AND x.event_created_at = r.event_created_at
   AND x.exclusion_added_timestamp = r.added_at AND x.exclusion_description = r.description`,
     exceptions: `DELETE FROM ${quoteTable(t.exceptions)} AS c
-USING evfix_remove_exceptions AS r
+USING ${from.exceptions} AS r
 WHERE c.event_id = r.event_id AND c.event_created_at = r.event_created_at
   AND c.exception_added_timestamp = r.added_at AND c.exception_description = r.description`,
   };

@@ -44,7 +44,7 @@ export async function buildDedupePlan(ctx: Context, stage: StageConfig, options:
   const exceptions: ExceptionRow[] = [];
   const pace = pacer();
   for (const group of groups) {
-    await pace();
+    if (pace.due()) await pace.rest();
     const seen = new Set<string>();
     for (const copy of group.copies) {
       if (seen.has(copy.event_created_at)) continue;

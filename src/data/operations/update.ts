@@ -84,7 +84,7 @@ async function resolveTargets(ctx: Context, stage: StageConfig, targets: UpdateT
   const matched = new Map<string, EffectiveEvent>();
   const pace = pacer();
   for (const e of candidates) {
-    await pace();
+    if (pace.due()) await pace.rest();
     const doc = parseJson(e.event_data, 'event_data');
     const at = valueAtPath(doc, path);
     if (at !== undefined && jsonEquals(at, want) && !matched.has(keyOf(e))) matched.set(keyOf(e), e);
@@ -108,7 +108,7 @@ export async function buildUpdatePlan(
   const skipped: Plan['skipped'] = [];
   const pace = pacer();
   for (const event of events) {
-    await pace();
+    if (pace.due()) await pace.rest();
     const before = parseJson(event.event_data, 'event_data');
     let after;
     try {
