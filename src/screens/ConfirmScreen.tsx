@@ -46,6 +46,8 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(plan.description);
   const [flash, setFlash] = useState<Flash>(null);
+  // While a new description is put on every row, the plan on screen is the old one: nothing is written meanwhile.
+  const [sealing, setSealing] = useState(false);
   const summary = useMemo(() => summarizePlan(ctx, plan), [ctx, plan]);
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
   const sql = useMemo(() => wrapLines(ctx.warehouse.applySql(plan), width - 1), [ctx, plan, width]);
@@ -58,7 +60,9 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     keysEnabled: !typed,
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
-      if (action === 'write') nav.push({ name: 'apply', plan });
+      if (action === 'write') {
+        if (!sealing) nav.push({ name: 'apply', plan });
+      }
       else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));
       else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
       else if (action === 'describe') setEditing(true);
@@ -92,12 +96,21 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           focus={active}
           required
           onSubmit={(v) => {
-            try {
-              setPlan(redescribe(plan, v));
-              setEditing(false);
-            } catch (error) {
-              setFlash({ text: describeError(error), tone: 'danger' });
-            }
+            if (sealing) return;
+            setSealing(true);
+            setFlash({ text: `putting the description on ${plan.exclusions.length + plan.exceptions.length} row(s)…`, tone: 'muted' });
+            redescribe(plan, v).then(
+              (described) => {
+                setSealing(false);
+                setPlan(described);
+                setEditing(false);
+                setFlash(null);
+              },
+              (error: unknown) => {
+                setSealing(false);
+                setFlash({ text: describeError(error), tone: 'danger' });
+              },
+            );
           }}
         />
       ) : (
@@ -117,7 +130,9 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
       ) : (
-        <ConfirmPrompt typedValue={typed ? plan.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
+        <ConfirmPrompt typedValue={typed ? plan.stage : undefined} focus={active && !editing} onConfirm={() => {
+            if (!sealing) nav.push({ name: 'apply', plan });
+          }} />
       )}
     </Frame>
   );

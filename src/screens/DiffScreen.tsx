@@ -40,13 +40,24 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
   const diffHeight = Math.max(3, height - 9);
 
+  // Putting a new description on every row reseals the plan: a moment for 100,000 rows, during which enter is not taken twice.
+  const [sealing, setSealing] = useState(false);
   const proceed = (text: string) => {
-    try {
-      nav.push({ name: 'confirm', plan: redescribe(plan, text) });
-    } catch (error) {
-      setFlash({ text: describeError(error), tone: 'danger' });
-      setEditing(true);
-    }
+    if (sealing) return;
+    setSealing(true);
+    setFlash({ text: `putting the description on ${plan.exclusions.length + plan.exceptions.length} row(s)…`, tone: 'muted' });
+    redescribe(plan, text).then(
+      (described) => {
+        setSealing(false);
+        setFlash(null);
+        nav.push({ name: 'confirm', plan: described });
+      },
+      (error: unknown) => {
+        setSealing(false);
+        setFlash({ text: describeError(error), tone: 'danger' });
+        setEditing(true);
+      },
+    );
   };
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sealPlan, sealPlanAsync, type PlanDraft } from '../../src/data/plan.js';
 import { mapInSlices, sortInSlices } from '../../src/data/slices.js';
+import { redescribe } from '../../src/data/operations/redescribe.js';
 import { event, uuid } from '../helpers/warehouse.js';
 
 describe('slices', () => {
@@ -51,5 +52,11 @@ describe('slices', () => {
     expect(sliced.id).toBe(sync.id);
     expect(sliced).toEqual(sync);
     await expect(sealPlanAsync({ ...draft, operator: '' })).rejects.toThrow();
+
+    // A new description goes on every row and reseals, in slices; the same description is the same plan.
+    expect(await redescribe(sync, 'd')).toBe(sync);
+    const described = await redescribe(sync, 'late but right');
+    expect(described).toEqual(sealPlan({ ...draft, description: 'late but right', exceptions: exceptions.map((r) => ({ ...r, exception_description: 'late but right' })) }));
+    await expect(redescribe(sync, '   ')).rejects.toThrow(/description/);
   });
 });
