@@ -272,7 +272,7 @@ function updateEdits(values: Values, ordered: Edit[]): Edit[] {
 
 /** Shows a plan, then saves it, stops (dry run, read-only) or applies it after confirmation. */
 async function review(plan: Plan, ctx: Context, values: Values, io: CliIO): Promise<number> {
-  const summary = summarizePlan(ctx, plan);
+  const summary = await summarizePlan(ctx, plan);
   const sql = ctx.warehouse.applySql(plan);
   if (values.json) io.out(JSON.stringify({ plan, summary, sql: values['dry-run'] ? sql : undefined }, null, 2));
   else io.out(format.formatPlan(plan, summary));

@@ -16,7 +16,7 @@ import { EventIdText, ExceptionRowSchema, ExclusionRowSchema, TimestampText } fr
 const StoredExceptionSchema = ExceptionRowSchema.extend({ exception_added_timestamp: TimestampText });
 const StoredExclusionSchema = ExclusionRowSchema.extend({ exclusion_added_timestamp: TimestampText });
 import { EditSchema } from './json/edit.js';
-import { mapInSlices, pacer } from './slices.js';
+import { forEachInSlices, mapInSlices, pacer } from './slices.js';
 
 export const PLAN_FORMAT = 'evfix-plan/1';
 
@@ -209,6 +209,35 @@ export function readPlanFile(file: string): Plan {
     throw new EvfixError('input', `${file}: cannot be read`);
   }
   return parsePlan(text, file);
+}
+
+export type PlanExtent = { oldest: string; newest: string };
+
+// Plans are never changed once sealed, so what is computed of one holds for its life.
+const extents = new WeakMap<Plan, Promise<PlanExtent>>();
+
+/**
+ * The oldest and newest event_created_at a plan touches: one pass in slices over up to 200,000 rows (30 ms in one go, a visible
+ * freeze), done once per plan however many screens and steps ask.
+ */
+export function planExtent(plan: Plan): Promise<PlanExtent> {
+  let extent = extents.get(plan);
+  if (!extent) {
+    extent = (async () => {
+      // Canonical timestamps order as text: no parsing, no sort.
+      let oldest = '9999-12-31 23:59:59.999999', newest = '';
+      const all: (readonly { event_id: string; event_created_at: string }[])[] = [plan.exclusions, plan.exceptions, plan.removals.exclusions, plan.removals.exceptions];
+      for (const rows of all) {
+        await forEachInSlices(rows, (r) => {
+          if (r.event_created_at < oldest) oldest = r.event_created_at;
+          if (r.event_created_at > newest) newest = r.event_created_at;
+        });
+      }
+      return { oldest, newest };
+    })();
+    extents.set(plan, extent);
+  }
+  return extent;
 }
 
 export function planCounts(plan: Plan) {

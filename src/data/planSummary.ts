@@ -1,7 +1,7 @@
 /** What a plan does, in the numbers an operator checks before writing: shared by the CLI and the confirm screen. */
 import type { Config } from './config.js';
 import { describeEdit } from './json/edit.js';
-import type { Plan } from './plan.js';
+import { planExtent, type Plan } from './plan.js';
 import { rerunFor, type StageRerun } from './operations/apply.js';
 import type { Context } from './operations/context.js';
 
@@ -18,15 +18,9 @@ export type PlanSummary = {
   rerun: StageRerun;
 };
 
-export function summarizePlan(ctx: Context, plan: Plan): PlanSummary {
+export async function summarizePlan(ctx: Context, plan: Plan): Promise<PlanSummary> {
   const tables = (c: Config) => c.tables;
-  const all = [...plan.exclusions, ...plan.exceptions, ...plan.removals.exclusions, ...plan.removals.exceptions];
-  // Canonical timestamps order as text: one pass, not a sort of every row (the confirm screen computes this).
-  let firstCreated = all[0]?.event_created_at ?? '', lastCreated = firstCreated;
-  for (const r of all) {
-    if (r.event_created_at < firstCreated) firstCreated = r.event_created_at;
-    if (r.event_created_at > lastCreated) lastCreated = r.event_created_at;
-  }
+  const extent = await planExtent(plan);
   const rows = [];
   if (plan.exclusions.length) rows.push({ table: tables(ctx.config).exclusions, count: plan.exclusions.length, note: 'exclusions' });
   if (plan.exceptions.length) {
@@ -40,11 +34,12 @@ export function summarizePlan(ctx: Context, plan: Plan): PlanSummary {
     kind: plan.kind,
     stage: plan.stage,
     rows,
-    events: new Set(all.map((r) => r.event_id)).size,
-    firstCreated,
-    lastCreated,
+    // The events whose rows the plan re-checks: exactly those its rows touch (see preparePlan).
+    events: plan.preconditions.event_ids.length,
+    firstCreated: extent.oldest,
+    lastCreated: extent.newest,
     edits: plan.edits.map(describeEdit),
     skipped: plan.skipped.length,
-    rerun: rerunFor(ctx, plan),
+    rerun: await rerunFor(ctx, plan),
   };
 }

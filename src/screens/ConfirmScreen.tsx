@@ -4,9 +4,9 @@
  * stage table's name must be typed. Esc goes back and writes nothing.
  */
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Plan } from '../data/plan.js';
-import { summarizePlan } from '../data/planSummary.js';
+import { summarizePlan, type PlanSummary } from '../data/planSummary.js';
 import { redescribe } from '../data/operations/redescribe.js';
 import { describeError } from '../data/errors.js';
 import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
@@ -48,7 +48,17 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const [flash, setFlash] = useState<Flash>(null);
   // While a new description is put on every row, the plan on screen is the old one: nothing is written meanwhile.
   const [sealing, setSealing] = useState(false);
-  const summary = useMemo(() => summarizePlan(ctx, plan), [ctx, plan]);
+  // Summarised in slices (100,000 rows); nothing is written before the operator has seen it.
+  const [summary, setSummary] = useState<PlanSummary | undefined>();
+  useEffect(() => {
+    let current = true;
+    setSummary(undefined);
+    void summarizePlan(ctx, plan).then((s) => current && setSummary(s));
+    return () => {
+      current = false;
+    };
+  }, [ctx, plan]);
+  const ready = summary !== undefined && !sealing;
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
   const sql = useMemo(() => wrapLines(ctx.warehouse.applySql(plan), width - 1), [ctx, plan, width]);
   const readOnly = ctx.config.read_only;
@@ -61,25 +71,27 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       if (action === 'write') {
-        if (!sealing) nav.push({ name: 'apply', plan });
+        if (ready) nav.push({ name: 'apply', plan });
       }
       else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));
       else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
       else if (action === 'describe') setEditing(true);
     },
   });
-  const infoRows = [
-    `${plan.kind} plan ${plan.id} by ${plan.operator}: ${summary.events} event(s)`,
-    `  created ${summary.firstCreated.slice(0, 19)} .. ${summary.lastCreated.slice(0, 19)}`,
-    ...summary.rows.map((r) =>
-      r.count < 0
-        ? `  ${String(-r.count).padStart(7)} row(s) deleted from ${r.table}`
-        : `  ${String(r.count).padStart(7)} row(s) -> ${r.table}${r.note.startsWith('exceptions,') ? ` (${r.note.slice(12)})` : ''}`,
-    ),
-    ...(summary.edits.length ? [`  edits: ${summary.edits.join('; ')}`] : []),
-    ...(summary.skipped ? [`  ${summary.skipped} event(s) left alone (already as requested or excluded)`] : []),
-    `  rerun: ${summary.rerun.stage}, current_date_offset = ${summary.rerun.current_date_offset} (from ${summary.rerun.since.slice(0, 10)})`,
-  ];
+  const infoRows = summary
+    ? [
+        `${plan.kind} plan ${plan.id} by ${plan.operator}: ${summary.events} event(s)`,
+        `  created ${summary.firstCreated.slice(0, 19)} .. ${summary.lastCreated.slice(0, 19)}`,
+        ...summary.rows.map((r) =>
+          r.count < 0
+            ? `  ${String(-r.count).padStart(7)} row(s) deleted from ${r.table}`
+            : `  ${String(r.count).padStart(7)} row(s) -> ${r.table}${r.note.startsWith('exceptions,') ? ` (${r.note.slice(12)})` : ''}`,
+        ),
+        ...(summary.edits.length ? [`  edits: ${summary.edits.join('; ')}`] : []),
+        ...(summary.skipped ? [`  ${summary.skipped} event(s) left alone (already as requested or excluded)`] : []),
+        `  rerun: ${summary.rerun.stage}, current_date_offset = ${summary.rerun.current_date_offset} (from ${summary.rerun.since.slice(0, 10)})`,
+      ]
+    : [`${plan.kind} plan ${plan.id} by ${plan.operator}`, `  summarising ${plan.exclusions.length + plan.exceptions.length} row(s)…`];
   const sqlHeight = Math.max(2, height - 3 - infoRows.length - 6);
   return (
     <Frame title={`confirm ${plan.kind} · ${plan.stage}`} status={readOnly ? 'read-only' : ctx.config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
@@ -129,10 +141,11 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       </Box>
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
+      ) : ready ? (
+        <ConfirmPrompt typedValue={typed ? plan.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
       ) : (
-        <ConfirmPrompt typedValue={typed ? plan.stage : undefined} focus={active && !editing} onConfirm={() => {
-            if (!sealing) nav.push({ name: 'apply', plan });
-          }} />
+        // The question is asked only once the summary above it is whole.
+        <Text color={tone('muted')}>{sealing ? 'putting the description on every row…' : 'summarising the plan…'}</Text>
       )}
     </Frame>
   );

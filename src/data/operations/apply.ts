@@ -6,7 +6,7 @@
 import { findStage } from '../config.js';
 import { describeError, refused } from '../errors.js';
 import type { Journal, JournalEntry } from '../journal.js';
-import { applyJobId, type Plan } from '../plan.js';
+import { applyJobId, planExtent, type Plan } from '../plan.js';
 import { daysBetween, formatTimestamp, parseTimestamp } from '../timestamp.js';
 import type { ApplyCounts } from '../warehouse.js';
 import type { Context } from './context.js';
@@ -25,12 +25,8 @@ export type ApplyResult = {
 };
 
 /** The rerun a plan needs: its stage, from the day of its oldest affected event. */
-export function rerunFor(ctx: Context, plan: Plan): StageRerun {
-  // Canonical timestamps order as text: one pass finds the oldest (a sort of 200,000 would hold the screen).
-  let oldest = '9999-12-31 23:59:59.999999';
-  for (const rows of [plan.exclusions, plan.exceptions, plan.removals.exclusions, plan.removals.exceptions]) {
-    for (const r of rows) if (r.event_created_at < oldest) oldest = r.event_created_at;
-  }
+export async function rerunFor(ctx: Context, plan: Plan): Promise<StageRerun> {
+  const { oldest } = await planExtent(plan);
   const offset = Math.max(0, daysBetween(parseTimestamp(oldest), ctx.now()));
   return { stage: plan.stage, current_date_offset: offset, since: `${oldest.slice(0, 10)} 00:00:00.000000` };
 }
@@ -41,7 +37,7 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
   if (plan.warehouse !== ctx.warehouse.label) {
     throw refused(`plan ${plan.id} was made on ${plan.warehouse}, not on ${ctx.warehouse.label}; nothing was written`);
   }
-  const rerun = rerunFor(ctx, plan);
+  const rerun = await rerunFor(ctx, plan);
   const base: Omit<JournalEntry, 'time' | 'result'> = {
     plan_id: plan.id,
     kind: plan.kind,
