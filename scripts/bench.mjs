@@ -1,5 +1,6 @@
-// npm run bench: bundles the benchmarks and the start-up reference app (built exactly as evfix's release
-// bundle is), then runs them. Arguments after -- go to bench/run.ts (--check, --quick, --only=NAME).
+// npm run bench: bundles the benchmarks and the start-up reference app (with the release options any bundled
+// Ink app would use, React's production build among them, but none of evfix's own start-up patches), then
+// runs them. Arguments after -- go to bench/run.ts (--check, --quick, --only=NAME).
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { releaseOptions } from './esbuild.mjs';

@@ -39,6 +39,31 @@ const zodEnglishOnly = {
   },
 };
 
+// Yoga's emscripten loader fetches its embedded wasm through fetch() whenever fetch exists, which on Node
+// loads undici and web streams first (13 ms of every start); told there is no fetch, it decodes the same
+// bytes itself. Only evfix's bundle takes this: the benchmarks' reference stays a plain bundled Ink app.
+export const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const uses = source.split('"function"!=typeof fetch').length - 1;
+      if (uses !== 2) throw new Error(`yoga's wasm loader changed shape (${uses} fetch checks): review scripts/esbuild.mjs`);
+      return { contents: source.replaceAll('"function"!=typeof fetch', '!0'), loader: 'js' };
+    });
+  },
+};
+
+// Ink and its helpers measure every string with string-width, whose first measure of a non-ASCII character
+// costs ~25 ms; src/components/fastStringWidth.ts answers for evfix's own symbols and hands the rest on.
+export const fastStringWidth = {
+  name: 'fast-string-width',
+  setup(b) {
+    const shim = new URL('../src/components/fastStringWidth.ts', import.meta.url).pathname;
+    b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
+
 /** One minified ESM file for Node 20, React's production build, native modules left to node_modules. */
 export const releaseOptions = {
   bundle: true,
