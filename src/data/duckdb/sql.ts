@@ -70,16 +70,16 @@ export function createStageSql(t: TableNames, stage: StageConfig): string {
  *  1. originals, minus those whose (event_id, event_created_at) is excluded,
  *  2. minus originals whose event_id has any exception row,
  *  3. plus the latest exception row (by exception_added_timestamp) of each event_id.
+ * (Anti joins for 1 and 2: see unresolvedOriginals.)
  */
 export function effectiveCte(t: TableNames): string {
   const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
   return `effective AS (
   SELECT ${RAW_COLUMNS}, false AS is_exception
   FROM ${ev} AS e
+  ANTI JOIN ${excl} AS x ON x.event_id = e.event_id AND x.event_created_at = e.event_created_at
+  ANTI JOIN ${exc} AS c ON c.event_id = e.event_id
   WHERE e.event_name = $event_name AND e.event_created_at >= $since AND e.event_created_at < $until
-    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
-                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
-    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)
   UNION ALL
   SELECT ${RAW_COLUMNS}, true AS is_exception
   FROM ${exc} AS c
@@ -103,14 +103,18 @@ FROM effective`,
   };
 }
 
-/** Original copies (as `e`) of $event_name since $since that no exclusion or exception resolves. */
+/**
+ * Original copies (as `e`) of $event_name since $since that no exclusion or
+ * exception resolves. Anti joins rather than NOT EXISTS: DuckDB decorrelates
+ * NOT EXISTS by first gathering every candidate row with all its columns
+ * (event_data included), 160 MB for 200,000 copies where these take 70 MB.
+ */
 function unresolvedOriginals(t: TableNames): string {
   const ev = quoteTable(t.events), exc = quoteTable(t.exceptions), excl = quoteTable(t.exclusions);
   return `${ev} AS e
-  WHERE e.event_name = $event_name AND e.event_created_at >= $since
-    AND NOT EXISTS (SELECT 1 FROM ${excl} AS x
-                    WHERE x.event_id = e.event_id AND x.event_created_at = e.event_created_at)
-    AND NOT EXISTS (SELECT 1 FROM ${exc} AS c WHERE c.event_id = e.event_id)`;
+  ANTI JOIN ${excl} AS x ON x.event_id = e.event_id AND x.event_created_at = e.event_created_at
+  ANTI JOIN ${exc} AS c ON c.event_id = e.event_id
+  WHERE e.event_name = $event_name AND e.event_created_at >= $since`;
 }
 
 /** The original copies of the window that no exclusion or exception resolves, and the event_ids seen more than once. */
