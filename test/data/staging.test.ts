@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { DuckdbFile } from '../../src/data/duckdb/connection.js';
-import { insertPacked, PackCollision, stageRows, type StageColumn } from '../../src/data/duckdb/staging.js';
+import { insertPacked, PackCollision, stageIdsPacked, stageRows, type StageColumn } from '../../src/data/duckdb/staging.js';
 import { buildUpdatePlan } from '../../src/data/operations/update.js';
 import { applyPlan } from '../../src/data/operations/apply.js';
 import { event, insertOriginals, makeWarehouse, query, stageNamed, tempDir } from '../helpers/warehouse.js';
@@ -92,6 +92,21 @@ describe('packed staging', () => {
       expect(statements[0]).toContain('$t_text');
       const [counts] = (await conn.runAndReadAll(`SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS ids, count(flag)::INT AS flags, min(text) AS text FROM packed`)).getRowObjectsJS();
       expect(counts).toEqual({ n: 20_000, ids: 20_000, flags: 0, text: 'the same description' });
+    });
+  });
+});
+
+describe('packed ids', () => {
+  it('stages each id once across packs, and refuses an id holding the separator', async () => {
+    const file = new DuckdbFile(join(tempDir(), 'ids.duckdb'));
+    await file.session(async (conn) => {
+      const ids = Array.from({ length: 20_000 }, (_, i) => `id-${i % 15_000}`);
+      await stageIdsPacked(conn, 'ids', ids);
+      const [row] = (await conn.runAndReadAll('SELECT count(*)::INT AS n, count(DISTINCT event_id)::INT AS d, max(length(event_id))::INT AS l FROM ids')).getRowObjectsJS();
+      expect(row).toEqual({ n: 15_000, d: 15_000, l: 'id-14999'.length });
+      await expect(stageIdsPacked(conn, 'ids', ['a', 'b\x1ec'])).rejects.toBeInstanceOf(PackCollision);
+      await stageIdsPacked(conn, 'ids', []);
+      expect((await conn.runAndReadAll('SELECT count(*)::INT AS n FROM ids')).getRowObjectsJS()).toEqual([{ n: 0 }]);
     });
   });
 });

@@ -13,7 +13,7 @@
  * are the same either way.
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { pacer } from '../slices.js';
+import { pacer, yieldToEventLoop } from '../slices.js';
 
 export type StagedType = 'TIMESTAMP' | 'VARCHAR' | 'JSON' | 'BOOLEAN';
 
@@ -178,12 +178,22 @@ export async function stageRows<R>(conn: DuckDBConnection, table: string, column
   return selectAll(table, columns, constant, rows, table);
 }
 
-/** The temp table `table` of `ids` (one column, event_id), in one pack; PackCollision if an id holds the separator. */
+/**
+ * The temp table `table` of `ids` (one column, event_id, each once), in one
+ * parameter built in slices; PackCollision if an id holds the separator.
+ */
 export async function stageIdsPacked(conn: DuckDBConnection, table: string, ids: readonly string[]): Promise<void> {
-  const packed = ids.join(RECORD);
-  if (ids.length === 0 || occurrences(packed, RECORD) !== ids.length - 1) {
-    if (ids.length === 0) return void (await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (event_id VARCHAR)`));
-    throw new PackCollision(table);
+  if (ids.length === 0) return void (await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (event_id VARCHAR)`));
+  const parts: string[] = [];
+  for (let start = 0; start < ids.length; start += ROWS_PER_PACK) {
+    if (start) await yieldToEventLoop();
+    const part = ids.slice(start, start + ROWS_PER_PACK);
+    const packed = part.join(RECORD);
+    if (occurrences(packed, RECORD) !== part.length - 1) throw new PackCollision(table);
+    parts.push(packed);
   }
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT unnest(string_split($ids, $record)) AS event_id`, { ids: packed, record: RECORD });
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT unnest(string_split($ids, $record)) AS event_id`, {
+    ids: parts.join(RECORD),
+    record: RECORD,
+  });
 }
