@@ -11,7 +11,7 @@ import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
 import type { DuplicateSummary, ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
 import { DuckdbFile } from './connection.js';
 import * as sql from './sql.js';
-import { insertPacked, PackCollision, stageIdsPacked, stageRows, type StageColumn } from './staging.js';
+import { packRows, PackCollision, stageIdsPacked, stageRows, type PackedRows, type StageColumn } from './staging.js';
 
 const FAR_FUTURE = '9999-12-31 23:59:59.999999';
 
@@ -317,7 +317,11 @@ export class DuckdbWarehouse implements Warehouse {
         await this.stageIds(conn, p.event_ids);
         // The fast path: the same fingerprint means the same rows, so the plan is written without
         // re-reading them. Anything else is read and compared row by row: stale, applied before, or fine.
-        const unchanged = p.fingerprint !== undefined && (await this.fingerprintOn(conn, p.from, p.until)) === p.fingerprint;
+        // While DuckDB computes the fingerprint, the rows are made ready to travel (JS work, no statement).
+        const fingerprint = p.fingerprint === undefined ? undefined : this.fingerprintOn(conn, p.from, p.until);
+        fingerprint?.catch(() => undefined);
+        const rows = packed ? await this.packPlanRows(plan).finally(() => fingerprint) : undefined;
+        const unchanged = fingerprint !== undefined && (await fingerprint) === p.fingerprint;
         const decision = unchanged ? ({ action: 'write' } as const) : await decide(await this.readStateOn(conn, p.from, p.until));
         if (decision.action !== 'write') {
           await conn.run('ROLLBACK');
@@ -326,7 +330,7 @@ export class DuckdbWarehouse implements Warehouse {
             : { status: 'already-applied', message: decision.message };
         }
         const appliedAt = formatTimestamp(this.now());
-        const written = packed ? await this.insertPacked(conn, plan, appliedAt) : await this.insertStaged(conn, plan, appliedAt);
+        const written = rows ? await this.insertPacked(conn, rows, appliedAt) : await this.insertStaged(conn, plan, appliedAt);
         const deleted = await this.deleteRemovals(conn, plan);
         await conn.run('COMMIT');
         return { status: 'applied', written: { ...written, deleted }, appliedAt };
@@ -338,14 +342,21 @@ export class DuckdbWarehouse implements Warehouse {
     });
   }
 
-  /** The plan's rows straight into the two tables, packed (see staging.ts). */
-  private async insertPacked(conn: DuckDBConnection, plan: Plan, appliedAt: string) {
+  /** The plan's rows ready to go straight into the two tables, packed (see staging.ts). */
+  private async packPlanRows(plan: Plan) {
+    return {
+      exclusions: await packRows('exclusions', EXCLUSION_COLUMNS, plan.exclusions),
+      exceptions: await packRows('exceptions', EXCEPTION_COLUMNS, plan.exceptions),
+    };
+  }
+
+  private async insertPacked(conn: DuckDBConnection, rows: { exclusions: PackedRows; exceptions: PackedRows }, appliedAt: string) {
     const into = (table: 'exclusions' | 'exceptions') => (select: string) =>
       sql.applyInsertSql(this.tables, { exclusions: `(${select})`, exceptions: `(${select})` })[table];
     const params = { applied_at: appliedAt };
     return {
-      exclusions: await insertPacked(conn, 'exclusions', EXCLUSION_COLUMNS, plan.exclusions, into('exclusions'), params),
-      exceptions: await insertPacked(conn, 'exceptions', EXCEPTION_COLUMNS, plan.exceptions, into('exceptions'), params),
+      exclusions: await rows.exclusions.insert(conn, into('exclusions'), params),
+      exceptions: await rows.exceptions.insert(conn, into('exceptions'), params),
     };
   }
 

@@ -108,12 +108,56 @@ async function pack<R>(name: string, values: readonly StageColumn<R>['value'][],
   return packed;
 }
 
+/** Rows ready to insert packed: what is alike in every row found, and the first pack built. */
+export type PackedRows = {
+  /**
+   * Inserts the rows with the statement `insert` makes of a SELECT of every
+   * column by name (and its own `params`), pack by pack; returns the rows
+   * inserted. Throws PackCollision, possibly after some packs went in: the
+   * caller rolls the transaction back.
+   */
+  insert(conn: DuckDBConnection, insert: (select: string) => string, params: Params): Promise<number>;
+};
+
 /**
- * Inserts `rows` with the statement `insert` makes of a SELECT of every column
- * by name (and its own `params`), pack by pack. Returns the rows inserted.
- * Throws PackCollision, possibly after some packs went in: the caller rolls
- * the transaction back.
+ * Gets `rows` ready to insert packed. Pure JS work that needs no connection,
+ * so it can run while DuckDB answers a query (apply's fingerprint) on the one
+ * the rows will go through. Throws PackCollision as the packing does.
  */
+export async function packRows<R>(name: string, columns: readonly StageColumn<R>[], rows: readonly R[]): Promise<PackedRows> {
+  if (rows.length === 0) return { insert: async () => 0 };
+  const constant = await sameInEveryRow(columns, rows);
+  const perRow = columns.filter((c) => !constant.has(c));
+  const split = `(SELECT ${perRow.map((c, i) => `CAST(nullif(f[${i + 1}], $null_mark) AS ${c.type}) AS ${c.name}`).join(', ')}
+  FROM (SELECT string_split(line, $unit) AS f FROM (SELECT unnest(string_split($pack, $record)) AS line)))`;
+  const { select, params: constants } = selectAll(name, columns, constant, rows, split);
+  const values = perRow.map((c) => c.value);
+  const pace = pacer();
+  const first = await pack(name, values, rows, 0, Math.min(ROWS_PER_PACK, rows.length), pace);
+  return {
+    async insert(conn, insert, params) {
+      const statement = await conn.prepare(insert(select));
+      let inserted = 0;
+      let splitting: Promise<unknown> = Promise.resolve();
+      try {
+        for (let start = 0; start < rows.length; start += ROWS_PER_PACK) {
+          const packed = start === 0 ? first : await pack(name, values, rows, start, Math.min(start + ROWS_PER_PACK, rows.length), pace);
+          await splitting;
+          statement.bind({ ...params, ...constants, ...SEPARATORS, pack: packed });
+          splitting = statement.run().then((r) => (inserted += r.rowsChanged));
+          // Its failure is awaited (and thrown) with the next pack; meanwhile it must not count as unhandled.
+          splitting.catch(() => undefined);
+        }
+        await splitting;
+        return inserted;
+      } finally {
+        statement.destroySync();
+      }
+    },
+  };
+}
+
+/** packRows, then insert: for callers with nothing to overlap. */
 export async function insertPacked<R>(
   conn: DuckDBConnection,
   name: string,
@@ -122,31 +166,7 @@ export async function insertPacked<R>(
   insert: (select: string) => string,
   params: Params,
 ): Promise<number> {
-  if (rows.length === 0) return 0;
-  const constant = await sameInEveryRow(columns, rows);
-  const perRow = columns.filter((c) => !constant.has(c));
-  const split = `(SELECT ${perRow.map((c, i) => `CAST(nullif(f[${i + 1}], $null_mark) AS ${c.type}) AS ${c.name}`).join(', ')}
-  FROM (SELECT string_split(line, $unit) AS f FROM (SELECT unnest(string_split($pack, $record)) AS line)))`;
-  const { select, params: constants } = selectAll(name, columns, constant, rows, split);
-  const statement = await conn.prepare(insert(select));
-  const values = perRow.map((c) => c.value);
-  const pace = pacer();
-  let inserted = 0;
-  let splitting: Promise<unknown> = Promise.resolve();
-  try {
-    for (let start = 0; start < rows.length; start += ROWS_PER_PACK) {
-      const packed = await pack(name, values, rows, start, Math.min(start + ROWS_PER_PACK, rows.length), pace);
-      await splitting;
-      statement.bind({ ...params, ...constants, ...SEPARATORS, pack: packed });
-      splitting = statement.run().then((r) => (inserted += r.rowsChanged));
-      // Its failure is awaited (and thrown) with the next pack; meanwhile it must not count as unhandled.
-      splitting.catch(() => undefined);
-    }
-    await splitting;
-    return inserted;
-  } finally {
-    statement.destroySync();
-  }
+  return (await packRows(name, columns, rows)).insert(conn, insert, params);
 }
 
 function append(a: DuckDBAppender, type: StagedType, v: string | boolean | null) {
