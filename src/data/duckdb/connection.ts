@@ -15,6 +15,7 @@ const loadDuckdb = () => (duckdb ??= import('@duckdb/node-api'));
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EvfixError } from '../errors.js';
+import { yieldToEventLoop } from '../slices.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,6 +61,9 @@ export class DuckdbFile {
         const pending = this.instance;
         this.instance = undefined;
         await pending.then((i) => i.closeSync()).catch(() => undefined);
+        // Closing holds the loop for 10-15 ms; what the caller does next must not run in the same turn and
+        // make it one longer freeze, so the screen gets its turn in between.
+        await yieldToEventLoop();
       }
     }
   }
