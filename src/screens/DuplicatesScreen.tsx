@@ -4,12 +4,13 @@
  * and `d` to plan the dedupe of the marked groups.
  */
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import type { Plan } from '../data/plan.js';
 import { buildDedupePlan } from '../data/operations/dedupe.js';
+import { mapInSlices, sortInSlices } from '../data/slices.js';
 import { listDuplicateGroups, loadDuplicateGroups, type DuplicateGroup } from '../data/operations/duplicates.js';
 import type { DuplicateSummary } from '../data/warehouse.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
@@ -96,14 +97,22 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     openSummary && groupTask.task.status === 'done' && groupTask.task.value?.event_id === openSummary.event_id ? groupTask.task.value : undefined;
   const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
 
+  // Set from the first `d` until its plan is made: the marked groups are put in order before planning starts,
+  // and a second `d` meanwhile must not plan them twice.
+  const planning = useRef(false);
   const planMarked = async () => {
-    const chosen = list.marked.size ? [...list.marked].sort((a, b) => a - b).map((i) => groups[i]!) : groups[list.cursor] ? [groups[list.cursor]!] : [];
-    if (!chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
-    const plan: Plan | undefined = await planTask.run(
-      chosen.map((g) => g.event_id),
-      keep,
-    );
-    if (plan) nav.push({ name: 'confirm', plan });
+    if (planning.current) return;
+    planning.current = true;
+    try {
+      // All 100,000 groups may be marked: put in list order in slices, so the screen keeps answering.
+      const marked = list.marked.size ? await sortInSlices([...list.marked], (a, b) => a - b) : [];
+      const chosen = marked.length ? await mapInSlices(marked, (i) => groups[i]!.event_id) : groups[list.cursor] ? [groups[list.cursor]!.event_id] : [];
+      if (!chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
+      const plan: Plan | undefined = await planTask.run(chosen, keep);
+      if (plan) nav.push({ name: 'confirm', plan });
+    } finally {
+      planning.current = false;
+    }
   };
 
   const { helpOpen, bindings } = useScreen({

@@ -64,6 +64,13 @@ export function listDuplicateGroups(ctx: Context, stage: StageConfig, lookbackDa
 export async function loadDuplicateGroups(ctx: Context, stage: StageConfig, eventIds: readonly string[], lookbackDays?: number): Promise<DuplicateGroup[]> {
   if (eventIds.length === 0) return [];
   const copies = await ctx.warehouse.eventIdDuplicateCopiesOf(stage, lookbackStart(ctx, lookbackDays), eventIds);
-  const byId = new Map((await groupCopies(copies)).map((g) => [g.event_id, g]));
-  return eventIds.flatMap((id) => byId.get(id) ?? []);
+  // 100,000 marked groups: indexed and put in order in slices, like the grouping itself.
+  const byId = new Map<string, DuplicateGroup>();
+  await forEachInSlices(await groupCopies(copies), (g) => byId.set(g.event_id, g));
+  const ordered: DuplicateGroup[] = [];
+  await forEachInSlices(eventIds, (id) => {
+    const group = byId.get(id);
+    if (group) ordered.push(group);
+  });
+  return ordered;
 }
