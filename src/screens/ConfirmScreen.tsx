@@ -7,8 +7,6 @@ import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import type { Plan } from '../data/plan.js';
 import { summarizePlan, type PlanSummary } from '../data/planSummary.js';
-import { redescribe } from '../data/operations/redescribe.js';
-import { describeError } from '../data/errors.js';
 import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -16,6 +14,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
+import { useRedescribe } from './useRedescribe.js';
 
 type Action = 'write' | 'down' | 'up' | 'describe';
 
@@ -47,7 +46,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const [draft, setDraft] = useState(plan.description);
   const [flash, setFlash] = useState<Flash>(null);
   // While a new description is put on every row, the plan on screen is the old one: nothing is written meanwhile.
-  const [sealing, setSealing] = useState(false);
+  const { sealing, describe } = useRedescribe(setFlash);
   // Summarised in slices (100,000 rows); nothing is written before the operator has seen it.
   const [summary, setSummary] = useState<PlanSummary | undefined>();
   useEffect(() => {
@@ -107,23 +106,12 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           onChange={setDraft}
           focus={active}
           required
-          onSubmit={(v) => {
-            if (sealing) return;
-            setSealing(true);
-            setFlash({ text: `putting the description on ${plan.exclusions.length + plan.exceptions.length} row(s)…`, tone: 'muted' });
-            redescribe(plan, v).then(
-              (described) => {
-                setSealing(false);
-                setPlan(described);
-                setEditing(false);
-                setFlash(null);
-              },
-              (error: unknown) => {
-                setSealing(false);
-                setFlash({ text: describeError(error), tone: 'danger' });
-              },
-            );
-          }}
+          onSubmit={(v) =>
+            describe(plan, v, (described) => {
+              setPlan(described);
+              setEditing(false);
+            })
+          }
         />
       ) : (
         <Text wrap="truncate-end">

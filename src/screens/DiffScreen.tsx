@@ -4,7 +4,6 @@
  */
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
-import { describeError } from '../data/errors.js';
 import { lineDiff } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import type { Plan } from '../data/plan.js';
@@ -16,6 +15,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
+import { useRedescribe } from './useRedescribe.js';
 
 type Action = 'next' | 'prev' | 'down' | 'up' | 'describe' | 'continue';
 
@@ -40,25 +40,14 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
   const diffHeight = Math.max(3, height - 9);
 
-  // Putting a new description on every row reseals the plan: a moment for 100,000 rows, during which enter is not taken twice.
-  const [sealing, setSealing] = useState(false);
-  const proceed = (text: string) => {
-    if (sealing) return;
-    setSealing(true);
-    setFlash({ text: `putting the description on ${plan.exclusions.length + plan.exceptions.length} row(s)…`, tone: 'muted' });
-    redescribe(plan, text).then(
-      (described) => {
-        setSealing(false);
-        setFlash(null);
-        nav.push({ name: 'confirm', plan: described });
-      },
-      (error: unknown) => {
-        setSealing(false);
-        setFlash({ text: describeError(error), tone: 'danger' });
-        setEditing(true);
-      },
+  const { describe } = useRedescribe(setFlash);
+  const proceed = (text: string) =>
+    describe(
+      plan,
+      text,
+      (described) => nav.push({ name: 'confirm', plan: described }),
+      () => setEditing(true),
     );
-  };
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
     active,
