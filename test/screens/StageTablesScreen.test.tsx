@@ -38,6 +38,8 @@ describe('StageTablesScreen', () => {
 
   it('opens the actions of the chosen table, and ? lists the keys', async () => {
     const app = renderApp(testServices(await makeWarehouse()));
+    // The first frame comes after the stage tables are read; on a loaded machine that is not at once.
+    await app.waitFor('stage tables');
     await app.press('?');
     expect(app.frame()).toContain('Keys: evfix · stage tables');
     expect(app.frame()).toMatch(/PgDn\s+page down/);
