@@ -20,17 +20,25 @@ export function TextField(props: {
   hint?: string;
 }) {
   const error = props.value ? props.validate?.(props.value) : undefined;
+  const submit = (v: string) => {
+    if (props.required && !v.trim()) return;
+    if (!v || !props.validate?.(v)) props.onSubmit(v);
+  };
   return (
     <Box flexDirection="column">
       <Box>
         <Text color={props.focus ? tone('accent') : undefined}>{props.focus ? '> ' : '  '}{props.label}: </Text>
         <TextInput
           value={props.value}
-          onChange={(v) => props.onChange(applyLineEditing(v))}
-          onSubmit={(v) => {
-            if (props.required && !v.trim()) return;
-            if (!v || !props.validate?.(v)) props.onSubmit(v);
+          onChange={(v) => {
+            // Text and enter in one read (typed fast or pasted over SSH) reach here as text with a CR in it:
+            // the line up to the CR is the value, and the CR is the enter the operator pressed.
+            const enter = v.search(/[\r\n]/);
+            const value = applyLineEditing(enter === -1 ? v : v.slice(0, enter));
+            props.onChange(value);
+            if (enter !== -1) submit(value);
           }}
+          onSubmit={submit}
           focus={props.focus}
           placeholder={props.placeholder}
           showCursor

@@ -98,8 +98,11 @@ describe('RerunScreen and HistoryScreen', () => {
     await app.erase(1);
     await app.press('2x');
     await app.waitFor('a whole number of days');
-    await app.erase(1);
-    await app.press(KEY.enter, 'y');
+    await app.erase(2);
+    // A digit and enter in one read: the digit is the value and the enter submits it, as if typed one by one.
+    await app.press('2\r');
+    await app.waitFor('current_date_offset = 2');
+    await app.press('y');
     await app.waitFor('Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000');
     expect(await stageRows(w.warehouse, stage.name)).toHaveLength(1);
     await app.press(KEY.enter);
