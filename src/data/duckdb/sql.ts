@@ -264,7 +264,7 @@ export type StagedSources = { exclusions: string; exceptions: string };
 export const PLAN_TABLES: StagedSources = { exclusions: 'evfix_plan_exclusions', exceptions: 'evfix_plan_exceptions' };
 export const REMOVAL_TABLES: StagedSources = { exclusions: 'evfix_remove_exclusions', exceptions: 'evfix_remove_exceptions' };
 
-/** Apply: rows staged in temp tables by the appender, then inserted set-wise with the apply time. */
+/** Apply: rows inserted set-wise with the apply time, from the temp tables or from a SELECT over packed rows (staging.ts). */
 export function applyInsertSql(t: TableNames, from: StagedSources = PLAN_TABLES) {
   return {
     exclusions: `INSERT INTO ${quoteTable(t.exclusions)}
