@@ -3,6 +3,7 @@
  * under the field and enter does nothing until the value is valid.
  */
 import { Box, Text } from 'ink';
+import { useEffect, useRef } from 'react';
 import TextInput from 'ink-text-input';
 import { applyLineEditing } from './lineEditing.js';
 import { tone } from './theme.js';
@@ -24,6 +25,14 @@ export function TextField(props: {
     if (props.required && !v.trim()) return;
     if (!v || !props.validate?.(v)) props.onSubmit(v);
   };
+  // An enter that came in one read with text is submitted once the screen holds that text: screens' submit
+  // handlers read their own state, which the same read's change has not reached yet.
+  const enterAfterChange = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (enterAfterChange.current === undefined || enterAfterChange.current !== props.value) return;
+    enterAfterChange.current = undefined;
+    submit(props.value);
+  });
   return (
     <Box flexDirection="column">
       <Box>
@@ -35,8 +44,9 @@ export function TextField(props: {
             // the line up to the CR is the value, and the CR is the enter the operator pressed.
             const enter = v.search(/[\r\n]/);
             const value = applyLineEditing(enter === -1 ? v : v.slice(0, enter));
+            if (enter !== -1 && value === props.value) return submit(value);
+            if (enter !== -1) enterAfterChange.current = value;
             props.onChange(value);
-            if (enter !== -1) submit(value);
           }}
           onSubmit={submit}
           focus={props.focus}

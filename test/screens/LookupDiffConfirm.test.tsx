@@ -74,6 +74,25 @@ describe('lookup, edit, diff and confirm', () => {
     app.unmount();
   });
 
+  it('takes text and enter arriving in one read as the value, then its enter', async () => {
+    const { w, e, stage } = await remittance();
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    await app.press(`${e.event_id}\r`);
+    await app.waitFor('> event_created_at');
+    await app.press(KEY.enter);
+    await app.waitFor('"Status": "Pending"');
+    await app.press('s');
+    await app.waitFor('> path: $.');
+    await app.press('Status\r');
+    await app.waitFor('> type:');
+    await app.press(KEY.enter);
+    await app.waitFor('> value (string)');
+    // The screen adds the edit from its own state: the enter must wait until that state holds "Failed".
+    await app.press('Failed\r');
+    await app.waitFor('1. set $.Status = "Failed"');
+    app.unmount();
+  });
+
   it('refuses a value that does not match its JSON type, and a change JSON_SET would ignore', async () => {
     const { w, e, stage } = await remittance();
     const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
