@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { differingPaths, lineDiff } from '../../src/data/json/diff.js';
 import { applyEdits, jsonRemove, jsonSet, parseSetArgument, valueAtPath } from '../../src/data/json/edit.js';
 import { formatPath, parsePath } from '../../src/data/json/path.js';
-import { canonicalJson, JsonNumber, parseJson, stringifyJson, type Json } from '../../src/data/json/value.js';
+import { canonicalJson, jsonEquals, JsonNumber, parseJson, stringifyJson, type Json } from '../../src/data/json/value.js';
 
 const doc = (text: string) => parseJson(text);
 const set = (d: string, path: string, value: string, create = true) => stringifyJson(jsonSet(doc(d), path, doc(value), create));
@@ -38,6 +38,44 @@ describe('lossless JSON', () => {
         expect(JSON.parse(stringifyJson(parseJson(text)))).toEqual(JSON.parse(text));
       }),
     );
+  });
+
+  it('reads any string back exactly, escaped as JSON.stringify does or every unit as \\u', () => {
+    const allEscaped = (s: string) => `"${[...Array(s.length).keys()].map((i) => `\\u${s.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')}"`;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (s, key) => {
+        expect(parseJson(JSON.stringify(s))).toBe(s);
+        expect(parseJson(allEscaped(s))).toBe(s);
+        expect(stringifyJson(parseJson(JSON.stringify({ [key]: s, z: `${s}\\"${s}` })))).toBe(JSON.stringify({ [key]: s, z: `${s}\\"${s}` }));
+      }),
+    );
+  });
+
+  it('equality is canonical: key order and number spelling aside, as canonicalJson compares', () => {
+    // A small vocabulary, so that equal documents written differently come up often.
+    const numbers = fc.constantFrom('1', '1.0', '10e-1', '-0', '0', '9007199254740992', '9007199254740992.0', '12345678901234567890', '"1"');
+    const doc: fc.Arbitrary<string> = fc.letrec<{ doc: string }>((tie) => ({
+      doc: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        numbers,
+        fc.constantFrom('null', 'true', '"x"', '[]', '{}'),
+        fc.array(tie('doc'), { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
+        fc
+          .uniqueArray(fc.tuple(fc.constantFrom('a', 'b', 'c'), tie('doc')), { selector: ([k]) => k, maxLength: 3 })
+          .map((kv) => `{${kv.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+      ),
+    })).doc;
+    fc.assert(
+      fc.property(doc, doc, (x, y) => {
+        const a = parseJson(x), b = parseJson(y);
+        expect(jsonEquals(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+        expect(jsonEquals(a, parseJson(stringifyJson(a)))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(jsonEquals(parseJson('{"a":1,"b":[1.0]}'), parseJson('{"b":[1],"a":1.0}'))).toBe(true);
+    expect(jsonEquals(parseJson('9007199254740992'), parseJson('9007199254740992.0'))).toBe(true);
+    expect(jsonEquals(parseJson('{"a":1}'), parseJson('{"a":1,"b":1}'))).toBe(false);
   });
 
   it('round-trips big integers as text', () => {

@@ -15,7 +15,7 @@
  */
 import { EvfixError, inputError } from '../errors.js';
 import { formatPath, parsePath, type JsonPath, type PathSegment } from './path.js';
-import { isObject, jsonType, newObject, parseJson, stringifyJson, type Json, type JsonObject } from './value.js';
+import { isObject, JsonNumber, jsonType, newObject, parseJson, stringifyJson, type Json, type JsonObject } from './value.js';
 import { z } from 'zod';
 import { differingPaths } from './diff.js';
 
@@ -27,7 +27,14 @@ export const EditSchema = z.discriminatedUnion('op', [
 /** An edit as a plan stores it: paths and values as text, so plans stay plain JSON. */
 export type Edit = z.infer<typeof EditSchema>;
 
-const clone = (v: Json): Json => parseJson(stringifyJson(v));
+/** A deep copy to edit, keys in their order; numbers kept as text are immutable and shared. */
+function clone(v: Json): Json {
+  if (v === null || typeof v !== 'object' || v instanceof JsonNumber) return v;
+  if (Array.isArray(v)) return v.map(clone);
+  const out = newObject();
+  for (const k of Object.keys(v)) out[k] = clone(v[k]!);
+  return out;
+}
 
 function container(seg: PathSegment): Json {
   return seg.kind === 'key' ? newObject() : [];
