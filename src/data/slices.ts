@@ -23,7 +23,7 @@ export const yieldToEventLoop = () =>
   );
 
 /** Work this long between yields stays well inside one frame at 30 fps. */
-const SLICE_MS = 8;
+const SLICE_MS = 5;
 
 /**
  * `due()` says when it is time to yield: the slice since the event loop last ran here is used up (checked every

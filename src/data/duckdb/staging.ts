@@ -96,6 +96,8 @@ async function pack<R>(name: string, values: readonly StageColumn<R>['value'][],
     lines[r - start] = line;
     if (pace.due()) await pace.rest();
   }
+  // Joining and counting a pack's megabyte or so takes a few milliseconds: a turn of its own, not the end of a slice.
+  await pace.rest();
   const packed = lines.join(RECORD);
   // Counted, not searched value by value: a count other than the one the packing put there means a value brought its own.
   if (
@@ -143,6 +145,8 @@ export async function packRows<R>(name: string, columns: readonly StageColumn<R>
         for (let start = 0; start < rows.length; start += ROWS_PER_PACK) {
           const packed = start === 0 ? first : await pack(name, values, rows, start, Math.min(start + ROWS_PER_PACK, rows.length), pace);
           await splitting;
+          // Binding copies the pack into DuckDB (several milliseconds): not in the same turn as the packing before it.
+          await pace.rest();
           statement.bind({ ...params, ...constants, ...SEPARATORS, pack: packed });
           splitting = statement.run().then((r) => (inserted += r.rowsChanged));
           // Its failure is awaited (and thrown) with the next pack; meanwhile it must not count as unhandled.

@@ -35,12 +35,16 @@ const ref = (r: { event_id: string; event_created_at: string }, at: string | nul
 
 const refKey = (r: RowRef) => `${r.event_id}|${r.event_created_at}|${r.at}|${r.digest}`;
 
-/** Sorted by key, in slices; each key is built once (a comparator building them costs seconds at 100,000 rows). */
-async function sortRefs(refs: RowRef[]): Promise<RowRef[]> {
-  const keyed = await mapInSlices(refs, (r) => [refKey(r), r] as const);
-  const sorted = await sortInSlices(keyed, (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return mapInSlices(sorted, ([, r]) => r);
-}
+/**
+ * Field by field, the order of `refKey` (whose fields never hold its separator: ids are UUIDs, the rest
+ * timestamps and hex digests). Comparing in place builds no key per row: 100,000 rows of new strings are
+ * what fill the young generation and bring the garbage collector's pauses.
+ */
+const byRef = (a: RowRef, b: RowRef) =>
+  cmp(a.event_id, b.event_id) || cmp(a.event_created_at, b.event_created_at) || cmp(String(a.at), String(b.at)) || cmp(a.digest, b.digest);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const sortRefs = (refs: RowRef[]): Promise<RowRef[]> => sortInSlices(refs, byRef);
 
 /** The state of a plan's events as fingerprints: sorted for the plan, in read order for a comparison. */
 export async function summarizeState(raw: RawEventState, options: { sorted?: boolean } = {}): Promise<EventState> {
