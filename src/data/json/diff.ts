@@ -4,11 +4,11 @@
  * (the before/after an operator reviews).
  */
 import { formatPath, type JsonPath } from './path.js';
-import { canonicalJson, isObject, prettyJson, type Json } from './value.js';
+import { canonicalJson, isObject, jsonEquals, prettyJson, type Json } from './value.js';
 
 /** Paths whose values differ, at the deepest level where both sides are containers of one kind. */
 export function differingPaths(a: Json, b: Json, prefix: JsonPath = []): string[] {
-  if (canonicalJson(a) === canonicalJson(b)) return [];
+  if (jsonEquals(a, b)) return [];
   if (isObject(a) && isObject(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((key) =>
