@@ -100,7 +100,28 @@ const keyOrders = new Map<string, KeyOrder>();
 
 const isArrayIndex = (k: string) => /^(?:0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
 
+/** The order last used: rows side by side in a plan share their keys, and checking costs no allocation. */
+let lastOrder: KeyOrder | undefined;
+
+/** True when `o`'s own enumerable keys are exactly `names` (in any order). */
+function hasExactly(o: object, names: readonly string[]): boolean {
+  let n = 0;
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) return false;
+    n++;
+  }
+  if (n !== names.length) return false;
+  for (const k of names) if (!Object.prototype.hasOwnProperty.call(o, k)) return false;
+  return true;
+}
+
 function keyOrderOf(o: object): KeyOrder {
+  if (lastOrder !== undefined && hasExactly(o, lastOrder.names)) return lastOrder;
+  lastOrder = keyOrderFromList(o);
+  return lastOrder;
+}
+
+function keyOrderFromList(o: object): KeyOrder {
   const keys = Object.keys(o);
   const list = keys.join('\u0000');
   let order = keyOrders.get(list);

@@ -29,5 +29,7 @@ describe('stable JSON (what plan ids hash)', () => {
     expect(stable({ 'a\u0000': 1, b: 2 })).toBe(reference({ 'a\u0000': 1, b: 2 }));
     expect(stable({ b: 1, a: { d: undefined, c: [undefined, 2] } })).toBe('{"a":{"c":[null,2]},"b":1}');
     expect(stable(JSON.parse('{"b":2,"__proto__":1}'))).toBe('{"__proto__":1,"b":2}');
+    // Rows one after another: the order just used is checked, never assumed.
+    expect([{ b: 1, a: 2 }, { a: 1, c: 2 }, { c: 1, a: 2, b: 3 }, { a: 1 }].map(stable)).toEqual(['{"a":2,"b":1}', '{"a":1,"c":2}', '{"a":2,"b":3,"c":1}', '{"a":1}']);
   });
 });
