@@ -20,7 +20,8 @@ describe('the TUI on BigQuery', () => {
     const app = renderApp(testServices(bq as unknown as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage }]);
     await app.waitFor('0 marked · 1/1');
     await app.press(' ', KEY.enter);
-    expect(app.frame()).toMatch(/\* \$\.Status\s+"Sent"\s+"Pending"/);
+    // Opening the group reads its copies: wait for them rather than for one key's pause.
+    await app.waitFor(/\* \$\.Status\s+"Sent"\s+"Pending"/);
     expect(app.frame()).toContain('10:11:12.131415');
     await app.press(KEY.enter, 'd');
     await app.waitFor('confirm dedupe');
