@@ -108,18 +108,12 @@ const toEvent = (r: Packed): EventRow => ({
   event_ingested_at: str(r[7]),
 });
 
-/** After the event's eight columns: is_exception. Built whole, not spread from toEvent's row: one object per row, not two. */
-const toEffective = (r: Packed): EffectiveEvent => ({
-  event_created_at: r[0] as string,
-  event_id: r[1] as string,
-  event_name: intern(r[2] as string),
-  user_id: str(r[3]),
-  event_external_reference_id: str(r[4]),
-  event_advisor_id: str(r[5]),
-  event_data: (r[6] as string | null) ?? 'null',
-  event_ingested_at: str(r[7]),
-  source: r[8] ? 'exception' : 'original',
-});
+/** After the event's eight columns: is_exception. Added to toEvent's row, not spread into a second object per row. */
+const toEffective = (r: Packed): EffectiveEvent => {
+  const event = toEvent(r) as EffectiveEvent;
+  event.source = r[8] ? 'exception' : 'original';
+  return event;
+};
 
 /** After the event's eight columns: description, is_event_update, added_at. */
 const toException = (r: Packed): StoredException => ({
