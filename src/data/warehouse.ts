@@ -95,6 +95,12 @@ export interface Warehouse {
   checkAccess(): Promise<string>;
   /** Stops the reads in flight (Esc on a loading screen); they reject with a "cancelled" error. */
   cancelReads?(): Promise<void>;
+  /**
+   * Runs `work`, which uses this warehouse through a connection of its own elsewhere in this process (a worker
+   * thread making a plan); this object's own calls wait until it is done. Engines that let many users in at
+   * once leave it out.
+   */
+  lend?<T>(work: () => Promise<T>): Promise<T>;
   /** The SQL apply runs for a plan, formatted for operators to read. */
   applySql(plan: Plan): string;
   close(): Promise<void>;

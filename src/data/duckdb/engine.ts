@@ -151,6 +151,10 @@ export class DuckdbWarehouse implements Warehouse {
     this.label = `duckdb:${config.engine.path}`;
   }
 
+  lend<T>(work: () => Promise<T>): Promise<T> {
+    return this.file.lend(work);
+  }
+
   /** Runs work on a connection; exposed for the demo seeder and tests, which need raw access. */
   session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.file.session(work);
