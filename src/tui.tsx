@@ -11,6 +11,7 @@ import { describeError } from './data/errors.js';
 import { Journal } from './data/journal.js';
 import { defaultOperator, type Context } from './data/operations/context.js';
 import { openWarehouse } from './data/openWarehouse.js';
+import { workerPlans } from './data/plans/workerPlans.js';
 import { nowMicros } from './data/timestamp.js';
 import { App } from './App.js';
 import type { TuiOptions } from './cli/main.js';
@@ -20,7 +21,8 @@ import { runEditor } from './terminal/editor.js';
 import { describeReconciled, reconcileJournal } from './data/operations/reconcile.js';
 import { TerminalSession } from './terminal/session.js';
 
-export async function runTui(options: TuiOptions): Promise<number> {
+/** `planWorker`: the bundled plan worker (dist/plan-worker.js), found by the entry point that knows the layout. */
+export async function runTui(options: TuiOptions, planWorker: URL): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write(
       'evfix: the interactive screens need a terminal (stdin and stdout must be a TTY).\n' +
@@ -49,6 +51,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const services: Services = {
     ctx,
     journal,
+    plans: workerPlans(ctx, journal, planWorker),
     editText: (text, suffix) => session.handOver(() => runEditor(text, suffix)),
     trackWrite: session.track,
     writesInFlight: session.writesInFlight,
@@ -82,5 +85,6 @@ export async function runTui(options: TuiOptions): Promise<number> {
   } finally {
     instance.unmount();
     session.restore();
+    await services.plans.close();
   }
 }

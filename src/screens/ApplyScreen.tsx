@@ -4,8 +4,8 @@
  */
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useRef } from 'react';
-import type { Plan } from '../data/plan.js';
-import { applyPlan, type ApplyResult } from '../data/operations/apply.js';
+import type { ApplyResult } from '../data/operations/apply.js';
+import type { PlanRef } from '../data/plans/planRef.js';
 import { findStage } from '../data/config.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame } from '../components/Frame.js';
@@ -23,10 +23,11 @@ const DONE_BINDINGS: Binding<Action>[] = [
   { keys: ['enter', 'n'], label: 'enter/n', help: 'done, back to stage tables', action: 'done', main: true },
 ];
 
-export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: PlanRef } }) {
   const { ctx, journal, trackWrite } = services;
   const plan = route.plan;
-  const apply = useCallback(() => trackWrite(applyPlan(ctx, plan, journal)), [ctx, plan, journal, trackWrite]);
+  const { info } = plan;
+  const apply = useCallback(() => trackWrite(plan.apply()), [plan, trackWrite]);
   const { task, run } = useTask<ApplyResult, []>(apply);
   const started = useRef(false);
   useEffect(() => {
@@ -49,13 +50,13 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
     onAction: (action) => {
       if (action === 'done') nav.home();
       else if (action === 'rerun' && task.status === 'done') {
-        nav.push({ name: 'rerun', stage: findStage(ctx.config, plan.stage), offset: task.value.rerun.current_date_offset });
+        nav.push({ name: 'rerun', stage: findStage(ctx.config, info.stage), offset: task.value.rerun.current_date_offset });
       }
     },
   });
 
   let body;
-  if (running) body = <ProgressLine label={`writing plan ${plan.id} in one transaction`} startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
+  if (running) body = <ProgressLine label={`writing plan ${info.id} in one transaction`} startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
   else if (task.status === 'failed') body = <ErrorPanel title="Nothing was written" message={task.message} hint="enter goes back to the stage tables" />;
   else if (task.status === 'done') {
     const r = task.value;
@@ -86,7 +87,7 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
     );
   }
   return (
-    <Frame title={`evfix · apply ${plan.kind} · ${plan.stage}`} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+    <Frame title={`evfix · apply ${info.kind} · ${info.stage}`} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
       {body}
     </Frame>
   );

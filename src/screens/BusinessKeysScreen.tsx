@@ -10,7 +10,6 @@ import { describeError } from '../data/errors.js';
 import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { findBusinessKeyDuplicates } from '../data/operations/businessKeys.js';
-import { buildExclusionPlan } from '../data/operations/exclude.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -46,7 +45,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
   const [description, setDescription] = useState('');
   const [flash, setFlash] = useState<Flash>(null);
   const load = useTask(useCallback((p: string) => findBusinessKeyDuplicates(ctx, stage, p), [ctx, stage]));
-  const planTask = useTask(useCallback((ids: string[], text: string) => buildExclusionPlan(ctx, stage, ids, text), [ctx, stage]));
+  const planTask = useTask(useCallback((ids: string[], text: string) => services.plans.build({ op: 'exclude', stage: stage.name, eventIds: ids, description: text }), [services, stage]));
   const groups = load.task.status === 'done' ? load.task.value : [];
   const current = groups[group];
 

@@ -5,8 +5,9 @@
  */
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
-import type { Plan } from '../data/plan.js';
-import { summarizePlan, type PlanSummary } from '../data/planSummary.js';
+import { describeError } from '../data/errors.js';
+import type { PlanRef } from '../data/plans/planRef.js';
+import type { PlanSummary } from '../data/planSummary.js';
 import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -38,28 +39,34 @@ export function confirmBindings(readOnly: boolean, typed: boolean): Binding<Acti
   ];
 }
 
-export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: PlanRef } }) {
   const { ctx } = services;
   const [plan, setPlan] = useState(route.plan);
+  const { info } = plan;
   const [scroll, setScroll] = useState(0);
   const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(plan.description);
+  const [draft, setDraft] = useState(info.description);
   const [flash, setFlash] = useState<Flash>(null);
   // While a new description is put on every row, the plan on screen is the old one: nothing is written meanwhile.
   const { sealing, describe } = useRedescribe(setFlash);
-  // Summarised in slices (100,000 rows); nothing is written before the operator has seen it.
-  const [summary, setSummary] = useState<PlanSummary | undefined>();
+  // Summarised where the plan is kept (100,000 rows, in slices), with the SQL; nothing is written before the
+  // operator has seen both.
+  const [shown, setShown] = useState<{ summary: PlanSummary; sql: string } | { error: string } | undefined>();
   useEffect(() => {
     let current = true;
-    setSummary(undefined);
-    void summarizePlan(ctx, plan).then((s) => current && setSummary(s));
+    setShown(undefined);
+    Promise.all([plan.summary(), plan.applySql()]).then(
+      ([summary, sql]) => current && setShown({ summary, sql }),
+      (error: unknown) => current && setShown({ error: describeError(error) }),
+    );
     return () => {
       current = false;
     };
-  }, [ctx, plan]);
+  }, [plan]);
+  const summary = shown && 'summary' in shown ? shown.summary : undefined;
   const ready = summary !== undefined && !sealing;
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
-  const sql = useMemo(() => wrapLines(ctx.warehouse.applySql(plan), width - 1), [ctx, plan, width]);
+  const sql = useMemo(() => (shown && 'sql' in shown ? wrapLines(shown.sql, width - 1) : []), [shown, width]);
   const readOnly = ctx.config.read_only;
   const typed = ctx.config.environment === 'prod' && !readOnly;
   const { helpOpen, bindings } = useScreen({
@@ -79,7 +86,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   });
   const infoRows = summary
     ? [
-        `${plan.kind} plan ${plan.id} by ${plan.operator}: ${summary.events} event(s)`,
+        `${info.kind} plan ${info.id} by ${info.operator}: ${summary.events} event(s)`,
         `  created ${summary.firstCreated.slice(0, 19)} .. ${summary.lastCreated.slice(0, 19)}`,
         ...summary.rows.map((r) =>
           r.count < 0
@@ -90,10 +97,10 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
         ...(summary.skipped ? [`  ${summary.skipped} event(s) left alone (already as requested or excluded)`] : []),
         `  rerun: ${summary.rerun.stage}, current_date_offset = ${summary.rerun.current_date_offset} (from ${summary.rerun.since.slice(0, 10)})`,
       ]
-    : [`${plan.kind} plan ${plan.id} by ${plan.operator}`, `  summarising ${plan.exclusions.length + plan.exceptions.length} row(s)…`];
+    : [`${info.kind} plan ${info.id} by ${info.operator}`, shown && 'error' in shown ? `  cannot summarise the plan: ${shown.error}` : `  summarising ${info.rows} row(s)…`];
   const sqlHeight = Math.max(2, height - 3 - infoRows.length - 6);
   return (
-    <Frame title={`confirm ${plan.kind} · ${plan.stage}`} status={readOnly ? 'read-only' : ctx.config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
+    <Frame title={`confirm ${info.kind} · ${info.stage}`} status={readOnly ? 'read-only' : ctx.config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
       {infoRows.map((row, i) => (
         <Text key={i} wrap="truncate-end">
           {row}
@@ -116,7 +123,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       ) : (
         <Text wrap="truncate-end">
           <Text color={tone('muted')}>description (e edits): </Text>
-          {plan.description}
+          {info.description}
         </Text>
       )}
       <Text color={tone('muted')}>SQL ({sql.length} lines{sql.length > sqlHeight ? ', j/k scrolls' : ''}):</Text>
@@ -130,7 +137,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
       ) : ready ? (
-        <ConfirmPrompt typedValue={typed ? plan.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
+        <ConfirmPrompt typedValue={typed ? info.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
       ) : (
         // The question is asked only once the summary above it is whole.
         <Text color={tone('muted')}>{sealing ? 'putting the description on every row…' : 'summarising the plan…'}</Text>

@@ -3,11 +3,13 @@
  * the exception_description the rows will carry (required).
  */
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { lineDiff } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
-import type { Plan } from '../data/plan.js';
-import { PENDING_DESCRIPTION, redescribe } from '../data/operations/redescribe.js';
+import { describeError } from '../data/errors.js';
+import type { Change } from '../data/plan.js';
+import type { PlanRef } from '../data/plans/planRef.js';
+import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import { JsonDiffView } from '../components/JsonDiffView.js';
 import type { Binding } from '../components/keys.js';
@@ -28,15 +30,29 @@ const BINDINGS: Binding<Action>[] = [
   { keys: ['enter'], label: 'enter', help: 'confirm', action: 'continue', main: true },
 ];
 
-export function DiffScreen({ route, active, width, height, nav }: ScreenProps & { route: { plan: Plan } }) {
+export function DiffScreen({ route, active, width, height, nav }: ScreenProps & { route: { plan: PlanRef } }) {
   const plan = route.plan;
+  const { info } = plan;
   const [index, setIndex] = useState(0);
   const [scroll, setScroll] = useState(0);
-  const [description, setDescription] = useState(plan.description === PENDING_DESCRIPTION ? '' : plan.description);
+  const [description, setDescription] = useState(info.description === PENDING_DESCRIPTION ? '' : info.description);
   // The diff is read first; enter (or tab) then moves to the description.
   const [editing, setEditing] = useState(false);
   const [flash, setFlash] = useState<Flash>(null);
-  const change = plan.changes[index];
+  // One change at a time, asked of wherever the plan is kept; the one on screen stays until the next arrives.
+  const [shown, setShown] = useState<{ index: number; change: Change | undefined } | undefined>();
+  const [changeError, setChangeError] = useState<string | undefined>();
+  useEffect(() => {
+    let current = true;
+    plan.change(index).then(
+      (change) => current && setShown({ index, change }),
+      (error: unknown) => current && setChangeError(describeError(error)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [plan, index]);
+  const change = shown?.change;
   const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
   const diffHeight = Math.max(3, height - 9);
 
@@ -55,7 +71,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       setFlash(null);
-      const count = plan.changes.length;
+      const count = info.changes;
       if (action === 'next') setIndex((i) => Math.min(count - 1, i + 1)), setScroll(0);
       else if (action === 'prev') setIndex((i) => Math.max(0, i - 1)), setScroll(0);
       else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, diff.length - diffHeight)));
@@ -69,16 +85,16 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   });
   return (
     <Frame
-      title={`evfix · diff · ${plan.stage}`}
-      status={`event ${index + 1}/${plan.changes.length}${plan.skipped.length ? ` · ${plan.skipped.length} unchanged` : ''}`}
+      title={`evfix · diff · ${info.stage}`}
+      status={`event ${(shown?.index ?? index) + 1}/${info.changes}${info.skipped ? ` · ${info.skipped} unchanged` : ''}`}
       width={width}
       height={height}
       bindings={bindings}
       helpOpen={helpOpen}
-      flash={flash}
+      flash={flash ?? (changeError ? { text: changeError, tone: 'danger' } : null)}
     >
       <Text wrap="truncate-end">
-        {change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : ''}` : 'No changes.'}
+        {change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : ''}` : shown || info.changes === 0 ? 'No changes.' : 'reading the change…'}
       </Text>
       <Box height={diffHeight} flexDirection="column" overflow="hidden">
         <JsonDiffView lines={diff} offset={scroll} height={diffHeight} />

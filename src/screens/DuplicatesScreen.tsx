@@ -8,8 +8,6 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import type { StageConfig } from '../data/config.js';
 import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
-import type { Plan } from '../data/plan.js';
-import { buildDedupePlan } from '../data/operations/dedupe.js';
 import { mapInSlices, sortInSlices } from '../data/slices.js';
 import { listDuplicateGroups, loadDuplicateGroups, type DuplicateGroup } from '../data/operations/duplicates.js';
 import type { DuplicateSummary } from '../data/warehouse.js';
@@ -75,8 +73,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const groupTask = useTask(useCallback(async (eventId: string) => (await loadDuplicateGroups(ctx, stage, [eventId]))[0], [ctx, stage]));
   const planTask = useTask(
     useCallback(
-      async (eventIds: string[], keep: Map<string, number>) => buildDedupePlan(ctx, stage, { groups: await loadDuplicateGroups(ctx, stage, eventIds), keepIndex: keep }),
-      [ctx, stage],
+      (eventIds: string[], keep: Map<string, number>) => services.plans.build({ op: 'dedupe', stage: stage.name, eventIds, keep: [...keep] }),
+      [services, stage],
     ),
   );
   const groups = task.status === 'done' ? task.value : NO_GROUPS;
@@ -108,7 +106,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
       const marked = list.marked.size ? await sortInSlices([...list.marked], (a, b) => a - b) : [];
       const chosen = marked.length ? await mapInSlices(marked, (i) => groups[i]!.event_id) : groups[list.cursor] ? [groups[list.cursor]!.event_id] : [];
       if (!chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
-      const plan: Plan | undefined = await planTask.run(chosen, keep);
+      const plan = await planTask.run(chosen, keep);
       if (plan) nav.push({ name: 'confirm', plan });
     } finally {
       planning.current = false;

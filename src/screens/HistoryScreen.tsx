@@ -1,7 +1,6 @@
 /** History: every apply attempt from the journal, newest first, and its details. */
 import { Box, Text } from 'ink';
 import { useCallback, useMemo, useReducer, useState } from 'react';
-import { buildRevertPlan } from '../data/operations/revert.js';
 import { useTask } from './useTask.js';
 import { attempts } from '../data/journal.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
@@ -25,7 +24,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
   const detailRows = 6;
   const [list, dispatch] = useReducer(listReducer, initialList(entries.length, Math.max(1, height - 5 - detailRows)));
   const [details, setDetails] = useState(true);
-  const revert = useTask(useCallback((id: string) => buildRevertPlan(services.ctx, services.journal, id), [services]));
+  const revert = useTask(useCallback((id: string) => services.plans.build({ op: 'revert', planId: id }), [services]));
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
     active: active && revert.task.status !== 'running',

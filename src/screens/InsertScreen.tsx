@@ -7,8 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { useCallback, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
-import { isObject, parseJson } from '../data/json/value.js';
-import { buildInsertPlan } from '../data/operations/insert.js';
 import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { Frame, type Flash } from '../components/Frame.js';
@@ -33,14 +31,7 @@ export function InsertScreen({ route, active, width, height, nav, services }: Sc
     ),
   );
   const planTask = useTask(
-    useCallback(
-      async (source: string) => {
-        const fields = parseJson(source, 'event');
-        if (!isObject(fields)) throw new Error('the event must be a JSON object');
-        return buildInsertPlan(ctx, stage, [{ line: 1, fields }], 'the edited event', PENDING_DESCRIPTION);
-      },
-      [ctx, stage],
-    ),
+    useCallback((source: string) => services.plans.build({ op: 'insert', stage: stage.name, source, description: PENDING_DESCRIPTION }), [services, stage]),
   );
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,

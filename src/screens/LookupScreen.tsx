@@ -14,7 +14,6 @@ import { parseJson, prettyJson } from '../data/json/value.js';
 import { keyOf, parseEventId, type EffectiveEvent } from '../data/model.js';
 import { lookupEvent } from '../data/operations/lookup.js';
 import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
-import { buildUpdatePlan } from '../data/operations/update.js';
 import { canonicalTimestamp } from '../data/timestamp.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -70,7 +69,19 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     [ctx, stage],
   );
   const lookup = useTask(find);
-  const planTask = useTask(useCallback(() => buildUpdatePlan(ctx, stage, { keys: targets }, edits, PENDING_DESCRIPTION), [ctx, stage, targets, edits]));
+  const planTask = useTask(
+    useCallback(
+      () =>
+        services.plans.build({
+          op: 'update',
+          stage: stage.name,
+          targets: { keys: targets.map((t) => ({ event_id: t.event_id, event_created_at: t.event_created_at })) },
+          edits,
+          description: PENDING_DESCRIPTION,
+        }),
+      [services, stage, targets, edits],
+    ),
+  );
 
   const submitFind = async () => {
     if (validateEventId(eventId) || (createdAt && validateTimestamp(createdAt))) return;

@@ -1,7 +1,8 @@
 /** Where a screen can go, and what every screen is given. */
 import type { StageConfig } from '../data/config.js';
 import type { Journal } from '../data/journal.js';
-import type { Plan } from '../data/plan.js';
+import type { PlanRef } from '../data/plans/planRef.js';
+import type { Plans } from '../data/plans/plans.js';
 import type { Context } from '../data/operations/context.js';
 
 export type Route =
@@ -11,9 +12,9 @@ export type Route =
   | { name: 'businessKeys'; stage: StageConfig }
   | { name: 'lookup'; stage: StageConfig }
   | { name: 'insert'; stage: StageConfig }
-  | { name: 'diff'; plan: Plan }
-  | { name: 'confirm'; plan: Plan }
-  | { name: 'apply'; plan: Plan }
+  | { name: 'diff'; plan: PlanRef }
+  | { name: 'confirm'; plan: PlanRef }
+  | { name: 'apply'; plan: PlanRef }
   | { name: 'rerun'; stage: StageConfig; offset?: number }
   | { name: 'history' };
 
@@ -31,6 +32,8 @@ export type EditText = (text: string, suffix: string) => Promise<string>;
 export type Services = {
   ctx: Context;
   journal: Journal;
+  /** Where plans are made, kept and written: a worker thread in the TUI, so the screen never freezes. */
+  plans: Plans;
   editText: EditText;
   /** Registers a write in flight, so Ctrl-C and signals wait for it to finish or roll back. */
   trackWrite: <T>(work: Promise<T>) => Promise<T>;

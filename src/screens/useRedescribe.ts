@@ -6,23 +6,22 @@
  */
 import { useRef, useState } from 'react';
 import { describeError } from '../data/errors.js';
-import { redescribe } from '../data/operations/redescribe.js';
-import type { Plan } from '../data/plan.js';
+import type { PlanRef } from '../data/plans/planRef.js';
 import type { Flash } from '../components/Frame.js';
 
 export function useRedescribe(setFlash: (flash: Flash) => void) {
   const running = useRef(false);
   const [sealing, setSealing] = useState(false);
-  const describe = (plan: Plan, text: string, done: (described: Plan) => void, failed?: () => void) => {
+  const describe = (plan: PlanRef, text: string, done: (described: PlanRef) => void, failed?: () => void) => {
     if (running.current) return;
     running.current = true;
     setSealing(true);
-    setFlash({ text: `putting the description on ${plan.exclusions.length + plan.exceptions.length} row(s)…`, tone: 'muted' });
+    setFlash({ text: `putting the description on ${plan.info.rows} row(s)…`, tone: 'muted' });
     const finish = () => {
       running.current = false;
       setSealing(false);
     };
-    redescribe(plan, text).then(
+    plan.redescribe(text).then(
       (described) => {
         finish();
         setFlash(null);

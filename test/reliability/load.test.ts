@@ -5,7 +5,6 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { buildUpdatePlan } from '../../src/data/operations/update.js';
 import { event, makeWarehouse, stageNamed, tableCounts } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
 
@@ -49,9 +48,17 @@ describe('load', () => {
       expect(await tableCounts(w.warehouse)).toEqual({ events: 2 * N, exceptions: N, exclusions: N });
 
       // A 100,000-row update plan: diff paging through the screen, then apply.
-      const plan = await buildUpdatePlan(w.ctx, stage, { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-01' } }, [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], 'bulk');
-      expect(plan.exceptions).toHaveLength(N);
-      const diff = renderApp(testServices(w), [{ name: 'diff', plan }]);
+      // Made on the plan worker, as every plan of the TUI is.
+      const services = testServices(w);
+      const plan = await services.plans.build({
+        op: 'update',
+        stage: stage.name,
+        targets: { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-01' } },
+        edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+        description: 'bulk',
+      });
+      expect(plan.info.changes).toBe(N);
+      const diff = renderApp(services, [{ name: 'diff', plan }]);
       await diff.waitFor(`event 1/${N}`);
       await diff.press('n', 'n', 'n');
       await diff.waitFor(`event 4/${N}`);

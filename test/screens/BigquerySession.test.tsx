@@ -1,7 +1,9 @@
 /**
  * The TUI on the BigQuery engine (the loopback BigQuery): the same screens
  * and plans as on the embedded warehouse, and Esc on a loading screen stops
- * the BigQuery job it was waiting for.
+ * the BigQuery job it was waiting for. Plans are made on this thread here: the
+ * loopback BigQuery's credentials are an object of this thread, which a worker
+ * (the TUI's own way, tested on DuckDB) cannot be handed.
  */
 import { describe, expect, it } from 'vitest';
 import { makeBigquery } from '../helpers/bigquery.js';
@@ -17,7 +19,7 @@ describe('the TUI on BigQuery', () => {
     const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', data: { remittance_id: 'rm_tui', Status: 'Pending' } });
     bq.fake.respond = answerFrom({ sources: [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000', event_data: '{"remittance_id":"rm_tui","Status":"Sent"}' }], exceptions: [], exclusions: [], fingerprint: '2:9|0:0|0:0' });
     const stage = stageNamed(bq.config, 'remittance_was_sent_event');
-    const app = renderApp(testServices(bq as unknown as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage }]);
+    const app = renderApp(testServices(bq as unknown as TestWarehouse, undefined, 'local'), [{ name: 'stages' }, { name: 'duplicates', stage }]);
     await app.waitFor('0 marked · 1/1');
     await app.press(' ', KEY.enter);
     // Opening the group reads its copies: wait for them rather than for one key's pause.
@@ -41,7 +43,7 @@ describe('the TUI on BigQuery', () => {
       return { rows: [] };
     };
     const stage = stageNamed(bq.config, 'remittance_was_sent_event');
-    const app = renderApp(testServices(bq as unknown as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage }]);
+    const app = renderApp(testServices(bq as unknown as TestWarehouse, undefined, 'local'), [{ name: 'stages' }, { name: 'duplicates', stage }]);
     const deadline = Date.now() + 5000;
     while (!bq.fake.jobs.some((j) => bq.fake.running.has(j.jobId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const job = bq.fake.jobs.find((j) => bq.fake.running.has(j.jobId))!;
