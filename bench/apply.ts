@@ -1,23 +1,25 @@
 /**
  * Apply at scale on DuckDB: a 100,000-row update plan and a 100,000-group
  * dedupe plan, against one INSERT ... SELECT of the same rows in plain SQL.
- * Every run starts from a fresh copy of the same file.
+ * Every run starts from a fresh copy of the same file. The plans are made and
+ * written on the plan worker, as the TUI makes and writes them, and the
+ * stall is this (the screen's) thread's; as before, without a journal.
  */
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
-import { applyPlan } from '../src/data/operations/apply.js';
 import type { Context } from '../src/data/operations/context.js';
-import { buildDedupePlan } from '../src/data/operations/dedupe.js';
-import { buildUpdatePlan } from '../src/data/operations/update.js';
+import type { PlanRef } from '../src/data/plans/planRef.js';
+import type { PlanRequest } from '../src/data/plans/planRequest.js';
+import { workerPlans } from '../src/data/plans/workerPlans.js';
 import { benchConfig, clock, copyOf } from './lib/events.js';
 import { plainSession } from './lib/plainDuckdb.js';
 import { median, peakRss } from './lib/stats.js';
 import type { Figure } from './report.js';
-import type { Plan } from '../src/data/plan.js';
 
 const ROWS = 100_000;
-const stageOf = (config: ReturnType<typeof benchConfig>, name: string) => config.stages.find((s) => s.name === name)!;
+/** Built beside this bundle by scripts/bench.mjs. */
+const PLAN_WORKER = new URL('./plan-worker.mjs', import.meta.url);
 
 /** A warehouse with ROWS pending remittances, each also delivered twice (ROWS duplicate groups). */
 export async function applyFile(dir: string): Promise<string> {
@@ -40,21 +42,26 @@ FROM range(${ROWS}) t(i), range(2) u(c)`);
   return path;
 }
 
-async function timedApply(source: string, scratch: string, makePlan: (ctx: Context) => Promise<Plan>) {
+async function timedApply(source: string, scratch: string, request: PlanRequest) {
   const path = copyOf(source, scratch);
   const config = benchConfig(path);
   const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
-  // The longest the event loop is held (the TUI cannot draw or read a key meanwhile), planning and applying.
-  const stalls = monitorEventLoopDelay({ resolution: 5 });
-  stalls.enable();
-  const plan = await makePlan(ctx);
-  const { value: ms, peakMb } = await peakRss(async () => {
-    const t0 = performance.now();
-    await applyPlan(ctx, plan);
-    return performance.now() - t0;
-  });
-  stalls.disable();
-  return { ms, peakMb, stallMs: stalls.max / 1e6 };
+  const plans = workerPlans(ctx, undefined, PLAN_WORKER);
+  try {
+    // The longest the event loop is held (the TUI cannot draw or read a key meanwhile), planning and applying.
+    const stalls = monitorEventLoopDelay({ resolution: 5 });
+    stalls.enable();
+    const plan: PlanRef = await plans.build(request);
+    const { value: ms, peakMb } = await peakRss(async () => {
+      const t0 = performance.now();
+      await plan.apply();
+      return performance.now() - t0;
+    });
+    stalls.disable();
+    return { ms, peakMb, stallMs: stalls.max / 1e6 };
+  } finally {
+    await plans.close();
+  }
 }
 
 async function timedPlain(source: string, scratch: string, statements: string[]) {
@@ -72,13 +79,16 @@ export async function applyBenchmarks(dataDir: string, runs: number): Promise<Fi
   const source = await applyFile(dataDir);
   const scratch = join(dataDir, 'apply-scratch.duckdb');
   const figures: Figure[] = [];
-  const cases: { name: string; plan: (ctx: Context) => Promise<Plan>; plain: string[] }[] = [
+  const cases: { name: string; plan: PlanRequest; plain: string[] }[] = [
     {
       name: `apply: ${ROWS.toLocaleString('en')}-row update plan`,
-      plan: (ctx) =>
-        buildUpdatePlan(ctx, stageOf(ctx.config as never, 'remittance_was_sent_event'), { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-20' } }, [
-          { op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true },
-        ], 'bench update'),
+      plan: {
+        op: 'update',
+        stage: 'remittance_was_sent_event',
+        targets: { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-20' } },
+        edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+        description: 'bench update',
+      },
       plain: [
         `INSERT INTO s3.backend_events_exceptions
 SELECT e.event_created_at, e.event_id, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id,
@@ -90,7 +100,7 @@ QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at)
     },
     {
       name: `apply: ${ROWS.toLocaleString('en')}-group dedupe plan`,
-      plan: (ctx) => buildDedupePlan(ctx, stageOf(ctx.config as never, 'remittance_was_sent_event'), { description: 'bench dedupe' }),
+      plan: { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'bench dedupe' },
       plain: [
         `INSERT INTO s3.backend_events_exclusions
 SELECT DISTINCT event_created_at, event_id, event_name, TIMESTAMP '2026-03-31 12:00:00', 'bench dedupe' FROM kinesis.backend_events`,
