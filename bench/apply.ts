@@ -11,6 +11,7 @@ import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
 import type { Context } from '../src/data/operations/context.js';
 import type { PlanRef } from '../src/data/plans/planRef.js';
 import type { PlanRequest } from '../src/data/plans/planRequest.js';
+import type { Plans } from '../src/data/plans/plans.js';
 import { workerPlans } from '../src/data/plans/workerPlans.js';
 import { benchConfig, clock, copyOf } from './lib/events.js';
 import { plainSession } from './lib/plainDuckdb.js';
@@ -42,26 +43,23 @@ FROM range(${ROWS}) t(i), range(2) u(c)`);
   return path;
 }
 
-async function timedApply(source: string, scratch: string, request: PlanRequest) {
-  const path = copyOf(source, scratch);
-  const config = benchConfig(path);
-  const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
-  const plans = workerPlans(ctx, undefined, PLAN_WORKER);
-  try {
-    // The longest the event loop is held (the TUI cannot draw or read a key meanwhile), planning and applying.
-    const stalls = monitorEventLoopDelay({ resolution: 5 });
-    stalls.enable();
-    const plan: PlanRef = await plans.build(request);
-    const { value: ms, peakMb } = await peakRss(async () => {
-      const t0 = performance.now();
-      await plan.apply();
-      return performance.now() - t0;
-    });
-    stalls.disable();
-    return { ms, peakMb, stallMs: stalls.max / 1e6 };
-  } finally {
-    await plans.close();
-  }
+/**
+ * One run: a fresh copy of the file, a plan made and written through `plans`. One worker serves every run of a
+ * case, as the TUI's serves every plan of a session (a fresh thread per run would time cold code each time).
+ */
+async function timedApply(source: string, scratch: string, plans: Plans, request: PlanRequest) {
+  copyOf(source, scratch);
+  // The longest the event loop is held (the TUI cannot draw or read a key meanwhile), planning and applying.
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
+  const plan: PlanRef = await plans.build(request);
+  const { value: ms, peakMb } = await peakRss(async () => {
+    const t0 = performance.now();
+    await plan.apply();
+    return performance.now() - t0;
+  });
+  stalls.disable();
+  return { ms, peakMb, stallMs: stalls.max / 1e6 };
 }
 
 async function timedPlain(source: string, scratch: string, statements: string[]) {
@@ -110,15 +108,22 @@ QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at)
       ],
     },
   ];
+  const config = benchConfig(scratch);
+  const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
   for (const c of cases) {
     const subject: number[] = [], reference: number[] = [];
     let peak = 0, stall = 0;
-    for (let i = 0; i < runs; i++) {
-      const { ms, peakMb, stallMs } = await timedApply(source, scratch, c.plan);
-      subject.push(ms);
-      peak = Math.max(peak, peakMb);
-      stall = Math.max(stall, stallMs);
-      reference.push(await timedPlain(source, scratch, c.plain));
+    const plans = workerPlans(ctx, undefined, PLAN_WORKER);
+    try {
+      for (let i = 0; i < runs; i++) {
+        const { ms, peakMb, stallMs } = await timedApply(source, scratch, plans, c.plan);
+        subject.push(ms);
+        peak = Math.max(peak, peakMb);
+        stall = Math.max(stall, stallMs);
+        reference.push(await timedPlain(source, scratch, c.plain));
+      }
+    } finally {
+      await plans.close();
     }
     figures.push({ name: c.name, unit: 'ms', value: median(subject), reference: median(reference), ratio: median(subject) / median(reference), budget: { ratio: 2 } });
     figures.push({ name: `${c.name}: peak RSS`, unit: 'MB', value: peak });
