@@ -59,6 +59,8 @@ async function timedApply(source: string, scratch: string, plans: Plans, request
     return performance.now() - t0;
   });
   stalls.disable();
+  // As the TUI does when the operator is back at the stage tables after a write.
+  await plans.forget();
   return { ms, peakMb, stallMs: stalls.max / 1e6 };
 }
 

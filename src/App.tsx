@@ -62,6 +62,8 @@ export function App({
       },
       home: () => {
         void services.ctx.warehouse.cancelReads?.();
+        // Back at the start no screen shows a plan: the worker lets go of them (and their memory).
+        void services.plans.forget().catch(() => undefined);
         setStack((s) => s.slice(0, 1));
       },
       quit,

@@ -106,6 +106,9 @@ describe('workerPlans', () => {
       for (let i = 0; i < 5; i++) kept.push(await plan.redescribe(`description ${i}`));
       await expect(kept[0]!.summary()).rejects.toThrow(`plan ${kept[0]!.info.id} is no longer held`);
       await expect(kept[4]!.summary()).resolves.toMatchObject({ id: kept[4]!.info.id });
+      // Back at the stage tables the TUI lets go of every plan.
+      await worker.forget();
+      await expect(kept[4]!.change(0)).rejects.toThrow(`plan ${kept[4]!.info.id} is no longer held`);
     } finally {
       await worker.close();
     }

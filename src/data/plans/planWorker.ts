@@ -61,12 +61,14 @@ async function answer(call: WorkerCall): Promise<unknown> {
       return keep(await redescribe(held(call.plan), call.text));
     case 'apply':
       return applyPlan(ctx, held(call.plan), journal);
+    case 'forget':
+      return void kept.clear();
   }
 }
 
 port.on('message', (message: WorkerMessage) => {
   // Calls that read the clock take the screen thread's; a change or the SQL asked for meanwhile does not move it.
-  if (message.call.method !== 'change' && message.call.method !== 'applySql') now = message.now;
+  if (message.call.method === 'build' || message.call.method === 'redescribe' || message.call.method === 'summary' || message.call.method === 'apply') now = message.now;
   answer(message.call).then(
     (value) => port.postMessage({ id: message.id, ok: true, value } satisfies WorkerReply),
     (error: unknown) => port.postMessage({ id: message.id, ok: false, error: toFailure(error) } satisfies WorkerReply),

@@ -11,6 +11,11 @@ import { buildRequested, type PlanRequest } from './planRequest.js';
 
 export interface Plans {
   build(request: PlanRequest): Promise<PlanRef>;
+  /**
+   * Lets go of every plan made so far (a 100,000-row plan holds a few hundred megabytes): the TUI calls it when
+   * it is back at the stage tables, where no screen shows a plan. A plan asked about after is reported gone.
+   */
+  forget(): Promise<void>;
   /** Ends the worker, if there is one; plans made before are no longer reachable. */
   close(): Promise<void>;
 }
@@ -18,6 +23,8 @@ export interface Plans {
 export function localPlans(ctx: Context, journal?: Journal): Plans {
   return {
     build: async (request) => localPlanRef(ctx, journal, await buildRequested(ctx, journal, request)),
+    // The plans are the callers' own objects here: they go when the callers let go of them.
+    forget: async () => undefined,
     close: async () => undefined,
   };
 }

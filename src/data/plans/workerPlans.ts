@@ -74,6 +74,8 @@ export function workerPlans(ctx: Context, journal: Journal | undefined, workerUr
 
   return {
     build: async (request) => refTo(await usingWarehouse(() => call<PlanInfo>({ method: 'build', request }))),
+    // No worker, nothing kept: forgetting must not start one.
+    forget: async () => (worker ? call<void>({ method: 'forget' }) : undefined),
     close: async () => {
       const w = worker;
       worker = undefined;

@@ -13,7 +13,8 @@ export type WorkerCall =
   | { method: 'summary'; plan: string }
   | { method: 'applySql'; plan: string }
   | { method: 'redescribe'; plan: string; text: string }
-  | { method: 'apply'; plan: string };
+  | { method: 'apply'; plan: string }
+  | { method: 'forget' };
 
 /** `now` is the screen thread's clock at the call: the worker's plans carry the same times a local plan would. */
 export type WorkerMessage = { id: number; now: Micros; call: WorkerCall };
