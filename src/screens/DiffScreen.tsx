@@ -45,7 +45,11 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   useEffect(() => {
     let current = true;
     plan.change(index).then(
-      (change) => current && setShown({ index, change }),
+      (change) => {
+        if (!current) return;
+        setShown({ index, change });
+        setChangeError(undefined);
+      },
       (error: unknown) => current && setChangeError(describeError(error)),
     );
     return () => {
