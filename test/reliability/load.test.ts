@@ -31,7 +31,8 @@ describe('load', () => {
       stalls.enable();
 
       // List, mark all, plan, confirm, apply and rerun through the screens.
-      const app = renderApp(testServices(w), [{ name: 'duplicates', stage }]);
+      const listing = testServices(w);
+      const app = renderApp(listing, [{ name: 'duplicates', stage }]);
       await app.waitFor(`0 marked · 1/${N}`, 60_000);
       await app.press('G');
       await app.waitFor(`${N}/${N}`);
@@ -45,6 +46,8 @@ describe('load', () => {
       await app.press('y');
       await app.waitFor('Rebuilt remittance_was_sent_event', 60_000);
       app.unmount();
+      // As when the TUI quits: its plan worker goes with it (the next part starts another).
+      await listing.plans.close();
       expect(await tableCounts(w.warehouse)).toEqual({ events: 2 * N, exceptions: N, exclusions: N });
 
       // A 100,000-row update plan: diff paging through the screen, then apply.
