@@ -97,8 +97,8 @@ export interface Warehouse {
   cancelReads?(): Promise<void>;
   /**
    * Runs `work`, which uses this warehouse through a connection of its own elsewhere in this process (a worker
-   * thread making a plan); this object's own calls wait until it is done. Engines that let many users in at
-   * once leave it out.
+   * thread making a plan); this object's own calls wait until it is done, so `work` must not make them.
+   * Engines that let many users in at once leave it out.
    */
   lend?<T>(work: () => Promise<T>): Promise<T>;
   /** The SQL apply runs for a plan, formatted for operators to read. */

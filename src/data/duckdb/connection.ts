@@ -78,7 +78,8 @@ export class DuckdbFile {
    * Runs `work` while this object leaves the file alone: a worker thread of this process opens the same file
    * with a DuckDB instance of its own. DuckDB's lock is the process's, so it would not keep the two apart, and
    * two instances writing one file corrupt it: sessions started meanwhile wait, and `work` starts only once
-   * the sessions before it have ended and the file is closed.
+   * the sessions before it have ended and the file is closed. `work` must not use this object: its sessions
+   * would wait for `work` itself.
    */
   async lend<T>(work: () => Promise<T>): Promise<T> {
     while (this.lent) await this.lent.catch(() => undefined);
