@@ -55,10 +55,7 @@ export function localPlanRef(ctx: Context, journal: Journal | undefined, plan: P
     change: async (index) => plan.changes[index],
     summary: () => summarizePlan(ctx, plan),
     applySql: async () => ctx.warehouse.applySql(plan),
-    redescribe: async (text) => {
-      const described = await redescribe(plan, text);
-      return described === plan ? localPlanRef(ctx, journal, plan) : localPlanRef(ctx, journal, described);
-    },
+    redescribe: async (text) => localPlanRef(ctx, journal, await redescribe(plan, text)),
     apply: () => applyPlan(ctx, plan, journal),
   };
 }

@@ -8,12 +8,8 @@ import { refused } from '../errors.js';
 import { Journal } from '../journal.js';
 import type { Context } from '../operations/context.js';
 import { openWarehouse } from '../openWarehouse.js';
-import type { Plan } from '../plan.js';
 import { nowMicros } from '../timestamp.js';
-import { applyPlan } from '../operations/apply.js';
-import { redescribe } from '../operations/redescribe.js';
-import { summarizePlan } from '../planSummary.js';
-import { planInfo } from './planRef.js';
+import { localPlanRef, type PlanRef } from './planRef.js';
 import { buildRequested } from './planRequest.js';
 import { toFailure, type WorkerCall, type WorkerMessage, type WorkerReply, type WorkerSetup } from './workerProtocol.js';
 
@@ -29,38 +25,39 @@ const setup = workerData as WorkerSetup;
 let now = nowMicros();
 const ctx: Context = { config: setup.config, warehouse: await openWarehouse(setup.config, () => now), now: () => now, operator: setup.operator };
 const journal = setup.journalPath === undefined ? undefined : new Journal(setup.journalPath);
-const kept = new Map<string, Plan>();
+/** Each plan as this thread's own PlanRef: what the screen thread asks of one is asked of it here. */
+const kept = new Map<string, PlanRef>();
 
-function keep(plan: Plan) {
-  kept.delete(plan.id);
-  kept.set(plan.id, plan);
+function keep(ref: PlanRef) {
+  kept.delete(ref.info.id);
+  kept.set(ref.info.id, ref);
   for (const id of kept.keys()) if (kept.size > KEPT) kept.delete(id);
-  return planInfo(plan);
+  return ref.info;
 }
 
 /** A plan asked about is the one on screen: it becomes the newest, the last to be dropped. */
-function held(id: string): Plan {
-  const plan = kept.get(id);
-  if (!plan) throw refused(`plan ${id} is no longer held (evfix keeps the ${KEPT} used last); make it again`);
+function held(id: string): PlanRef {
+  const ref = kept.get(id);
+  if (!ref) throw refused(`plan ${id} is no longer held (evfix keeps the ${KEPT} used last); make it again`);
   kept.delete(id);
-  kept.set(id, plan);
-  return plan;
+  kept.set(id, ref);
+  return ref;
 }
 
 async function answer(call: WorkerCall): Promise<unknown> {
   switch (call.method) {
     case 'build':
-      return keep(await buildRequested(ctx, journal, call.request));
+      return keep(localPlanRef(ctx, journal, await buildRequested(ctx, journal, call.request)));
     case 'change':
-      return held(call.plan).changes[call.index];
+      return held(call.plan).change(call.index);
     case 'summary':
-      return summarizePlan(ctx, held(call.plan));
+      return held(call.plan).summary();
     case 'applySql':
-      return ctx.warehouse.applySql(held(call.plan));
+      return held(call.plan).applySql();
     case 'redescribe':
-      return keep(await redescribe(held(call.plan), call.text));
+      return keep(await held(call.plan).redescribe(call.text));
     case 'apply':
-      return applyPlan(ctx, held(call.plan), journal);
+      return held(call.plan).apply();
     case 'forget':
       return void kept.clear();
   }
