@@ -23,7 +23,7 @@ import { readEventFile } from '../data/operations/eventFile.js';
 import { buildExclusionPlan } from '../data/operations/exclude.js';
 import { buildInsertPlan } from '../data/operations/insert.js';
 import { lookupEvent } from '../data/operations/lookup.js';
-import { describeRerun, rerunStage } from '../data/operations/rerun.js';
+import { describeRerun, describeRerunPreview, previewRerun, rerunStage } from '../data/operations/rerun.js';
 import { formatDoctor, runDoctor } from '../data/operations/doctor.js';
 import { describeReconciled, reconcileJournal } from '../data/operations/reconcile.js';
 import { buildRevertPlan } from '../data/operations/revert.js';
@@ -190,12 +190,8 @@ async function dispatch(spec: CommandSpec, ctx: Context, parsed: Parsed, io: Cli
       print(found, format.formatLookup(id, found));
       return 0;
     }
-    case 'rerun': {
-      // dbt's output goes to stderr as it comes, so stdout stays the result (and --json stays JSON).
-      const result = await rerunStage(ctx, stage(), { offset: integer(str(values, 'offset'), 'offset', 0), since: str(values, 'since') }, (line) => io.err(`  ${line}`));
-      print(result, describeRerun(result));
-      return 0;
-    }
+    case 'rerun':
+      return rerun(ctx, parsed, io);
     case 'doctor': {
       const checks = await runDoctor(ctx);
       print(checks, formatDoctor(checks));
@@ -290,26 +286,8 @@ async function review(plan: Plan, ctx: Context, values: Values, io: CliIO): Prom
     io.err('Read-only mode: nothing was written.');
     return 0;
   }
-  const prod = ctx.config.environment === 'prod';
   const rows = plan.exclusions.length + plan.exceptions.length + plan.removals.exclusions.length + plan.removals.exceptions.length;
-  const confirmTable = str(values, 'confirm-table');
-  if (confirmTable !== undefined && confirmTable !== plan.stage) {
-    throw new EvfixError('refused', `not applied: --confirm-table ${confirmTable} does not name this plan's stage table (${plan.stage}); nothing was written`);
-  }
-  if (values.yes && prod && rows > ctx.config.prod_yes_max_rows && confirmTable === undefined) {
-    throw new EvfixError(
-      'refused',
-      `not applied: this production plan writes ${rows} rows, more than --yes alone may (${ctx.config.prod_yes_max_rows}); add --confirm-table ${plan.stage}. Nothing was written`,
-    );
-  }
-  if (!values.yes) {
-    if (!io.ask) throw new EvfixError('refused', 'not applied: there is no terminal to confirm on; pass --yes to write, or --plan-out FILE to save the plan');
-    const answer = await io.ask(prod ? `Production: type the stage table name (${plan.stage}) to write: ` : 'Write these rows? [y/N] ');
-    if (prod ? answer.trim() !== plan.stage : !/^y(es)?$/i.test(answer.trim())) {
-      io.err('Not applied: nothing was written.');
-      return 1;
-    }
-  }
+  if (!(await confirmWrite(ctx, values, io, { stage: plan.stage, rows, question: 'Write these rows? [y/N] ', declined: 'Not applied: nothing was written.' }))) return 1;
   const result = await applyPlan(ctx, plan, new Journal(journalPath(io.env)));
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else io.out(format.formatApplyResult(result));
@@ -320,3 +298,57 @@ async function review(plan: Plan, ctx: Context, values: Values, io: CliIO): Prom
   return 0;
 }
 
+
+/**
+ * The confirmation every write needs, the same for plans and reruns: a TTY answer (in prod, the stage table's
+ * name typed), or --yes; in prod --yes alone is capped at prod_yes_max_rows rows without --confirm-table.
+ * Returns false when the operator said no; throws when the write may not go ahead at all.
+ */
+async function confirmWrite(ctx: Context, values: Values, io: CliIO, what: { stage: string; rows: number; question: string; declined: string }): Promise<boolean> {
+  const prod = ctx.config.environment === 'prod';
+  const confirmTable = str(values, 'confirm-table');
+  if (confirmTable !== undefined && confirmTable !== what.stage) {
+    throw new EvfixError('refused', `not written: --confirm-table ${confirmTable} does not name this stage table (${what.stage}); nothing was written`);
+  }
+  if (values.yes && prod && what.rows > ctx.config.prod_yes_max_rows && confirmTable === undefined) {
+    throw new EvfixError(
+      'refused',
+      `not written: this production write touches ${what.rows} rows, more than --yes alone may (${ctx.config.prod_yes_max_rows}); add --confirm-table ${what.stage}. Nothing was written`,
+    );
+  }
+  if (values.yes) return true;
+  if (!io.ask) throw new EvfixError('refused', 'not written: there is no terminal to confirm on; pass --yes to write, or --dry-run to see what would be written');
+  const answer = await io.ask(prod ? `Production: type the stage table name (${what.stage}) to write: ` : what.question);
+  if (prod ? answer.trim() === what.stage : /^y(es)?$/i.test(answer.trim())) return true;
+  io.err(what.declined);
+  return false;
+}
+
+/**
+ * `evfix rerun`: a write like any other. --dry-run shows the window, what runs and the rows it would remove
+ * and write, and writes nothing; the rerun itself needs the same confirmation as a plan.
+ */
+async function rerun(ctx: Context, { values, positionals }: Parsed, io: CliIO): Promise<number> {
+  if (str(values, 'plan-out') !== undefined) {
+    throw usage('--plan-out saves a plan, and a rerun has none to save (it rebuilds the stage table from the three source tables); use --dry-run to see what it would do');
+  }
+  const stage = findStage(ctx.config, positionals[0]!);
+  const window = { offset: integer(str(values, 'offset'), 'offset', 0), since: str(values, 'since') };
+  if (ctx.config.read_only && !values['dry-run']) throw new EvfixError('refused', 'evfix is in read-only mode; the stage table was not rebuilt (--dry-run shows what a rerun would do)');
+  const preview = await previewRerun(ctx, stage, window);
+  if (values.json && values['dry-run']) {
+    io.out(JSON.stringify(preview, null, 2));
+    return 0;
+  }
+  (values.json ? io.err : io.out)(describeRerunPreview(preview));
+  if (values['dry-run']) {
+    io.out('\nDry run: nothing was rebuilt.');
+    return 0;
+  }
+  const question = `Rebuild ${stage.name} from ${preview.since.slice(0, 10)}? [y/N] `;
+  if (!(await confirmWrite(ctx, values, io, { stage: stage.name, rows: preview.removes + preview.writes, question, declined: 'Not rebuilt: the stage table is as it was.' }))) return 1;
+  // dbt's output goes to stderr as it comes, so stdout stays the result (and --json stays JSON).
+  const result = await rerunStage(ctx, stage, { since: preview.since }, (line) => io.err(`  ${line}`));
+  io.out(values.json ? JSON.stringify(result, null, 2) : describeRerun(result));
+  return 0;
+}

@@ -83,6 +83,10 @@ export interface Warehouse {
   applyPlan(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>, options?: ApplyOptions): Promise<EngineApplyOutcome>;
   /** Rebuilds the stage table's rows created since `since` (create_stage_table semantics), in one transaction. */
   rerunStage(stage: StageConfig, since: string): Promise<RerunCounts>;
+  /** What rerunStage would remove and write, read without writing anything. */
+  rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }>;
+  /** The statements rerunStage runs, formatted for operators to read. */
+  rerunSql(stage: StageConfig): string;
   /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */
   jobOutcome?(jobId: string): Promise<JobOutcome>;
   /**

@@ -12,7 +12,7 @@ import { findBusinessKeyDuplicates } from '../../src/data/operations/businessKey
 import { buildDedupePlan } from '../../src/data/operations/dedupe.js';
 import { buildExclusionPlan } from '../../src/data/operations/exclude.js';
 import { lookupEvent } from '../../src/data/operations/lookup.js';
-import { rerunStage } from '../../src/data/operations/rerun.js';
+import { previewRerun, rerunStage } from '../../src/data/operations/rerun.js';
 import { buildUpdatePlan } from '../../src/data/operations/update.js';
 import { buildRevertPlan } from '../../src/data/operations/revert.js';
 import { Journal } from '../../src/data/journal.js';
@@ -75,6 +75,7 @@ async function exercise() {
   await applyPlan(ctx, exclusion);
   await ctx.warehouse.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, 'stage.remittance_was_sent_event']);
   await ctx.warehouse.checkAccess();
+  await previewRerun(ctx, stage, { offset: 3 });
   await rerunStage(ctx, stage, { offset: 3 });
   await rerunStage(ctx, stageNamed(config, 'transaction_was_created_event'), { offset: 3 });
   sent.push(...fake.jobs.filter((j) => j.query));

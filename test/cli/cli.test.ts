@@ -91,7 +91,7 @@ describe('evfix CLI', () => {
     expect(update.code).toBe(0);
     expect(update.out).toContain('-   "Status": "Pending",\n    +   "Status": "Failed",');
     const offset = /--offset (\d+)/.exec(update.out)![1]!;
-    const rerun = await run(['rerun', 'remittance_was_sent_event', '--offset', offset]);
+    const rerun = await run(['rerun', 'remittance_was_sent_event', '--offset', offset, '--yes']);
     expect(rerun.code).toBe(0);
     const rows = await query(w, `SELECT status, is_exception FROM stage.remittance_was_sent_event WHERE event_id = '${target.event_id}'`);
     expect(rows).toEqual([{ status: 'Failed', is_exception: true }]);
@@ -116,6 +116,65 @@ describe('evfix CLI', () => {
     const yes = await run(args, 'y');
     expect(yes.code).toBe(0);
     expect((await counts(w))!.exceptions).toBeGreaterThan(0);
+  });
+
+  it('treats a rerun as a write: --dry-run and --plan-out write nothing, and it needs --yes or a terminal', async () => {
+    const { run, warehouse, dir } = setup();
+    await run(['demo', '--events', '2000']);
+    const w = warehouse();
+    const stageRows = async () => (await query(w, `SELECT count(*)::INT AS n, coalesce(sum(hash(event_id, event_created_at, is_exception)), 0)::VARCHAR AS h FROM stage.card_was_shipped_event`))[0];
+    // A dedupe changes what the stage table should hold, so a real rerun would change it.
+    expect((await run(['dedupe', 'card_was_shipped_event', '--lookback', '30', '--yes'])).code).toBe(0);
+    const before = await stageRows();
+    const args = ['rerun', 'card_was_shipped_event', '--offset', '30'];
+
+    const dry = await run([...args, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/Rerun of card_was_shipped_event from \d{4}-\d{2}-\d{2} 00:00:00\.000000 \(current_date_offset = 30\)/);
+    expect(dry.out).toMatch(/removes \d+ row\(s\) of the stage table in the window and writes \d+/);
+    expect(dry.out).toContain('DELETE FROM "stage"."card_was_shipped_event"');
+    expect(dry.out).toContain('Dry run: nothing was rebuilt.');
+    const preview = JSON.parse((await run([...args, '--dry-run', '--json'])).out);
+    expect(preview).toMatchObject({ stage: 'card_was_shipped_event', current_date_offset: 30, runner: 'sql' });
+    expect(preview.removes).toBe(before!.n);
+    expect(preview.writes).toBeLessThan(preview.removes);
+
+    const planOut = await run([...args, '--plan-out', join(dir, 'rerun.json')]);
+    expect(planOut.code).toBe(2);
+    expect(planOut.err).toContain('a rerun has none to save');
+    expect(existsSync(join(dir, 'rerun.json'))).toBe(false);
+
+    const noTty = await run(args);
+    expect(noTty.code).toBe(1);
+    expect(noTty.err).toContain('no terminal to confirm on; pass --yes');
+    expect((await run(args, 'n')).err).toContain('Not rebuilt');
+    expect((await run([...args, '--read-only', '--yes'])).err).toContain('read-only mode; the stage table was not rebuilt');
+    expect(await stageRows()).toEqual(before);
+
+    const done = await run(args, 'y');
+    expect(done.code).toBe(0);
+    expect(done.out).toContain(`${preview.removes} row(s) removed, ${preview.writes} row(s) written`);
+    expect((await stageRows())!.n).toBe(preview.writes);
+  });
+
+  it('confirms a production rerun as it confirms a production plan', async () => {
+    const { run, warehouse } = setup({ environment: 'prod', prod_yes_max_rows: 10 });
+    await run(['demo', '--events', '2000']);
+    const w = warehouse();
+    const [{ n: before }] = (await query(w, 'SELECT count(*)::INT AS n FROM stage.card_was_shipped_event')) as { n: number }[];
+    const args = ['rerun', 'card_was_shipped_event', '--offset', '30'];
+    expect((await run(args, 'y')).code).toBe(1);
+    const capped = await run([...args, '--yes']);
+    expect(capped.code).toBe(1);
+    expect(capped.err).toContain('more than --yes alone may (10); add --confirm-table card_was_shipped_event');
+    expect((await run([...args, '--yes', '--confirm-table', 'user_was_registered_event'])).err).toContain('does not name this stage table');
+    await query(w, 'DELETE FROM stage.card_was_shipped_event');
+    expect((await run(args, 'card_was_shipped_event')).code).toBe(0);
+    const [{ n: after }] = (await query(w, 'SELECT count(*)::INT AS n FROM stage.card_was_shipped_event')) as { n: number }[];
+    expect(after).toBeGreaterThan(0);
+    expect(before).toBeGreaterThanOrEqual(after);
+    await query(w, 'DELETE FROM stage.card_was_shipped_event');
+    expect((await run([...args, '--yes', '--confirm-table', 'card_was_shipped_event'])).code).toBe(0);
   });
 
   it('asks for the stage table name in production', async () => {

@@ -64,7 +64,7 @@ describe('two processes', () => {
     expect(a.text()).not.toContain('failed');
     expect(b.text()).not.toContain('failed');
     // While both are open, a headless write still gets the file.
-    expect(inst.run(['rerun', 'card_was_shipped_event', '--offset', '3']).code).toBe(0);
+    expect(inst.run(['rerun', 'card_was_shipped_event', '--offset', '3', '--yes']).code).toBe(0);
     await a.press('q');
     await b.press('q');
     await Promise.all([a.exited, b.exited]);

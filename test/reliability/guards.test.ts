@@ -60,7 +60,7 @@ describe('production guard', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('add --confirm-table card_was_shipped_event');
     const wrong = inst.run([...args, '--confirm-table', 'user_was_registered_event']);
-    expect(wrong.stderr).toContain('does not name this plan');
+    expect(wrong.stderr).toContain('does not name this stage table');
     expect(await tableCounts(inst.warehouse())).toMatchObject({ exceptions: 0, exclusions: 0 });
     expect(inst.run([...args, '--confirm-table', 'card_was_shipped_event']).code).toBe(0);
   });

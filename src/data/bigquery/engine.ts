@@ -387,6 +387,15 @@ export class BigqueryWarehouse implements Warehouse {
     return {};
   }
 
+  async rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }> {
+    const [row] = await this.read(sql.rerunPreviewSql(this.tables, stage), this.windowParams(stage.event_name, since), `counting what a rerun of ${stage.name} would do`);
+    return { removes: Number(row?.removes ?? 0), writes: Number(row?.writes ?? 0) };
+  }
+
+  rerunSql(stage: StageConfig): string {
+    return sql.joinScript(sql.rerunStageScript(this.tables, stage));
+  }
+
   applySql(plan: Plan): string {
     const counts = {
       exclusions: plan.exclusions.length,

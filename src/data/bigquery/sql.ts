@@ -285,6 +285,14 @@ FROM effective`,
   ];
 }
 
+/** What a rerun would do, counted without writing: the window's rows now, and the rows it would write. */
+export function rerunPreviewSql(t: BigqueryTables, stage: StageConfig): string {
+  const target = quoteTable(`${t.stageDataset}.${stage.name}`);
+  return `WITH ${effectiveCte(t)}
+SELECT (SELECT COUNT(*) FROM ${target} WHERE event_created_at >= @since) AS removes,
+       (SELECT COUNT(*) FROM effective) AS writes`;
+}
+
 /** Columns of the configured tables, for `evfix doctor`. */
 export function columnsSql(dataset: string): string {
   return `SELECT table_name, column_name, data_type

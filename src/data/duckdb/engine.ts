@@ -425,6 +425,23 @@ export class DuckdbWarehouse implements Warehouse {
     });
   }
 
+  async rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }> {
+    return this.session(async (conn) => {
+      const q = sql.rerunPreviewSql(this.tables, stage);
+      const [schema, table] = [this.tables.stageSchema, stage.name];
+      const [exists] = await rows(conn, 'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table', { schema, table });
+      // A stage table never built has nothing to remove; the rerun creates it.
+      const [removes] = Number(exists?.n) ? await rows(conn, q.removes, { since }) : [{ n: 0 }];
+      const [writes] = await rows(conn, q.writes, { event_name: stage.event_name, since, until: FAR_FUTURE });
+      return { removes: Number(removes?.n ?? 0), writes: Number(writes?.n ?? 0) };
+    });
+  }
+
+  rerunSql(stage: StageConfig): string {
+    const q = sql.rerunStageSql(this.tables, stage);
+    return ['BEGIN TRANSACTION;', `${q.remove};`, `${q.insert};`, 'COMMIT;'].join('\n');
+  }
+
   async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
     const normal = (t: string) => (t === 'VARCHAR' ? 'STRING' : t === 'BOOLEAN' ? 'BOOL' : t === 'BIGINT' ? 'INT64' : t);
     return this.session(async (conn) => {

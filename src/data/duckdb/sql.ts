@@ -103,6 +103,15 @@ FROM effective`,
   };
 }
 
+/** What a rerun would do, counted without writing: the window's rows now, and the rows it would write. */
+export function rerunPreviewSql(t: TableNames, stage: StageConfig): { removes: string; writes: string } {
+  return {
+    removes: `SELECT count(*)::BIGINT AS n FROM ${quoteTable(`${t.stageSchema}.${stage.name}`)} WHERE event_created_at >= $since`,
+    writes: `WITH ${effectiveCte(t)}
+SELECT count(*)::BIGINT AS n FROM effective`,
+  };
+}
+
 /**
  * Original copies (as `e`) of $event_name since $since that no exclusion or
  * exception resolves. Anti joins rather than NOT EXISTS: DuckDB decorrelates

@@ -5,7 +5,7 @@
  * (evfix runs `dbt run --select <model>` and streams its output).
  */
 import type { StageConfig } from '../config.js';
-import { runDbt } from '../dbt/runner.js';
+import { dbtCommandLine, runDbt } from '../dbt/runner.js';
 import { inputError, refused } from '../errors.js';
 import { addDays, daysBetween, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
 import type { Context } from './context.js';
@@ -20,6 +20,46 @@ export function rerunStart(ctx: Context, window: RerunWindow): string {
   const offset = window.offset ?? ctx.config.lookback_days;
   if (!Number.isInteger(offset) || offset < 0 || offset > 36500) throw inputError('offset', `${offset} is not a whole number of days (0 or more)`);
   return formatTimestamp(startOfDay(addDays(ctx.now(), -offset)));
+}
+
+/** A rerun described before it runs: the window, what runs, and the rows it would remove and write. */
+export type RerunPreview = {
+  stage: string;
+  since: string;
+  current_date_offset: number;
+  runner: 'sql' | 'dbt';
+  /** The statements (runner sql) or the dbt command line (runner dbt), exactly as they would run. */
+  runs: string;
+  /** Rows of the stage table in the window now: the rerun deletes them. */
+  removes: number;
+  /** Rows the create_stage_table rules give for the window: the rerun writes them. */
+  writes: number;
+};
+
+/** What `rerunStage` would do for this window, read from the warehouse without writing anything. */
+export async function previewRerun(ctx: Context, stage: StageConfig, window: RerunWindow): Promise<RerunPreview> {
+  const since = rerunStart(ctx, window);
+  const offset = Math.max(0, daysBetween(parseTimestamp(since), ctx.now()));
+  const dbt = ctx.config.rerun.runner === 'dbt' ? ctx.config.rerun.dbt : undefined;
+  const counts = await ctx.warehouse.rerunPreview(stage, since);
+  return {
+    stage: stage.name,
+    since,
+    current_date_offset: offset,
+    runner: dbt ? 'dbt' : 'sql',
+    runs: dbt ? dbtCommandLine(dbt, stage, offset) : ctx.warehouse.rerunSql(stage),
+    ...counts,
+  };
+}
+
+/** The preview in words, for the CLI's --dry-run and its confirmation. */
+export function describeRerunPreview(p: RerunPreview): string {
+  return [
+    `Rerun of ${p.stage} from ${p.since} (current_date_offset = ${p.current_date_offset}):`,
+    `  removes ${p.removes} row(s) of the stage table in the window and writes ${p.writes}` +
+      (p.runner === 'dbt' ? ' (as evfix computes the stage rules; dbt runs the model itself)' : ''),
+    p.runner === 'dbt' ? `  runs: ${p.runs}` : `  runs:\n${p.runs.replace(/^/gm, '    ')}`,
+  ].join('\n');
 }
 
 export async function rerunStage(ctx: Context, stage: StageConfig, window: RerunWindow, onLine?: (line: string) => void): Promise<RerunResult> {
