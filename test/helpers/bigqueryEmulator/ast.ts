@@ -29,7 +29,8 @@ export type Scan = {
   target: boolean;
 };
 
-const isScan = (x: Node) => x && typeof x === 'object' && x.table && typeof x.table.name === 'string' && Array.isArray(x.columnIndexList);
+// A ResolvedTableScan: a table reference under a scan's `parent` (empty lists are absent in proto JSON, e.g. COUNT(*) reads no column).
+const isScan = (x: Node) => x && typeof x === 'object' && x.table && typeof x.table.name === 'string' && x.parent !== undefined;
 
 export function scansOf(statement: Node): Scan[] {
   const { kind, body } = innermost(statement);

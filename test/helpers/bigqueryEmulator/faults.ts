@@ -64,6 +64,8 @@ export class Faults {
       if (f.match && !f.match(request)) continue;
       const jobEffect = typeof f.effect === 'string' ? JOB_EFFECTS.has(f.effect) : 'slow' in f.effect;
       if (jobEffect && request.api !== 'jobs.insert') continue;
+      // One error answers a call; job effects (slow, cancel-finishes...) combine.
+      if (failureOf(f.effect) && out.some((e) => failureOf(e))) continue;
       f.hits++;
       out.push(f.effect);
     }

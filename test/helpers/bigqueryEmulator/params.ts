@@ -5,7 +5,7 @@
  * value is a typed NULL. A value the service would refuse is refused here
  * with the service's reason (`invalid`... as `invalidQuery`).
  */
-import { BigqueryError } from './errors.js';
+import { BigqueryError, errors } from './errors.js';
 import { fieldType } from './types.js';
 import { fromJs, type TypeProto, type ValueProto } from './values.js';
 import type { NamedParam } from './zetasql.js';
@@ -39,10 +39,26 @@ function paramValue(type: TypeProto, v: RestParamValue | undefined, name: string
 
 export function namedParams(params: readonly RestQueryParameter[] | undefined, mode: string | undefined): NamedParam[] {
   if (!params?.length) return [];
-  if (mode && mode.toUpperCase() !== 'NAMED') throw new BigqueryError('notEmulated', 'bigquery emulator: only parameterMode NAMED is emulated', 400);
+  if (mode && mode.toUpperCase() !== 'NAMED') throw errors.notEmulated('only parameterMode NAMED is emulated');
   return params.map((p) => {
     if (!p.name) throw new BigqueryError('invalid', 'Query parameter name is required in NAMED mode');
     const type = paramType(p.parameterType);
     return { name: p.name, type, value: paramValue(type, p.parameterValue, p.name) };
   });
+}
+
+/** JSON parameter values as BigQuery holds them: parsed and re-serialized (the evaluator would echo the text as sent). */
+export async function canonicalizeJson(params: readonly NamedParam[], canonical: (texts: string[]) => Promise<string[]>) {
+  const cells: ValueProto[] = [];
+  const collect = (v: ValueProto) => {
+    if (v.jsonValue !== undefined) cells.push(v);
+    v.arrayValue?.element?.forEach(collect);
+    v.structValue?.field?.forEach(collect);
+  };
+  params.forEach((p) => collect(p.value));
+  if (!cells.length) return;
+  const texts = await canonical(cells.map((c) => c.jsonValue!)).catch((e: Error) => {
+    throw new BigqueryError('invalidQuery', `Invalid value for a JSON query parameter: ${e.message.replace(/^bigquery emulator: /, '')}`);
+  });
+  cells.forEach((c, i) => (c.jsonValue = texts[i]));
 }

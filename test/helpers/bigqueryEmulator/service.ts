@@ -12,7 +12,7 @@ import { flatten, type Scope, type Session } from './catalog.js';
 import { BigqueryError, errorBody, errors } from './errors.js';
 import { Faults, failureOf, type FaultEffect, type FaultRequest } from './faults.js';
 import { JobRun, resultsPage, type EmulatorJob } from './jobs.js';
-import { namedParams, type RestQueryParameter } from './params.js';
+import { canonicalizeJson, namedParams, type RestQueryParameter } from './params.js';
 import { dryRun, run as runStatements, split } from './script.js';
 import type { Statement } from './statements.js';
 import { canonicalLocation, type Store } from './store.js';
@@ -148,6 +148,7 @@ export class Service {
     let scope: Scope | undefined;
     try {
       const params = namedParams(q.queryParameters, q.parameterMode);
+      await canonicalizeJson(params, this.store.canonicalJson);
       const sessionId = q.connectionProperties?.find((p) => p.key === 'session_id')?.value;
       let session = sessionId ? this.sessions.get(sessionId) : undefined;
       if (sessionId && !session) throw new BigqueryError('invalidQuery', `Session ${sessionId} was not found`);

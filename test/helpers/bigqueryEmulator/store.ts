@@ -115,7 +115,7 @@ export class Store {
   constructor(
     readonly project: string,
     /** Canonical JSON text of each JSON value, through ZetaSQL (BigQuery stores JSON normalised). */
-    private readonly canonicalJson: (texts: string[]) => Promise<string[]>,
+    readonly canonicalJson: (texts: string[]) => Promise<string[]>,
   ) {}
 
   now(): bigint {
