@@ -24,7 +24,8 @@ import type { EmulatorJob } from './bigqueryEmulator/jobs.js';
 import { Service } from './bigqueryEmulator/service.js';
 import { Store, type Partitioning, type TableDefinition } from './bigqueryEmulator/store.js';
 import type { SchemaField } from './bigqueryEmulator/types.js';
-import { formatTimestamp, type JsValue } from './bigqueryEmulator/values.js';
+import { formatTimestamp } from './bigqueryEmulator/civil.js';
+import type { JsValue } from './bigqueryEmulator/values.js';
 import { startZetasql, ZetaSqlError } from './bigqueryEmulator/zetasql.js';
 
 export type { EmulatorJob } from './bigqueryEmulator/jobs.js';

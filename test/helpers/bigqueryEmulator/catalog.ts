@@ -9,6 +9,7 @@
  * Reading a table inside a transaction reads the transaction's own copy.
  */
 import { BigqueryError, errors } from './errors.js';
+import { informationSchema } from './informationSchema.js';
 import { pseudoColumns, pseudoValues, type Row, type Store, type Table } from './store.js';
 import type { TypeProto, ValueProto } from './values.js';
 import type { Catalog, ColumnProto, NamedParam, TableProto } from './zetasql.js';
@@ -66,7 +67,7 @@ export function resolve(segments: readonly string[], scope: Scope): Source {
     const d = store.dataset(project, dataset);
     if (!d || d.location !== scope.location) throw errors.datasetNotFound(project, dataset, scope.location);
     const viewName = flat[info + 1]!.toUpperCase();
-    const view = store.informationSchema(project, dataset, viewName);
+    const view = informationSchema(store, project, dataset, viewName);
     if (!view) throw errors.tableNotFound(project, dataset, `INFORMATION_SCHEMA.${viewName}`, scope.location);
     return { key: `${project}.${dataset}.INFORMATION_SCHEMA.${viewName}`, view };
   }

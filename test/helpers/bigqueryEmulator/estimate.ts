@@ -22,7 +22,8 @@ import { rowsRead, type Scope } from './catalog.js';
 import { errors } from './errors.js';
 import type { Prepared } from './statements.js';
 import { nextPartition, partitionOf, rowBytes, tablePath, type PartitionUnit, type Table } from './store.js';
-import { MICROS_PER_DAY, timestampMicros, type ValueProto } from './values.js';
+import { MICROS_PER_DAY } from './civil.js';
+import { timestampMicros, type ValueProto } from './values.js';
 
 export type Estimate = { bytes: bigint; perTable: Map<Table, bigint> };
 

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BigqueryError, errors, errorBody, UNAUTHENTICATED_BODY } from './errors.js';
+import { loadJob } from './loadJob.js';
 import type { Reply, Service } from './service.js';
 
 export const ACCESS_TOKEN = 'test-access-token';
@@ -76,7 +77,7 @@ async function route(service: Service, api: string, m: string[], url: URL, req: 
       return service.insert(p, JSON.parse(body.toString('utf8') || '{}'));
     case 'jobs.insert (upload)': {
       const { meta, lines } = multipart(req, body);
-      return service.load(p, meta as never, lines);
+      return loadJob(service, p, meta as never, lines);
     }
     case 'jobs.get':
       return service.get(p, a, location);

@@ -9,7 +9,7 @@
 import type { Scope } from './catalog.js';
 import { BigqueryError, errors } from './errors.js';
 import type { RestQueryParameter } from './params.js';
-import type { Outcome } from './script.js';
+import type { DryRun, Outcome } from './script.js';
 import type { Statement } from './statements.js';
 import { restField } from './types.js';
 import { toRest, type RestFormat } from './values.js';
@@ -198,5 +198,32 @@ export function resultsPage(run: JobRun, query: URLSearchParams, pageSize: numbe
     ...(page.length ? { rows: page.map((row) => ({ f: columns.map((c, i) => ({ v: toRest(c.type, row[i], format) })) })) } : {}),
     ...(end < rows.length ? { pageToken: token(v.jobId, end) } : {}),
     totalBytesProcessed: String(o.bytesProcessed),
+  };
+}
+
+/** jobs.insert's answer to a dry run: no job id, DONE, the estimate and the result schema. */
+export function dryRunResource(project: string, location: string, configuration: Record<string, unknown>, creationTime: bigint, result: DryRun) {
+  return {
+    kind: 'bigquery#job',
+    etag: '"dry"',
+    jobReference: { projectId: project, location },
+    configuration: { ...configuration, jobType: 'QUERY' },
+    statistics: {
+      creationTime: String(creationTime),
+      totalBytesProcessed: String(result.bytes),
+      query: {
+        totalBytesProcessed: String(result.bytes),
+        totalBytesBilled: '0',
+        totalBytesProcessedAccuracy: 'PRECISE',
+        cacheHit: false,
+        statementType: result.statementType,
+        referencedTables: [...result.tables].map((t) => {
+          const [projectId, datasetId, tableId] = t.split('.');
+          return { projectId, datasetId, tableId };
+        }),
+        ...(result.schema ? { schema: { fields: result.schema } } : {}),
+      },
+    },
+    status: { state: 'DONE' },
   };
 }

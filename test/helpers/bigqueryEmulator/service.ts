@@ -7,16 +7,15 @@
  * submission for what BigQuery rejects before running, errors in the job
  * for what fails while it runs.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { flatten, type Scope, type Session } from './catalog.js';
 import { BigqueryError, errorBody, errors } from './errors.js';
 import { Faults, failureOf, type FaultEffect, type FaultRequest } from './faults.js';
-import { JobRun, resultsPage, type EmulatorJob } from './jobs.js';
+import { dryRunResource, JobRun, resultsPage, type EmulatorJob } from './jobs.js';
 import { canonicalizeJson, namedParams, type RestQueryParameter } from './params.js';
 import { dryRun, run as runStatements, split } from './script.js';
 import type { Statement } from './statements.js';
 import { canonicalLocation, type Store } from './store.js';
-import type { SchemaField } from './types.js';
 import type { Zetasql } from './zetasql.js';
 
 export type Reply = { status: number; body: unknown } | { reset: true };
@@ -58,13 +57,13 @@ export class Service {
     while (this.running.size) await Promise.all([...this.running]);
   }
 
-  private faultsFor(request: FaultRequest): { failure?: BigqueryError; effects: FaultEffect[] } {
+  faultsFor(request: FaultRequest): { failure?: BigqueryError; effects: FaultEffect[] } {
     const effects = this.faults.take(request);
     const failure = effects.map(failureOf).find(Boolean);
     return { failure, effects };
   }
 
-  private fail(e: unknown): Reply {
+  fail(e: unknown): Reply {
     if (e instanceof BigqueryError) return { status: e.code, body: errorBody(e) };
     throw e;
   }
@@ -184,32 +183,7 @@ export class Service {
         view.state = 'DONE';
         view.statementType = result.statementType;
         view.totalBytesProcessed = String(result.bytes);
-        return {
-          status: 200,
-          body: {
-            kind: 'bigquery#job',
-            etag: '"dry"',
-            jobReference: { projectId: project, location: view.location },
-            configuration: { ...configuration, jobType: 'QUERY' },
-            statistics: {
-              creationTime: String(run.creationTime),
-              totalBytesProcessed: String(result.bytes),
-              query: {
-                totalBytesProcessed: String(result.bytes),
-                totalBytesBilled: '0',
-                totalBytesProcessedAccuracy: 'PRECISE',
-                cacheHit: false,
-                statementType: result.statementType,
-                referencedTables: [...result.tables].map((t) => {
-                  const [projectId, datasetId, tableId] = t.split('.');
-                  return { projectId, datasetId, tableId };
-                }),
-                ...(result.schema ? { schema: { fields: result.schema } } : {}),
-              },
-            },
-            status: { state: 'DONE' },
-          },
-        };
+        return { status: 200, body: dryRunResource(project, view.location, configuration, run.creationTime, result) };
       }
       // A single statement is analyzed at submission: what BigQuery rejects before running fails the insert answer.
       if (statements.length === 1) {
@@ -241,14 +215,14 @@ export class Service {
     return { status: 200, body: run.resource(run.view.state === 'DONE' ? 'DONE' : 'RUNNING') };
   }
 
+  /** Queues the job once it may start (a held job waits for its polls or its cancel); `idle()` waits for queued ones. */
   private start(run: JobRun) {
-    const task = run.released.then(() => {
+    void run.released.then(() => {
       const step = this.queue.then(() => this.execute(run));
       this.queue = step.catch(() => undefined);
-      return step;
+      this.running.add(step);
+      void step.finally(() => this.running.delete(step));
     });
-    this.running.add(task);
-    void task.finally(() => this.running.delete(task));
   }
 
   private async execute(run: JobRun) {
@@ -339,71 +313,4 @@ export class Service {
     if (!d) return this.fail(errors.datasetNotFound(project, dataset));
     return { status: 200, body: this.store.datasetResource(d) };
   }
-
-  /** A load job from the multipart upload: JSON metadata, then newline-delimited JSON rows. */
-  async load(project: string, meta: { jobReference?: { jobId?: string; location?: string }; configuration?: { load?: Record<string, any> } }, lines: string[]): Promise<Reply> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const load = meta.configuration?.load ?? {};
-    const jobId = meta.jobReference?.jobId ?? randomUUID();
-    const { failure, effects } = this.faultsFor({ api: 'jobs.insert', jobId, kind: 'load', location: meta.jobReference?.location });
-    if (failure) return this.fail(failure);
-    const existing = this.runs.get(`${project}:${jobId}`);
-    if (existing) {
-      existing.view.insertRequests++;
-      return this.fail(errors.duplicateJob(project, existing.view.location, jobId));
-    }
-    const dest = load.destinationTable as { projectId: string; datasetId: string; tableId: string };
-    const dataset = this.store.dataset(dest.projectId, dest.datasetId);
-    const location = meta.jobReference?.location ? canonicalLocation(meta.jobReference.location) : (dataset?.location ?? 'US');
-    const writeDisposition = String(load.writeDisposition ?? 'WRITE_APPEND');
-    const view: EmulatorJob = {
-      projectId: project,
-      jobId,
-      location,
-      type: 'LOAD',
-      params: [],
-      dryRun: false,
-      labels: meta.configuration && (meta.configuration as Record<string, unknown>).labels as Record<string, string> | undefined,
-      createSession: false,
-      state: 'RUNNING',
-      cancelRequested: false,
-      insertRequests: 1,
-      load: { destination: `${dest.projectId}.${dest.datasetId}.${dest.tableId}`, rows: lines.length, writeDisposition },
-    };
-    this.jobs.push(view);
-    const run = new JobRun(view, meta.configuration ?? {}, this.store.nowMs(), 0, 0);
-    this.runs.set(`${project}:${jobId}`, run);
-    try {
-      if (!dataset || dataset.location !== location) throw errors.datasetNotFound(dest.projectId, dest.datasetId, location);
-      if (String(load.sourceFormat ?? 'CSV') !== 'NEWLINE_DELIMITED_JSON') throw errors.notEmulated('only NEWLINE_DELIMITED_JSON loads are emulated');
-      const path = `${dest.projectId}.${dest.datasetId}.${dest.tableId}`;
-      let table = this.store.tables.get(path);
-      if (!table) {
-        if (load.createDisposition === 'CREATE_NEVER') throw errors.tableNotFound(dest.projectId, dest.datasetId, dest.tableId);
-        const fields = (load.schema?.fields ?? []) as SchemaField[];
-        table = this.store.newTable(dest.projectId, dest.datasetId, dest.tableId, fields, false);
-        this.store.tables.set(path, table);
-      }
-      const target = table;
-      const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      // NDJSON gives a JSON column its value, not text: keep it as that value's JSON text.
-      const jsonColumns = target.schema.filter((f) => f.type.toUpperCase() === 'JSON').map((f) => f.name);
-      for (const r of records) for (const c of jsonColumns) if (r[c] !== undefined && r[c] !== null) r[c] = JSON.stringify(r[c]);
-      const rows = await this.store.toRows(target, records).catch((e: Error) => {
-        throw new BigqueryError('invalid', `Error while reading data, error message: ${e.message.replace(/^bigquery emulator: /, '')}`);
-      });
-      if (writeDisposition === 'WRITE_EMPTY' && target.rows.length) throw new BigqueryError('duplicate', `Already Exists: Table ${dest.projectId}:${dest.datasetId}.${dest.tableId}`, 409);
-      this.store.commit(target, writeDisposition === 'WRITE_TRUNCATE' ? rows : [...target.rows, ...rows]);
-      run.outcome = { statementType: 'LOAD', inserted: rows.length, updated: 0, deleted: 0, bytesProcessed: 0n, bytesBilled: 0n, statements: 1 };
-      run.startTime = this.store.nowMs();
-      run.done(this.store.nowMs());
-    } catch (e) {
-      if (!(e instanceof BigqueryError)) throw e;
-      run.failNow(this.store.nowMs(), e);
-    }
-    if (effects.includes('reset-after')) return { reset: true };
-    if (effects.includes('unavailable-after')) return this.fail(errors.backendError());
-    const resource = run.resource('DONE');
-    return { status: 200, body: { ...resource, statistics: { ...resource.statistics, load: { outputRows: String(view.error ? 0 : lines.length) } } } };
-  }
 }
-

@@ -132,6 +132,15 @@ export function writeRows(table: Table, rows: Row[], scope: Scope) {
   scope.store.commit(table, rows);
 }
 
+/** ZetaSQL knows no column modes: a REQUIRED column written NULL is refused here (wording not verified against the service). */
+function requireValues(table: Table, rows: { cells: ValueProto[] }[], prepared: Prepared, scope: Scope) {
+  for (const row of rows) {
+    table.schema.forEach((f, i) => {
+      if (f.mode === 'REQUIRED' && isNull(row.cells[i])) throw statementError(new BigqueryError('invalidQuery', `Required field ${f.name} cannot be null`), prepared.stmt, scope);
+    });
+  }
+}
+
 const schemaOf = (columns: { name: string; type: TypeProto }[]) => columns.map((c) => restField(c.name, c.type));
 
 function tempTable(scope: Scope, name: string, columns: { name: string; type: TypeProto }[]): Table {
@@ -172,11 +181,7 @@ export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: 
         const pt = cells[n];
         return { id: store.rowId(), cells: cells.slice(0, n), insertedAt: table.partitioning && !table.partitioning.field && pt && !isNull(pt) ? timestampMicros(pt) : now };
       });
-      for (const row of added) {
-        table.schema.forEach((f, i) => {
-          if (f.mode === 'REQUIRED' && isNull(row.cells[i])) throw statementError(new BigqueryError('invalidQuery', `Required field ${f.name} cannot be null`), prepared.stmt, scope);
-        });
-      }
+      requireValues(table, added, prepared, scope);
       writeRows(table, [...(scope.tx?.rows.get(table) ?? table.rows), ...added], scope);
       return { kind: 'dml', statementType: 'INSERT', inserted: added.length, updated: 0, deleted: 0 };
     }
@@ -193,6 +198,7 @@ export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: 
         return { kind: 'dml', statementType: 'DELETE', inserted: 0, updated: 0, deleted: gone.size };
       }
       const updated = new Map(r.rows.map((row) => [id(row), (row.cell ?? []).slice(0, n).map(clean)]));
+      requireValues(table, [...updated.values()].map((cells) => ({ cells })), prepared, scope);
       writeRows(table, current.map((row) => (updated.has(row.id) ? { ...row, cells: updated.get(row.id)! } : row)), scope);
       return { kind: 'dml', statementType: 'UPDATE', inserted: 0, updated: updated.size, deleted: 0 };
     }
