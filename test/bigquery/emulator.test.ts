@@ -301,6 +301,19 @@ COMMIT TRANSACTION;`;
     expect(bq.rows(path)).toEqual([{ id: 'kept', amount: 1n }]);
   });
 
+  test('ASSERT passes, or fails with its description and rolls the transaction back', async () => {
+    const path = await ledger([{ id: 'a', amount: 1 }]);
+    const script = (n: number) => `BEGIN TRANSACTION;
+ASSERT (SELECT COUNT(*) FROM \`${path}\`) = ${n} AS 'evfix: the rows changed; nothing was written';
+INSERT INTO \`${path}\` (id, amount) VALUES ('b', 2);
+COMMIT TRANSACTION;`;
+    const failed = await submit(script(5));
+    expect((await failure(failed.getQueryResults())).message).toBe('Query error: evfix: the rows changed; nothing was written at [2:1]');
+    expect(bq.rows(path)).toEqual([{ id: 'a', amount: 1n }]);
+    await (await submit(script(1))).getQueryResults();
+    expect(bq.rows(path)).toEqual([{ id: 'a', amount: 1n }, { id: 'b', amount: 2n }]);
+  });
+
   test('DML before a failure and outside a transaction stays, as in BigQuery', async () => {
     const path = await ledger();
     const script = `INSERT INTO \`${path}\` (id, amount) VALUES ('x', 1); SELECT ERROR('later')`;
@@ -384,11 +397,16 @@ describe('jobs', () => {
     expect(received).toHaveLength(1);
     expect(received[0]!.insertRequests).toBe(2);
 
+    // A 503 before the job was created: the retry creates it, once.
+    bq.faults.add({ on: 'jobs.insert', effect: 'unavailable-before' });
+    await (await submit(`INSERT INTO \`${path}\` (id, amount) VALUES ('retried', 3)`, { jobId: 'evfix_lost_2' })).getQueryResults();
+    expect(bq.jobs.filter((j) => j.jobId === 'evfix_lost_2').map((j) => j.insertRequests)).toEqual([1]);
+
     // Without a caller-chosen id the library takes the 409 as "it was created" and fetches the job.
     bq.faults.add({ on: 'jobs.insert', effect: 'reset-after' });
     const job = await submit(`INSERT INTO \`${path}\` (id, amount) VALUES ('also once', 2)`);
     await job.getQueryResults();
-    expect(bq.rows(path)).toEqual([{ id: 'once', amount: 1n }, { id: 'also once', amount: 2n }]);
+    expect(bq.rows(path)).toEqual([{ id: 'once', amount: 1n }, { id: 'retried', amount: 3n }, { id: 'also once', amount: 2n }]);
   });
 
   test('jobs.get of a regional job without its location is 404; with it, 200', async () => {
@@ -587,6 +605,9 @@ describe('tables and INFORMATION_SCHEMA', () => {
     expect(events.requirePartitionFilter).toBe(true);
     expect(events.schema.fields[0]).toEqual({ name: 'event_created_at', type: 'TIMESTAMP', mode: 'REQUIRED' });
     expect(await failure(client.dataset('kinesis').table('missing').getMetadata())).toEqual({ code: 404, reason: 'notFound', message: `Not found: Table ${P}:kinesis.missing` });
+    const [dataset] = await client.dataset('us_data').getMetadata();
+    expect([dataset.id, dataset.location]).toEqual([`${P}:us_data`, 'US']);
+    expect(await failure(client.dataset('nope').getMetadata())).toEqual({ code: 404, reason: 'notFound', message: `Not found: Dataset ${P}:nope` });
   });
 
   test('INFORMATION_SCHEMA.COLUMNS, TABLES and TABLE_OPTIONS are queryable like tables', async () => {
