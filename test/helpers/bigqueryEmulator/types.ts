@@ -4,6 +4,7 @@
  * (INTEGER, FLOAT, BOOLEAN, RECORD) in schemas, which is also what the client
  * library's row parser expects; INFORMATION_SCHEMA speaks GoogleSQL names.
  */
+import { errors } from './errors.js';
 import type { TypeProto } from './values.js';
 
 export type Mode = 'NULLABLE' | 'REQUIRED' | 'REPEATED';
@@ -49,7 +50,7 @@ export function fieldType(field: SchemaField): TypeProto {
     base = { typeKind: 'TYPE_STRUCT', structType: { field: (field.fields ?? []).map((f) => ({ fieldName: f.name, fieldType: fieldType(f) })) } };
   } else {
     const kind = KIND[upper];
-    if (!kind) throw new Error(`bigquery emulator: column type ${field.type} of ${field.name} is not emulated`);
+    if (!kind) throw errors.notEmulated(`type ${field.type} (${field.name}) is not emulated`);
     base = { typeKind: kind };
   }
   return field.mode === 'REPEATED' ? { typeKind: 'TYPE_ARRAY', arrayType: { elementType: base } } : base;
@@ -62,7 +63,7 @@ export function restField(name: string, type: TypeProto, mode?: Mode): SchemaFie
     return { name, type: 'RECORD', mode: mode ?? 'NULLABLE', fields: type.structType!.field.map((f) => restField(f.fieldName, f.fieldType)) };
   }
   const rest = REST_NAME[type.typeKind];
-  if (!rest) throw new Error(`bigquery emulator: no REST type for ${type.typeKind}`);
+  if (!rest) throw errors.notEmulated(`no REST type for ${type.typeKind}`);
   return { name, type: rest, mode: mode ?? 'NULLABLE' };
 }
 
