@@ -414,6 +414,8 @@ describe('jobs', () => {
     await job.getQueryResults();
     const e = await failure(client.job(job.id!).getMetadata());
     expect(e).toEqual({ code: 404, reason: 'notFound', message: `Not found: Job ${P}:${job.id}` });
+    expect((await failure(client.job(job.id!).cancel())).code).toBe(404);
+    expect((await failure(client.job(job.id!).getQueryResults())).message).toBe(`Not found: Job ${P}:${job.id}`);
     const [meta] = await client.job(job.id!, { location: REGION }).getMetadata();
     expect(meta.status).toEqual({ state: 'DONE' });
     expect(meta.jobReference).toEqual({ projectId: P, jobId: job.id, location: REGION });
@@ -441,6 +443,21 @@ describe('jobs', () => {
     expect((await status(job)).errorResult).toEqual({ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' });
     await bq.idle();
     expect(bq.rows(path)).toEqual([]);
+  });
+
+  test('a slow job answers jobComplete: false for as many reads as asked', async () => {
+    bq.faults.add({ on: 'jobs.insert', effect: { slow: 3 } });
+    const job = await submit('SELECT 1 AS one');
+    const answers: boolean[] = [];
+    for (;;) {
+      const [rows, , response] = (await job.getQueryResults({ autoPaginate: false } as never)) as unknown as [unknown[], unknown, { jobComplete: boolean }];
+      answers.push(response.jobComplete);
+      if (response.jobComplete) {
+        expect(rows).toEqual([{ one: 1 }]);
+        break;
+      }
+    }
+    expect(answers).toEqual([false, false, false, true]);
   });
 
   test('a cancel can be acknowledged while the job still finishes successfully', async () => {

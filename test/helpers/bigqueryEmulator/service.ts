@@ -139,7 +139,8 @@ export class Service {
     };
     this.jobs.push(view);
     const slow = effects.reduce((n, e) => (typeof e === 'object' && 'slow' in e ? Math.max(n, e.slow) : n), 0);
-    const run = new JobRun(view, configuration, this.store.nowMs(), dry ? 0 : slow, dry ? 0 : slow + this.options.runningPolls);
+    // `slow: n` answers RUNNING for exactly n status reads (held until the n-th); otherwise `runningPolls` reads.
+    const run = new JobRun(view, configuration, this.store.nowMs(), dry ? 0 : slow, dry ? 0 : slow || this.options.runningPolls);
     run.cancelFinishes = effects.includes('cancel-finishes');
     run.concurrentUpdate = effects.includes('concurrent-update');
 
