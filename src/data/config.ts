@@ -13,7 +13,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EvfixError } from './errors.js';
 import { parsePath } from './json/path.js';
-import { stagesFromManifest } from './dbt/manifest.js';
+import { DATASET_ID, PROJECT_ID, TABLE_ID } from './dbt/bigqueryNames.js';
+import { readManifest, stageRelation, stagesFromManifest } from './dbt/manifest.js';
 import { readDbtTarget } from './dbt/profile.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -35,6 +36,15 @@ const StageSchema = z.strictObject({
   event_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an event name such as CardWasShipped'),
   business_keys: z.array(jsonPath).default([]),
   columns: z.array(z.strictObject({ name: identifier, path: jsonPath })).default([]),
+  /** The table dbt builds for this model (from the manifest), when it is not stage_schema.name. */
+  relation: z
+    .strictObject({
+      project: z.string().regex(PROJECT_ID, 'must be a Google Cloud project id'),
+      dataset: z.string().regex(DATASET_ID, 'must be a BigQuery dataset name (letters, digits, underscore)'),
+      table: z.string().regex(TABLE_ID, 'must be a table name (letters, digits, underscore)'),
+      source: z.enum(['relation_name', 'database/schema/alias', 'config']).default('config'),
+    })
+    .optional(),
 });
 export type StageConfig = z.infer<typeof StageSchema>;
 
@@ -155,7 +165,7 @@ export function findConfigFile(from: string): string | undefined {
 }
 
 /** Reads and validates a config file; every problem names its field. */
-export function readConfigFile(file: string): Config {
+export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -190,13 +200,19 @@ export function readConfigFile(file: string): Config {
     if (dbt.manifest) dbt.manifest = here(dbt.manifest);
   }
   if (config.rerun.runner === 'dbt' && !dbt) throw new EvfixError('config', `${file}: rerun.dbt: is required when rerun.runner is "dbt"`, 'rerun.dbt');
-  if (config.stages_from_manifest) {
-    if (!dbt?.manifest) throw new EvfixError('config', `${file}: stages_from_manifest needs rerun.dbt.manifest`, 'rerun.dbt.manifest');
-    for (const stage of stagesFromManifest(dbt.manifest, config.stages_from_manifest)) {
+  if (config.stages_from_manifest && !dbt?.manifest) throw new EvfixError('config', `${file}: stages_from_manifest needs rerun.dbt.manifest`, 'rerun.dbt.manifest');
+  const manifest = dbt?.manifest ? readManifest(dbt.manifest) : undefined;
+  // A stage listed here is a dbt model too: its table is where dbt builds it (custom schema, alias, project).
+  for (const stage of config.stages) {
+    const relation = stage.relation ?? (manifest && stageRelation(manifest, stage.name));
+    if (relation) stage.relation = relation;
+  }
+  if (manifest && config.stages_from_manifest) {
+    for (const stage of stagesFromManifest(manifest, config.stages_from_manifest)) {
       // A stage listed in the config wins over the manifest's description of it.
       if (names.has(stage.name)) continue;
       const parsed = StageSchema.safeParse(stage);
-      if (!parsed.success) throw new EvfixError('config', `${dbt.manifest}: model ${stage.name}: ${parsed.error.issues[0]!.message}`, 'stages_from_manifest');
+      if (!parsed.success) throw new EvfixError('config', `${manifest.file}: model ${stage.name}: ${parsed.error.issues[0]!.message}`, 'stages_from_manifest');
       config.stages.push(parsed.data);
       names.add(stage.name);
     }
@@ -205,7 +221,7 @@ export function readConfigFile(file: string): Config {
   if (config.engine.type === 'bigquery') {
     if (config.engine.from_dbt_profile) {
       if (!dbt) throw new EvfixError('config', `${file}: engine.from_dbt_profile needs rerun.dbt (project_dir, profiles_dir)`, 'engine.from_dbt_profile');
-      const target = readDbtTarget({ projectDir: dbt.project_dir, profilesDir: dbt.profiles_dir, profile: dbt.profile, target: dbt.target });
+      const target = readDbtTarget({ projectDir: dbt.project_dir, profilesDir: dbt.profiles_dir, profile: dbt.profile, target: dbt.target }, env);
       config.engine.project ??= target.project;
       config.engine.location ??= target.location;
       if (raw && typeof raw === 'object' && !('stage_schema' in raw)) config.stage_schema = target.dataset;
@@ -217,7 +233,7 @@ export function readConfigFile(file: string): Config {
 
 export function loadConfig(options: { configFile?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const file = options.configFile ?? findConfigFile(options.cwd ?? process.cwd());
-  return file ? readConfigFile(file) : demoConfig(options.env);
+  return file ? readConfigFile(file, options.env) : demoConfig(options.env);
 }
 
 export function findStage(config: Config, name: string): StageConfig {

@@ -10,6 +10,7 @@ import { runCli, type CliIO } from '../../src/cli/main.js';
 import { DEMO_STAGES, readConfigFile } from '../../src/data/config.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 import { answerFrom, type Store } from '../helpers/bigqueryStore.js';
+import { bigqueryManifest, modelId, writeManifest } from '../helpers/dbtManifest.js';
 import { startFakeBigquery, type FakeBigquery, type ReceivedJob } from '../helpers/fakeBigquery.js';
 import { event, NOW, tempDir } from '../helpers/warehouse.js';
 
@@ -193,14 +194,12 @@ describe('the config from dbt', () => {
       join(dir, 'dbt', 'profiles.yml'),
       "warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: bigquery\n      method: oauth\n      project: \"{{ env_var('EVFIX_TEST_PROJECT', 'dw-prod-gwiiag') }}\"\n      dataset: stage\n      location: EU\n",
     );
-    writeFileSync(
-      join(dir, 'dbt', 'manifest.json'),
-      JSON.stringify({
-        nodes: {
-          'model.analytics.remittance_was_sent_event': { resource_type: 'model', name: 'remittance_was_sent_event', tags: ['evfix_stage'], original_file_path: 'models/stage/r.sql', config: { meta: { event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'] } } },
-          'model.analytics.report': { resource_type: 'model', name: 'report', tags: [], original_file_path: 'models/marts/report.sql' },
-        },
-      }),
+    writeManifest(
+      join(dir, 'dbt'),
+      bigqueryManifest(12, [
+        { name: 'remittance_was_sent_event', tags: ['evfix_stage'], path: 'models/stage/r.sql', meta: { event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'] } },
+        { name: 'report', path: 'models/marts/report.sql', materialized: 'table', dependsOn: [modelId('remittance_was_sent_event')] },
+      ]),
     );
     writeFileSync(
       join(dir, 'evfix.config.json'),
@@ -213,6 +212,14 @@ describe('the config from dbt', () => {
     const config = readConfigFile(join(dir, 'evfix.config.json'));
     expect(config.engine).toMatchObject({ type: 'bigquery', project: 'dw-prod-gwiiag', location: 'EU' });
     expect(config.stage_schema).toBe('stage');
-    expect(config.stages).toEqual([{ name: 'remittance_was_sent_event', event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'], columns: [] }]);
+    expect(config.stages).toEqual([
+      {
+        name: 'remittance_was_sent_event',
+        event_name: 'RemittanceWasSent',
+        business_keys: ['$.remittance_id'],
+        columns: [],
+        relation: { project: 'dw-prod-gwiiag', dataset: 'stage', table: 'remittance_was_sent_event', source: 'relation_name' },
+      },
+    ]);
   });
 });

@@ -10,11 +10,17 @@ import { EvfixError } from '../errors.js';
 
 export type DbtSettings = NonNullable<Config['rerun']['dbt']>;
 
-/** The argument list, exactly as it will be run (shown on the confirm screen too). */
+/**
+ * The argument list, exactly as it will be run (shown on the confirm screen too).
+ * Profile, profiles dir and target are passed only when evfix's config names
+ * them; otherwise dbt picks them itself (DBT_PROFILE, DBT_PROFILES_DIR,
+ * DBT_TARGET, then its defaults), exactly as profile.ts reads them for evfix.
+ */
 export function dbtArguments(dbt: DbtSettings, stage: StageConfig, offset: number): string[] {
   const args = ['run', '--select', `${stage.name}${dbt.downstream ? '+' : ''}`, '--vars', JSON.stringify({ current_date_offset: offset })];
   args.push('--project-dir', dbt.project_dir);
   if (dbt.profiles_dir) args.push('--profiles-dir', dbt.profiles_dir);
+  if (dbt.profile) args.push('--profile', dbt.profile);
   if (dbt.target) args.push('--target', dbt.target);
   return args;
 }
