@@ -6,7 +6,6 @@ export default defineConfig({
     // DuckDB is a native module: separate processes keep each test file's files and locks apart.
     pool: 'forks',
     reporters: ['default', './test/helpers/countReporter.ts'],
-    globalSetup: ['./test/helpers/buildPlanWorker.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../src/data/duckdb/engine.js';
 import type { Context } from '../src/data/operations/context.js';
 import type { PlanRef } from '../src/data/plans/planRef.js';
 import type { PlanRequest } from '../src/data/plans/planRequest.js';
@@ -27,7 +27,7 @@ export async function applyFile(dir: string): Promise<string> {
   const path = join(dir, `apply-${ROWS}-v1.duckdb`);
   const { existsSync } = await import('node:fs');
   if (existsSync(path)) return path;
-  const w = new DuckdbWarehouse(benchConfig(`${path}.building`));
+  const w = new DuckdbEngine(benchConfig(`${path}.building`));
   await w.createTables();
   await w.session(async (conn) => {
     await conn.run(`INSERT INTO kinesis.backend_events
@@ -111,7 +111,7 @@ QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at)
     },
   ];
   const config = benchConfig(scratch);
-  const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+  const ctx: Context = { config, warehouse: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
   for (const c of cases) {
     const subject: number[] = [], reference: number[] = [];
     let peak = 0, stall = 0;

@@ -1,6 +1,6 @@
 /** The stage rerun of a 30-day window at 10M events, against the same statements run directly. */
 import { join } from 'node:path';
-import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../src/data/duckdb/engine.js';
 import * as sql from '../src/data/duckdb/sql.js';
 import { rerunStage } from '../src/data/operations/rerun.js';
 import type { Context } from '../src/data/operations/context.js';
@@ -18,7 +18,7 @@ export async function rerunBenchmarks(dataDir: string, events: number, runs: num
   for (let i = 0; i < runs; i++) {
     const config = benchConfig(copyOf(source, scratch));
     const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
-    const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+    const ctx: Context = { config, warehouse: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
     let t0 = performance.now();
     const result = await rerunStage(ctx, stage, { offset: 30 });
     subject.push(performance.now() - t0);

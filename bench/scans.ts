@@ -3,7 +3,7 @@
  * by event_id and by business key, against the same SQL run directly.
  */
 import { join } from 'node:path';
-import { DuckdbWarehouse } from '../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../src/data/duckdb/engine.js';
 import * as sql from '../src/data/duckdb/sql.js';
 import { findBusinessKeyDuplicates } from '../src/data/operations/businessKeys.js';
 import { lookbackStart, type Context } from '../src/data/operations/context.js';
@@ -25,7 +25,7 @@ export async function scanBenchmarks(dataDir: string, sizes: readonly number[], 
   for (const events of sizes) {
     const path = await eventsFile(dataDir, events);
     const config = benchConfig(path);
-    const ctx: Context = { config, warehouse: new DuckdbWarehouse(config, clock), now: clock, operator: 'bench' };
+    const ctx: Context = { config, warehouse: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
     const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
     const tables = { ...config.tables, stageSchema: config.stage_schema };
     const since = lookbackStart(ctx);

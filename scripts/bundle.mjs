@@ -11,9 +11,7 @@ await build({
   ...releaseOptions,
   // Start-up patches of evfix's own; the benchmarks' reference stays a plain bundled Ink app.
   plugins: [...releaseOptions.plugins, yogaWithoutFetch, fastStringWidth],
-  // The thread the TUI makes and writes plans on (src/data/plans/workerPlans.ts) is a file of its own,
-  // sharing chunks with the rest.
-  entryPoints: { evfix: 'src/main.ts', 'plan-worker': 'src/data/plans/planWorker.ts' },
+  entryPoints: { evfix: 'src/main.ts' },
   outdir: 'dist',
   // Code behind a dynamic import (the BigQuery client, a third of the code; the screens, for subcommands)
   // goes in chunks of its own, compiled only by the runs that load it.

@@ -57,13 +57,13 @@ export function App({
       push: (route) => setStack((s) => [...s, { key: (s[s.length - 1]?.key ?? 0) + 1, route }]),
       // Leaving a screen stops the reads it started: on BigQuery a read left running is still billed.
       pop: () => {
-        void services.ctx.warehouse.cancelReads?.();
+        void services.service.cancelReads();
         setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
       },
       home: () => {
-        void services.ctx.warehouse.cancelReads?.();
-        // Back at the start no screen shows a plan: the worker lets go of them (and their memory).
-        void services.plans.forget().catch(() => undefined);
+        void services.service.cancelReads();
+        // Back at the start no screen shows a plan: the service lets go of the ones it held.
+        void services.service.call('forget', {}).catch(() => undefined);
         setStack((s) => s.slice(0, 1));
       },
       quit,

@@ -22,8 +22,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // Loaded only for the TUI, so headless commands never pay for Ink and React.
     const { runTui } = await import('./tui.js');
-    // Beside this file in the release bundle (dist/evfix.js, dist/plan-worker.js): see scripts/bundle.mjs.
-    return runTui(tui, new URL('./plan-worker.js', import.meta.url));
+    return runTui(tui);
   }
   return runCli(argv, {
     out: (text) => process.stdout.write(text + '\n'),

@@ -10,19 +10,18 @@ import { ensureDemoWarehouse } from './data/demo/seed.js';
 import { describeError } from './data/errors.js';
 import { Journal } from './data/journal.js';
 import { defaultOperator, type Context } from './data/operations/context.js';
-import { openWarehouse } from './data/openWarehouse.js';
-import { workerPlans } from './data/plans/workerPlans.js';
+import { openEngine } from './data/openWarehouse.js';
+import { createService } from './data/service/service.js';
 import { nowMicros } from './data/timestamp.js';
 import { App } from './App.js';
 import type { TuiOptions } from './cli/main.js';
 import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
 import type { Services } from './screens/navigation.js';
 import { runEditor } from './terminal/editor.js';
-import { describeReconciled, reconcileJournal } from './data/operations/reconcile.js';
+import { describeReconciled } from './data/operations/reconcile.js';
 import { TerminalSession } from './terminal/session.js';
 
-/** `planWorker`: the bundled plan worker (dist/plan-worker.js), found by the entry point that knows the layout. */
-export async function runTui(options: TuiOptions, planWorker: URL): Promise<number> {
+export async function runTui(options: TuiOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write(
       'evfix: the interactive screens need a terminal (stdin and stdout must be a TTY).\n' +
@@ -37,21 +36,19 @@ export async function runTui(options: TuiOptions, planWorker: URL): Promise<numb
     if (config.source === 'demo') process.stderr.write('evfix: no evfix.config.json found; using the demo warehouse.\n');
     const seeded = await ensureDemoWarehouse(config);
     if (seeded) process.stderr.write(`evfix: created the demo warehouse at ${seeded.path} (${seeded.events} events).\n`);
-    ctx = { config, warehouse: await openWarehouse(config), now: nowMicros, operator: defaultOperator(config) };
+    ctx = { config, engine: await openEngine(config), now: nowMicros, operator: defaultOperator(config) };
   } catch (error) {
     process.stderr.write(`evfix: ${describeError(error)}\n`);
     return 1;
   }
 
-  const journal = new Journal();
-  const reconciled = ctx.config.read_only ? [] : await reconcileJournal(ctx, journal).catch(() => []);
+  const service = createService(ctx, new Journal());
+  const reconciled = await service.call('reconcile', {}).catch(() => []);
   for (const r of reconciled) process.stderr.write(`evfix: ${describeReconciled(r)}\n`);
   await fixInkIncrementalRendering();
   const session = new TerminalSession(process.stdin, process.stdout);
   const services: Services = {
-    ctx,
-    journal,
-    plans: workerPlans(ctx, journal, planWorker),
+    service,
     editText: (text, suffix) => session.handOver(() => runEditor(text, suffix)),
     trackWrite: session.track,
     writesInFlight: session.writesInFlight,
@@ -85,6 +82,6 @@ export async function runTui(options: TuiOptions, planWorker: URL): Promise<numb
   } finally {
     instance.unmount();
     session.restore();
-    await services.plans.close();
+    await service.close();
   }
 }

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigSchema, DEMO_STAGES, type Config } from '../../src/data/config.js';
-import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 
 export const NOW = '2026-03-31 12:00:00.000000';
@@ -30,7 +30,7 @@ export async function eventsFile(dir: string, events: number): Promise<string> {
   mkdirSync(dirname(path), { recursive: true });
   const building = `${path}.building`;
   rmSync(building, { force: true });
-  const w = new DuckdbWarehouse(benchConfig(building));
+  const w = new DuckdbEngine(benchConfig(building));
   await w.createTables();
   const span = 30n * 86_400_000_000n;
   const end = parseTimestamp(NOW);

@@ -106,11 +106,14 @@ export const ConfigSchema = z.strictObject({
       events: tableName.default('kinesis.backend_events'),
       exceptions: tableName.default('s3.backend_events_exceptions'),
       exclusions: tableName.default('s3.backend_events_exclusions'),
+      /** evfix's audit table: one row per applied plan, written in the plan's transaction (see README). */
+      audit: tableName.default('s3.evfix_audit'),
     })
     .default({
       events: 'kinesis.backend_events',
       exceptions: 's3.backend_events_exceptions',
       exclusions: 's3.backend_events_exclusions',
+      audit: 's3.evfix_audit',
     }),
   stage_schema: identifier.default('stage'),
   stages: z.array(StageSchema).default([]),
@@ -118,6 +121,11 @@ export const ConfigSchema = z.strictObject({
   stages_from_manifest: ManifestStages.optional(),
   rerun: RerunSettings.default({ runner: 'sql' }),
   lookback_days: z.number().int().min(1).max(3650).default(14),
+  /**
+   * How far before a window the stage rules look for an event's exceptions: the latest exception of an event_id
+   * is decided over every exception this many days back (bounded, so BigQuery prunes partitions).
+   */
+  exception_horizon_days: z.number().int().min(1).max(36500).default(365),
   environment: z.enum(['dev', 'staging', 'prod']).default('dev'),
   read_only: z.boolean().default(false),
   /** In prod, `--yes` alone may write plans up to this many rows; larger ones also need `--confirm-table STAGE`. */

@@ -4,13 +4,12 @@
  * transaction and a result line after it, so an interrupted apply can be found
  * and reconciled. The file is private to the operator (0600 in a 0700 folder).
  */
-import { appendFileSync, chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { EvfixError } from './errors.js';
 import { parsePlan, serializePlan, type Plan } from './plan.js';
+import { serializePlan as serializePlanV2, type Plan as PlanV2 } from './plan.js';
 import { z } from 'zod';
-import { yieldToEventLoop } from './slices.js';
 
 export const JournalEntrySchema = z.object({
   time: z.string(),
@@ -20,7 +19,7 @@ export const JournalEntrySchema = z.object({
   operator: z.string(),
   description: z.string(),
   warehouse: z.string(),
-  result: z.enum(['started', 'applied', 'already-applied', 'refused', 'failed', 'rolled-back']),
+  result: z.enum(['started', 'applied', 'already-applied', 'refused', 'failed', 'rolled-back', 'unknown']),
   counts: z.object({ exclusions: z.number(), exceptions: z.number(), deleted: z.object({ exclusions: z.number(), exceptions: z.number() }).optional() }).optional(),
   /** The exception_added_timestamp / exclusion_added_timestamp the rows were written with. */
   applied_at: z.string().optional(),
@@ -51,57 +50,15 @@ export class Journal {
     chmodSync(this.path, 0o600);
   }
 
-  /** Applied plans are kept beside the journal, so that history can show and revert exactly what they wrote. */
+  /** Plans applied from this host are kept beside the journal (a few kilobytes each, whatever their row count). */
   savePlan(plan: Plan): void {
-    const dir = join(dirname(this.path), 'plans');
-    this.ensureDir(dir);
-    writeFileSync(join(dir, `${plan.id}.json`), serializePlan(plan), { mode: 0o600 });
-  }
-
-  /**
-   * savePlan for plans of any size: written in pieces, large arrays a slice
-   * at a time, so a 100,000-row plan does not hold the TUI still while it is
-   * kept. Compact JSON with the same content (plan files are read as JSON).
-   */
-  async savePlanAsync(plan: Plan): Promise<void> {
     const dir = join(dirname(this.path), 'plans');
     this.ensureDir(dir);
     const file = join(dir, `${plan.id}.json`);
     // Another evfix may keep the same plan at the same moment: each writes its own temporary file.
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const out = createWriteStream(temporary, { mode: 0o600 });
-    const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
-    const piece = async (value: unknown): Promise<void> => {
-      if (Array.isArray(value) && value.length > 500) {
-        await write('[');
-        for (let i = 0; i < value.length; i += 1_000) {
-          await write((i ? ',' : '') + value.slice(i, i + 1_000).map((v) => JSON.stringify(v)).join(','));
-          await yieldToEventLoop();
-        }
-        await write(']');
-      } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-        const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-        await write('{');
-        for (const [i, [k, v]] of entries.entries()) {
-          await write(`${i ? ',' : ''}${JSON.stringify(k)}:`);
-          await piece(v);
-        }
-        await write('}');
-      } else await write(JSON.stringify(value));
-    };
-    try {
-      await piece(plan);
-      await write('\n');
-    } finally {
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    }
+    writeFileSync(temporary, serializePlan(plan), { mode: 0o600 });
     renameSync(temporary, file);
-  }
-
-  loadPlan(id: string): Plan {
-    const file = join(dirname(this.path), 'plans', `${id}.json`);
-    if (!/^[0-9a-f]{16}$/.test(id) || !existsSync(file)) throw new EvfixError('refused', `plan ${id} is not kept in ${dirname(file)}; it cannot be reverted from here`);
-    return parsePlan(readFileSync(file, 'utf8'), file);
   }
 
   /** Entries newest first; lines that do not parse are skipped rather than failing the history. */

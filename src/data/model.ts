@@ -32,42 +32,85 @@ export const EventRowSchema = z.strictObject({
 });
 export type EventRow = z.infer<typeof EventRowSchema>;
 
-export const EVENT_COLUMNS = [
-  'event_created_at',
-  'event_id',
-  'event_name',
-  'user_id',
-  'event_external_reference_id',
-  'event_advisor_id',
-  'event_data',
-  'event_ingested_at',
-] as const satisfies readonly (keyof EventRow)[];
+/** A column type in the vocabulary every engine reports its columns in (see Engine.tableColumns). */
+export type ColumnType = 'TIMESTAMP' | 'STRING' | 'JSON' | 'BOOL' | 'INT64';
 
-/** A column type in the vocabulary every engine reports its columns in (see Warehouse.tableColumns). */
-export type ColumnType = 'TIMESTAMP' | 'STRING' | 'JSON' | 'BOOL';
+type ColumnSpec = { name: string; type: ColumnType; nullable: boolean };
 
-const EVENT_COLUMN_TYPES: [string, ColumnType][] = [
-  ['event_created_at', 'TIMESTAMP'],
-  ['event_id', 'STRING'],
-  ['event_name', 'STRING'],
-  ['user_id', 'STRING'],
-  ['event_external_reference_id', 'STRING'],
-  ['event_advisor_id', 'STRING'],
-  ['event_data', 'JSON'],
-  ['event_ingested_at', 'TIMESTAMP'],
-];
+/**
+ * The event row, once: every engine's DDL, column lists, decoders and fingerprints are made from this table,
+ * and doctor and the SQL analyser's catalog check the production tables against it.
+ */
+export const EVENT_COLUMN_SPECS = [
+  { name: 'event_created_at', type: 'TIMESTAMP', nullable: false },
+  { name: 'event_id', type: 'STRING', nullable: false },
+  { name: 'event_name', type: 'STRING', nullable: false },
+  { name: 'user_id', type: 'STRING', nullable: true },
+  { name: 'event_external_reference_id', type: 'STRING', nullable: true },
+  { name: 'event_advisor_id', type: 'STRING', nullable: true },
+  { name: 'event_data', type: 'JSON', nullable: true },
+  { name: 'event_ingested_at', type: 'TIMESTAMP', nullable: true },
+] as const satisfies readonly ColumnSpec[];
 
-/** The three tables evfix works on, as production has them: what doctor checks and the SQL analyser's catalog holds. */
-export const TABLE_SCHEMAS: Record<'events' | 'exceptions' | 'exclusions', [string, ColumnType][]> = {
-  events: EVENT_COLUMN_TYPES,
-  exceptions: [...EVENT_COLUMN_TYPES, ['exception_added_timestamp', 'TIMESTAMP'], ['exception_description', 'STRING'], ['is_event_update', 'BOOL']],
-  exclusions: [
-    ['event_created_at', 'TIMESTAMP'],
-    ['event_id', 'STRING'],
-    ['event_name', 'STRING'],
-    ['exclusion_added_timestamp', 'TIMESTAMP'],
-    ['exclusion_description', 'STRING'],
-  ],
+export const EVENT_COLUMN_NAMES = EVENT_COLUMN_SPECS.map((c) => c.name) as readonly (keyof EventRow)[];
+/** Kept for the first plan format's code. */
+export const EVENT_COLUMNS = EVENT_COLUMN_NAMES;
+
+const EXCEPTION_EXTRA = [
+  { name: 'exception_added_timestamp', type: 'TIMESTAMP', nullable: false },
+  { name: 'exception_description', type: 'STRING', nullable: false },
+  { name: 'is_event_update', type: 'BOOL', nullable: false },
+] as const satisfies readonly ColumnSpec[];
+
+const EXCLUSION_SPECS = [
+  { name: 'event_created_at', type: 'TIMESTAMP', nullable: false },
+  { name: 'event_id', type: 'STRING', nullable: false },
+  { name: 'event_name', type: 'STRING', nullable: true },
+  { name: 'exclusion_added_timestamp', type: 'TIMESTAMP', nullable: false },
+  { name: 'exclusion_description', type: 'STRING', nullable: false },
+] as const satisfies readonly ColumnSpec[];
+
+/**
+ * evfix's audit table: one row per applied plan, written in the same transaction as the plan's rows, so a
+ * plan is recorded exactly when it commits, and every operator on every host sees the same history.
+ */
+export const AUDIT_COLUMN_SPECS = [
+  { name: 'plan_id', type: 'STRING', nullable: false },
+  { name: 'kind', type: 'STRING', nullable: false },
+  { name: 'stage', type: 'STRING', nullable: false },
+  { name: 'event_name', type: 'STRING', nullable: false },
+  { name: 'description', type: 'STRING', nullable: false },
+  { name: 'operator', type: 'STRING', nullable: false },
+  { name: 'host', type: 'STRING', nullable: true },
+  { name: 'selection', type: 'STRING', nullable: true },
+  { name: 'counts', type: 'STRING', nullable: false },
+  { name: 'fingerprint', type: 'STRING', nullable: false },
+  { name: 'job_id', type: 'STRING', nullable: true },
+  { name: 'applied_at', type: 'TIMESTAMP', nullable: false },
+  { name: 'window_from', type: 'TIMESTAMP', nullable: false },
+  { name: 'window_until', type: 'TIMESTAMP', nullable: false },
+  { name: 'oldest', type: 'TIMESTAMP', nullable: true },
+  { name: 'ticket', type: 'STRING', nullable: true },
+  { name: 'approved_by', type: 'STRING', nullable: true },
+  { name: 'approved_at', type: 'TIMESTAMP', nullable: true },
+  { name: 'revert_of', type: 'STRING', nullable: true },
+  { name: 'plan', type: 'STRING', nullable: false },
+] as const satisfies readonly ColumnSpec[];
+
+const pairs = (specs: readonly ColumnSpec[]): [string, ColumnType][] => specs.map((c) => [c.name, c.type]);
+
+/** The tables evfix works on, as production has them: what doctor checks and the SQL analyser's catalog holds. */
+export const TABLE_SCHEMAS: Record<'events' | 'exceptions' | 'exclusions' | 'audit', [string, ColumnType][]> = {
+  events: pairs(EVENT_COLUMN_SPECS),
+  exceptions: pairs([...EVENT_COLUMN_SPECS, ...EXCEPTION_EXTRA]),
+  exclusions: pairs(EXCLUSION_SPECS),
+  audit: pairs(AUDIT_COLUMN_SPECS),
+};
+export const TABLE_SPECS = {
+  events: EVENT_COLUMN_SPECS as readonly ColumnSpec[],
+  exceptions: [...EVENT_COLUMN_SPECS, ...EXCEPTION_EXTRA] as readonly ColumnSpec[],
+  exclusions: EXCLUSION_SPECS as readonly ColumnSpec[],
+  audit: AUDIT_COLUMN_SPECS as readonly ColumnSpec[],
 };
 
 /** An exceptions row as a plan carries it; exception_added_timestamp is the apply time. */

@@ -12,6 +12,11 @@ import { inputError } from './errors.js';
 
 export type Micros = bigint;
 
+/** The end of an open window: every read is bounded, even "from then on". */
+export const FAR_FUTURE = '9999-12-31 23:59:59.999999';
+/** The start of all time the warehouse keeps (a demo's first build, a rerun of everything). */
+export const BEGINNING = '0001-01-01 00:00:00.000000';
+
 const MICROS_PER_SECOND = 1_000_000n;
 const MICROS_PER_DAY = 86_400n * MICROS_PER_SECOND;
 

@@ -1,21 +1,20 @@
 /** What can be done to one stage table. */
 import { Text } from 'ink';
 import { useReducer } from 'react';
-import type { StageConfig } from '../data/config.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { initialList, listReducer } from '../components/listState.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
-import type { Route, ScreenProps } from './navigation.js';
+import { stageOf, type Route, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 
 type Action = ListMove | 'open';
 
 const BINDINGS: Binding<Action>[] = [...LIST_BINDINGS, { keys: ['enter'], label: 'enter', help: 'open', action: 'open', main: true }];
 
-const ITEMS: { label: string; detail: string; route: (stage: StageConfig) => Route }[] = [
+const ITEMS: { label: string; detail: string; route: (stage: string) => Route }[] = [
   { label: 'Duplicates by event_id', detail: 'exclude copies, keep one', route: (stage) => ({ name: 'duplicates', stage }) },
   { label: 'Business-key duplicates', detail: 'same key, different event_ids', route: (stage) => ({ name: 'businessKeys', stage }) },
   { label: 'Update event data', detail: 'find events, edit event_data, see the diff', route: (stage) => ({ name: 'lookup', stage }) },
@@ -24,7 +23,8 @@ const ITEMS: { label: string; detail: string; route: (stage: StageConfig) => Rou
   { label: 'History', detail: 'applied plans, revert', route: () => ({ name: 'history' }) },
 ];
 
-export function ActionsScreen({ route, active, width, height, nav }: ScreenProps & { route: { stage: StageConfig } }) {
+export function ActionsScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+  const stage = stageOf(services, route.stage);
   const [list, dispatch] = useReducer(listReducer, initialList(ITEMS.length, ITEMS.length));
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
@@ -36,7 +36,7 @@ export function ActionsScreen({ route, active, width, height, nav }: ScreenProps
     },
   });
   return (
-    <Frame title={`evfix · ${route.stage.name}`} status={route.stage.event_name} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
+    <Frame title={`evfix · ${stage.name}`} status={stage.event_name} width={width} height={height} bindings={bindings} helpOpen={helpOpen}>
       <Text> </Text>
       <WindowedList
         items={ITEMS}

@@ -5,8 +5,7 @@
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useRef } from 'react';
 import type { ApplyResult } from '../data/operations/apply.js';
-import type { PlanRef } from '../data/plans/planRef.js';
-import { findStage } from '../data/config.js';
+import type { Plan } from '../data/plan.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -23,11 +22,12 @@ const DONE_BINDINGS: Binding<Action>[] = [
   { keys: ['enter', 'n'], label: 'enter/n', help: 'done, back to stage tables', action: 'done', main: true },
 ];
 
-export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: PlanRef } }) {
-  const { ctx, journal, trackWrite } = services;
+export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+  const { service, trackWrite } = services;
+  const config = service.config;
   const plan = route.plan;
-  const { info } = plan;
-  const apply = useCallback(() => trackWrite(plan.apply()), [plan, trackWrite]);
+  const info = plan;
+  const apply = useCallback(() => trackWrite(service.call('applyPlan', { plan: plan.id })), [plan, service, trackWrite]);
   const { task, run } = useTask<ApplyResult, []>(apply);
   const started = useRef(false);
   useEffect(() => {
@@ -50,7 +50,7 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
     onAction: (action) => {
       if (action === 'done') nav.home();
       else if (action === 'rerun' && task.status === 'done') {
-        nav.push({ name: 'rerun', stage: findStage(ctx.config, info.stage), offset: task.value.rerun.current_date_offset });
+        nav.push({ name: 'rerun', stage: info.stage, offset: task.value.rerun.current_date_offset });
       }
     },
   });
@@ -65,11 +65,11 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
         <Text color={tone(r.status === 'applied' ? 'ok' : 'warn')}>{r.status === 'applied' ? `✓ Applied plan ${r.plan_id}` : `= ${r.message}`}</Text>
         <Text>
           {'  '}
-          {r.written.exclusions} exclusion row(s) -&gt; {ctx.config.tables.exclusions}
+          {r.written.exclusions} exclusion row(s) -&gt; {config.tables.exclusions}
         </Text>
         <Text>
           {'  '}
-          {r.written.exceptions} exception row(s) -&gt; {ctx.config.tables.exceptions}
+          {r.written.exceptions} exception row(s) -&gt; {config.tables.exceptions}
         </Text>
         {r.written.deleted.exclusions + r.written.deleted.exceptions ? (
           <Text>
@@ -77,7 +77,7 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
           </Text>
         ) : null}
         <Text color={tone('muted')}>
-          {'  '}journal: {journal.path} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
+          {'  '}recorded in {config.tables.audit} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
         </Text>
         <Text> </Text>
         <Text bold>

@@ -5,18 +5,16 @@
  */
 import { Box, Text } from 'ink';
 import { useCallback, useState } from 'react';
-import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
 import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
-import { findBusinessKeyDuplicates } from '../data/operations/businessKeys.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
-import type { ScreenProps } from './navigation.js';
+import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { validatePath } from './validators.js';
 import { useTask } from './useTask.js';
@@ -33,9 +31,9 @@ const BINDINGS: Binding<Action>[] = [
   { keys: ['/'], label: '/', help: 'another key path', action: 'path' },
 ];
 
-export function BusinessKeysScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
-  const { ctx } = services;
-  const stage = route.stage;
+export function BusinessKeysScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+  const { service } = services;
+  const stage = stageOf(services, route.stage);
   const [path, setPath] = useState(stage.business_keys[0] ?? '$.');
   const [choosing, setChoosing] = useState(true);
   const [group, setGroup] = useState(0);
@@ -44,8 +42,8 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
   const [describing, setDescribing] = useState(false);
   const [description, setDescription] = useState('');
   const [flash, setFlash] = useState<Flash>(null);
-  const load = useTask(useCallback((p: string) => findBusinessKeyDuplicates(ctx, stage, p), [ctx, stage]));
-  const planTask = useTask(useCallback((ids: string[], text: string) => services.plans.build({ op: 'exclude', stage: stage.name, eventIds: ids, description: text }), [services, stage]));
+  const load = useTask(useCallback((p: string) => service.call('businessKeyGroups', { stage: stage.name, path: p }), [service, stage]));
+  const planTask = useTask(useCallback((ids: string[], text: string) => service.call('makePlan', { op: 'exclude', stage: stage.name, eventIds: ids, description: text }), [service, stage]));
   const groups = load.task.status === 'done' ? load.task.value : [];
   const current = groups[group];
 

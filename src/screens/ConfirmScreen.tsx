@@ -4,10 +4,14 @@
  * stage table's name must be typed. Esc goes back and writes nothing.
  */
 import { Box, Text } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { describeError } from '../data/errors.js';
-import type { PlanRef } from '../data/plans/planRef.js';
-import type { PlanSummary } from '../data/planSummary.js';
+import { describeEdit } from '../data/json/edit.js';
+import { rerunFor } from '../data/operations/apply.js';
+import type { Plan } from '../data/plan.js';
+import { printable } from '../data/printable.js';
+import { describeSelection } from '../data/selection.js';
+import { parseTimestamp } from '../data/timestamp.js';
 import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -17,7 +21,7 @@ import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
 
-type Action = 'write' | 'down' | 'up' | 'describe';
+type Action = 'write' | 'down' | 'up' | 'describe' | 'skip';
 
 function wrapLines(text: string, width: number): string[] {
   width = Math.max(20, width);
@@ -30,77 +34,87 @@ function wrapLines(text: string, width: number): string[] {
   });
 }
 
-export function confirmBindings(readOnly: boolean, typed: boolean): Binding<Action>[] {
+export function confirmBindings(readOnly: boolean, typed: boolean, problems = false): Binding<Action>[] {
   return [
-    ...(readOnly || typed ? [] : [{ keys: ['y'], label: 'y', help: 'write', action: 'write' as const, main: true }]),
+    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], label: 'y', help: 'write', action: 'write' as const, main: true }]),
+    ...(problems ? [{ keys: ['s'], label: 's', help: 'leave out the events that cannot change', action: 'skip' as const, main: true }] : []),
     { keys: ['j', 'down'], label: 'j/k', help: 'scroll SQL', action: 'down', main: true },
     { keys: ['k', 'up'], label: 'k', help: 'scroll SQL up', action: 'up' },
     { keys: ['e'], label: 'e', help: 'edit description', action: 'describe', main: true },
   ];
 }
 
-export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: PlanRef } }) {
-  const { ctx } = services;
+export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+  const { service } = services;
+  const config = service.config;
   const [plan, setPlan] = useState(route.plan);
-  const { info } = plan;
+  const info = plan;
   const [scroll, setScroll] = useState(0);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(info.description);
   const [flash, setFlash] = useState<Flash>(null);
-  // While a new description is put on every row, the plan on screen is the old one: nothing is written meanwhile.
-  const { sealing, describe } = useRedescribe(setFlash);
-  // Summarised where the plan is kept (100,000 rows, in slices), with the SQL; nothing is written before the
-  // operator has seen both.
-  const [shown, setShown] = useState<{ summary: PlanSummary; sql: string } | { error: string } | undefined>();
-  useEffect(() => {
-    let current = true;
-    setShown(undefined);
-    Promise.all([plan.summary(), plan.applySql()]).then(
-      ([summary, sql]) => current && setShown({ summary, sql }),
-      (error: unknown) => current && setShown({ error: describeError(error) }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [plan]);
-  const summary = shown && 'summary' in shown ? shown.summary : undefined;
-  const ready = summary !== undefined && !sealing;
+  // While a new description is put on the plan, the plan on screen is the old one: nothing is written meanwhile.
+  const { sealing, describe } = useRedescribe(service, setFlash);
+  const [remaking, setRemaking] = useState(false);
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
-  const sql = useMemo(() => (shown && 'sql' in shown ? wrapLines(shown.sql, width - 1) : []), [shown, width]);
-  const readOnly = ctx.config.read_only;
-  const typed = ctx.config.environment === 'prod' && !readOnly;
+  const sql = useMemo(() => wrapLines(plan.sql.statements.map((st) => `-- ${st.label}\n${st.sql};`).join('\n'), width - 1), [plan, width]);
+  const readOnly = config.read_only;
+  const typed = config.environment === 'prod' && !readOnly;
+  const blocked = plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse';
+  const ready = !sealing && !remaking && !blocked;
   const { helpOpen, bindings } = useScreen({
-    bindings: confirmBindings(readOnly, typed),
+    bindings: confirmBindings(readOnly, typed, blocked),
     active,
     nav,
-    keysEnabled: !typed,
+    keysEnabled: !typed || blocked,
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       if (action === 'write') {
         if (ready) nav.push({ name: 'apply', plan });
-      }
-      else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));
+      } else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));
       else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
       else if (action === 'describe') setEditing(true);
+      else if (action === 'skip' && !remaking) {
+        setRemaking(true);
+        service.call('remakePlan', { plan: plan.id, onProblem: 'skip' }).then(
+          (next) => {
+            setRemaking(false);
+            setPlan(next);
+          },
+          (error: unknown) => {
+            setRemaking(false);
+            setFlash({ text: describeError(error), tone: 'danger' });
+          },
+        );
+      }
     },
   });
-  const infoRows = summary
-    ? [
-        `${info.kind} plan ${info.id} by ${info.operator}: ${summary.events} event(s)`,
-        `  created ${summary.firstCreated.slice(0, 19)} .. ${summary.lastCreated.slice(0, 19)}`,
-        ...summary.rows.map((r) =>
-          r.count < 0
-            ? `  ${String(-r.count).padStart(7)} row(s) deleted from ${r.table}`
-            : `  ${String(r.count).padStart(7)} row(s) -> ${r.table}${r.note.startsWith('exceptions,') ? ` (${r.note.slice(12)})` : ''}`,
-        ),
-        ...(summary.edits.length ? [`  edits: ${summary.edits.join('; ')}`] : []),
-        ...(summary.skipped ? [`  ${summary.skipped} event(s) left alone (already as requested or excluded)`] : []),
-        `  rerun: ${summary.rerun.stage}, current_date_offset = ${summary.rerun.current_date_offset} (from ${summary.rerun.since.slice(0, 10)})`,
-      ]
-    : [`${info.kind} plan ${info.id} by ${info.operator}`, shown && 'error' in shown ? `  cannot summarise the plan: ${shown.error}` : `  summarising ${info.rows} row(s)…`];
+  const c = plan.counts;
+  // The offset as of the plan: the rerun screen offers it again once the plan is written.
+  const rerun = rerunFor({ now: () => parseTimestamp(plan.created_at) }, plan);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const tables = config.tables;
+  const infoRows = [
+    `${info.kind} plan ${info.id} by ${printable(info.operator)}: ${n(c.events)} event(s)${c.unchanged ? `, ${n(c.unchanged)} already as asked` : ''}${c.skipped ? `, ${n(c.skipped)} left alone` : ''}`,
+    `  ${printable(describeSelection(plan.selection))}`,
+    ...(plan.extent ? [`  created ${plan.extent.oldest.slice(0, 19)} .. ${plan.extent.newest.slice(0, 19)}`] : []),
+    ...(c.exclusions ? [`  ${n(c.exclusions).padStart(9)} row(s) -> ${tables.exclusions}`] : []),
+    ...(c.exceptions ? [`  ${n(c.exceptions).padStart(9)} row(s) -> ${tables.exceptions} (is_event_update = ${plan.kind === 'update'})`] : []),
+    ...(c.deleted.exclusions ? [`  ${n(c.deleted.exclusions).padStart(9)} row(s) deleted from ${tables.exclusions}`] : []),
+    ...(c.deleted.exceptions ? [`  ${n(c.deleted.exceptions).padStart(9)} row(s) deleted from ${tables.exceptions}`] : []),
+    ...(plan.edits.length ? [`  edits: ${plan.edits.map(describeEdit).map(printable).join('; ')}`] : []),
+    ...plan.summary.paths.flatMap((p) => [
+      `  ${p.path}: ${p.changes.slice(0, 2).map((ch) => `${printable(ch.before ?? '(missing)')} -> ${printable(ch.after ?? '(removed)')} ×${n(ch.events)}`).join(', ')}${p.changes.length > 2 || p.more.pairs ? ` and ${n(p.changes.length - 2 + p.more.pairs)} more` : ''}`,
+    ]),
+    ...plan.summary.notes.map((note) => `  ${printable(note)}`),
+    ...(c.problems
+      ? [`  ${n(c.problems)} event(s) cannot be changed as asked${plan.on_problem === 'skip' ? ' (left out)' : ''}, e.g. ${plan.problems[0]?.event_id.slice(0, 8)}: ${printable(plan.problems[0]?.reason ?? '')}`]
+      : []),
+    `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
+  ];
   const sqlHeight = Math.max(2, height - 3 - infoRows.length - 6);
   return (
-    <Frame title={`confirm ${info.kind} · ${info.stage}`} status={readOnly ? 'read-only' : ctx.config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
+    <Frame title={`confirm ${info.kind} · ${info.stage}`} status={readOnly ? 'read-only' : config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
       {infoRows.map((row, i) => (
         <Text key={i} wrap="truncate-end">
           {row}
@@ -123,7 +137,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       ) : (
         <Text wrap="truncate-end">
           <Text color={tone('muted')}>description (e edits): </Text>
-          {info.description}
+          {printable(info.description)}
         </Text>
       )}
       <Text color={tone('muted')}>SQL ({sql.length} lines{sql.length > sqlHeight ? ', j/k scrolls' : ''}):</Text>
@@ -136,11 +150,12 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       </Box>
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
+      ) : blocked ? (
+        <Text color={tone('warn')}>{remaking ? 'making the plan again without them…' : `${n(c.problems)} event(s) cannot be changed as asked: s leaves them out, esc goes back.`}</Text>
       ) : ready ? (
         <ConfirmPrompt typedValue={typed ? info.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
       ) : (
-        // The question is asked only once the summary above it is whole.
-        <Text color={tone('muted')}>{sealing ? 'putting the description on every row…' : 'summarising the plan…'}</Text>
+        <Text color={tone('muted')}>{remaking ? 'making the plan again…' : 'putting the description on the plan…'}</Text>
       )}
     </Frame>
   );

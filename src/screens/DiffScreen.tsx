@@ -1,15 +1,15 @@
 /**
- * Diff: before and after of every event the plan changes, one at a time, and
- * the exception_description the rows will carry (required).
+ * Diff: the summary of the changes first, then the before and after of every event the plan changes, one at a
+ * time (the first from the plan's sample, later ones read from the warehouse as they are paged to), and the
+ * exception_description the rows will carry (required).
  */
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { lineDiff } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import { describeError } from '../data/errors.js';
-import type { Change } from '../data/plan.js';
-import type { PlanRef } from '../data/plans/planRef.js';
-import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
+import { changeCount, type Change, type Plan } from '../data/plan.js';
+import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import { JsonDiffView } from '../components/JsonDiffView.js';
 import type { Binding } from '../components/keys.js';
@@ -30,37 +30,48 @@ const BINDINGS: Binding<Action>[] = [
   { keys: ['enter'], label: 'enter', help: 'confirm', action: 'continue', main: true },
 ];
 
-export function DiffScreen({ route, active, width, height, nav }: ScreenProps & { route: { plan: PlanRef } }) {
+/** Changes read per page past the plan's own sample. */
+const PAGE = 50;
+
+export function DiffScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
   const plan = route.plan;
-  const { info } = plan;
+  const info = plan;
+  const { service } = services;
+  const total = changeCount(plan);
   const [index, setIndex] = useState(0);
   const [scroll, setScroll] = useState(0);
   const [description, setDescription] = useState(info.description === PENDING_DESCRIPTION ? '' : info.description);
   // The diff is read first; enter (or tab) then moves to the description.
   const [editing, setEditing] = useState(false);
   const [flash, setFlash] = useState<Flash>(null);
-  // One change at a time, asked of wherever the plan is kept; the one on screen stays until the next arrives.
-  const [shown, setShown] = useState<{ index: number; change: Change | undefined } | undefined>();
+  // The changes read so far, in order: the plan's sample, then pages read as the operator gets to them.
+  const [loaded, setLoaded] = useState<Change[]>(plan.sample);
   const [changeError, setChangeError] = useState<string | undefined>();
   useEffect(() => {
+    if (index < loaded.length || loaded.length >= total) return;
     let current = true;
-    plan.change(index).then(
-      (change) => {
+    const last = loaded[loaded.length - 1];
+    service.call('planChanges', { plan: plan.id, after: last ? { event_created_at: last.event_created_at, event_id: last.event_id } : undefined, limit: PAGE }).then(
+      (page) => {
         if (!current) return;
-        setShown({ index, change });
-        setChangeError(undefined);
+        setLoaded((l) => [...l, ...page]);
+        setChangeError(page.length ? undefined : 'no more changes: the warehouse changed since the plan was made (apply will say so)');
       },
       (error: unknown) => current && setChangeError(describeError(error)),
     );
     return () => {
       current = false;
     };
-  }, [plan, index]);
-  const change = shown?.change;
-  const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
+  }, [plan, index, loaded, total, service]);
+  const change = loaded[index];
+  const shown = change ? { index, change } : undefined;
+  const diff = useMemo(
+    () => (change ? lineDiff(change.before === null ? null : parseJson(change.before), change.after === null ? null : parseJson(change.after)) : []),
+    [change],
+  );
   const diffHeight = Math.max(3, height - 9);
 
-  const { describe } = useRedescribe(setFlash);
+  const { describe } = useRedescribe(service, setFlash);
   const proceed = (text: string) =>
     describe(
       plan,
@@ -75,7 +86,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       setFlash(null);
-      const count = info.changes;
+      const count = total;
       if (action === 'next') setIndex((i) => Math.min(count - 1, i + 1)), setScroll(0);
       else if (action === 'prev') setIndex((i) => Math.max(0, i - 1)), setScroll(0);
       else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, diff.length - diffHeight)));
@@ -90,7 +101,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   return (
     <Frame
       title={`evfix · diff · ${info.stage}`}
-      status={`event ${(shown?.index ?? index) + 1}/${info.changes}${info.skipped ? ` · ${info.skipped} unchanged` : ''}`}
+      status={`event ${(shown?.index ?? index) + 1}/${total.toLocaleString('en-US')}${info.counts.unchanged ? ` · ${info.counts.unchanged} unchanged` : ''}`}
       width={width}
       height={height}
       bindings={bindings}
@@ -98,7 +109,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
       flash={flash ?? (changeError ? { text: changeError, tone: 'danger' } : null)}
     >
       <Text wrap="truncate-end">
-        {change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : ''}` : shown || info.changes === 0 ? 'No changes.' : 'reading the change…'}
+        {change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}` : total === 0 ? 'No changes.' : 'reading the change…'}
       </Text>
       <Box height={diffHeight} flexDirection="column" overflow="hidden">
         <JsonDiffView lines={diff} offset={scroll} height={diffHeight} />

@@ -5,12 +5,10 @@
  */
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import type { StageConfig } from '../data/config.js';
 import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
-import { mapInSlices, sortInSlices } from '../data/slices.js';
-import { listDuplicateGroups, loadDuplicateGroups, type DuplicateGroup } from '../data/operations/duplicates.js';
-import type { DuplicateSummary } from '../data/warehouse.js';
+import type { DuplicateGroup } from '../data/operations/duplicates.js';
+import type { DuplicateSummary } from '../data/engine.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { CopiesTable, type CopyColumn } from '../components/CopiesTable.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
@@ -20,7 +18,7 @@ import { initialList, listReducer } from '../components/listState.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
-import type { ScreenProps } from './navigation.js';
+import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
@@ -64,17 +62,18 @@ function columnsOf(group: DuplicateGroup): { rows: string[]; columns: CopyColumn
   return { rows, columns };
 }
 
-export function DuplicatesScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
-  const { ctx } = services;
-  const stage = route.stage;
-  // The list holds one summary per group; copies are read for the group opened and the groups planned.
-  const load = useCallback(() => listDuplicateGroups(ctx, stage), [ctx, stage]);
+export function DuplicatesScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+  const { service } = services;
+  const stage = stageOf(services, route.stage);
+  // The list holds one summary per group; copies are read for the group opened.
+  const load = useCallback(() => service.call('duplicateGroups', { stage: stage.name }), [service, stage]);
   const { task, run } = useTask(load);
-  const groupTask = useTask(useCallback(async (eventId: string) => (await loadDuplicateGroups(ctx, stage, [eventId]))[0], [ctx, stage]));
+  const groupTask = useTask(useCallback(async (eventId: string) => (await service.call('groupCopies', { stage: stage.name, eventIds: [eventId] }))[0], [service, stage]));
   const planTask = useTask(
     useCallback(
-      (eventIds: string[], keep: Map<string, number>) => services.plans.build({ op: 'dedupe', stage: stage.name, eventIds, keep: [...keep] }),
-      [services, stage],
+      // Every group marked: the plan is every unresolved group of the window (the warehouse finds them again).
+      (eventIds: string[] | undefined, keep: Map<string, number>) => service.call('makePlan', { op: 'dedupe', stage: stage.name, eventIds, choices: [...keep] }),
+      [service, stage],
     ),
   );
   const groups = task.status === 'done' ? task.value : NO_GROUPS;
@@ -102,10 +101,9 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     if (planning.current) return;
     planning.current = true;
     try {
-      // All 100,000 groups may be marked: put in list order in slices, so the screen keeps answering.
-      const marked = list.marked.size ? await sortInSlices([...list.marked], (a, b) => a - b) : [];
-      const chosen = marked.length ? await mapInSlices(marked, (i) => groups[i]!.event_id) : groups[list.cursor] ? [groups[list.cursor]!.event_id] : [];
-      if (!chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
+      const all = list.marked.size > 0 && list.marked.size === groups.length;
+      const chosen = all ? undefined : list.marked.size ? [...list.marked].sort((a, b) => a - b).map((i) => groups[i]!.event_id) : groups[list.cursor] ? [groups[list.cursor]!.event_id] : [];
+      if (chosen && !chosen.length) return setFlash({ text: 'no group to dedupe', tone: 'warn' });
       const plan = await planTask.run(chosen, keep);
       if (plan) nav.push({ name: 'confirm', plan });
     } finally {

@@ -1,8 +1,7 @@
-/** History: every apply attempt from the journal, newest first, and its details. */
+/** History: every applied plan from the warehouse's audit table (every operator, every host), newest first. */
 import { Box, Text } from 'ink';
-import { useCallback, useMemo, useReducer, useState } from 'react';
+import { useCallback, useEffect, useReducer, useState } from 'react';
 import { useTask } from './useTask.js';
-import { attempts } from '../data/journal.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -11,6 +10,8 @@ import { tone } from '../components/theme.js';
 import { listPosition, WindowedList } from '../components/WindowedList.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
+import { describeWritten } from '../data/operations/apply.js';
+import { printable } from '../data/printable.js';
 
 type Action = ListMove | 'open' | 'revert';
 const BINDINGS: Binding<Action>[] = [
@@ -20,11 +21,18 @@ const BINDINGS: Binding<Action>[] = [
 ];
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
-  const entries = useMemo(() => attempts(services.journal.read()), [services.journal]);
+  const { service } = services;
+  const load = useTask(useCallback(() => service.call('history', {}), [service]));
+  // Read again whenever the screen comes back into view: a plan may have been applied or reverted meanwhile.
+  useEffect(() => {
+    if (active) void load.run();
+  }, [active, load.run]);
+  const entries = load.task.status === 'done' ? load.task.value : [];
   const detailRows = 6;
   const [list, dispatch] = useReducer(listReducer, initialList(entries.length, Math.max(1, height - 5 - detailRows)));
+  useEffect(() => dispatch({ type: 'reset', count: entries.length }), [entries.length]);
   const [details, setDetails] = useState(true);
-  const revert = useTask(useCallback((id: string) => services.plans.build({ op: 'revert', planId: id }), [services]));
+  const revert = useTask(useCallback((id: string) => service.call('makePlan', { op: 'revert', planId: id }), [service]));
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
     active: active && revert.task.status !== 'running',
@@ -52,18 +60,18 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
       <WindowedList
         items={entries}
         state={list}
-        empty={`No plan has been applied yet (journal: ${services.journal.path}).`}
-        render={(x) => `${x.time.slice(0, 19)}  ${x.result.padEnd(15)} ${x.kind.padEnd(7)} ${x.stage}`}
+        empty={load.task.status === 'done' ? `No plan has been applied yet (audit table ${service.config.tables.audit}).` : load.task.status === 'failed' ? load.task.message : 'reading the audit table…'}
+        render={(x) => `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}`}
       />
       {details && e ? (
         <Box flexDirection="column" marginTop={1}>
           <Text wrap="truncate-end">
-            plan {e.plan_id} by {e.operator} on {e.warehouse}
+            plan {e.plan_id} by {printable(e.operator)} on {printable(e.host)}
           </Text>
-          <Text wrap="truncate-end">description: {e.description}</Text>
-          {e.counts ? <Text>wrote {e.counts.exclusions} exclusion(s), {e.counts.exceptions} exception(s)</Text> : null}
-          {e.rerun ? <Text>rerun: {e.rerun.stage} with current_date_offset = {e.rerun.current_date_offset}</Text> : null}
-          {e.message ? <Text color={tone(e.result === 'applied' ? 'muted' : 'warn')} wrap="truncate-end">{e.message}</Text> : null}
+          <Text wrap="truncate-end">description: {printable(e.description)}</Text>
+          <Text wrap="truncate-end">{describeWritten(e.counts)}</Text>
+          {e.reverted_by ? <Text color={tone('warn')}>reverted by plan {e.reverted_by}</Text> : null}
+          {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of}</Text> : null}
         </Box>
       ) : null}
     </Frame>

@@ -5,33 +5,32 @@
 import { Box, Text } from 'ink';
 import { randomUUID } from 'node:crypto';
 import { useCallback, useState } from 'react';
-import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
-import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
-import { formatTimestamp } from '../data/timestamp.js';
+import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
+import { formatTimestamp, nowMicros } from '../data/timestamp.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { tone } from '../components/theme.js';
-import type { ScreenProps } from './navigation.js';
+import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
 type Action = 'edit';
 const BINDINGS: Binding<Action>[] = [{ keys: ['e', 'enter'], label: 'e', help: 'write the event in $EDITOR', action: 'edit', main: true }];
 
-export function InsertScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
-  const { ctx, editText } = services;
-  const stage = route.stage;
+export function InsertScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+  const { service, editText } = services;
+  const stage = stageOf(services, route.stage);
   const [flash, setFlash] = useState<Flash>(null);
   const [text, setText] = useState(() =>
     JSON.stringify(
-      { event_id: randomUUID(), event_created_at: formatTimestamp(ctx.now()), user_id: null, event_external_reference_id: null, event_advisor_id: null, event_data: {} },
+      { event_id: randomUUID(), event_created_at: formatTimestamp(nowMicros()), user_id: null, event_external_reference_id: null, event_advisor_id: null, event_data: {} },
       null,
       2,
     ),
   );
   const planTask = useTask(
-    useCallback((source: string) => services.plans.build({ op: 'insert', stage: stage.name, source, description: PENDING_DESCRIPTION }), [services, stage]),
+    useCallback((text: string) => service.call('makePlan', { op: 'insert', stage: stage.name, text, description: PENDING_DESCRIPTION }), [service, stage]),
   );
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,

@@ -6,14 +6,12 @@
  */
 import { Box, Text, useInput } from 'ink';
 import { useCallback, useState } from 'react';
-import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
 import { applyEdits, describeEdit, editsBetween, type Edit } from '../data/json/edit.js';
 import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { keyOf, parseEventId, type EffectiveEvent } from '../data/model.js';
-import { lookupEvent } from '../data/operations/lookup.js';
-import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
+import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import { canonicalTimestamp } from '../data/timestamp.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -22,7 +20,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
 import { validateEventId, validatePath, validateTimestamp } from './validators.js';
-import type { ScreenProps } from './navigation.js';
+import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
@@ -43,9 +41,9 @@ const EDIT_BINDINGS: Binding<Action>[] = [
 /** Lines starting with // are evfix's notes in the editor file; they are not part of the document. */
 const stripNotes = (text: string) => text.split('\n').filter((l) => !l.startsWith('//')).join('\n');
 
-export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {
-  const { ctx, editText } = services;
-  const stage = route.stage;
+export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+  const { service, editText } = services;
+  const stage = stageOf(services, route.stage);
   const [mode, setMode] = useState<Mode>('find');
   const [eventId, setEventId] = useState('');
   const [createdAt, setCreatedAt] = useState('');
@@ -60,26 +58,28 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
 
   const find = useCallback(
     async (id: string, at: string) => {
-      const found = await lookupEvent(ctx, parseEventId(id), at ? canonicalTimestamp(at, 'event_created_at') : undefined);
+      const found = await service.call('lookup', { eventId: parseEventId(id), createdAt: at ? canonicalTimestamp(at, 'event_created_at') : undefined });
       if (!found.originals.length && !found.exceptions.length) throw new Error(`no rows for event ${id}${at ? ` created at ${at}` : ''}`);
-      if (!found.effective) throw new Error(`event ${id} is excluded (every copy): the stage table does not show it, so there is nothing to update`);
-      if (found.effective.event_name !== stage.event_name) throw new Error(`event ${id} is a ${found.effective.event_name} event, not ${stage.event_name}`);
-      return found.effective;
+      const shown = found.effective.filter((e) => e.event_name === stage.event_name);
+      if (!found.effective.length) throw new Error(`event ${id} is excluded (every copy): the stage table does not show it, so there is nothing to update`);
+      if (!shown.length) throw new Error(`event ${id} is a ${found.effective[0]!.event_name} event, not ${stage.event_name}`);
+      // An unresolved duplicate shows several copies; an update edits the version the stage would keep.
+      return shown.find((e) => e.source === 'exception') ?? shown[0]!;
     },
-    [ctx, stage],
+    [service, stage],
   );
   const lookup = useTask(find);
   const planTask = useTask(
     useCallback(
       () =>
-        services.plans.build({
+        service.call('makePlan', {
           op: 'update',
           stage: stage.name,
-          targets: { keys: targets.map((t) => ({ event_id: t.event_id, event_created_at: t.event_created_at })) },
+          selection: { keys: targets.map((t) => ({ event_id: t.event_id, event_created_at: t.event_created_at })) },
           edits,
           description: PENDING_DESCRIPTION,
         }),
-      [services, stage, targets, edits],
+      [service, stage, targets, edits],
     ),
   );
 

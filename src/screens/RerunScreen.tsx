@@ -1,15 +1,14 @@
 /** Rerun a stage table from current_date - offset, with the elapsed time and the result. */
 import { Box, Text } from 'ink';
 import { useCallback, useState } from 'react';
-import type { StageConfig } from '../data/config.js';
-import { describeRerun, rerunStage } from '../data/operations/rerun.js';
+import { describeRerun } from '../data/operations/rerun.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
-import type { ScreenProps } from './navigation.js';
+import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
@@ -19,21 +18,23 @@ const OUTPUT_LINES = 6;
 
 const validOffset = (v: string) => (/^\d+$/.test(v) && Number(v) <= 36500 ? undefined : 'a whole number of days, 0 or more');
 
-export function RerunScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig; offset?: number } }) {
-  const { ctx, trackWrite } = services;
-  const [offset, setOffset] = useState(String(route.offset ?? ctx.config.lookback_days));
+export function RerunScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string; offset?: number } }) {
+  const { service, trackWrite } = services;
+  const config = service.config;
+  const stage = stageOf(services, route.stage);
+  const [offset, setOffset] = useState(String(route.offset ?? config.lookback_days));
   const [editing, setEditing] = useState(false);
   // dbt's output, last lines only: the frame has no room for a log, and the full log is dbt's own.
   const [output, setOutput] = useState<string[]>([]);
   const rerun = useCallback(
     (days: number) => {
       setOutput([]);
-      return trackWrite(rerunStage(ctx, route.stage, { offset: days }, (line) => setOutput((lines) => [...lines.slice(-(OUTPUT_LINES - 1)), line])));
+      return trackWrite(service.call('rerun', { stage: stage.name, offset: days }, { onProgress: (line) => setOutput((lines) => [...lines.slice(-(OUTPUT_LINES - 1)), line]) }));
     },
-    [ctx, route.stage, trackWrite],
+    [service, stage, trackWrite],
   );
   const { task, run } = useTask(rerun);
-  const readOnly = ctx.config.read_only;
+  const readOnly = config.read_only;
   const bindings: Binding<Action>[] =
     task.status === 'done' || task.status === 'failed'
       ? [{ keys: ['enter'], label: 'enter', help: 'back to stage tables', action: 'done', main: true }]
@@ -55,7 +56,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     },
   });
   let result = null;
-  if (task.status === 'running') result = <ProgressLine label={`rebuilding ${route.stage.name}`} startedAt={task.startedAt} />;
+  if (task.status === 'running') result = <ProgressLine label={`rebuilding ${stage.name}`} startedAt={task.startedAt} />;
   else if (task.status === 'failed') result = <ErrorPanel title="The rerun failed; the stage table is unchanged" message={task.message} hint="enter goes back" />;
   else if (task.status === 'done') {
     result = (
@@ -74,14 +75,14 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     </Box>
   ) : null;
   return (
-    <Frame title={`evfix · rerun · ${route.stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
+    <Frame title={`evfix · rerun · ${stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
       <Box flexDirection="column">
         {editing ? (
           <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} focus={active} onSubmit={() => setEditing(false)} />
         ) : (
           <Text>
-            Rebuild <Text bold>{route.stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed
-            {ctx.config.rerun.runner === 'dbt' ? ' by dbt run' : ''})
+            Rebuild <Text bold>{stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed
+            {config.rerun.runner === 'dbt' ? ' by dbt run' : ''})
           </Text>
         )}
         <Text> </Text>

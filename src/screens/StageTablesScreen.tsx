@@ -7,8 +7,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useMemo, useReducer, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
-import { lookbackStart } from '../data/operations/context.js';
-import type { StageSummary } from '../data/warehouse.js';
+import type { StageSummary } from '../data/engine.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -33,14 +32,15 @@ export const STAGE_TABLES_BINDINGS: Binding<Action>[] = [
 type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary } | { status: 'failed'; message: string };
 
 export function StageTablesScreen({ active, width, height, nav, services }: ScreenProps) {
-  const { ctx } = services;
+  const { service } = services;
+  const config = service.config;
   const [filter, setFilter] = useState('');
   const [filtering, setFiltering] = useState(false);
   const [loaded, setLoaded] = useState<Record<string, Loaded>>({});
   const [generation, setGeneration] = useState(0);
   const stages = useMemo(
-    () => ctx.config.stages.filter((s) => !filter || `${s.name} ${s.event_name}`.toLowerCase().includes(filter.toLowerCase())),
-    [ctx.config.stages, filter],
+    () => config.stages.filter((s) => !filter || `${s.name} ${s.event_name}`.toLowerCase().includes(filter.toLowerCase())),
+    [config.stages, filter],
   );
   const listHeight = Math.max(1, height - 5);
   const [list, dispatch] = useReducer(listReducer, initialList(stages.length, listHeight));
@@ -53,11 +53,11 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     let cancelled = false;
     (async () => {
       // One at a time: the embedded warehouse is a single file, and the first rows show sooner.
-      for (const stage of ctx.config.stages) {
+      for (const stage of config.stages) {
         if (cancelled) return;
         setLoaded((l) => ({ ...l, [stage.name]: { status: 'loading' } }));
         try {
-          const summary = await ctx.warehouse.stageSummary(stage, lookbackStart(ctx));
+          const summary = await service.call('stageSummary', { stage: stage.name });
           if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'done', summary } }));
         } catch (error) {
           if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'failed', message: describeError(error) } }));
@@ -67,7 +67,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     return () => {
       cancelled = true;
     };
-  }, [active, generation, ctx]);
+  }, [active, generation, service, config]);
 
   const current: StageConfig | undefined = stages[list.cursor];
   const currentState = current ? loaded[current.name] : undefined;
@@ -83,7 +83,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     },
     onAction: (action) => {
       if (isListMove(action)) dispatch(listMove(action));
-      else if (action === 'open' && current) nav.push({ name: 'actions', stage: current });
+      else if (action === 'open' && current) nav.push({ name: 'actions', stage: current.name });
       else if (action === 'filter') setFiltering(true);
       else if (action === 'history') nav.push({ name: 'history' });
       else if (action === 'reload') setGeneration((g) => g + 1);
@@ -92,13 +92,13 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
 
   // Counting stops when the screen is hidden (it restarts on return): a hidden screen shows no spinner, which
   // would otherwise turn (and make Ink render) for as long as the operator stays on another screen.
-  const loading = active && ctx.config.stages.some((s) => loaded[s.name]?.status === 'loading' || !loaded[s.name]);
+  const loading = active && config.stages.some((s) => loaded[s.name]?.status === 'loading' || !loaded[s.name]);
   const nameWidth = Math.min(34, Math.max(12, ...stages.map((s) => s.name.length)) + 1);
   const status = (
     <Text>
-      {ctx.config.read_only ? <Text color={tone('warn')}>[read-only] </Text> : null}
-      {ctx.config.environment === 'prod' ? <Text color={tone('danger')}>[prod] </Text> : null}
-      {loading ? <Spinner label="counting" /> : <Text color={tone('muted')}>last {ctx.config.lookback_days} days</Text>}
+      {config.read_only ? <Text color={tone('warn')}>[read-only] </Text> : null}
+      {config.environment === 'prod' ? <Text color={tone('danger')}>[prod] </Text> : null}
+      {loading ? <Spinner label="counting" /> : <Text color={tone('muted')}>last {config.lookback_days} days</Text>}
     </Text>
   );
   return (

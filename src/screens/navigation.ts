@@ -1,21 +1,20 @@
 /** Where a screen can go, and what every screen is given. */
 import type { StageConfig } from '../data/config.js';
-import type { Journal } from '../data/journal.js';
-import type { PlanRef } from '../data/plans/planRef.js';
-import type { Plans } from '../data/plans/plans.js';
-import type { Context } from '../data/operations/context.js';
+import type { Plan } from '../data/plan.js';
+import type { Service } from '../data/service/service.js';
 
+/** Routes name stage tables by name; the service resolves them. */
 export type Route =
   | { name: 'stages' }
-  | { name: 'actions'; stage: StageConfig }
-  | { name: 'duplicates'; stage: StageConfig }
-  | { name: 'businessKeys'; stage: StageConfig }
-  | { name: 'lookup'; stage: StageConfig }
-  | { name: 'insert'; stage: StageConfig }
-  | { name: 'diff'; plan: PlanRef }
-  | { name: 'confirm'; plan: PlanRef }
-  | { name: 'apply'; plan: PlanRef }
-  | { name: 'rerun'; stage: StageConfig; offset?: number }
+  | { name: 'actions'; stage: string }
+  | { name: 'duplicates'; stage: string }
+  | { name: 'businessKeys'; stage: string }
+  | { name: 'lookup'; stage: string }
+  | { name: 'insert'; stage: string }
+  | { name: 'diff'; plan: Plan }
+  | { name: 'confirm'; plan: Plan }
+  | { name: 'apply'; plan: Plan }
+  | { name: 'rerun'; stage: string; offset?: number }
   | { name: 'history' };
 
 export type Nav = {
@@ -30,10 +29,8 @@ export type Nav = {
 export type EditText = (text: string, suffix: string) => Promise<string>;
 
 export type Services = {
-  ctx: Context;
-  journal: Journal;
-  /** Where plans are made, kept and written: a worker thread in the TUI, so the screen never freezes. */
-  plans: Plans;
+  /** The one way to the warehouse: requests declared in src/data/service/requests.ts. */
+  service: Service;
   editText: EditText;
   /** Registers a write in flight, so Ctrl-C and signals wait for it to finish or roll back. */
   trackWrite: <T>(work: Promise<T>) => Promise<T>;
@@ -51,3 +48,10 @@ export type ScreenProps = {
   nav: Nav;
   services: Services;
 };
+
+/** A stage table's configuration by name (for what the screens show: its event name, its business keys). */
+export function stageOf(services: Services, name: string): StageConfig {
+  const stage = services.service.config.stages.find((s) => s.name === name);
+  if (!stage) throw new Error(`unknown stage table ${name}`);
+  return stage;
+}

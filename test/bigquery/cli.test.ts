@@ -1,7 +1,7 @@
 /**
- * The CLI with a BigQuery config: every subcommand reaches the loopback
- * BigQuery through the real client, `doctor` reports one line per check, and
- * reruns run dbt, a stand-in on PATH that records its arguments.
+ * The CLI with a BigQuery config, on the BigQuery emulator: every subcommand reaches it through the real
+ * client and its SQL really runs, `doctor` reports one line per check, and reruns run dbt, a stand-in on PATH
+ * that records its arguments.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,18 +9,21 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli, type CliIO } from '../../src/cli/main.js';
 import { DEMO_STAGES, readConfigFile } from '../../src/data/config.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
-import { answerFrom, type Store } from '../helpers/bigqueryStore.js';
+import { makeBigquery, REGION, tableCounts, type MakeBigquery, type TestBigquery } from '../helpers/bigquery.js';
 import { bigqueryManifest, modelId, writeManifest } from '../helpers/dbtManifest.js';
-import { startFakeBigquery, type FakeBigquery, type ReceivedJob } from '../helpers/fakeBigquery.js';
 import { event, NOW, tempDir } from '../helpers/warehouse.js';
 
 const ID = '3c3c3c3c-0000-4000-8000-000000000042';
-let fake: FakeBigquery;
+const R = 'remittance_was_sent_event';
+let bq: TestBigquery;
 let dir: string;
 const savedPath = process.env.PATH;
 
+async function warehouse(options: MakeBigquery = {}) {
+  bq = await makeBigquery(options);
+}
+
 beforeEach(async () => {
-  fake = await startFakeBigquery();
   dir = tempDir();
   // The dbt stand-in: records its arguments, prints dbt-like lines, exits with $DBT_EXIT.
   mkdirSync(join(dir, 'bin'));
@@ -39,17 +42,16 @@ echo "1 of 1 OK created sql incremental model stage.$3 ..... [MERGE (12.0 rows, 
   process.env.PATH = `${join(dir, 'bin')}:${savedPath}`;
   mkdirSync(join(dir, 'dbt'));
 });
-afterEach(async () => {
+afterEach(() => {
   process.env.PATH = savedPath;
   delete process.env.DBT_EXIT;
-  await fake.close();
 });
 
-function writeConfig(extra: Record<string, unknown> = {}) {
+function writeConfig(extra: Record<string, unknown> = {}, engine: Record<string, unknown> = {}) {
   writeFileSync(
     join(dir, 'evfix.config.json'),
     JSON.stringify({
-      engine: { type: 'bigquery', project: 'dw-prod-gwiiag', location: 'EU', api_endpoint: fake.endpoint },
+      engine: { type: 'bigquery', project: bq.config.engine.project, location: REGION, api_endpoint: bq.bq.endpoint, ...engine },
       stages: DEMO_STAGES.slice(0, 2),
       rerun: { runner: 'dbt', dbt: { project_dir: 'dbt', target: 'prod' } },
       ...extra,
@@ -57,7 +59,7 @@ function writeConfig(extra: Record<string, unknown> = {}) {
   );
 }
 
-async function run(args: string[]) {
+async function run(args: string[], authClient: unknown = bq.bq.authClient) {
   let out = '', err = '';
   const io: CliIO = {
     out: (t) => (out += t + '\n'),
@@ -65,39 +67,15 @@ async function run(args: string[]) {
     env: { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops' },
     cwd: dir,
     now: () => parseTimestamp(NOW),
-    engine: { bigquery: { authClient: fake.authClient, sleep: async () => undefined } },
+    engine: { bigquery: { authClient, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 } } },
   };
   return { code: await runCli(args, io), out, err };
 }
 
-const COLUMNS = {
-  backend_events: ['event_created_at:TIMESTAMP', 'event_id:STRING', 'event_name:STRING', 'user_id:STRING', 'event_external_reference_id:STRING', 'event_advisor_id:STRING', 'event_data:JSON', 'event_ingested_at:TIMESTAMP'],
-};
-const exceptionsColumns = [...COLUMNS.backend_events, 'exception_added_timestamp:TIMESTAMP', 'exception_description:STRING', 'is_event_update:BOOL'];
-const exclusionsColumns = ['event_created_at:TIMESTAMP', 'event_id:STRING', 'event_name:STRING', 'exclusion_added_timestamp:TIMESTAMP', 'exclusion_description:STRING'];
-
-function schemaAnswer(tables: Record<string, string[]>) {
-  return (job: ReceivedJob) => {
-    if (!/INFORMATION_SCHEMA\.COLUMNS/.test(job.query ?? '')) return { rows: [] };
-    const wanted = (job.params.find((p) => p.name === 'tables')?.parameterValue.arrayValues ?? []).map((v) => v.value);
-    return {
-      rows: Object.entries(tables)
-        .filter(([t]) => wanted.includes(t))
-        .flatMap(([t, cols]) => cols.map((c) => ({ table_name: t, column_name: c.split(':')[0]!, data_type: c.split(':')[1]! }))),
-    };
-  };
-}
-
 describe('evfix doctor on BigQuery', () => {
   test('every check passes: one ok line each, exit 0', async () => {
+    await warehouse();
     writeConfig();
-    fake.respond = schemaAnswer({
-      backend_events: COLUMNS.backend_events,
-      backend_events_exceptions: exceptionsColumns,
-      backend_events_exclusions: exclusionsColumns,
-      remittance_was_sent_event: ['event_id:STRING'],
-      card_was_shipped_event: ['event_id:STRING'],
-    });
     const r = await run(['doctor']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -105,18 +83,27 @@ describe('evfix doctor on BigQuery', () => {
     expect(lines.map((l) => l.slice(0, 4))).toEqual(Array(lines.length).fill('ok  '));
     expect(r.out).toContain('access: credentials work and can create query jobs in dw-prod-gwiiag');
     expect(r.out).toContain('table exceptions: s3.backend_events_exceptions: 11 columns as expected');
+    expect(r.out).toContain('table audit: s3.evfix_audit: 20 columns as expected');
     expect(r.out).toContain('stage card_was_shipped_event: stage.card_was_shipped_event exists');
     expect(r.out).toMatch(/dbt: - installed: 1\.8\.7; reruns run: dbt run --select remittance_was_sent_event --vars '\{"current_date_offset":3\}'/);
+    // INFORMATION_SCHEMA of each dataset, in the datasets' region.
+    expect(bq.bq.jobs.filter((j) => /INFORMATION_SCHEMA\.COLUMNS/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
   });
 
   test('a wrong type, a missing column, a missing stage table and no dbt each say what to fix, exit 1', async () => {
-    writeConfig({ rerun: { runner: 'dbt', dbt: { project_dir: 'dbt', executable: 'dbt-not-installed' } } });
-    fake.respond = schemaAnswer({
-      backend_events: COLUMNS.backend_events.map((c) => (c === 'event_data:JSON' ? 'event_data:STRING' : c)),
-      backend_events_exceptions: exceptionsColumns.filter((c) => !c.startsWith('is_event_update')),
-      backend_events_exclusions: exclusionsColumns,
-      remittance_was_sent_event: ['event_id:STRING'],
+    await warehouse({
+      tables: (tables) =>
+        tables
+          .filter((t) => !t.path.endsWith('.card_was_shipped_event'))
+          .map((t) =>
+            t.path.endsWith('.backend_events')
+              ? { ...t, schema: t.schema.map((f) => (f.name === 'event_data' ? { ...f, type: 'STRING' } : f)) }
+              : t.path.endsWith('.backend_events_exceptions')
+                ? { ...t, schema: t.schema.filter((f) => f.name !== 'is_event_update') }
+                : t,
+          ),
     });
+    writeConfig({ rerun: { runner: 'dbt', dbt: { project_dir: 'dbt', executable: 'dbt-not-installed' } } });
     const r = await run(['doctor']);
     expect(r.code).toBe(1);
     expect(r.out).toContain('FAIL  table events: kinesis.backend_events: event_data is STRING, expected JSON');
@@ -126,47 +113,68 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('FAIL  dbt: "dbt-not-installed" was not found on PATH');
   });
 
-  test('refused credentials: the access check says to run gcloud auth application-default login', async () => {
+  test('refused credentials: the access check says to run gcloud auth application-default login, and nothing else is tried', async () => {
+    await warehouse();
     writeConfig();
-    fake.failDryRuns = { code: 401, reason: 'authError', message: 'Request had invalid authentication credentials.' };
-    const r = await run(['doctor']);
+    const { OAuth2Client } = await import('google-auth-library');
+    const expired = new OAuth2Client();
+    expired.setCredentials({ access_token: 'expired-token', expiry_date: Date.now() + 3_600_000 });
+    const r = await run(['doctor'], expired);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL  access: .*Run `gcloud auth application-default login`/);
+    expect(r.out).toMatch(/FAIL  access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(expired\?\)\. Run `gcloud auth application-default login`/);
     expect(r.out).not.toContain('table events');
   });
 });
 
 describe('subcommands on BigQuery', () => {
-  const store = (): Store => {
-    const first = event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', data: { remittance_id: 'rm_cli', Status: 'Pending' } });
-    return { sources: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000' }], exceptions: [], exclusions: [], fingerprint: '2:5|0:0|0:0' };
-  };
+  test('stages, duplicates, lookup, dedupe, update --where and rerun run their jobs on BigQuery and write what they say', async () => {
+    const first = event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', event_ingested_at: '2026-03-12 04:05:07.000000', data: { remittance_id: 'rm_cli', Status: 'Pending' } });
+    const other = event({ event_created_at: '2026-03-13 01:00:00.000000', data: { remittance_id: 'rm_other', Status: 'Pending' } });
+    await warehouse({ events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000', event_data: '{"remittance_id":"rm_cli","Status":"Sent"}' }, other] });
+    // No location in the config: evfix finds the datasets' region itself.
+    writeConfig({ rerun: { runner: 'sql' } }, { location: undefined });
 
-  test('stages, duplicates, lookup, dedupe and rerun all run their jobs on BigQuery', async () => {
-    writeConfig({ rerun: { runner: 'sql' } });
-    fake.respond = answerFrom(store());
-    expect((await run(['stages'])).code).toBe(0);
-    const dups = await run(['duplicates', 'remittance_was_sent_event']);
+    const stages = await run(['stages']);
+    expect(stages.code).toBe(0);
+    expect(stages.out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+3 events\s+1 duplicate group\(s\)/);
+    const dups = await run(['duplicates', R]);
     expect(dups.code).toBe(0);
     expect(dups.out).toContain(ID);
     const found = await run(['lookup', ID]);
     expect(found.out).toContain('2026-03-12 04:05:06.000007');
-    const applied = await run(['dedupe', 'remittance_was_sent_event', '--event-id', ID, '--yes']);
-    expect(applied.err).toBe('');
-    expect(applied.code).toBe(0);
-    const rerun = await run(['rerun', 'remittance_was_sent_event', '--offset', '3', '--yes']);
+
+    const deduped = await run(['dedupe', R, '--event-id', ID, '--keep', 'latest', '--yes']);
+    expect(deduped.err).toBe('');
+    expect(deduped.code).toBe(0);
+    expect(deduped.out).toMatch(/Applied plan [0-9a-f]{16}: wrote 1 exclusion row\(s\) and 1 exception row\(s\)\./);
+    expect(bq.bq.rows(bq.tables.exceptions).map((r) => [r.event_id, r.event_data, r.is_event_update])).toEqual([[ID, '{"Status":"Sent","remittance_id":"rm_cli"}', false]]);
+
+    const updated = await run(['update', R, '--where', '$.Status="Pending"', '--set', '$.Status="Failed"', '--description', 'Never sent', '--yes']);
+    expect(updated.err).toBe('');
+    expect(updated.code).toBe(0);
+    expect(updated.out).toMatch(/Applied plan [0-9a-f]{16}: wrote 0 exclusion row\(s\) and 1 exception row\(s\)\./);
+    expect(tableCounts(bq)).toEqual({ events: 3, exceptions: 2, exclusions: 1 });
+
+    const rerun = await run(['rerun', R, '--offset', '3', '--yes']);
+    expect(rerun.err).toBe('');
     expect(rerun.out).toContain('Rebuilt remittance_was_sent_event from 2026-03-12 00:00:00.000000.');
-    const kinds = fake.jobs.filter((j) => !j.dryRun).map((j) => j.labels?.evfix);
-    expect(kinds).toContain('apply');
-    expect(kinds).toContain('rerun');
-    expect(fake.jobs.every((j) => j.authorization === 'Bearer test-access-token')).toBe(true);
+    const staged = bq.bq.rows(bq.tables.stage(R)).map((r) => [r.event_id, JSON.parse(r.event_data as string).Status, r.is_exception, r.status]).sort();
+    expect(staged).toEqual([[ID, 'Sent', true, 'Sent'], [other.event_id, 'Failed', true, 'Failed']].sort());
+
+    const history = await run(['history']);
+    expect(history.out).toContain('Never sent');
+    const kinds = bq.bq.jobs.filter((j) => !j.dryRun).map((j) => j.labels?.evfix);
+    expect(kinds.filter((k) => k === 'apply')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'rerun')).toHaveLength(1);
+    expect(bq.bq.jobs.every((j) => j.location === REGION)).toBe(true);
   });
 });
 
 describe('reruns with dbt', () => {
   test('runs dbt run --select MODEL --vars with the offset, streams its output, succeeds on exit 0', async () => {
+    await warehouse({ events: [event({ event_created_at: '2026-03-12 04:05:06.000007' })] });
     writeConfig({ rerun: { runner: 'dbt', dbt: { project_dir: 'dbt', profiles_dir: 'dbt', target: 'prod', downstream: true } } });
-    const r = await run(['rerun', 'remittance_was_sent_event', '--offset', '5', '--yes']);
+    const r = await run(['rerun', R, '--offset', '5', '--yes']);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'dbt-args'), 'utf8').trim().split('\n')).toEqual([
       'run', '--select', 'remittance_was_sent_event+', '--vars', '{"current_date_offset":5}',
@@ -175,13 +183,16 @@ describe('reruns with dbt', () => {
     expect(r.err).toContain('  1 of 1 OK created sql incremental model stage.remittance_was_sent_event');
     expect(r.out).toContain('Rebuilt remittance_was_sent_event from 2026-03-10 00:00:00.000000 with dbt.');
     // The preview reads the warehouse (what the rerun would remove and write); only dbt writes.
-    expect(fake.jobs.filter((j) => !j.dryRun && j.labels?.evfix !== 'read')).toEqual([]);
+    expect(r.out).toContain("removes 0 row(s) of the stage table in the window and writes 1");
+    expect(bq.bq.jobs.filter((j) => !j.dryRun && j.labels?.evfix !== 'read')).toEqual([]);
+    expect(bq.bq.rows(bq.tables.stage(R))).toEqual([]);
   });
 
   test('a failing dbt run fails the rerun with its last lines', async () => {
+    await warehouse();
     writeConfig();
     process.env.DBT_EXIT = '2';
-    const r = await run(['rerun', 'remittance_was_sent_event', '--offset', '1', '--yes']);
+    const r = await run(['rerun', R, '--offset', '1', '--yes']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/dbt run --select remittance_was_sent_event exited with code 2; the stage table may be partly rebuilt, rerun it\.\n[^]*Database Error in model remittance_was_sent_event/);
   });

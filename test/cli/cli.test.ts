@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tuiOptions, type CliIO } from '../../src/cli/main.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { DEMO_STAGES } from '../../src/data/config.js';
-import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { loadConfig } from '../../src/data/config.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 import { NOW, query, tempDir } from '../helpers/warehouse.js';
@@ -28,16 +28,16 @@ function setup(extra: Record<string, unknown> = {}) {
     };
     return { code: await runCli(args, io), out, err };
   };
-  const warehouse = () => new DuckdbWarehouse(loadConfig({ cwd: dir }) as never);
+  const warehouse = () => new DuckdbEngine(loadConfig({ cwd: dir }) as never);
   return { dir, env, run, warehouse };
 }
 
-async function counts(w: DuckdbWarehouse) {
+async function counts(w: DuckdbEngine) {
   const [row] = await query(w, `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions`);
   return row;
 }
 
-async function pendingRemittance(w: DuckdbWarehouse) {
+async function pendingRemittance(w: DuckdbEngine) {
   const [row] = await query(
     w,
     `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created FROM kinesis.backend_events
@@ -96,7 +96,7 @@ describe('evfix CLI', () => {
     const rows = await query(w, `SELECT status, is_exception FROM stage.remittance_was_sent_event WHERE event_id = '${target.event_id}'`);
     expect(rows).toEqual([{ status: 'Failed', is_exception: true }]);
     const history = await run(['history']);
-    expect(history.out).toMatch(/applied\s+update\s+remittance_was_sent_event .* by ops@example/);
+    expect(history.out).toMatch(/update\s+remittance_was_sent_event\s+plan [0-9a-f]{16}\s+by ops@example@\S+\s+\(0 exclusions, 1 exceptions\)/);
   });
 
   it('writes nothing without --yes and no terminal, on --dry-run, in read-only mode, or when the operator says no', async () => {
@@ -200,7 +200,7 @@ describe('evfix CLI', () => {
     expect(refused).toMatchObject({ code: 1 });
     expect(refused.err).toContain('the plan was changed after it was made');
     expect((await run(['apply', planFile, '--yes'])).out).toContain('Applied plan');
-    expect((await run(['apply', planFile, '--yes'])).out).toContain('was already applied; nothing was written this time');
+    expect((await run(['apply', planFile, '--yes'])).out).toMatch(/was already applied at .*; nothing was written this time/);
   });
 
   it.each([

@@ -33,8 +33,8 @@ describe('configuration', () => {
   it("caps DuckDB's working memory when memory_limit is set, and says what a bad size is", async () => {
     const { file } = write('evfix.config.json', { engine: { type: 'duckdb', path: 'wh.duckdb', memory_limit: '64MB' }, stages });
     const config = readConfigFile(file);
-    const { DuckdbWarehouse } = await import('../../src/data/duckdb/engine.js');
-    const w = new DuckdbWarehouse(config as never);
+    const { DuckdbEngine } = await import('../../src/data/duckdb/engine.js');
+    const w = new DuckdbEngine(config as never);
     const [row] = await w.session(async (c) => (await c.runAndReadAll("SELECT current_setting('memory_limit') AS m")).getRowObjectsJS());
     expect(String(row!.m)).toMatch(/^6\d(\.\d+)? MiB$/);
     const bad = write('evfix.config.json', { engine: { type: 'duckdb', path: 'wh.duckdb', memory_limit: 'lots' }, stages });

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_STAGES, loadConfig, type Config } from '../../src/data/config.js';
-import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { tempDir } from './warehouse.js';
 
 export const BIN = join(process.cwd(), 'bin', 'evfix');
@@ -20,7 +20,7 @@ export function installation(extra: Record<string, unknown> = {}) {
     configFile,
     db: join(dir, 'wh.duckdb'),
     config,
-    warehouse: () => new DuckdbWarehouse(config() as never),
+    warehouse: () => new DuckdbEngine(config() as never),
     /** Runs evfix to completion; returns exit code and output. */
     run(args: string[]) {
       const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

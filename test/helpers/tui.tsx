@@ -2,34 +2,19 @@
 import { render } from 'ink-testing-library';
 import { join } from 'node:path';
 import { App } from '../../src/App.js';
-import { afterEach } from 'vitest';
 import { Journal } from '../../src/data/journal.js';
-import { localPlans, type Plans } from '../../src/data/plans/plans.js';
-import { workerPlans } from '../../src/data/plans/workerPlans.js';
-import { PLAN_WORKER } from './planWorkerPath.js';
+import { createService } from '../../src/data/service/service.js';
 import type { Route, Services } from '../../src/screens/navigation.js';
 import { tempDir, type TestWarehouse } from './warehouse.js';
 
 export const tick = (ms = 15) => new Promise((r) => setTimeout(r, ms));
 
-const workers: Plans[] = [];
-afterEach(async () => {
-  for (const plans of workers.splice(0)) await plans.close();
-});
-
-/**
- * Services as the TUI's: plans made on a worker thread (the bundled worker of the code under test). `local`
- * makes them on this thread instead, for tests that look at what the warehouse object itself was asked.
- */
-export function testServices(w: TestWarehouse, editText: Services['editText'] = async (t) => t, where: 'worker' | 'local' = 'worker'): Services {
+/** Services as the TUI's: the one service in front of the test's warehouse, a journal in a temporary folder. */
+export function testServices(w: TestWarehouse, editText: Services['editText'] = async (t) => t): Services {
   const writes = new Set<Promise<unknown>>();
   const journal = new Journal(join(tempDir(), 'journal.jsonl'));
-  const plans = where === 'worker' ? workerPlans(w.ctx, journal, PLAN_WORKER) : localPlans(w.ctx, journal);
-  workers.push(plans);
   return {
-    ctx: w.ctx,
-    journal,
-    plans,
+    service: createService(w.ctx, journal),
     editText,
     trackWrite: (p) => {
       writes.add(p);

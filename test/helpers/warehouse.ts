@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { ConfigSchema, DEMO_STAGES, type Config, type StageConfig } from '../../src/data/config.js';
-import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import type { EventRow } from '../../src/data/model.js';
 import type { Context } from '../../src/data/operations/context.js';
+import { Journal } from '../../src/data/journal.js';
+import { createService, type Service } from '../../src/data/service/service.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 
 export const NOW = '2026-03-15 12:00:00.000000';
@@ -22,7 +24,7 @@ export function tempDir(): string {
   return dir;
 }
 
-export type TestWarehouse = { ctx: Context; warehouse: DuckdbWarehouse; config: Config; dir: string; setNow: (ts: string) => void };
+export type TestWarehouse = { ctx: Context; warehouse: DuckdbEngine; config: Config; dir: string; setNow: (ts: string) => void; service: Service };
 
 export async function makeWarehouse(overrides: Partial<Config> = {}): Promise<TestWarehouse> {
   const dir = tempDir();
@@ -32,10 +34,10 @@ export async function makeWarehouse(overrides: Partial<Config> = {}): Promise<Te
     ...overrides,
   };
   let now = parseTimestamp(NOW);
-  await new DuckdbWarehouse({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }).createTables();
-  const warehouse = new DuckdbWarehouse(config as Config & { engine: { type: 'duckdb' } }, () => now);
-  const ctx: Context = { config, warehouse, now: () => now, operator: 'tester' };
-  return { ctx, warehouse, config, dir, setNow: (ts) => (now = parseTimestamp(ts)) };
+  await new DuckdbEngine({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }).createTables();
+  const warehouse = new DuckdbEngine(config as Config & { engine: { type: 'duckdb' } }, () => now);
+  const ctx: Context = { config, engine: warehouse, now: () => now, operator: 'tester' };
+  return { ctx, warehouse, config, dir, setNow: (ts) => (now = parseTimestamp(ts)), service: createService(ctx, new Journal(join(dir, 'state', 'journal.jsonl'))) };
 }
 
 export const stageNamed = (config: Config, name: string): StageConfig => config.stages.find((s) => s.name === name)!;
@@ -62,12 +64,12 @@ export function event(overrides: Partial<EventRow> & { data?: unknown } = {}): E
   };
 }
 
-export async function query(w: DuckdbWarehouse, sql: string): Promise<Record<string, unknown>[]> {
+export async function query(w: DuckdbEngine, sql: string): Promise<Record<string, unknown>[]> {
   return w.session(async (conn) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
 }
 
 /** Rows of a stage table as (event_id, created_at, data, is_exception), ordered. */
-export async function stageRows(w: DuckdbWarehouse, stage: string) {
+export async function stageRows(w: DuckdbEngine, stage: string) {
   return query(
     w,
     `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created, CAST(event_data AS VARCHAR) AS data, is_exception
@@ -75,11 +77,11 @@ export async function stageRows(w: DuckdbWarehouse, stage: string) {
   );
 }
 
-export async function insertOriginals(w: DuckdbWarehouse, rows: EventRow[]) {
+export async function insertOriginals(w: DuckdbEngine, rows: EventRow[]) {
   await w.appendEvents(rows);
 }
 
-export async function insertException(w: DuckdbWarehouse, row: EventRow, addedAt: string, description = 'test', isUpdate = true) {
+export async function insertException(w: DuckdbEngine, row: EventRow, addedAt: string, description = 'test', isUpdate = true) {
   await w.session((conn) =>
     conn.run(
       `INSERT INTO s3.backend_events_exceptions VALUES ($created, $id, $name, $user, $ext, $adv, $data, $ingested, $added, $description, $update)`,
@@ -91,7 +93,7 @@ export async function insertException(w: DuckdbWarehouse, row: EventRow, addedAt
   );
 }
 
-export async function insertExclusion(w: DuckdbWarehouse, row: EventRow, addedAt = '2026-03-15 00:00:00.000000') {
+export async function insertExclusion(w: DuckdbEngine, row: EventRow, addedAt = '2026-03-15 00:00:00.000000') {
   await w.session((conn) =>
     conn.run(`INSERT INTO s3.backend_events_exclusions VALUES ($created, $id, $name, $added, 'test exclusion')`, {
       created: row.event_created_at, id: row.event_id, name: row.event_name, added: addedAt,
@@ -99,7 +101,7 @@ export async function insertExclusion(w: DuckdbWarehouse, row: EventRow, addedAt
   );
 }
 
-export async function tableCounts(w: DuckdbWarehouse) {
+export async function tableCounts(w: DuckdbEngine) {
   const [row] = await query(
     w,
     `SELECT (SELECT count(*) FROM kinesis.backend_events)::INT AS events,

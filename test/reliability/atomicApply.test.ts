@@ -1,14 +1,15 @@
 /**
  * Promise 1: a plan is applied whole or not at all. A 50,000-row apply is
  * killed with SIGKILL at many points; each time the tables hold all of the
- * plan's rows or none, the next start reports what really happened, and
- * applying again completes the plan without duplicating anything.
+ * plan's rows and its audit row, or none of them, the next start reports what
+ * really happened, and applying again completes the plan without duplicating
+ * anything.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serializePlan } from '../../src/data/plan.js';
-import { buildUpdatePlan } from '../../src/data/operations/update.js';
+import { createService } from '../../src/data/service/service.js';
 import { nowMicros } from '../../src/data/timestamp.js';
 import { installation } from '../helpers/cliProcess.js';
 import { event, query, tableCounts } from '../helpers/warehouse.js';
@@ -28,16 +29,15 @@ describe('atomic apply under SIGKILL', () => {
       }),
     );
     await warehouse.appendEvents(rows);
-    const ctx = { config: inst.config(), warehouse, now: nowMicros, operator: 'ops' };
-    const stage = ctx.config.stages.find((s) => s.name === 'remittance_was_sent_event')!;
-    const big = await buildUpdatePlan(
-      ctx,
-      stage,
-      { keys: rows.map((r) => ({ event_id: r.event_id, event_created_at: r.event_created_at })) },
-      [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
-      'bulk fix',
-    );
-    expect(big.exceptions).toHaveLength(ROWS);
+    const service = createService({ config: inst.config(), engine: warehouse, now: nowMicros, operator: 'ops' });
+    const big = await service.call('makePlan', {
+      op: 'update',
+      stage: 'remittance_was_sent_event',
+      selection: { where: ['$.Status="Pending"'], from: today },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'bulk fix',
+    });
+    expect(big.counts.exceptions).toBe(ROWS);
     const planFile = join(inst.dir, 'plan.json');
     writeFileSync(planFile, serializePlan(big));
 
@@ -62,8 +62,10 @@ describe('atomic apply under SIGKILL', () => {
       child.kill('SIGKILL');
       await exited;
       const counts = await tableCounts(inst.warehouse());
-      // All or nothing, never part of the plan.
+      // All or nothing, never part of the plan; the audit row with the rows, never without them.
       expect([0, ROWS]).toContain(counts.exceptions);
+      const [audit] = await query(inst.warehouse(), 'SELECT count(*)::INT AS n FROM s3.evfix_audit').catch(() => [{ n: 0 }]);
+      expect(audit!.n).toBe(counts.exceptions ? 1 : 0);
       outcomes.add(counts.exceptions === ROWS ? 'committed' : 'none');
       // The next start reports an interrupted attempt with what the warehouse holds.
       const next = inst.run(['history']);
@@ -77,7 +79,7 @@ describe('atomic apply under SIGKILL', () => {
 
     // Whatever the kills left, applying again finishes the plan exactly once.
     const again = inst.run(['apply', planFile, '--yes']);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     const counts = await tableCounts(inst.warehouse());
     expect(counts.exceptions).toBe(ROWS);
     const [dups] = await query(inst.warehouse(), 'SELECT count(*)::INT AS n FROM (SELECT event_id FROM s3.backend_events_exceptions GROUP BY event_id HAVING count(*) > 1)');
@@ -92,9 +94,14 @@ describe('atomic apply under SIGKILL', () => {
     const today = new Date().toISOString().slice(0, 10);
     const rows = Array.from({ length: 20_000 }, (_, i) => event({ event_created_at: `${today} 01:00:00.${String(i).padStart(6, '0')}` }));
     await warehouse.appendEvents(rows);
-    const ctx = { config: inst.config(), warehouse, now: nowMicros, operator: 'ops' };
-    const stage = ctx.config.stages.find((s) => s.name === 'remittance_was_sent_event')!;
-    const plan = await buildUpdatePlan(ctx, stage, { keys: rows }, [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], 'bulk');
+    const service = createService({ config: inst.config(), engine: warehouse, now: nowMicros, operator: 'ops' });
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: 'remittance_was_sent_event',
+      selection: { where: ['$.Status="Pending"'], from: today },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'bulk',
+    });
     const planFile = join(inst.dir, 'plan.json');
     writeFileSync(planFile, serializePlan(plan));
     const journalFile = join(inst.dir, 'state', 'evfix', 'journal.jsonl');

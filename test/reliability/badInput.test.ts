@@ -13,7 +13,6 @@ import { formatPath, parsePath } from '../../src/data/json/path.js';
 import { parseJson, stringifyJson } from '../../src/data/json/value.js';
 import { parseEventId, requireDescription } from '../../src/data/model.js';
 import { parsePlan, serializePlan } from '../../src/data/plan.js';
-import { buildUpdatePlan } from '../../src/data/operations/update.js';
 import { canonicalTimestamp, formatTimestamp, parseTimestamp } from '../../src/data/timestamp.js';
 import { event, insertOriginals, makeWarehouse, NOW, stageNamed, tableCounts, tempDir } from '../helpers/warehouse.js';
 
@@ -128,7 +127,13 @@ describe('bad input, property-based', () => {
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
     const a = event();
     await insertOriginals(w.warehouse, [a]);
-    const plan = await buildUpdatePlan(w.ctx, stage, { keys: [a] }, [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], 'fix');
+    const plan = await w.service.call('makePlan', {
+      op: 'update',
+      stage: stage.name,
+      selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'fix',
+    });
     const text = serializePlan(plan);
     fc.assert(
       fc.property(fc.nat({ max: text.length - 1 }), fc.string({ minLength: 1, maxLength: 3 }), (at, insert) => {
@@ -158,8 +163,8 @@ describe('bad input, property-based', () => {
       return { code, err };
     };
     await run(['demo', '--events', '300']);
-    const { DuckdbWarehouse } = await import('../../src/data/duckdb/engine.js');
-    const w = new DuckdbWarehouse(readConfigFile(join(dir, 'evfix.config.json')) as never);
+    const { DuckdbEngine } = await import('../../src/data/duckdb/engine.js');
+    const w = new DuckdbEngine(readConfigFile(join(dir, 'evfix.config.json')) as never);
     const before = await tableCounts(w);
     await fc.assert(
       fc.asyncProperty(fc.string(), fc.string(), fc.string(), fc.string(), async (id, created, set, description) => {

@@ -20,7 +20,7 @@ describe('read-only', () => {
     const planFile = join(inst.dir, 'plan.json');
     inst.run(['dedupe', 'card_was_shipped_event', '--lookback', '30', '--plan-out', planFile]);
     const before = hash(inst.db);
-    const id = JSON.parse(readFileSync(planFile, 'utf8')).exceptions[0].event_id;
+    const id = JSON.parse(readFileSync(planFile, 'utf8')).sample[0].event_id;
     const commands = [
       ['stages'],
       ['duplicates', 'card_was_shipped_event'],

@@ -32,13 +32,13 @@ describe('load', () => {
 
       // List, mark all, plan, confirm, apply and rerun through the screens.
       const listing = testServices(w);
-      const app = renderApp(listing, [{ name: 'duplicates', stage }]);
+      const app = renderApp(listing, [{ name: 'duplicates', stage: stage.name }]);
       await app.waitFor(`0 marked · 1/${N}`, 60_000);
       await app.press('G');
       await app.waitFor(`${N}/${N}`);
       await app.press('a', 'd');
       await app.waitFor('Write these rows?', 60_000);
-      expect(app.frame()).toContain(`${N} row(s) -> s3.backend_events_exceptions`);
+      expect(app.frame()).toContain(`${N.toLocaleString('en-US')} row(s) -> s3.backend_events_exceptions`);
       await app.press('y');
       await app.waitFor('Applied plan', 60_000);
       await app.press('y');
@@ -46,25 +46,27 @@ describe('load', () => {
       await app.press('y');
       await app.waitFor('Rebuilt remittance_was_sent_event', 60_000);
       app.unmount();
-      // As when the TUI quits: its plan worker goes with it (the next part starts another).
-      await listing.plans.close();
       expect(await tableCounts(w.warehouse)).toEqual({ events: 2 * N, exceptions: N, exclusions: N });
 
-      // A 100,000-row update plan: diff paging through the screen, then apply.
-      // Made on the plan worker, as every plan of the TUI is.
+      // A 100,000-row update plan by predicate: diff paging through the screen (past the plan's own sample of
+      // 200, read from the warehouse), then apply.
       const services = testServices(w);
-      const plan = await services.plans.build({
+      const plan = await services.service.call('makePlan', {
         op: 'update',
         stage: stage.name,
-        targets: { filter: { path: '$.Status', value: '"Pending"', from: '2026-03-01' } },
+        selection: { where: ['$.Status="Pending"'], from: '2026-03-01' },
         edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
         description: 'bulk',
       });
-      expect(plan.info.changes).toBe(N);
+      expect(plan.counts.exceptions).toBe(N);
       const diff = renderApp(services, [{ name: 'diff', plan }]);
-      await diff.waitFor(`event 1/${N}`);
+      const total = N.toLocaleString('en-US');
+      await diff.waitFor(`event 1/${total}`);
       await diff.press('n', 'n', 'n');
-      await diff.waitFor(`event 4/${N}`);
+      await diff.waitFor(`event 4/${total}`);
+      await diff.press(...Array.from({ length: 205 }, () => 'n'));
+      await diff.waitFor(`event 209/${total}`, 60_000);
+      await diff.waitFor('"Status": "Failed"', 60_000);
       // The plan already has its description, so enter goes straight on to confirm.
       await diff.press(KEY.enter);
       await diff.waitFor('Write these rows?', 60_000);

@@ -17,7 +17,7 @@ describe('DuplicatesScreen', () => {
   it('marks groups, keeps the chosen copy, plans, confirms, applies and reruns', async () => {
     const { w, rows } = await withDuplicates(3);
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
-    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage }]);
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: stage.name }]);
     await app.waitFor('0 marked · 1/3');
     expect(app.frame()).toMatch(/> \[ \] 0{8}-0{4}-4000-8000-\w+\s+2x/);
     // Mark the first group, open it and keep the second (later) copy.
@@ -51,7 +51,7 @@ describe('DuplicatesScreen', () => {
 
   it('selects all with a and ranges with v', async () => {
     const { w } = await withDuplicates(5);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
     await app.waitFor('0 marked · 1/5');
     await app.press('a');
     expect(app.frame()).toContain('5 marked');
@@ -62,7 +62,7 @@ describe('DuplicatesScreen', () => {
 
   it('scrolls thousands of groups, rendering only the visible rows', async () => {
     const { w } = await withDuplicates(2000);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
     await app.waitFor('1/2000', 15000);
 
     await app.press('jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj');
@@ -76,7 +76,7 @@ describe('DuplicatesScreen', () => {
 
   it('writes nothing when the operator goes back from confirm', async () => {
     const { w } = await withDuplicates(1);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
     await app.waitFor('1/1');
     await app.press('d');
     await app.waitFor('Write these rows?');
@@ -90,7 +90,7 @@ describe('DuplicatesScreen', () => {
 describe('DuplicatesScreen type-ahead', () => {
   it('takes a key the next view binds: enter closes the group, then d plans', async () => {
     const { w } = await withDuplicates(2);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event') }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
     await app.waitFor('0 marked · 1/2');
     await app.press(KEY.enter);
     await app.waitFor('keep copy 1');

@@ -1,7 +1,7 @@
 /** Update event data through the screens: lookup, typed edits or $EDITOR, diff, description, confirm. */
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/data/config.js';
-import { DuckdbWarehouse } from '../../src/data/duckdb/engine.js';
+import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { event, insertOriginals, makeWarehouse, query, stageNamed, tableCounts } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
 
@@ -11,7 +11,7 @@ async function remittance(overrides: Partial<Config> = {}) {
   await insertOriginals(w.warehouse, [e]);
   // The fixture is written first; the screens then get the configuration under test (read-only opens the file read-only).
   const config = { ...w.config, ...overrides };
-  const warehouse = new DuckdbWarehouse(config as never, w.ctx.now);
+  const warehouse = new DuckdbEngine(config as never, w.ctx.now);
   const tested = { ...w, config, ctx: { ...w.ctx, config, warehouse } };
   return { w: tested, e, stage: stageNamed(config, 'remittance_was_sent_event') };
 }
@@ -33,7 +33,7 @@ async function removeAmount(app: ReturnType<typeof renderApp>, id: string) {
 describe('lookup, edit, diff and confirm', () => {
   it('sets $.Status to "Failed" with a typed value, shows the diff, requires a description, and writes on y', async () => {
     const { w, e, stage } = await remittance();
-    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
     await app.press('not-a-uuid');
     await app.waitFor('is not a UUID');
     await app.erase(10);
@@ -76,7 +76,7 @@ describe('lookup, edit, diff and confirm', () => {
 
   it('takes text and enter arriving in one read as the value, then its enter', async () => {
     const { w, e, stage } = await remittance();
-    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
     await app.press(`${e.event_id}\r`);
     await app.waitFor('> event_created_at');
     await app.press(KEY.enter);
@@ -95,7 +95,7 @@ describe('lookup, edit, diff and confirm', () => {
 
   it('refuses a value that does not match its JSON type, and a change JSON_SET would ignore', async () => {
     const { w, e, stage } = await remittance();
-    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
     await app.press(e.event_id, KEY.enter, KEY.enter);
     await app.waitFor('event_data now');
     await app.press('s');
@@ -123,7 +123,7 @@ describe('lookup, edit, diff and confirm', () => {
       if (seen.length === 1) return text.replace('"Pending"', '"Failed"').replace('12.5', '12.5,');
       return text.replace('12.5,', '12.5');
     };
-    const app = renderApp(testServices(w, editor), [{ name: 'lookup', stage }]);
+    const app = renderApp(testServices(w, editor), [{ name: 'lookup', stage: stage.name }]);
     await app.press(e.event_id, KEY.enter, KEY.enter);
     await app.waitFor('event_data now');
     await app.press('e');
@@ -136,7 +136,7 @@ describe('lookup, edit, diff and confirm', () => {
     const { w, e, stage } = await remittance();
     const other = event({ data: { Status: 'Pending', amount: 1 } });
     await insertOriginals(w.warehouse, [other]);
-    const app = renderApp(testServices(w), [{ name: 'lookup', stage }]);
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
     await app.press(e.event_id, KEY.enter, KEY.enter);
     await app.waitFor('event_data now');
     await app.press('a');
@@ -157,7 +157,7 @@ describe('lookup, edit, diff and confirm', () => {
 
   it('in production needs the stage table name typed; in read-only mode offers no write', async () => {
     const prod = await remittance({ environment: 'prod' });
-    let app = renderApp(testServices(prod.w), [{ name: 'lookup', stage: prod.stage }]);
+    let app = renderApp(testServices(prod.w), [{ name: 'lookup', stage: (prod.stage).name }]);
     await removeAmount(app, prod.e.event_id);
     await app.waitFor('Type the stage table name');
     await app.press('y', KEY.enter);
@@ -169,7 +169,7 @@ describe('lookup, edit, diff and confirm', () => {
     app.unmount();
 
     const ro = await remittance({ read_only: true });
-    app = renderApp(testServices(ro.w), [{ name: 'lookup', stage: ro.stage }]);
+    app = renderApp(testServices(ro.w), [{ name: 'lookup', stage: (ro.stage).name }]);
     await removeAmount(app, ro.e.event_id);
     await app.waitFor('Read-only mode: this plan cannot be written');
     expect(app.frame()).not.toContain('y write');

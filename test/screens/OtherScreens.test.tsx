@@ -1,5 +1,4 @@
 /** Business keys, insert, rerun, history and Ctrl-C, driven with keys on a real warehouse. */
-import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { event, insertOriginals, makeWarehouse, query, stageNamed, stageRows, tableCounts } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
@@ -11,7 +10,7 @@ describe('BusinessKeysScreen', () => {
     const [a, b, c, d] = [tx('tx_1', 5), tx('tx_1', 6), tx('tx_2', 1), tx('tx_2', 1)];
     await insertOriginals(w.warehouse, [a!, b!, c!, d!]);
     const stage = stageNamed(w.config, 'transaction_was_created_event');
-    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage }]);
+    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage: stage.name }]);
     await app.waitFor('> business key path: $.transaction_id');
     await app.press(KEY.enter);
     await app.waitFor('group 1/2');
@@ -37,7 +36,7 @@ describe('BusinessKeysScreen', () => {
 
   it('says so when a typed path is not a JSON path', async () => {
     const w = await makeWarehouse();
-    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage: stageNamed(w.config, 'user_was_registered_event') }]);
+    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage: (stageNamed(w.config, 'user_was_registered_event')).name }]);
     await app.waitFor('> business key path: $.');
     await app.press('[');
     await app.waitFor('is not a JSON path');
@@ -56,7 +55,7 @@ describe('InsertScreen', () => {
       doc.event_data = { carrier: 'DHL', shipment_id: 'sh_1' };
       return JSON.stringify(doc);
     };
-    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage }]);
+    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: stage.name }]);
     await app.waitFor('Press e');
     await app.press('e');
     await app.waitFor('(new event)');
@@ -73,22 +72,20 @@ describe('InsertScreen', () => {
 });
 
 describe('RerunScreen and HistoryScreen', () => {
-  it('reruns with a typed offset and lists the journal newest first', async () => {
+  it('reruns with a typed offset and lists the audit table newest first', async () => {
     const w = await makeWarehouse();
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
-    await insertOriginals(w.warehouse, [event(), event({ event_created_at: '2026-03-01 00:00:00.000000' })]);
+    const a = event({ event_created_at: '2026-03-01 00:00:00.000000' });
+    await insertOriginals(w.warehouse, [event(), a, { ...a, event_ingested_at: '2026-03-01 01:00:00.000000' }]);
+    // Two plans applied earlier (by other operators, say): the history reads them from the warehouse.
+    w.setNow('2026-03-14 10:00:00.000000');
+    const dedupe = await w.service.call('makePlan', { op: 'dedupe', stage: stage.name, description: 'first' });
+    await w.service.call('applyPlan', { plan: dedupe.id });
+    w.setNow('2026-03-15 12:00:00.000000');
+    const update = await w.service.call('makePlan', { op: 'update', stage: stage.name, selection: { where: ['$.Status="Pending"'] }, edits: [{ op: 'set', path: '$.Status', value: '"Sent"', createIfMissing: true }], description: 'second' });
+    await w.service.call('applyPlan', { plan: update.id });
     const services = testServices(w);
-    writeFileSync(
-      services.journal.path,
-      [
-        { time: '2026-03-14 10:00:00.000000', plan_id: 'aaaa', kind: 'dedupe', stage: stage.name, operator: 'ann', description: 'first', warehouse: 'duckdb:x', result: 'started' },
-        { time: '2026-03-14 10:00:01.000000', plan_id: 'aaaa', kind: 'dedupe', stage: stage.name, operator: 'ann', description: 'first', warehouse: 'duckdb:x', result: 'applied', counts: { exclusions: 2, exceptions: 2 } },
-        { time: '2026-03-15 10:00:00.000000', plan_id: 'bbbb', kind: 'update', stage: stage.name, operator: 'bob', description: 'second', warehouse: 'duckdb:x', result: 'started' },
-      ]
-        .map((e) => JSON.stringify(e))
-        .join('\n') + '\n',
-    );
-    const app = renderApp(services, [{ name: 'stages' }, { name: 'rerun', stage }]);
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'rerun', stage: stage.name }]);
     await app.waitFor('current_date_offset = 14');
     await app.press('o');
     await app.waitFor('> current_date_offset (days): 14');
@@ -110,10 +107,11 @@ describe('RerunScreen and HistoryScreen', () => {
     await app.press('h');
     await app.waitFor('evfix · history');
     const frame = app.frame();
-    expect(frame.indexOf('started         update')).toBeLessThan(frame.indexOf('applied         dedupe'));
-    expect(frame).toContain('interrupted: no result was recorded');
+    expect(frame.indexOf('update  remittance_was_sent_event')).toBeLessThan(frame.indexOf('dedupe  remittance_was_sent_event'));
+    expect(frame).toContain('description: second');
     await app.press('j');
-    await app.waitFor('wrote 2 exclusion(s), 2 exception(s)');
+    await app.waitFor('wrote 1 exclusion row(s) and 1 exception row(s)');
+    expect(app.frame()).toContain('description: first');
     app.unmount();
   });
 });
@@ -152,11 +150,10 @@ describe('HistoryScreen revert', () => {
     const a = event();
     await insertOriginals(w.warehouse, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000' }]);
     const services = testServices(w);
-    const { buildDedupePlan } = await import('../../src/data/operations/dedupe.js');
-    const { applyPlan } = await import('../../src/data/operations/apply.js');
-    await applyPlan(w.ctx, await buildDedupePlan(w.ctx, stage, {}), services.journal);
+    const plan = await w.service.call('makePlan', { op: 'dedupe', stage: stage.name });
+    await w.service.call('applyPlan', { plan: plan.id });
     const app = renderApp(services, [{ name: 'history' }]);
-    await app.waitFor('applied         dedupe');
+    await app.waitFor('dedupe  remittance_was_sent_event');
     await app.press('r');
     await app.waitFor('confirm revert');
     expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exclusions/);
@@ -165,6 +162,12 @@ describe('HistoryScreen revert', () => {
     await app.waitFor('Applied plan');
     expect(app.frame()).toContain('deleted 1 exclusion row(s) and 1 exception row(s)');
     expect(await tableCounts(w.warehouse)).toEqual({ events: 2, exceptions: 0, exclusions: 0 });
+    // History marks the plan reverted, and a second revert is refused naming the revert.
+    await app.press(KEY.enter);
+    await app.waitFor('(reverted)');
+    await app.press('j');
+    await app.press('r');
+    await app.waitFor(/already reverted by plan [0-9a-f]{16}/);
     app.unmount();
   });
 });

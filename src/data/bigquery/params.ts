@@ -5,7 +5,7 @@
  * intact, never a JS Date), and null is a typed null.
  */
 
-export type ScalarType = 'STRING' | 'INT64' | 'BOOL' | 'TIMESTAMP' | 'JSON';
+export type ScalarType = 'STRING' | 'INT64' | 'FLOAT64' | 'BOOL' | 'TIMESTAMP' | 'JSON';
 export type ParamType =
   | { type: ScalarType }
   | { type: 'ARRAY'; arrayType: ParamType }
@@ -26,6 +26,10 @@ export const scalar = (name: string, type: ScalarType, value: Scalar): QueryPara
 export const string = (name: string, value: string | null) => scalar(name, 'STRING', value);
 export const timestamp = (name: string, value: string) => scalar(name, 'TIMESTAMP', value);
 export const int64 = (name: string, value: number | bigint) => scalar(name, 'INT64', value);
+export const float64 = (name: string, value: number) => scalar(name, 'FLOAT64', value);
+export const bool = (name: string, value: boolean) => scalar(name, 'BOOL', value);
+/** A LIMIT's row count (at least 1), as @limit: no number reaches the SQL text either. */
+export const limit = (rows: number) => int64('limit', Math.max(1, Math.floor(rows)));
 
 export const stringArray = (name: string, values: readonly string[]): QueryParameter => ({
   name,
@@ -49,9 +53,25 @@ export function structArray<Row>(name: string, fields: readonly (readonly [keyof
   };
 }
 
-/** How many parameter values a set of parameters carries (BigQuery allows 10,000 per request). */
-export function valueCount(params: readonly QueryParameter[]): number {
-  const count = (v: ParamValue): number =>
-    v.arrayValues ? v.arrayValues.reduce((n, x) => n + count(x), 0) : v.structValues ? Object.values(v.structValues).reduce((n, x) => n + count(x), 0) : 1;
-  return params.reduce((n, p) => n + count(p.parameterValue), 0);
+/** Named parameters of one statement, added as the SQL is written. */
+export class Params {
+  readonly list: QueryParameter[] = [];
+  private n = 0;
+  /** A fresh parameter; returns its reference (@name). */
+  add(hint: string, make: (name: string) => QueryParameter): string {
+    const p = make(`${hint}_${this.n++}`);
+    this.list.push(p);
+    return `@${p.name}`;
+  }
+  /** A parameter by a fixed name (the window, the event name); set again, it is replaced. */
+  set(p: QueryParameter): string {
+    const i = this.list.findIndex((q) => q.name === p.name);
+    if (i >= 0) this.list[i] = p;
+    else this.list.push(p);
+    return `@${p.name}`;
+  }
+  /** The parameters a statement names: each statement is sent with those alone, so what it is sent is what it reads. */
+  usedBy(sql: string): QueryParameter[] {
+    return this.list.filter((p) => new RegExp(`@${p.name}\\b`).test(sql));
+  }
 }

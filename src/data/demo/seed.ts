@@ -2,8 +2,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { refused } from '../errors.js';
-import { DuckdbWarehouse } from '../duckdb/engine.js';
-import { nowMicros, type Micros } from '../timestamp.js';
+import { DuckdbEngine } from '../duckdb/engine.js';
+import { BEGINNING, nowMicros, type Micros } from '../timestamp.js';
 import { generateDemoEvents } from './generate.js';
 
 export type SeedOptions = { events?: number; seed?: number; reset?: boolean; now?: Micros };
@@ -18,7 +18,7 @@ export async function seedDemo(config: Config, options: SeedOptions = {}): Promi
   if (options.reset) for (const f of [path, `${path}.wal`]) if (existsSync(f)) rmSync(f);
   const now = options.now ?? nowMicros();
   // The demo is evfix's own sample data, so it is created even when the operator asked for read-only.
-  const warehouse = new DuckdbWarehouse({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }, () => now);
+  const warehouse = new DuckdbEngine({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }, () => now);
   const existing = await warehouse.countEvents();
   if (existing > 0) throw refused(`${path} already holds ${existing} events; use --reset to start again`);
   await warehouse.createTables();
@@ -27,9 +27,9 @@ export async function seedDemo(config: Config, options: SeedOptions = {}): Promi
   const stages = [];
   for (const stage of config.stages) {
     // The whole history, so the stage tables start complete.
-    const since = '0001-01-01 00:00:00.000000';
+    const since = BEGINNING;
     const { inserted } = await warehouse.rerunStage(stage, since);
-    stages.push({ stage: stage.name, rows: inserted });
+    stages.push({ stage: stage.name, rows: inserted ?? 0 });
   }
   return { path, events: count, stages };
 }

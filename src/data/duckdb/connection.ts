@@ -15,7 +15,6 @@ const loadDuckdb = () => (duckdb ??= import('@duckdb/node-api'));
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EvfixError } from '../errors.js';
-import { yieldToEventLoop } from '../slices.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,10 +32,6 @@ export class DuckdbFile {
   private instance: Promise<DuckDBInstance> | undefined;
   private users = 0;
   private readonly lockWaitMs: number;
-  /** Work using the file from another thread of this process (see lend), while it runs. */
-  private lent: Promise<unknown> | undefined;
-  /** Lenders waiting for the sessions before them to end and the file to be closed. */
-  private waitingForIdle: (() => void)[] = [];
 
   constructor(
     readonly path: string,
@@ -47,7 +42,6 @@ export class DuckdbFile {
 
   /** Runs `work` with a connection of its own; the file is released when no work is left. */
   async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    while (this.lent) await this.lent.catch(() => undefined);
     this.users++;
     let conn: DuckDBConnection | undefined;
     try {
@@ -68,30 +62,8 @@ export class DuckdbFile {
         await pending.then((i) => i.closeSync()).catch(() => undefined);
         // Closing holds the loop for 10-15 ms; what the caller does next must not run in the same turn and
         // make it one longer freeze, so the screen gets its turn in between.
-        await yieldToEventLoop();
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      if (this.users === 0 && !this.instance) for (const idle of this.waitingForIdle.splice(0)) idle();
-    }
-  }
-
-  /**
-   * Runs `work` while this object leaves the file alone: a worker thread of this process opens the same file
-   * with a DuckDB instance of its own. DuckDB's lock is the process's, so it would not keep the two apart, and
-   * two instances writing one file corrupt it: sessions started meanwhile wait, and `work` starts only once
-   * the sessions before it have ended and the file is closed. `work` must not use this object: its sessions
-   * would wait for `work` itself.
-   */
-  async lend<T>(work: () => Promise<T>): Promise<T> {
-    while (this.lent) await this.lent.catch(() => undefined);
-    const turn = (async () => {
-      if (this.users > 0 || this.instance) await new Promise<void>((resolve) => this.waitingForIdle.push(resolve));
-      return work();
-    })();
-    this.lent = turn;
-    try {
-      return await turn;
-    } finally {
-      if (this.lent === turn) this.lent = undefined;
     }
   }
 

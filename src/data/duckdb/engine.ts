@@ -1,128 +1,83 @@
 /**
- * The embedded warehouse: DuckDB on a local file, with the production table
- * names as schema.table. Used for the demo, for tests and for local work.
+ * The embedded warehouse: DuckDB on a local file, with the production table names as schema.table. Used for
+ * the demo, for tests and for local work. Plans run as set-based statements inside DuckDB: the rows a plan
+ * writes never come into this process.
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
-import { EvfixError } from '../errors.js';
-import type { EffectiveEvent, EventKey, EventRow, ExceptionRow, ExclusionRow, StoredException, StoredExclusion } from '../model.js';
-import type { Plan } from '../plan.js';
-import { formatTimestamp, nowMicros, type Micros } from '../timestamp.js';
-import type { DuplicateSummary, ApplyDecision, EngineApplyOutcome, EventFilter, RawEventState, StageSummary, Warehouse } from '../warehouse.js';
-import { pacer } from '../slices.js';
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  AuditEntry,
+  AuditFilter,
+  DuplicateSummary,
+  Engine,
+  EventPage,
+  EventRows,
+  PageKey,
+  PlanInputs,
+  RerunCounts,
+  StageSummary,
+} from '../engine.js';
+import { EvfixError, inputError, refused } from '../errors.js';
+import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
+import { parseJson, stringifyJson, type Json } from '../json/value.js';
+import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, type EffectiveEvent, type EventRow, type StoredException, type StoredExclusion } from '../model.js';
+import { PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
+import { parsePath } from '../json/path.js';
+import { describeSelection, valueColumns, type Selection } from '../selection.js';
+import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
 import { DuckdbFile } from './connection.js';
-import * as sql from './sql.js';
-import { packRows, PackCollision, stageIdsPacked, stageRows, type PackedRows, type StageColumn } from './staging.js';
+import { registerEditFunction } from './editFunction.js';
+import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
+import * as planSql from './planSql.js';
+import * as reads from './readSql.js';
+import { IDS_TABLE, KEYS_TABLE, Params, pointer, rowHash, valueName } from './selectionSql.js';
+import { createStageSql, effectiveCte, rerunPreviewSql, rerunStageSql, stageTable } from './stageSql.js';
 
-const FAR_FUTURE = '9999-12-31 23:59:59.999999';
+type Packed = (string | boolean | number | null)[];
 
-type Params = Record<string, DuckDBValue>;
+/** The parameters a statement names: DuckDB refuses one it does not, and statements share one set of them. */
+const used = (text: string, params: Record<string, DuckDBValue>) =>
+  Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(text)));
 
-const EXCLUSION_COLUMNS: StageColumn<ExclusionRow>[] = [
-  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
-  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
-  { name: 'event_name', type: 'VARCHAR', value: (r) => r.event_name },
-  { name: 'exclusion_description', type: 'VARCHAR', value: (r) => r.exclusion_description },
-];
-
-const EXCEPTION_COLUMNS: StageColumn<ExceptionRow>[] = [
-  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
-  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
-  { name: 'event_name', type: 'VARCHAR', value: (r) => r.event_name },
-  { name: 'user_id', type: 'VARCHAR', value: (r) => r.user_id },
-  { name: 'event_external_reference_id', type: 'VARCHAR', value: (r) => r.event_external_reference_id },
-  { name: 'event_advisor_id', type: 'VARCHAR', value: (r) => r.event_advisor_id },
-  { name: 'event_data', type: 'JSON', value: (r) => r.event_data },
-  { name: 'event_ingested_at', type: 'TIMESTAMP', value: (r) => r.event_ingested_at },
-  { name: 'exception_description', type: 'VARCHAR', value: (r) => r.exception_description },
-  { name: 'is_event_update', type: 'BOOLEAN', value: (r) => r.is_event_update },
-];
-
-const ID_COLUMNS: StageColumn<string>[] = [{ name: 'event_id', type: 'VARCHAR', value: (id) => id, perRow: true }];
-
-/** The key of a row an earlier plan wrote: a revert deletes exactly it. */
-const REMOVED_EXCLUSION_COLUMNS: StageColumn<StoredExclusion>[] = [
-  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
-  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
-  { name: 'added_at', type: 'TIMESTAMP', value: (r) => r.exclusion_added_timestamp },
-  { name: 'description', type: 'VARCHAR', value: (r) => r.exclusion_description },
-];
-
-const REMOVED_EXCEPTION_COLUMNS: StageColumn<StoredException>[] = [
-  { name: 'event_id', type: 'VARCHAR', value: (r) => r.event_id, perRow: true },
-  { name: 'event_created_at', type: 'TIMESTAMP', value: (r) => r.event_created_at },
-  { name: 'added_at', type: 'TIMESTAMP', value: (r) => r.exception_added_timestamp },
-  { name: 'description', type: 'VARCHAR', value: (r) => r.exception_description },
-];
-
-async function rows(conn: DuckDBConnection, text: string, params: Params = {}): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(text, params);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
+async function rows(conn: DuckDBConnection, text: string, params: Record<string, DuckDBValue> = {}): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(text, used(text, params))).getRowObjectsJS() as Record<string, unknown>[];
 }
 
-/**
- * Reads a result chunk by chunk, one `packed` JSON array per row (see
- * sql.packedEvent), into `map`ped rows: a large result is never held twice in
- * JS on its way to the rows evfix keeps, and each row is one string to decode.
- * A chunk (2,048 rows, 20-50 ms of decoding with the garbage collection it
- * brings) is read row by row in slices, so the screen keeps drawing meanwhile.
- * A query that ends in a sort or an aggregate holds its rows anyway: DuckDB
- * runs it to the end first (streaming its rows out ran the last step on one
- * thread, 10-15 ms more at 1M events). One that does not (`unsorted`) is
- * streamed, so DuckDB never holds all its rows beside the ones JS keeps.
- */
-async function streamRows<T>(conn: DuckDBConnection, text: string, params: Params, map: (r: Packed) => T, unsorted = false): Promise<T[]> {
-  const result = unsorted ? await conn.stream(text, params) : await conn.run(text, params);
+const exec = (conn: DuckDBConnection, text: string, params: Record<string, DuckDBValue> = {}) => conn.run(text, used(text, params));
+
+/** A query's rows, each one `packed` JSON array (one string per row: the driver's cost is per value decoded). */
+async function packedRows<T>(conn: DuckDBConnection, text: string, params: Record<string, DuckDBValue>, map: (r: Packed) => T): Promise<T[]> {
+  const result = await conn.run(text, used(text, params));
   const out: T[] = [];
-  const pace = pacer();
   for await (const chunk of result) {
     const packed = chunk.getColumnVector(0);
-    for (let i = 0, n = chunk.rowCount; i < n; i++) {
-      out.push(map(JSON.parse(packed.getItem(i) as string) as Packed));
-      if (pace.due()) await pace.rest();
-    }
+    for (let i = 0, n = chunk.rowCount; i < n; i++) out.push(map(JSON.parse(packed.getItem(i) as string) as Packed));
   }
   return out;
 }
 
-type Packed = (string | boolean | null)[];
-
-/** Event names repeat on every row: one string per name instead of one per row. */
-const names = new Map<string, string>();
-const intern = (name: string) => {
-  let kept = names.get(name);
-  if (kept === undefined) names.set(name, (kept = name));
-  return kept;
-};
-
-const str = (v: string | boolean | null | undefined) => (v === null || v === undefined ? null : String(v));
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 const toEvent = (r: Packed): EventRow => ({
   event_created_at: r[0] as string,
   event_id: r[1] as string,
-  event_name: intern(r[2] as string),
+  event_name: r[2] as string,
   user_id: str(r[3]),
   event_external_reference_id: str(r[4]),
   event_advisor_id: str(r[5]),
   event_data: (r[6] as string | null) ?? 'null',
   event_ingested_at: str(r[7]),
 });
-
-/** After the event's eight columns: is_exception. Added to toEvent's row, not spread into a second object per row. */
-const toEffective = (r: Packed): EffectiveEvent => {
-  const event = toEvent(r) as EffectiveEvent;
-  event.source = r[8] ? 'exception' : 'original';
-  return event;
-};
-
-/** After the event's eight columns: description, is_event_update, added_at. */
+const toEffective = (r: Packed): EffectiveEvent => ({ ...toEvent(r), source: r[8] ? 'exception' : 'original' });
 const toException = (r: Packed): StoredException => ({
   ...toEvent(r),
   exception_description: r[8] as string,
   is_event_update: Boolean(r[9]),
   exception_added_timestamp: r[10] as string,
 });
-
 const toExclusion = (r: Packed): StoredExclusion => ({
   event_created_at: r[0] as string,
   event_id: r[1] as string,
@@ -131,9 +86,15 @@ const toExclusion = (r: Packed): StoredExclusion => ({
   exclusion_added_timestamp: r[4] as string,
 });
 
-export class DuckdbWarehouse implements Warehouse {
+const num = (v: unknown) => Number(v ?? 0);
+
+/** "count:xor": the fingerprint of a set of rows by their hashes. */
+const FINGERPRINT = (hash: string) => `count(*)::VARCHAR || ':' || coalesce(bit_xor(${hash}), 0)::VARCHAR`;
+
+export class DuckdbEngine implements Engine {
   readonly label: string;
-  readonly tables: sql.TableNames;
+  readonly dialect = 'duckdb' as const;
+  readonly tables: TableNames;
   private readonly file: DuckdbFile;
 
   constructor(
@@ -141,7 +102,7 @@ export class DuckdbWarehouse implements Warehouse {
     private readonly now: () => Micros = nowMicros,
     options: { onSql?: (sql: string) => void } = {},
   ) {
-    for (const name of [config.tables.events, config.tables.exceptions, config.tables.exclusions]) {
+    for (const name of [config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit]) {
       if (name.split('.').length !== 2) {
         throw new EvfixError('config', `${config.source}: tables: "${name}" must be schema.table for the embedded warehouse`);
       }
@@ -151,19 +112,27 @@ export class DuckdbWarehouse implements Warehouse {
     this.label = `duckdb:${config.engine.path}`;
   }
 
-  lend<T>(work: () => Promise<T>): Promise<T> {
-    return this.file.lend(work);
-  }
-
   /** Runs work on a connection; exposed for the demo seeder and tests, which need raw access. */
   session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.file.session(work);
   }
 
+  /** A read in one snapshot that writes nothing (temporary tables aside), whatever happens. */
+  private snapshot<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.session(async (conn) => {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        return await work(conn);
+      } finally {
+        await conn.run('ROLLBACK').catch(() => undefined);
+      }
+    });
+  }
+
   async createTables(): Promise<void> {
     await this.session(async (conn) => {
-      for (const statement of sql.createTablesSql(this.tables)) await conn.run(statement);
-      for (const stage of this.config.stages) await conn.run(sql.createStageSql(this.tables, stage));
+      for (const statement of reads.createTablesSql(this.tables)) await conn.run(statement);
+      for (const stage of this.config.stages) await conn.run(createStageSql(this.tables, stage));
     });
   }
 
@@ -182,240 +151,661 @@ export class DuckdbWarehouse implements Warehouse {
         a.endRow();
       }
       a.closeSync();
-      const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${sql.quoteTable(this.tables.events)}`);
-      return Number(row?.n ?? 0);
+      const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${quoteTable(this.tables.events)}`);
+      return num(row?.n);
     });
   }
 
   async countEvents(): Promise<number> {
     return this.session(async (conn) => {
-      const [exists] = await rows(
-        conn,
-        'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table',
-        { schema: this.tables.events.split('.')[0]!, table: this.tables.events.split('.')[1]! },
-      );
-      if (!Number(exists?.n)) return 0;
-      const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${sql.quoteTable(this.tables.events)}`);
-      return Number(row?.n ?? 0);
+      if (!(await this.tableExists(conn, this.tables.events))) return 0;
+      const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${quoteTable(this.tables.events)}`);
+      return num(row?.n);
     });
   }
+
+  private async tableExists(conn: DuckDBConnection, dotted: string): Promise<boolean> {
+    const [schema, table] = dotted.split('.') as [string, string];
+    const [row] = await rows(conn, 'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table', { schema, table });
+    return num(row?.n) > 0;
+  }
+
+  /** Exceptions this far back decide an event's latest version (config.exception_horizon_days). */
+  private horizon(from: string): string {
+    return formatTimestamp(startOfDay(addDays(parseTimestamp(from), -this.config.exception_horizon_days)));
+  }
+
+  private windowParams(p: Params, stage: StageConfig, from: string, until: string = FAR_FUTURE) {
+    planSql.windowParams(p, stage, { from, until }, this.horizon(from));
+  }
+
+  // Reads the screens list -----------------------------------------------------------------------------------
 
   async stageSummary(stage: StageConfig, since: string): Promise<StageSummary> {
     return this.session(async (conn) => {
-      const params = { event_name: stage.event_name, since, until: FAR_FUTURE };
-      const [events] = await rows(conn, sql.stageSummarySql(this.tables), params);
-      const [groups] = await rows(conn, sql.duplicateGroupCountSql(this.tables), { event_name: stage.event_name, since });
-      return { events: Number(events?.events ?? 0), duplicateGroups: Number(groups?.n ?? 0) };
+      const p = new Params();
+      this.windowParams(p, stage, since);
+      const [row] = await rows(conn, reads.stageSummarySql(this.tables), p.values);
+      return { events: num(row?.events), duplicateGroups: num(row?.groups) };
     });
   }
 
-  eventIdDuplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]> {
-    return this.session((conn) =>
-      streamRows(conn, sql.duplicateGroupsSql(this.tables), { event_name: stage.event_name, since }, (r) => ({
+  duplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]> {
+    return this.session(async (conn) => {
+      const p = new Params();
+      this.windowParams(p, stage, since);
+      return packedRows(conn, reads.duplicateGroupsSql(this.tables), p.values, (r) => ({
         event_id: r[0] as string,
         copies: Number(r[1]),
         firstIngested: str(r[2]),
         lastIngested: str(r[3]),
         identical: Boolean(r[4]),
-      })),
-    );
-  }
-
-  eventIdDuplicateCopiesOf(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]> {
-    return this.session(async (conn) => {
-      await this.stageIds(conn, eventIds);
-      return streamRows(conn, sql.duplicateCopiesOfSql(this.tables), { event_name: stage.event_name, since }, toEvent);
+      }));
     });
   }
 
-  eventIdDuplicateCopies(stage: StageConfig, since: string): Promise<EventRow[]> {
-    return this.session((conn) => streamRows(conn, sql.eventIdDuplicatesSql(this.tables), { event_name: stage.event_name, since }, toEvent));
-  }
-
-  businessKeyDuplicateRows(stage: StageConfig, path: string, since: string) {
-    return this.session((conn) =>
-      streamRows(conn, sql.businessKeyDuplicatesSql(this.tables), { event_name: stage.event_name, since, until: FAR_FUTURE, path }, (r) => ({
-        ...toEffective(r),
-        business_key: r[9] as string,
-      })),
-    );
-  }
-
-  lookup(eventId: string, createdAt?: string): Promise<RawEventState> {
+  groupCopies(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]> {
     return this.session(async (conn) => {
-      const q = sql.lookupSql(this.tables, createdAt !== undefined);
-      const params: Params = createdAt === undefined ? { event_id: eventId } : { event_id: eventId, created_at: createdAt };
-      return {
-        sources: await streamRows(conn, q.sources, params, toEvent),
-        exceptions: await streamRows(conn, q.exceptions, params, toException),
-        exclusions: await streamRows(conn, q.exclusions, params, toExclusion),
-      };
+      await this.loadIds(conn, eventIds);
+      const p = new Params();
+      this.windowParams(p, stage, since);
+      return packedRows(conn, reads.groupCopiesSql(this.tables), p.values, toEvent);
     });
   }
 
-  effectiveEvents(eventName: string, keys: readonly EventKey[]): Promise<EffectiveEvent[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    const sorted = keys.map((k) => k.event_created_at).sort();
+  businessKeyRows(stage: StageConfig, path: string, since: string) {
     return this.session(async (conn) => {
-      await conn.run('CREATE TEMP TABLE evfix_keys (event_id VARCHAR, event_created_at TIMESTAMP)');
-      const appender = await conn.createAppender('evfix_keys', 'main', 'temp');
-      for (const k of keys) {
-        appender.appendVarchar(k.event_id);
-        appender.appendVarchar(k.event_created_at);
-        appender.endRow();
+      const p = new Params();
+      this.windowParams(p, stage, since);
+      p.set('path', path);
+      return packedRows(conn, reads.businessKeySql(this.tables), p.values, (r) => ({ ...toEffective(r), business_key: r[9] as string }));
+    });
+  }
+
+  findEvents(stage: StageConfig, selection: Selection, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<EventPage> {
+    return this.snapshot(async (conn) => {
+      await this.loadSelection(conn, selection, inputs);
+      const p = new Params();
+      this.windowParams(p, stage, selection.window.from, selection.window.until);
+      const w = reads.selectedWith(this.tables, selection, p);
+      const [count] = await rows(conn, `${w}\nSELECT count(*)::BIGINT AS n FROM selected`, p.values);
+      const page = reads.pageAfter(p, after, limit);
+      const events = await packedRows(conn, `${w}\nSELECT ${reads.packedEvent('selected', ['selected.is_exception'])} FROM selected${page}`, p.values, toEffective);
+      return { events, total: num(count?.n) };
+    });
+  }
+
+  lookup(eventId: string, createdAt?: string): Promise<EventRows> {
+    return this.snapshot(async (conn) => {
+      const q = reads.lookupSql(this.tables, createdAt !== undefined);
+      const params: Record<string, DuckDBValue> = createdAt === undefined ? { event_id: eventId } : { event_id: eventId, created_at: createdAt };
+      const originals = await packedRows(conn, q.sources, params, toEvent);
+      const exceptions = await packedRows(conn, q.exceptions, params, toException);
+      const exclusions = await packedRows(conn, q.exclusions, params, toExclusion);
+      // The version the stage table shows, by the same rules the rebuild uses, over the days the event's rows span.
+      const days = [...originals, ...exceptions].map((r) => r.event_created_at).sort();
+      const effective: EffectiveEvent[] = [];
+      for (const name of new Set([...originals, ...exceptions].map((r) => r.event_name))) {
+        const p = new Params();
+        planSql.windowParams(p, { name: '', event_name: name, business_keys: [], columns: [] }, { from: days[0]!, until: formatTimestamp(parseTimestamp(days.at(-1)!) + 1n) }, this.horizon(days[0]!));
+        p.set('event_id', eventId);
+        effective.push(...(await packedRows(conn, `WITH ${effectiveCte(this.tables)}
+SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effective WHERE event_id = $event_id ORDER BY event_ingested_at`, p.values, toEffective)));
       }
-      appender.closeSync();
-      return streamRows(conn, sql.effectiveForKeysSql(this.tables), { event_name: eventName, since: sorted[0]!, until: FAR_FUTURE }, toEffective);
+      return { originals, exceptions, exclusions, effective };
     });
   }
 
-  eventsMatching(filter: EventFilter): Promise<EffectiveEvent[]> {
-    let text: string | undefined;
-    try {
-      const parsed: unknown = JSON.parse(filter.value);
-      if (typeof parsed === 'string') text = parsed;
-    } catch {
-      // the caller validated the value; a big number simply is not narrowed by text
+  // Selections into temporary tables -------------------------------------------------------------------------
+
+  private async loadIds(conn: DuckDBConnection, ids: readonly string[]) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${IDS_TABLE} (event_id VARCHAR)`);
+    const a = await conn.createAppender(IDS_TABLE, 'main', 'temp');
+    for (const id of new Set(ids)) {
+      a.appendVarchar(id);
+      a.endRow();
     }
-    return this.session(async (conn) => {
-      const params: Params = { event_name: filter.eventName, since: filter.from, until: filter.until, path: filter.path };
-      if (text !== undefined) params.text = text;
-      return streamRows(conn, sql.matchingSql(this.tables, text !== undefined), params, toEffective);
-    });
+    a.closeSync();
   }
 
-  /** The rows and their fingerprint, in one snapshot (one transaction). */
-  readState(eventIds: readonly string[], from: string, until: string): Promise<RawEventState> {
-    return this.session(async (conn) => {
-      await conn.run('BEGIN TRANSACTION');
-      try {
-        await this.stageIds(conn, eventIds);
-        const state = await this.readStateOn(conn, from, until);
-        return { ...state, fingerprint: await this.fingerprintOn(conn, from, until) };
-      } finally {
-        await conn.run('ROLLBACK').catch(() => undefined);
+  /** The selection's keys (inline, or fed from a file in batches) and ids, into temporary tables its SQL joins. */
+  private async loadSelection(conn: DuckDBConnection, selection: Selection, inputs: PlanInputs) {
+    if (selection.ids) await this.loadIds(conn, selection.ids);
+    const keys = selection.keys;
+    if (!keys || keys.kind === 'table') return;
+    const columns = keys.columns;
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${KEYS_TABLE} (event_id VARCHAR, event_created_at TIMESTAMP${columns.map((_, i) => `, ${valueName(i)} VARCHAR`).join('')})`,
+    );
+    const a = await conn.createAppender(KEYS_TABLE, 'main', 'temp');
+    const append = (batch: readonly { event_id: string; event_created_at: string; values?: Record<string, string> }[]) => {
+      for (const k of batch) {
+        a.appendVarchar(k.event_id);
+        a.appendVarchar(k.event_created_at);
+        for (const c of columns) {
+          const v = k.values?.[c.name];
+          v === undefined ? a.appendNull() : a.appendVarchar(v);
+        }
+        a.endRow();
+      }
+    };
+    if (keys.kind === 'keys') append(keys.rows);
+    else {
+      if (!inputs.keys) throw refused(`the plan's keys are in ${keys.file}, which was not read`);
+      for await (const batch of inputs.keys()) append(batch);
+    }
+    a.closeSync();
+  }
+
+  // Plans ----------------------------------------------------------------------------------------------------
+
+  async preparePlan(stage: StageConfig, def: Definition, inputs: PlanInputs): Promise<Facts> {
+    return this.snapshot(async (conn) => {
+      await this.loadSelection(conn, def.selection, inputs);
+      switch (def.kind) {
+        case 'update':
+          return this.updateFacts(conn, stage, def);
+        case 'dedupe':
+          return this.dedupeFacts(conn, stage, def);
+        case 'exclude':
+          return this.excludeFacts(conn, stage, def);
+        case 'insert':
+          return this.insertFacts(conn, stage, def);
+        case 'revert':
+          return this.revertFacts(conn, stage, def);
       }
     });
   }
 
-  /** The fingerprint of the rows of the ids in evfix_ids (see sql.stateFingerprintSql). */
-  private async fingerprintOn(conn: DuckDBConnection, from: string, until: string): Promise<string> {
-    const [row] = await rows(conn, sql.stateFingerprintSql(this.tables), { from, until });
-    return row?.fingerprint as string;
-  }
-
-  /** The temp table evfix_ids: packed in one parameter, or id by id when an id holds the packing's separator. */
-  private async stageIds(conn: DuckDBConnection, eventIds: readonly string[]) {
-    try {
-      return await stageIdsPacked(conn, 'evfix_ids', eventIds);
-    } catch (error) {
-      if (!(error instanceof PackCollision)) throw error;
+  /** The statements apply runs for a plan, and their parameters (also what the plan shows). */
+  private applyStatements(stage: StageConfig, def: Definition, program?: EditProgram) {
+    const p = new Params();
+    this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
+    const statements: { label: string; sql: string }[] = [];
+    const prepare: { label: string; sql: string }[] = [];
+    let guard: string;
+    switch (def.kind) {
+      case 'update': {
+        const { with: w } = planSql.updateEditedSql(this.tables, def, program!, p);
+        guard = `${w}\nSELECT ${FINGERPRINT(rowHash('edited', valueColumns(def.selection).length))} AS fingerprint,
+  count(*) FILTER (WHERE problem IS NOT NULL)::BIGINT AS problems FROM edited`;
+        statements.push({ label: 'insert exceptions', sql: planSql.updateInsertSql(this.tables, w, p) });
+        break;
+      }
+      case 'dedupe': {
+        // The copies are chosen once, before anything is written: each insert changes what the other would find.
+        const w = planSql.dedupeWith(this.tables, def, p, def.keep?.choices.length ? CHOICES_TABLE : undefined);
+        prepare.push({ label: 'choose the copies', sql: `CREATE OR REPLACE TEMP TABLE ${planSql.CHOSEN_TABLE} AS ${w}\nSELECT * FROM chosen` });
+        guard = `SELECT ${FINGERPRINT('row_hash')} AS fingerprint, 0 AS problems FROM ${planSql.CHOSEN_TABLE}`;
+        const insert = planSql.dedupeInsertSql(this.tables, `WITH chosen AS (SELECT * FROM ${planSql.CHOSEN_TABLE})`, p);
+        statements.push({ label: 'insert exclusions', sql: insert.exclusions }, { label: 'insert exceptions', sql: insert.exceptions });
+        break;
+      }
+      case 'exclude':
+        guard = `${planSql.excludeWith(this.tables)}\nSELECT ${FINGERPRINT('row_hash')} AS fingerprint, 0 AS problems FROM originals WHERE event_name = $event_name`;
+        statements.push({ label: 'insert exclusions', sql: planSql.excludeInsertSql(this.tables, p) });
+        break;
+      case 'insert':
+        guard = `${planSql.insertExistingSql(this.tables)}\nSELECT ${FINGERPRINT('row_hash')} AS fingerprint, 0 AS problems FROM existing`;
+        statements.push({ label: 'insert exceptions', sql: planSql.insertRowsSql(this.tables, p) });
+        break;
+      case 'revert': {
+        const r = def.revert_of!;
+        p.set('written_at', r.applied_at);
+        p.set('written_description', r.description);
+        p.set('reverted_plan', r.plan_id);
+        guard = `${planSql.revertTouchedSql(this.tables)}\nSELECT ${FINGERPRINT('row_hash')} AS fingerprint,
+  (SELECT count(*) FROM ${quoteTable(this.tables.audit)} WHERE revert_of = $reverted_plan)::BIGINT AS problems FROM touched`;
+        const del = planSql.revertDeleteSql(this.tables);
+        statements.push({ label: 'delete exceptions', sql: del.exceptions }, { label: 'delete exclusions', sql: del.exclusions });
+        break;
+      }
     }
-    await stageRows(conn, 'evfix_ids', ID_COLUMNS, eventIds);
-  }
-
-  /** The rows of the ids in evfix_ids. */
-  private async readStateOn(conn: DuckDBConnection, from: string, until: string): Promise<RawEventState> {
-    const q = sql.stateSql(this.tables);
-    const params = { from, until };
+    const audit = reads.auditInsertSql(this.tables, p);
     return {
-      sources: await streamRows(conn, q.sources, params, toEvent, true),
-      exceptions: await streamRows(conn, q.exceptions, params, toException, true),
-      exclusions: await streamRows(conn, q.exclusions, params, toExclusion, true),
+      params: p,
+      prepare: prepare.length,
+      statements: [
+        { label: 'begin', sql: 'BEGIN TRANSACTION' },
+        { label: 'already applied?', sql: reads.auditLookupSql(this.tables) },
+        ...prepare,
+        { label: 're-check: the rows the plan touches are as when it was made', sql: guard },
+        { label: 'record the plan', sql: audit },
+        ...statements,
+        { label: 'commit', sql: 'COMMIT' },
+      ],
     };
   }
 
-  async applyPlan(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>): Promise<EngineApplyOutcome> {
-    // Rows that cannot travel packed (a value holding a separator) roll the first attempt back; the second goes value by value.
-    return (await this.applyOnce(plan, decide, true)) ?? (await this.applyOnce(plan, decide, false))!;
+  private sqlOf(stage: StageConfig, def: Definition, program?: EditProgram): Facts['sql'] {
+    const { statements, params } = this.applyStatements(stage, def, program);
+    const shown = Object.entries(params.values)
+      .filter(([name]) => !AUDIT_PARAMS.has(name))
+      .map(([name, value]) => ({ name, type: typeof value === 'number' ? 'DOUBLE' : typeof value === 'boolean' ? 'BOOLEAN' : 'VARCHAR', value }));
+    return { dialect: 'duckdb', statements, params: shown };
   }
 
-  /** One transaction; undefined (rolled back) when `packed` met a value that cannot be packed. */
-  private applyOnce(plan: Plan, decide: (state: RawEventState) => Promise<ApplyDecision>, packed: boolean): Promise<EngineApplyOutcome | undefined> {
+  private async updateFacts(conn: DuckDBConnection, stage: StageConfig, def: Definition): Promise<Facts> {
+    const program = compileEdits(def.edits);
+    const columns = valueColumns(def.selection);
+    const p = new Params();
+    this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
+    const { with: w, native } = planSql.updateEditedSql(this.tables, def, program, p);
+    if (!native) await registerEditFunction(conn);
+    const n = program.edits.length;
+    const pick = [
+      'event_created_at', 'event_id',
+      `${rowHash('edited', columns.length)} AS row_hash`, 'problem', 'unchanged',
+      ...Array.from({ length: n }, (_, i) => `b${i}, a${i}`),
+      ...columns.map((_, i) => valueName(i)),
+    ];
+    await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_edited AS ${w}\nSELECT ${pick.join(', ')} FROM edited`, p.values);
+    const changed = 'problem IS NULL AND NOT unchanged';
+    const [s] = await rows(conn, `SELECT count(*)::BIGINT AS events,
+  count(*) FILTER (WHERE ${changed})::BIGINT AS changes,
+  count(*) FILTER (WHERE problem IS NULL AND unchanged)::BIGINT AS unchanged,
+  count(*) FILTER (WHERE problem IS NOT NULL)::BIGINT AS problems,
+  ${TS(`min(event_created_at) FILTER (WHERE ${changed})`)} AS oldest,
+  ${TS(`max(event_created_at) FILTER (WHERE ${changed})`)} AS newest,
+  ${FINGERPRINT('row_hash')} AS fingerprint
+FROM evfix_edited`);
+    if (def.selection.keys && def.selection.keys.kind !== 'table') await this.refuseMissingKeys(conn, stage);
+    if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
+    const paths: PathSummary[] = [];
+    for (let i = 0; i < n; i++) {
+      const top = await rows(conn, `SELECT b${i} AS b, a${i} AS a, count(*)::BIGINT AS n FROM evfix_edited WHERE ${changed}
+GROUP BY ALL ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`);
+      const [all] = await rows(conn, `SELECT count(*)::BIGINT AS pairs, coalesce(sum(n), 0)::BIGINT AS events FROM (SELECT count(*) AS n FROM evfix_edited WHERE ${changed} GROUP BY b${i}, a${i})`);
+      const listed = top.reduce((sum, r) => sum + num(r.n), 0);
+      paths.push({
+        path: program.edits[i]!.text,
+        changes: top.map((r) => ({ before: str(r.b), after: str(r.a), events: num(r.n) })),
+        more: { pairs: num(all?.pairs) - top.length, events: num(all?.events) - listed },
+      });
+    }
+    const problemRows = await rows(conn, `SELECT event_id, ${TS('event_created_at')} AS created, problem FROM evfix_edited
+WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT ${PROBLEM_SAMPLE}`);
+    const sample = await this.updateSample(conn, stage, program, columns.map((c) => c.name), `${changed}`);
+    return {
+      fingerprint: String(s!.fingerprint),
+      counts: {
+        events: num(s!.events),
+        exceptions: num(s!.changes),
+        exclusions: 0,
+        deleted: { exceptions: 0, exclusions: 0 },
+        unchanged: num(s!.unchanged),
+        problems: num(s!.problems),
+        skipped: 0,
+      },
+      extent: s!.oldest ? { oldest: String(s!.oldest), newest: String(s!.newest) } : null,
+      summary: { paths, notes: program.base !== undefined ? ['every event starts from the replacement document'] : [] },
+      sample,
+      problems: problemRows.map((r) => ({ event_id: String(r.event_id), event_created_at: String(r.created), reason: describeProblem(program, String(r.problem)) })),
+      sql: this.sqlOf(stage, def, program),
+    };
+  }
+
+  /** Keys named but not selected (not in the stage, excluded, or not matching the conditions) are refused, the first one named. */
+  private async refuseMissingKeys(conn: DuckDBConnection, stage: StageConfig) {
+    const [missing] = await rows(conn, `SELECT k.event_id, ${TS('k.event_created_at')} AS created, count(*) OVER ()::BIGINT AS n
+FROM ${KEYS_TABLE} AS k ANTI JOIN evfix_edited AS e ON e.event_id = k.event_id AND e.event_created_at = k.event_created_at
+ORDER BY k.event_created_at, k.event_id LIMIT 1`);
+    if (!missing) return;
+    const more = num(missing.n) > 1 ? ` (and ${num(missing.n) - 1} more)` : '';
+    throw inputError(
+      'event_id',
+      `event ${missing.event_id} created at ${missing.created} is not in ${stage.name}${more}: no ${stage.event_name} event with that event_id and event_created_at, it is excluded, or it does not match the conditions (look it up with the exact event_created_at)`,
+    );
+  }
+
+  /** The first changes by (event_created_at, event_id): their documents read again, the edits run on them here. */
+  private async updateSample(conn: DuckDBConnection, stage: StageConfig, program: EditProgram, columns: string[], where: string, after?: PageKey, limit = SAMPLE_SIZE): Promise<Change[]> {
+    const p = new Params();
+    const keyed = await rows(
+      conn,
+      `SELECT event_id, ${TS('event_created_at')} AS created${columns.map((_, i) => `, ${valueName(i)}`).join('')} FROM evfix_edited
+WHERE ${where}${after ? ` AND (event_created_at, event_id) > (${p.add('c', after.event_created_at)}::TIMESTAMP, ${p.add('i', after.event_id)})` : ''}
+ORDER BY event_created_at, event_id LIMIT ${limit}`,
+      p.values,
+    );
+    if (!keyed.length) return [];
+    const docs = await this.effectiveDocs(conn, stage, keyed.map((k) => ({ event_id: String(k.event_id), event_created_at: String(k.created) })));
+    return keyed.map((k) => {
+      const before = docs.get(`${k.event_id}@${k.created}`) ?? 'null';
+      const values: Record<string, Json> = {};
+      columns.forEach((c, i) => {
+        const v = k[valueName(i)];
+        if (v !== null && v !== undefined) values[c] = parseJson(String(v));
+      });
+      const result = runProgram(program, parseJson(before, 'event_data'), values);
+      return { event_id: String(k.event_id), event_created_at: String(k.created), before, after: 'after' in result ? stringifyJson(result.after) : before };
+    });
+  }
+
+  /** event_data of the given keys as the stage shows them, over the days the keys span only. */
+  private async effectiveDocs(conn: DuckDBConnection, stage: StageConfig, keys: { event_id: string; event_created_at: string }[]): Promise<Map<string, string>> {
+    const created = keys.map((k) => k.event_created_at).sort();
+    await conn.run('CREATE OR REPLACE TEMP TABLE evfix_sample (event_id VARCHAR, event_created_at TIMESTAMP)');
+    const a = await conn.createAppender('evfix_sample', 'main', 'temp');
+    for (const k of keys) {
+      a.appendVarchar(k.event_id);
+      a.appendVarchar(k.event_created_at);
+      a.endRow();
+    }
+    a.closeSync();
+    const p = new Params();
+    planSql.windowParams(p, stage, { from: created[0]!, until: formatTimestamp(parseTimestamp(created.at(-1)!) + 1n) }, this.horizon(created[0]!));
+    const found = await rows(
+      conn,
+      `WITH ${effectiveCte(this.tables)}
+SELECT e.event_id, ${TS('e.event_created_at')} AS created, CAST(e.event_data AS VARCHAR) AS doc
+FROM effective AS e JOIN evfix_sample AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`,
+      p.values,
+    );
+    return new Map(found.map((r) => [`${r.event_id}@${r.created}`, String(r.doc)]));
+  }
+
+  private async dedupeFacts(conn: DuckDBConnection, stage: StageConfig, def: Definition): Promise<Facts> {
+    const choices = def.keep?.choices ?? [];
+    if (choices.length) await this.loadChoices(conn, choices);
+    const p = new Params();
+    this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
+    const w = planSql.dedupeWith(this.tables, def, p, choices.length ? CHOICES_TABLE : undefined);
+    await exec(
+      conn,
+      `CREATE OR REPLACE TEMP TABLE evfix_chosen AS ${w}
+SELECT event_created_at, event_id, event_ingested_at, copy_index, copies, kept, row_hash, CAST(event_data AS VARCHAR) AS doc FROM chosen`,
+      p.values,
+    );
+    if (def.selection.ids) {
+      const missing = await rows(conn, `SELECT event_id FROM ${IDS_TABLE} EXCEPT SELECT event_id FROM evfix_chosen ORDER BY event_id`);
+      if (missing.length) {
+        throw inputError('event_id', `${missing[0]!.event_id} has no unresolved duplicates in ${stage.name} within the window${missing.length > 1 ? ` (nor do ${missing.length - 1} more)` : ''}`);
+      }
+    }
+    if (choices.length) {
+      const bad = await rows(conn, `SELECT ch.event_id, ch.copy_index, g.copies FROM ${CHOICES_TABLE} AS ch
+LEFT JOIN (SELECT event_id, any_value(copies) AS copies FROM evfix_chosen GROUP BY event_id) AS g USING (event_id)
+WHERE g.copies IS NULL OR ch.copy_index >= g.copies ORDER BY ch.event_id LIMIT 1`);
+      if (bad[0]) {
+        const b = bad[0];
+        throw inputError('keep', b.copies === null ? `group ${b.event_id} has no unresolved duplicates in ${stage.name}` : `group ${b.event_id} has ${b.copies} copies; there is no copy ${num(b.copy_index) + 1}`);
+      }
+    }
+    const [s] = await rows(conn, `SELECT count(DISTINCT event_id)::BIGINT AS groups, count(*)::BIGINT AS copies,
+  count(DISTINCT (event_id, event_created_at))::BIGINT AS exclusions, count(*) FILTER (WHERE kept)::BIGINT AS kept,
+  count(DISTINCT event_id) FILTER (WHERE kept AND copy_index > 0)::BIGINT AS later,
+  ${TS('min(event_created_at)')} AS oldest, ${TS('max(event_created_at)')} AS newest, ${FINGERPRINT('row_hash')} AS fingerprint
+FROM evfix_chosen`);
+    if (num(s?.groups) === 0) throw refused(`no unresolved event_id duplicates in ${stage.name} within the window; nothing to do`);
+    const sampleRows = await rows(conn, `SELECT event_id, ${TS('event_created_at')} AS created, copy_index, copies, kept, doc FROM evfix_chosen
+ORDER BY event_id, copy_index LIMIT ${SAMPLE_SIZE}`);
+    return {
+      fingerprint: String(s!.fingerprint),
+      counts: { events: num(s!.copies), exceptions: num(s!.kept), exclusions: num(s!.exclusions), deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
+      extent: { oldest: String(s!.oldest), newest: String(s!.newest) },
+      summary: {
+        paths: [],
+        notes: [
+          `${num(s!.groups)} duplicate group(s): all ${num(s!.copies)} copies excluded, one copy per group re-added (is_event_update = false)`,
+          `kept: ${def.keep?.order === 'latest' ? 'the latest' : 'the earliest'} ingested copy${choices.length ? `, or the copy chosen for ${choices.length} group(s)` : ''}; ${num(s!.later)} group(s) keep a later copy`,
+        ],
+      },
+      sample: sampleRows.map((r) => ({
+        event_id: String(r.event_id),
+        event_created_at: String(r.created),
+        before: String(r.doc),
+        after: r.kept ? String(r.doc) : null,
+        note: `copy ${num(r.copy_index) + 1} of ${num(r.copies)}${r.kept ? ', kept' : ', excluded'}`,
+      })),
+      problems: [],
+      sql: this.sqlOf(stage, def),
+    };
+  }
+
+  private async loadChoices(conn: DuckDBConnection, choices: readonly [string, number][]) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${CHOICES_TABLE} (event_id VARCHAR, copy_index BIGINT)`);
+    const a = await conn.createAppender(CHOICES_TABLE, 'main', 'temp');
+    for (const [id, index] of choices) {
+      a.appendVarchar(id);
+      a.appendBigInt(BigInt(index));
+      a.endRow();
+    }
+    a.closeSync();
+  }
+
+  private async excludeFacts(conn: DuckDBConnection, stage: StageConfig, def: Definition): Promise<Facts> {
+    const p = new Params();
+    this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
+    const checks = await rows(conn, planSql.excludeCheckSql(this.tables), p.values);
+    const since = def.selection.window.from.slice(0, 10);
+    for (const c of checks) {
+      if (num(c.originals) === 0) throw inputError('event_id', `${c.event_id} has no original rows created since ${since} (widen --lookback if it is older)`);
+      if (num(c.of_stage) === 0) throw inputError('event_id', `${c.event_id} is a ${c.other_name} event, not ${stage.event_name} (stage ${stage.name})`);
+      if (c.corrected) throw refused(`${c.event_id} has an exception row, and exclusions do not remove exception rows from ${stage.name}; nothing was planned`);
+    }
+    const skippedIds = checks.filter((c) => num(c.excluded) === num(c.of_stage)).map((c) => String(c.event_id));
+    const w = planSql.excludeWith(this.tables);
+    const [s] = await rows(conn, `${w}
+SELECT count(DISTINCT (event_id, event_created_at)) FILTER (WHERE NOT excluded)::BIGINT AS writes,
+  ${TS('min(event_created_at) FILTER (WHERE NOT excluded)')} AS oldest, ${TS('max(event_created_at) FILTER (WHERE NOT excluded)')} AS newest,
+  count(*)::BIGINT AS events, ${FINGERPRINT('row_hash')} AS fingerprint
+FROM originals WHERE event_name = $event_name`, p.values);
+    if (num(s?.writes) === 0) {
+      throw refused(`nothing to do for ${stage.name}: ${skippedIds.length === checks.length ? 'every named event is already excluded' : 'no original to exclude'}`);
+    }
+    const sampleRows = await rows(conn, `${w}
+SELECT DISTINCT event_id, ${TS('event_created_at')} AS created, CAST(event_data AS VARCHAR) AS doc FROM originals
+WHERE event_name = $event_name AND NOT excluded ORDER BY created, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
+    return {
+      fingerprint: String(s!.fingerprint),
+      counts: { events: num(s!.events), exceptions: 0, exclusions: num(s!.writes), deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: skippedIds.length },
+      extent: { oldest: String(s!.oldest), newest: String(s!.newest) },
+      summary: {
+        paths: [],
+        notes: [
+          `${checks.length - skippedIds.length} event_id(s): ${num(s!.writes)} original row(s) excluded`,
+          ...(skippedIds.length ? [`already excluded, left alone: ${skippedIds.slice(0, 3).join(', ')}${skippedIds.length > 3 ? ` and ${skippedIds.length - 3} more` : ''}`] : []),
+        ],
+      },
+      sample: sampleRows.map((r) => ({ event_id: String(r.event_id), event_created_at: String(r.created), before: String(r.doc), after: null })),
+      problems: [],
+      sql: this.sqlOf(stage, def),
+    };
+  }
+
+  private async loadInsertRows(conn: DuckDBConnection, def: Definition) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${planSql.INSERT_TABLE} (event_created_at TIMESTAMP, event_id VARCHAR, user_id VARCHAR,
+  event_external_reference_id VARCHAR, event_advisor_id VARCHAR, event_data VARCHAR, event_ingested_at TIMESTAMP)`);
+    const a = await conn.createAppender(planSql.INSERT_TABLE, 'main', 'temp');
+    for (const r of def.rows ?? []) {
+      a.appendVarchar(r.event_created_at);
+      a.appendVarchar(r.event_id);
+      for (const v of [r.user_id, r.event_external_reference_id, r.event_advisor_id]) v === null ? a.appendNull() : a.appendVarchar(v);
+      a.appendVarchar(r.event_data);
+      a.appendVarchar(r.event_ingested_at);
+      a.endRow();
+    }
+    a.closeSync();
+  }
+
+  private async insertFacts(conn: DuckDBConnection, stage: StageConfig, def: Definition): Promise<Facts> {
+    const inserted = def.rows ?? [];
+    if (!inserted.length) throw inputError('from-file', 'lists no events');
+    await this.loadInsertRows(conn, def);
+    const p = new Params();
+    this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
+    const [hit] = await rows(conn, `${planSql.insertExistingSql(this.tables)} SELECT event_id, created FROM existing ORDER BY created LIMIT 1`, p.values);
+    if (hit) {
+      throw refused(`event ${hit.event_id} already exists (created at ${hit.created}); use update to change it, or exclude it and insert the event again`);
+    }
+    const created = inserted.map((r) => r.event_created_at).sort();
+    return {
+      fingerprint: '0:0',
+      counts: { events: inserted.length, exceptions: inserted.length, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
+      extent: { oldest: created[0]!, newest: created.at(-1)! },
+      summary: { paths: [], notes: [`${inserted.length} event(s) added as exception rows (is_event_update = false)`] },
+      sample: inserted.slice(0, SAMPLE_SIZE).map((r) => ({ event_id: r.event_id, event_created_at: r.event_created_at, before: null, after: r.event_data })),
+      problems: [],
+      sql: this.sqlOf(stage, def),
+    };
+  }
+
+  private async revertFacts(conn: DuckDBConnection, stage: StageConfig, def: Definition): Promise<Facts> {
+    const r = def.revert_of!;
+    if (await this.tableExists(conn, this.tables.audit)) {
+      const [by] = await rows(conn, `SELECT plan_id FROM ${quoteTable(this.tables.audit)} WHERE revert_of = $p`, { p: r.plan_id });
+      if (by) throw refused(`plan ${r.plan_id} was already reverted by plan ${by.plan_id}; nothing to do`);
+    }
+    const p = new Params();
+    this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
+    p.set('written_at', r.applied_at);
+    p.set('written_description', r.description);
+    const w = planSql.revertTouchedSql(this.tables);
+    const [s] = await rows(conn, `${w}
+SELECT count(*) FILTER (WHERE tbl = 'exception')::BIGINT AS exceptions, count(*) FILTER (WHERE tbl = 'exclusion')::BIGINT AS exclusions,
+  ${TS('min(event_created_at)')} AS oldest, ${TS('max(event_created_at)')} AS newest, ${FINGERPRINT('row_hash')} AS fingerprint
+FROM touched`, p.values);
+    const exceptions = num(s?.exceptions), exclusions = num(s?.exclusions);
+    if (exceptions + exclusions === 0) throw refused(`the rows plan ${r.plan_id} wrote are no longer there; nothing to revert`);
+    const sampleRows = await rows(conn, `SELECT event_id, ${TS('event_created_at')} AS created, CAST(event_data AS VARCHAR) AS doc FROM ${quoteTable(this.tables.exceptions)} AS c
+WHERE c.exception_added_timestamp = $written_at::TIMESTAMP AND c.exception_description = $written_description AND ${planSql.revertedRowsWhere('c')}
+ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
+    return {
+      fingerprint: String(s!.fingerprint),
+      counts: { events: exceptions + exclusions, exceptions: 0, exclusions: 0, deleted: { exceptions, exclusions }, unchanged: 0, problems: 0, skipped: 0 },
+      extent: { oldest: String(s!.oldest), newest: String(s!.newest) },
+      summary: {
+        paths: [],
+        notes: [
+          `deletes the ${exceptions} exception row(s) and ${exclusions} exclusion row(s) plan ${r.plan_id} wrote at ${r.applied_at}`,
+          ...(exceptions !== r.written.exceptions || exclusions !== r.written.exclusions
+            ? [`plan ${r.plan_id} wrote ${r.written.exceptions} exception row(s) and ${r.written.exclusions} exclusion row(s); the others are gone already`]
+            : []),
+        ],
+      },
+      sample: sampleRows.map((x) => ({ event_id: String(x.event_id), event_created_at: String(x.created), before: String(x.doc), after: null, note: 'exception row deleted' })),
+      problems: [],
+      sql: this.sqlOf(stage, def),
+    };
+  }
+
+  async planChanges(stage: StageConfig, plan: Plan, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<Change[]> {
+    if (plan.kind !== 'update') {
+      // The other kinds' samples are their changes (a revert or an insert lists what it writes; a dedupe its groups' copies).
+      const start = after ? plan.sample.findIndex((c) => c.event_created_at === after.event_created_at && c.event_id === after.event_id) + 1 : 0;
+      return plan.sample.slice(start, start + limit);
+    }
+    return this.snapshot(async (conn) => {
+      await this.loadSelection(conn, plan.selection, inputs);
+      const program = compileEdits(plan.edits);
+      const columns = valueColumns(plan.selection);
+      const p = new Params();
+      this.windowParams(p, stage, plan.selection.window.from, plan.selection.window.until);
+      const { with: w, native } = planSql.updateEditedSql(this.tables, plan, program, p);
+      if (!native) await registerEditFunction(conn);
+      const pick = ['event_created_at', 'event_id', 'problem', 'unchanged', ...columns.map((_, i) => valueName(i))];
+      // Only the page's keys are kept: the documents are read again for them alone.
+      const page = reads.pageAfter(p, after, limit, 'problem IS NULL AND NOT unchanged');
+      await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_edited AS ${w}\nSELECT ${pick.join(', ')} FROM edited${page}`, p.values);
+      return this.updateSample(conn, stage, program, columns.map((c) => c.name), 'true', undefined, limit);
+    });
+  }
+
+  async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
+    const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
+    const { statements, params, prepare } = this.applyStatements(stage, plan, program);
+    // What the plan says it runs must be what this evfix runs: a plan made by another version is made again.
+    const shown = plan.sql.statements.map((s) => s.sql).join('\n;\n');
+    if (shown !== statements.map((s) => s.sql).join('\n;\n')) {
+      throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
+    }
     return this.session(async (conn) => {
       await conn.run('BEGIN TRANSACTION');
       try {
-        const p = plan.preconditions;
-        await this.stageIds(conn, p.event_ids);
-        // The fast path: the same fingerprint means the same rows, so the plan is written without
-        // re-reading them. Anything else is read and compared row by row: stale, applied before, or fine.
-        // While DuckDB computes the fingerprint, the rows are made ready to travel (JS work, no statement).
-        const fingerprint = p.fingerprint === undefined ? undefined : this.fingerprintOn(conn, p.from, p.until);
-        fingerprint?.catch(() => undefined);
-        const rows = packed ? await this.packPlanRows(plan).finally(() => fingerprint) : undefined;
-        const unchanged = fingerprint !== undefined && (await fingerprint) === p.fingerprint;
-        const decision = unchanged ? ({ action: 'write' } as const) : await decide(await this.readStateOn(conn, p.from, p.until));
-        if (decision.action !== 'write') {
+        await conn.run(reads.createAuditSql(this.tables));
+        // The transaction's time, after every earlier apply's: a revert finds exactly one plan's rows by it.
+        const [last] = await rows(conn, `SELECT ${TS('max(applied_at)')} AS t FROM ${quoteTable(this.tables.audit)}`);
+        let at = this.now();
+        if (last?.t && at <= parseTimestamp(String(last.t))) at = parseTimestamp(String(last.t)) + 1n;
+        const appliedAt = formatTimestamp(at);
+        Object.assign(params.values, auditValues(plan, options, appliedAt), { applied_at: appliedAt, description: plan.description });
+        const [done] = await rows(conn, statements[1]!.sql, params.values);
+        if (done) {
           await conn.run('ROLLBACK');
-          return decision.action === 'refuse'
-            ? { status: 'refused', message: decision.message }
-            : { status: 'already-applied', message: decision.message };
+          return { status: 'already-applied', message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`, appliedAt: String(done.applied_at) };
         }
-        const appliedAt = formatTimestamp(this.now());
-        const written = rows ? await this.insertPacked(conn, rows, appliedAt) : await this.insertStaged(conn, plan, appliedAt);
-        const deleted = await this.deleteRemovals(conn, plan);
+        await this.loadSelection(conn, plan.selection, inputs);
+        if (plan.kind === 'dedupe' && plan.keep?.choices.length) await this.loadChoices(conn, plan.keep.choices);
+        if (plan.kind === 'insert') await this.loadInsertRows(conn, plan);
+        if (program && !(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
+        for (const st of statements.slice(2, 2 + prepare)) await exec(conn, st.sql, params.values);
+        const [check] = await rows(conn, statements[2 + prepare]!.sql, params.values);
+        const now = String(check?.fingerprint);
+        if (now !== plan.fingerprint) {
+          await conn.run('ROLLBACK');
+          return { status: 'refused', message: staleMessage(plan, now) };
+        }
+        if (plan.kind === 'revert' && num(check?.problems) > 0) {
+          await conn.run('ROLLBACK');
+          return { status: 'refused', message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
+        }
+        if (plan.kind === 'update' && num(check?.problems) > 0 && plan.on_problem === 'refuse') {
+          await conn.run('ROLLBACK');
+          return { status: 'refused', message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
+        }
+        await exec(conn, statements[3 + prepare]!.sql, params.values);
+        const written = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
+        for (const s of statements.slice(4 + prepare, -1)) {
+          const changed = (await exec(conn, s.sql, params.values)).rowsChanged;
+          if (s.label === 'insert exceptions') written.exceptions += changed;
+          else if (s.label === 'insert exclusions') written.exclusions += changed;
+          else if (s.label === 'delete exceptions') written.deleted.exceptions += changed;
+          else if (s.label === 'delete exclusions') written.deleted.exclusions += changed;
+        }
         await conn.run('COMMIT');
-        return { status: 'applied', written: { ...written, deleted }, appliedAt };
+        return { status: 'applied', written, appliedAt };
       } catch (error) {
         await conn.run('ROLLBACK').catch(() => undefined);
-        if (error instanceof PackCollision) return undefined;
         throw error;
       }
     });
   }
 
-  /** The plan's rows ready to go straight into the two tables, packed (see staging.ts). */
-  private async packPlanRows(plan: Plan) {
-    return {
-      exclusions: await packRows('exclusions', EXCLUSION_COLUMNS, plan.exclusions),
-      exceptions: await packRows('exceptions', EXCEPTION_COLUMNS, plan.exceptions),
-    };
+  private async nativeProgram(plan: Plan, program: EditProgram): Promise<boolean> {
+    return planSql.updateEditedSql(this.tables, plan, program, new Params()).native;
   }
 
-  private async insertPacked(conn: DuckDBConnection, rows: { exclusions: PackedRows; exceptions: PackedRows }, appliedAt: string) {
-    const into = (table: 'exclusions' | 'exceptions') => (select: string) =>
-      sql.applyInsertSql(this.tables, { exclusions: `(${select})`, exceptions: `(${select})` })[table];
-    const params = { applied_at: appliedAt };
-    return {
-      exclusions: await rows.exclusions.insert(conn, into('exclusions'), params),
-      exceptions: await rows.exceptions.insert(conn, into('exceptions'), params),
-    };
-  }
-
-  /** The plan's rows through temp tables, value by value: the way that takes any value. */
-  private async insertStaged(conn: DuckDBConnection, plan: Plan, appliedAt: string) {
-    const x = await stageRows(conn, sql.PLAN_TABLES.exclusions, EXCLUSION_COLUMNS, plan.exclusions);
-    const c = await stageRows(conn, sql.PLAN_TABLES.exceptions, EXCEPTION_COLUMNS, plan.exceptions);
-    const insert = sql.applyInsertSql(this.tables, { exclusions: `(${x.select})`, exceptions: `(${c.select})` });
-    return {
-      exclusions: (await conn.run(insert.exclusions, { ...x.params, applied_at: appliedAt })).rowsChanged,
-      exceptions: (await conn.run(insert.exceptions, { ...c.params, applied_at: appliedAt })).rowsChanged,
-    };
-  }
-
-  private async deleteRemovals(conn: DuckDBConnection, plan: Plan) {
-    const { exclusions, exceptions } = plan.removals;
-    if (!exclusions.length && !exceptions.length) return { exclusions: 0, exceptions: 0 };
-    const x = await stageRows(conn, sql.REMOVAL_TABLES.exclusions, REMOVED_EXCLUSION_COLUMNS, exclusions);
-    const c = await stageRows(conn, sql.REMOVAL_TABLES.exceptions, REMOVED_EXCEPTION_COLUMNS, exceptions);
-    const remove = sql.applyDeleteSql(this.tables, { exclusions: `(${x.select})`, exceptions: `(${c.select})` });
-    return {
-      exclusions: (await conn.run(remove.exclusions, x.params)).rowsChanged,
-      exceptions: (await conn.run(remove.exceptions, c.params)).rowsChanged,
-    };
-  }
-
-  async rerunStage(stage: StageConfig, since: string): Promise<{ deleted: number; inserted: number }> {
+  async auditEntries(filter: AuditFilter): Promise<AuditEntry[]> {
     return this.session(async (conn) => {
-      const q = sql.rerunStageSql(this.tables, stage);
-      const paths: Params = Object.fromEntries(stage.columns.map((c, i) => [`path_${i}`, c.path]));
+      if (!(await this.tableExists(conn, this.tables.audit))) return [];
+      const p = new Params();
+      const found = await rows(conn, reads.auditReadSql(this.tables, filter, p), p.values);
+      return found.map(reads.toAuditEntry);
+    });
+  }
+
+  async auditedPlan(planId: string): Promise<string | undefined> {
+    return this.session(async (conn) => {
+      if (!(await this.tableExists(conn, this.tables.audit))) return undefined;
+      const [row] = await rows(conn, `SELECT plan FROM ${quoteTable(this.tables.audit)} WHERE plan_id = $p`, { p: planId });
+      return row ? String(row.plan) : undefined;
+    });
+  }
+
+  // Stage tables ---------------------------------------------------------------------------------------------
+
+  async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
+    return this.session(async (conn) => {
+      const q = rerunStageSql(this.tables, stage);
+      const p = new Params();
+      this.windowParams(p, stage, since);
+      stage.columns.forEach((c, i) => p.set(`path_${i}`, jsonPointerOf(c.path)));
       await conn.run('BEGIN TRANSACTION');
       try {
-        await conn.run(sql.createStageSql(this.tables, stage));
-        const deleted = (await conn.run(q.remove, { since })).rowsChanged;
-        const inserted = (
-          await conn.run(q.insert, { event_name: stage.event_name, since, until: FAR_FUTURE, ...paths })
-        ).rowsChanged;
+        await conn.run(createStageSql(this.tables, stage));
+        const deleted = (await conn.run(q.remove, { from: since })).rowsChanged;
+        const inserted = (await exec(conn, q.insert, p.values)).rowsChanged;
         await conn.run('COMMIT');
         return { deleted, inserted };
       } catch (error) {
@@ -427,23 +817,23 @@ export class DuckdbWarehouse implements Warehouse {
 
   async rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }> {
     return this.session(async (conn) => {
-      const q = sql.rerunPreviewSql(this.tables, stage);
-      const [schema, table] = [this.tables.stageSchema, stage.name];
-      const [exists] = await rows(conn, 'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table', { schema, table });
+      const q = rerunPreviewSql(this.tables, stage);
       // A stage table never built has nothing to remove; the rerun creates it.
-      const [removes] = Number(exists?.n) ? await rows(conn, q.removes, { since }) : [{ n: 0 }];
-      const [writes] = await rows(conn, q.writes, { event_name: stage.event_name, since, until: FAR_FUTURE });
-      return { removes: Number(removes?.n ?? 0), writes: Number(writes?.n ?? 0) };
+      const [removes] = (await this.tableExists(conn, stageTable(this.tables, stage))) ? await rows(conn, q.removes, { from: since }) : [{ n: 0 }];
+      const p = new Params();
+      this.windowParams(p, stage, since);
+      const [writes] = await rows(conn, q.writes, p.values);
+      return { removes: num(removes?.n), writes: num(writes?.n) };
     });
   }
 
   rerunSql(stage: StageConfig): string {
-    const q = sql.rerunStageSql(this.tables, stage);
+    const q = rerunStageSql(this.tables, stage);
     return ['BEGIN TRANSACTION;', `${q.remove};`, `${q.insert};`, 'COMMIT;'].join('\n');
   }
 
   async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
-    const normal = (t: string) => (t === 'VARCHAR' ? 'STRING' : t === 'BOOLEAN' ? 'BOOL' : t === 'BIGINT' ? 'INT64' : t);
+    const normal = (t: string) => (t === 'VARCHAR' ? 'STRING' : t === 'BOOLEAN' ? 'BOOL' : t === 'BIGINT' ? 'INT64' : t === 'DOUBLE' ? 'FLOAT64' : t);
     return this.session(async (conn) => {
       const out = new Map<string, Map<string, string>>();
       for (const name of tables) {
@@ -453,7 +843,7 @@ export class DuckdbWarehouse implements Warehouse {
           'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $schema AND table_name = $table ORDER BY ordinal_position',
           { schema, table },
         );
-        if (rs.length) out.set(name, new Map(rs.map((r) => [r.column_name as string, normal(r.data_type as string)])));
+        if (rs.length) out.set(name, new Map(rs.map((r) => [String(r.column_name), normal(String(r.data_type))])));
       }
       return out;
     });
@@ -464,19 +854,45 @@ export class DuckdbWarehouse implements Warehouse {
     return `${this.config.engine.path} opens${this.config.read_only ? ' (read-only)' : ''}`;
   }
 
-  applySql(plan: Plan): string {
-    const insert = sql.applyInsertSql(this.tables);
-    const parts = ['BEGIN TRANSACTION;', '-- re-check: the rows of the plan\'s events are as when it was made'];
-    if (plan.exclusions.length) parts.push(`${insert.exclusions};  -- ${plan.exclusions.length} row(s)`);
-    if (plan.exceptions.length) parts.push(`${insert.exceptions};  -- ${plan.exceptions.length} row(s)`);
-    const remove = sql.applyDeleteSql(this.tables);
-    if (plan.removals.exclusions.length) parts.push(`${remove.exclusions};  -- ${plan.removals.exclusions.length} row(s)`);
-    if (plan.removals.exceptions.length) parts.push(`${remove.exceptions};  -- ${plan.removals.exceptions.length} row(s)`);
-    parts.push('COMMIT;');
-    return parts.join('\n');
-  }
-
   async close(): Promise<void> {
     // Sessions release the file themselves; nothing is held between operations.
   }
 }
+
+const CHOICES_TABLE = 'evfix_choices';
+
+/** Parameters of the audit row: not part of what the plan shows (they are known only when it is applied). */
+const AUDIT_PARAMS = new Set(['applied_at', 'description', ...AUDIT_COLUMN_SPECS.map((c) => `audit_${c.name}`)]);
+
+function auditValues(plan: Plan, options: ApplyOptions, appliedAt: string): Record<string, DuckDBValue> {
+  const v: Record<string, DuckDBValue> = {
+    plan_id: plan.id,
+    audit_plan_id: plan.id,
+    audit_kind: plan.kind,
+    audit_stage: plan.stage,
+    audit_event_name: plan.event_name,
+    audit_description: plan.description,
+    audit_operator: options.operator,
+    audit_host: options.host || hostname(),
+    audit_selection: describeSelectionShort(plan.selection),
+    audit_counts: JSON.stringify({ exceptions: plan.counts.exceptions, exclusions: plan.counts.exclusions, deleted: plan.counts.deleted }),
+    audit_fingerprint: plan.fingerprint,
+    audit_job_id: options.jobId ?? null,
+    audit_applied_at: appliedAt,
+    audit_window_from: plan.selection.window.from,
+    audit_window_until: plan.selection.window.until,
+    audit_oldest: plan.extent?.oldest ?? null,
+    audit_ticket: options.ticket ?? null,
+    audit_approved_by: null,
+    audit_approved_at: null,
+    audit_revert_of: plan.revert_of?.plan_id ?? null,
+    audit_plan: JSON.stringify(plan),
+  };
+  return v;
+}
+
+const describeSelectionShort = (s: Selection) => describeSelection(s).slice(0, 2000);
+
+const jsonPointerOf = (path: string) => pointer(parsePath(path));
+
+

@@ -22,6 +22,8 @@ import { differingPaths } from './diff.js';
 export const EditSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set'), path: z.string(), value: z.string(), createIfMissing: z.boolean().default(true) }),
   z.object({ op: z.literal('remove'), path: z.string() }),
+  /** Set PATH to each event's value in a column of the selection (a file's or a table's): `--set PATH=@column`. */
+  z.object({ op: z.literal('set-from'), path: z.string(), column: z.string() }),
   z.object({ op: z.literal('replace'), document: z.string() }),
 ]);
 /** An edit as a plan stores it: paths and values as text, so plans stay plain JSON. */
@@ -158,6 +160,7 @@ export function applyEdits(doc: Json, edits: readonly Edit[]): Json {
   for (const edit of edits) {
     if (edit.op === 'set') out = jsonSet(out, edit.path, parseJson(edit.value, `value for ${edit.path}`), edit.createIfMissing);
     else if (edit.op === 'remove') out = jsonRemove(out, edit.path);
+    else if (edit.op === 'set-from') throw inputError('set', `${edit.path}: takes its value from column ${edit.column}, which only a selection has`);
     else out = parseJson(edit.document, 'replacement document');
   }
   return out;
@@ -170,6 +173,9 @@ export function parseSetArgument(text: string): Edit {
   const path = text.slice(0, eq).trim();
   const value = text.slice(eq + 1).trim();
   parsePath(path, '--set path');
+  // `@column`: each event's value in a column of --from-file or --from-table.
+  const column = /^@([A-Za-z_][A-Za-z0-9_$.:]*)$/.exec(value);
+  if (column) return { op: 'set-from', path, column: column[1]! };
   try {
     parseJson(value, `--set value for ${path}`);
   } catch (error) {
@@ -196,6 +202,7 @@ function findAssignment(text: string): number {
 export function describeEdit(edit: Edit): string {
   if (edit.op === 'set') return `set ${edit.path} = ${edit.value}`;
   if (edit.op === 'remove') return `remove ${edit.path}`;
+  if (edit.op === 'set-from') return `set ${edit.path} = each event's ${edit.column}`;
   return 'replace the whole document';
 }
 

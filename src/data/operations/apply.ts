@@ -1,16 +1,18 @@
 /**
- * Apply: the only place evfix writes. One transaction per plan, the plan's
- * preconditions re-checked inside it, the outcome journaled, and the stage
- * rerun the change needs returned.
+ * Apply: the only place evfix writes. The engine writes the plan in one transaction that re-checks its
+ * fingerprint and records it in the audit table; here the attempt is journaled on this host first (with the
+ * warehouse job's id, so an interrupted apply can be reconciled on the next start), and the stage rerun the
+ * change needs is worked out.
  */
+import { hostname } from 'node:os';
 import { findStage } from '../config.js';
 import { describeError, refused } from '../errors.js';
+import type { ApplyCounts } from '../engine.js';
 import type { Journal, JournalEntry } from '../journal.js';
-import { applyJobId, planExtent, type Plan } from '../plan.js';
+import type { Plan } from '../plan.js';
+import { randomUUID } from 'node:crypto';
 import { daysBetween, formatTimestamp, parseTimestamp } from '../timestamp.js';
-import type { ApplyCounts } from '../warehouse.js';
-import type { Context } from './context.js';
-import { decideApply } from './state.js';
+import { inputsOf, type PlanContext } from './makePlan.js';
 
 export type StageRerun = { stage: string; current_date_offset: number; since: string };
 
@@ -18,29 +20,41 @@ export type ApplyResult = {
   status: 'applied' | 'already-applied';
   plan_id: string;
   written: ApplyCounts;
-  /** When the rows were written (their added timestamps); absent when nothing was written. */
+  /** When the rows were written (their added timestamps): the transaction's time. */
   appliedAt?: string;
   message: string;
   rerun: StageRerun;
 };
 
-/** The rerun a plan needs: its stage, from the day of its oldest affected event. */
-export async function rerunFor(ctx: Context, plan: Plan): Promise<StageRerun> {
-  const { oldest } = await planExtent(plan);
+/** A warehouse job id for applying a plan: names the plan, unique per attempt, in BigQuery's job id alphabet. */
+export const applyJobId = (plan: Pick<Plan, 'id'>) => `evfix_apply_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+/** The rerun a plan needs: its stage, from the day of the oldest event it writes for. */
+export function rerunFor(ctx: Pick<PlanContext, 'now'>, plan: Pick<Plan, 'stage' | 'extent' | 'selection'>): StageRerun {
+  const oldest = plan.extent?.oldest ?? plan.selection.window.from;
   const offset = Math.max(0, daysBetween(parseTimestamp(oldest), ctx.now()));
   return { stage: plan.stage, current_date_offset: offset, since: `${oldest.slice(0, 10)} 00:00:00.000000` };
 }
 
-export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Promise<ApplyResult> {
+export function describeWritten(written: ApplyCounts): string {
+  const deleted = written.deleted.exclusions + written.deleted.exceptions;
+  if (!deleted) return `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s)`;
+  if (!written.exclusions && !written.exceptions) return `deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)`;
+  return `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s), deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)`;
+}
+
+export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal, options: { ticket?: string } = {}): Promise<ApplyResult> {
   if (ctx.config.read_only) throw refused('evfix is in read-only mode; nothing was written');
-  findStage(ctx.config, plan.stage);
-  if (plan.warehouse !== ctx.warehouse.label) {
-    throw refused(`plan ${plan.id} was made on ${plan.warehouse}, not on ${ctx.warehouse.label}; nothing was written`);
+  const stage = findStage(ctx.config, plan.stage);
+  if (plan.warehouse !== ctx.engine.label) {
+    throw refused(`plan ${plan.id} was made on ${plan.warehouse}, not on ${ctx.engine.label}; nothing was written`);
   }
-  // A plan sealed in this process knows its extent; one read from a file takes a pass over every row (45 ms at
-  // 300,000 rows), which runs while the warehouse works, not before.
-  const rerunning = rerunFor(ctx, plan);
-  rerunning.catch(() => undefined);
+  if (plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse') {
+    const first = plan.problems[0];
+    throw refused(
+      `plan ${plan.id}: ${plan.counts.problems} selected event(s) cannot be changed as asked (JSON_SET would leave them unchanged)${first ? `, e.g. ${first.event_id}: ${first.reason}` : ''}; make the plan again leaving them out (--skip-problems), or narrow the selection. Nothing was written`,
+    );
+  }
   const base: Omit<JournalEntry, 'time' | 'result'> = {
     plan_id: plan.id,
     kind: plan.kind,
@@ -49,16 +63,14 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
     description: plan.description,
     warehouse: plan.warehouse,
   };
-  const log = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) =>
-    journal?.append({ ...base, time: formatTimestamp(ctx.now()), ...entry });
-
+  const log = (entry: Partial<JournalEntry> & Pick<JournalEntry, 'result'>) => journal?.append({ ...base, time: formatTimestamp(ctx.now()), ...entry });
   // The plan and the job id are kept before the write starts, so an interrupted apply can be reconciled on the next start.
-  const jobId = ctx.warehouse.jobOutcome ? applyJobId(plan) : undefined;
-  await journal?.savePlanAsync(plan);
+  const jobId = ctx.engine.jobOutcome ? applyJobId(plan) : undefined;
+  journal?.savePlan(plan);
   log({ result: 'started', pid: process.pid, ...(jobId ? { job_id: jobId } : {}) });
   let outcome;
   try {
-    outcome = await ctx.warehouse.applyPlan(plan, (state) => decideApply(plan, state), { jobId });
+    outcome = await ctx.engine.applyPlan(stage, plan, inputsOf(plan), { operator: ctx.operator, host: hostname(), jobId, ticket: options.ticket });
   } catch (error) {
     log({ result: 'failed', message: describeError(error) });
     throw error;
@@ -69,14 +81,8 @@ export async function applyPlan(ctx: Context, plan: Plan, journal?: Journal): Pr
   }
   const none = { exclusions: 0, exceptions: 0 };
   const written = outcome.status === 'applied' ? outcome.written : { ...none, deleted: none };
-  const deleted = written.deleted.exclusions + written.deleted.exceptions;
-  const message =
-    outcome.status === 'applied'
-      ? `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s)` +
-        (deleted ? `, deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)` : '')
-      : outcome.message;
-  const appliedAt = outcome.status === 'applied' ? outcome.appliedAt : undefined;
-  const rerun = await rerunning;
-  log({ result: outcome.status, counts: written, applied_at: appliedAt, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
-  return { status: outcome.status, plan_id: plan.id, written, message, rerun, appliedAt };
+  const message = outcome.status === 'applied' ? describeWritten(written) : outcome.message;
+  const rerun = rerunFor(ctx, plan);
+  log({ result: outcome.status, counts: written, applied_at: outcome.appliedAt, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
+  return { status: outcome.status, plan_id: plan.id, written, message, rerun, appliedAt: outcome.appliedAt };
 }

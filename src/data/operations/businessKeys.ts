@@ -23,7 +23,7 @@ export async function findBusinessKeyDuplicates(
   lookbackDays?: number,
 ): Promise<BusinessKeyGroup[]> {
   const path = normalizePath(pathText, 'business key path');
-  const rows = await ctx.warehouse.businessKeyDuplicateRows(stage, path, lookbackStart(ctx, lookbackDays));
+  const rows = await ctx.engine.businessKeyRows(stage, path, lookbackStart(ctx, lookbackDays));
   const groups = new Map<string, EffectiveEvent[]>();
   for (const { business_key, ...event } of rows) {
     const list = groups.get(business_key);

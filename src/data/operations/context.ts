@@ -1,12 +1,12 @@
-/** What every operation needs: the configuration, a warehouse, a clock and who is operating. */
+/** What every operation needs: the configuration, the warehouse engine, a clock and who is operating. */
 import { userInfo } from 'node:os';
 import type { Config } from '../config.js';
+import type { Engine } from '../engine.js';
 import { addDays, formatTimestamp, startOfDay, type Micros } from '../timestamp.js';
-import type { Warehouse } from '../warehouse.js';
 
 export type Context = {
   config: Config;
-  warehouse: Warehouse;
+  engine: Engine;
   now: () => Micros;
   operator: string;
 };
@@ -25,6 +25,6 @@ export function defaultOperator(config: Config, env: NodeJS.ProcessEnv = process
  * The start of the lookback window: midnight UTC `days` days before today.
  * Whole days keep windows aligned with BigQuery's daily partitions.
  */
-export function lookbackStart(ctx: Context, days = ctx.config.lookback_days): string {
+export function lookbackStart(ctx: Pick<Context, 'config' | 'now'>, days = ctx.config.lookback_days): string {
   return formatTimestamp(startOfDay(addDays(ctx.now(), -days)));
 }

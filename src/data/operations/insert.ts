@@ -1,16 +1,13 @@
 /**
- * Insert plan: events that never arrived, added as exception rows with
- * is_event_update = false. Refused for an event_id the warehouse already has.
+ * Events that never arrived, as an insert file (or the TUI's editor) gives them: each record checked into the
+ * row the exceptions table receives (is_event_update = false). makePlan refuses an event_id the warehouse has.
  */
 import type { StageConfig } from '../config.js';
-import { EvfixError, inputError, refused } from '../errors.js';
+import { EvfixError, inputError } from '../errors.js';
 import { isObject, parseJson, stringifyJson, type Json } from '../json/value.js';
 import { parseEventId, requireDescription, type ExceptionRow } from '../model.js';
-import type { Plan } from '../plan.js';
-import { canonicalTimestamp, formatTimestamp } from '../timestamp.js';
-import type { Context } from './context.js';
+import { canonicalTimestamp } from '../timestamp.js';
 import type { FileRecord } from './eventFile.js';
-import { dayRange, preparePlan } from './prepare.js';
 
 const OPTIONAL_TEXT = ['user_id', 'event_external_reference_id', 'event_advisor_id'] as const;
 const KNOWN = new Set(['event_id', 'event_created_at', 'event_name', 'event_data', 'event_ingested_at', ...OPTIONAL_TEXT]);
@@ -57,27 +54,3 @@ export function eventFromRecord(record: FileRecord, stage: StageConfig, file: st
   }
 }
 
-export async function buildInsertPlan(
-  ctx: Context,
-  stage: StageConfig,
-  records: readonly FileRecord[],
-  file: string,
-  descriptionInput: string | undefined,
-): Promise<Plan> {
-  const description = requireDescription(descriptionInput);
-  if (records.length === 0) throw inputError('from-file', `${file} lists no events`);
-  const now = formatTimestamp(ctx.now());
-  const exceptions = records.map((r) => eventFromRecord(r, stage, file, description, now));
-  const seen = new Set<string>();
-  for (const e of exceptions) {
-    if (seen.has(e.event_id)) throw inputError('event_id', `${file}: event ${e.event_id} is listed twice`);
-    seen.add(e.event_id);
-  }
-  const range = dayRange(exceptions.map((e) => e.event_created_at));
-  const raw = await ctx.warehouse.readState([...seen], range.from, range.until);
-  const existing = raw.sources[0] ?? raw.exceptions[0];
-  if (existing) {
-    throw refused(`event ${existing.event_id} already exists (created at ${existing.event_created_at}); use update to change it`);
-  }
-  return preparePlan(ctx, { kind: 'insert', stage, description, exclusions: [], exceptions, changes: exceptions.map((e) => ({ event_id: e.event_id, event_created_at: e.event_created_at, before: null, after: e.event_data })), state: { raw, ...range } });
-}

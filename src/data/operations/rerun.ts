@@ -41,13 +41,13 @@ export async function previewRerun(ctx: Context, stage: StageConfig, window: Rer
   const since = rerunStart(ctx, window);
   const offset = Math.max(0, daysBetween(parseTimestamp(since), ctx.now()));
   const dbt = ctx.config.rerun.runner === 'dbt' ? ctx.config.rerun.dbt : undefined;
-  const counts = await ctx.warehouse.rerunPreview(stage, since);
+  const counts = await ctx.engine.rerunPreview(stage, since);
   return {
     stage: stage.name,
     since,
     current_date_offset: offset,
     runner: dbt ? 'dbt' : 'sql',
-    runs: dbt ? dbtCommandLine(dbt, stage, offset) : ctx.warehouse.rerunSql(stage),
+    runs: dbt ? dbtCommandLine(dbt, stage, offset) : ctx.engine.rerunSql(stage),
     ...counts,
   };
 }
@@ -72,7 +72,7 @@ export async function rerunStage(ctx: Context, stage: StageConfig, window: Rerun
     await runDbt(dbt, stage, offset, onLine);
     return { stage: stage.name, since, runner: 'dbt' };
   }
-  const counts = await ctx.warehouse.rerunStage(stage, since);
+  const counts = await ctx.engine.rerunStage(stage, since);
   return { stage: stage.name, since, runner: 'sql', ...counts };
 }
 

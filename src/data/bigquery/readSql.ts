@@ -1,0 +1,109 @@
+/**
+ * The BigQuery engine's reads: what the screens list, lookups, the audit table, and INFORMATION_SCHEMA for
+ * doctor. Timestamps leave BigQuery as canonical text and event_data as TO_JSON_STRING, so nothing passes
+ * through a JS Date or a JS number on the way in.
+ */
+import type { AuditFilter } from '../engine.js';
+import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS } from '../model.js';
+import { quoteIdent, quoteTable, TS, type BigqueryTables } from './names.js';
+import * as p from './params.js';
+import { COPY_ORDER } from './planSql.js';
+import { effectiveCte, inWindow, unresolvedOriginals } from './stageSql.js';
+
+/** The event's columns as text, under their own names. */
+export const eventColumns = (alias: string) =>
+  EVENT_COLUMN_NAMES.map((c) =>
+    c === 'event_data'
+      ? `TO_JSON_STRING(${alias}.event_data) AS event_data`
+      : EVENT_COLUMN_SPECS.find((s) => s.name === c)!.type === 'TIMESTAMP'
+        ? `${TS(`${alias}.${c}`)} AS ${c}`
+        : `${alias}.${c}`,
+  ).join(', ');
+
+const exceptionColumns = (a: string) =>
+  `${eventColumns(a)}, ${a}.exception_description, ${a}.is_event_update, ${TS(`${a}.exception_added_timestamp`)} AS exception_added_timestamp`;
+const exclusionColumns = (a: string) =>
+  `${TS(`${a}.event_created_at`)} AS event_created_at, ${a}.event_id, ${a}.event_name, ${a}.exclusion_description, ${TS(`${a}.exclusion_added_timestamp`)} AS exclusion_added_timestamp`;
+
+function liveCopies(t: BigqueryTables): string {
+  return `live AS (
+  SELECT e.* FROM ${unresolvedOriginals(t)}
+), dup AS (SELECT event_id FROM live GROUP BY event_id HAVING COUNT(*) > 1)`;
+}
+
+export function stageSummarySql(t: BigqueryTables): string {
+  return `WITH ${effectiveCte(t)}, ${liveCopies(t)}
+SELECT (SELECT COUNT(*) FROM effective) AS events, (SELECT COUNT(*) FROM dup) AS duplicate_groups`;
+}
+
+/** One row per unresolved duplicate group. */
+export function duplicateGroupsSql(t: BigqueryTables): string {
+  return `WITH ${liveCopies(t)}
+SELECT live.event_id, CAST(COUNT(*) AS STRING) AS copies,
+  ${TS('MIN(live.event_ingested_at)')} AS first_ingested, ${TS('MAX(live.event_ingested_at)')} AS last_ingested,
+  COUNT(DISTINCT TO_JSON_STRING(STRUCT(live.event_created_at, live.event_name, live.user_id, live.event_external_reference_id,
+                                       live.event_advisor_id, TO_JSON_STRING(live.event_data)))) = 1 AS identical
+FROM live JOIN dup USING (event_id)
+GROUP BY live.event_id
+ORDER BY MIN(live.event_ingested_at), live.event_id`;
+}
+
+/** The copies of the groups whose event_id is in @ids, in the order dedupe numbers them. */
+export function groupCopiesSql(t: BigqueryTables): string {
+  return `WITH ${liveCopies(t)}
+SELECT ${eventColumns('l')}
+FROM live AS l JOIN dup USING (event_id)
+WHERE l.event_id IN UNNEST(@ids)
+ORDER BY l.event_id, ${COPY_ORDER}`;
+}
+
+/** Effective events whose scalar value at @path is shared by more than one event_id. */
+export function businessKeySql(t: BigqueryTables): string {
+  return `WITH ${effectiveCte(t)},
+keyed AS (
+  SELECT *, JSON_VALUE(event_data, @path) AS business_key
+  FROM effective WHERE JSON_VALUE(event_data, @path) IS NOT NULL
+), shared AS (
+  SELECT business_key FROM keyed GROUP BY business_key HAVING COUNT(DISTINCT event_id) > 1
+)
+SELECT ${eventColumns('keyed')}, keyed.is_exception, keyed.business_key
+FROM keyed JOIN shared USING (business_key)
+ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id, keyed.event_ingested_at`;
+}
+
+/** Lookup by event_id, optionally one event_created_at; bounded by @from/@until like every read. */
+export function lookupSql(t: BigqueryTables, withCreatedAt: boolean) {
+  const where = (a: string) => `${a}.event_id = @event_id AND ${inWindow(a)}${withCreatedAt ? ` AND ${a}.event_created_at = @created_at` : ''}`;
+  return {
+    sources: `SELECT ${eventColumns('e')} FROM ${quoteTable(t.events)} AS e WHERE ${where('e')} ORDER BY e.event_ingested_at NULLS LAST`,
+    exceptions: `SELECT ${exceptionColumns('c')} FROM ${quoteTable(t.exceptions)} AS c WHERE ${where('c')} ORDER BY c.exception_added_timestamp`,
+    exclusions: `SELECT ${exclusionColumns('x')} FROM ${quoteTable(t.exclusions)} AS x WHERE ${where('x')} ORDER BY x.exclusion_added_timestamp`,
+  };
+}
+
+export function auditReadSql(t: BigqueryTables, filter: AuditFilter, ps: p.Params): string {
+  const where: string[] = [];
+  if (filter.planId) where.push(`a.plan_id = ${ps.add('plan', (n) => p.string(n, filter.planId!))}`);
+  if (filter.stage) where.push(`a.stage = ${ps.add('stage', (n) => p.string(n, filter.stage!))}`);
+  if (filter.operator) where.push(`a.operator = ${ps.add('operator', (n) => p.string(n, filter.operator!))}`);
+  if (filter.since) where.push(`a.applied_at >= ${ps.add('since', (n) => p.timestamp(n, filter.since!))}`);
+  return `SELECT a.plan_id, a.kind, a.stage, a.description, a.operator, a.host, a.selection, a.counts, a.fingerprint, a.job_id,
+  ${TS('a.applied_at')} AS applied_at, a.ticket, a.approved_by, r.plan_id AS reverted_by, a.revert_of, ${TS('a.oldest')} AS oldest
+FROM ${quoteTable(t.audit)} AS a
+LEFT JOIN ${quoteTable(t.audit)} AS r ON r.revert_of = a.plan_id${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}
+ORDER BY a.applied_at DESC
+LIMIT ${ps.set(p.limit(filter.limit ?? 500))}`;
+}
+
+/** Columns of tables of one dataset, for doctor and for --from-table. */
+export function columnsSql(dataset: string): string {
+  return `SELECT table_name, column_name, data_type
+FROM ${quoteTable(`${dataset}.INFORMATION_SCHEMA.COLUMNS`)}
+WHERE table_name IN UNNEST(@tables)
+ORDER BY table_name, ordinal_position`;
+}
+
+/** The audit table as evfix writes it: the DDL an operator runs once (apply records every plan in it). */
+export const auditTableDdl = (t: BigqueryTables) => `CREATE TABLE ${quoteTable(t.audit)} (
+${AUDIT_COLUMN_SPECS.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(',\n')}
+)`;

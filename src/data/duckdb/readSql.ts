@@ -1,0 +1,160 @@
+/**
+ * The reads of the embedded engine (what the screens list, lookups, the audit table) and the tables it
+ * creates. Rows come back as one `packed` JSON array per row: one string to decode instead of eight values.
+ */
+import type { AuditEntry, AuditFilter, PageKey } from '../engine.js';
+import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS, TABLE_SPECS } from '../model.js';
+import type { Selection } from '../selection.js';
+import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
+import { COPY_ORDER } from './planSql.js';
+import { IDS_TABLE, selectedCte, type Params } from './selectionSql.js';
+import { effectiveCte, unresolvedOriginals } from './stageSql.js';
+
+const DUCK_TYPES: Record<string, string> = { TIMESTAMP: 'TIMESTAMP', STRING: 'VARCHAR', JSON: 'JSON', BOOL: 'BOOLEAN', INT64: 'BIGINT' };
+
+/** The event's columns as canonical text (microsecond timestamps, event_data's exact text), then `extra`. */
+export const packedEvent = (alias: string, extra: string[] = []) =>
+  `json_array(${[
+    ...EVENT_COLUMN_NAMES.map((c) =>
+      c === 'event_data' ? `CAST(${alias}.event_data AS VARCHAR)` : EVENT_COLUMN_SPECS.find((s) => s.name === c)!.type === 'TIMESTAMP' ? TS(`${alias}.${c}`) : `${alias}.${c}`,
+    ),
+    ...extra,
+  ].join(', ')})::VARCHAR AS packed`;
+
+const packedException = (a: string) => packedEvent(a, [`${a}.exception_description`, `${a}.is_event_update`, TS(`${a}.exception_added_timestamp`)]);
+const packedExclusion = (a: string) =>
+  `json_array(${TS(`${a}.event_created_at`)}, ${a}.event_id, ${a}.event_name, ${a}.exclusion_description, ${TS(`${a}.exclusion_added_timestamp`)})::VARCHAR AS packed`;
+
+const columnsDdl = (specs: readonly { name: string; type: string; nullable: boolean }[]) =>
+  specs.map((c) => `${quoteIdent(c.name)} ${DUCK_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`).join(', ');
+
+export const createAuditSql = (t: TableNames) => `CREATE TABLE IF NOT EXISTS ${quoteTable(t.audit)} (${columnsDdl(TABLE_SPECS.audit)})`;
+
+export function createTablesSql(t: TableNames): string[] {
+  const schemas = new Set([t.events, t.exceptions, t.exclusions, t.audit].map((n) => n.split('.')[0]!));
+  schemas.add(t.stageSchema);
+  return [
+    ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`),
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t.events)} (${columnsDdl(TABLE_SPECS.events)})`,
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t.exceptions)} (${columnsDdl(TABLE_SPECS.exceptions)})`,
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t.exclusions)} (${columnsDdl(TABLE_SPECS.exclusions)})`,
+    createAuditSql(t),
+  ];
+}
+
+/**
+ * The window's unresolved original copies, narrowed to what counting and listing groups need: a hash stands
+ * in for each copy's content, so no event_data is held while 100,000 groups are grouped.
+ */
+const slimLive = (t: TableNames) => `live AS (
+  SELECT e.event_id, e.event_ingested_at,
+         hash(e.event_created_at, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, CAST(e.event_data AS VARCHAR)) AS content
+  FROM ${unresolvedOriginals(t)}
+)`;
+
+/** The stage list's counts: rows the stage shows in the window, and unresolved event_id duplicate groups. */
+export function stageSummarySql(t: TableNames): string {
+  return `WITH ${effectiveCte(t)}, ${slimLive(t)}
+SELECT (SELECT count(*) FROM effective)::BIGINT AS events,
+       (SELECT count(*) FROM (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1))::BIGINT AS groups`;
+}
+
+/** One row per unresolved duplicate group; copies are identical when every compared column and event_data agree. */
+export function duplicateGroupsSql(t: TableNames): string {
+  return `WITH ${slimLive(t)}
+SELECT json_array(event_id, count(*), ${TS('min(event_ingested_at)')}, ${TS('max(event_ingested_at)')},
+                  min(content) = max(content))::VARCHAR AS packed
+FROM live
+GROUP BY event_id
+HAVING count(*) > 1
+ORDER BY min(event_ingested_at), event_id`;
+}
+
+/** The copies of the groups whose event_id is in evfix_ids, in the order dedupe numbers them. */
+export function groupCopiesSql(t: TableNames): string {
+  return `WITH live AS (SELECT e.* FROM ${unresolvedOriginals(t)} AND e.event_id IN (SELECT event_id FROM ${IDS_TABLE})),
+dup AS (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1)
+SELECT ${packedEvent('l')}
+FROM live AS l JOIN dup USING (event_id)
+ORDER BY l.event_id, ${COPY_ORDER}`;
+}
+
+/** Effective events whose value at $path is shared by more than one event_id. */
+export function businessKeySql(t: TableNames): string {
+  return `WITH ${effectiveCte(t)},
+keyed AS (
+  SELECT *, json_extract_string(event_data, $path) AS business_key
+  FROM effective WHERE json_type(event_data, $path) NOT IN ('OBJECT', 'ARRAY', 'NULL')
+), shared AS (
+  SELECT business_key FROM keyed GROUP BY business_key HAVING count(DISTINCT event_id) > 1
+)
+SELECT ${packedEvent('keyed', ['keyed.is_exception', 'keyed.business_key'])}
+FROM keyed JOIN shared USING (business_key)
+ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id`;
+}
+
+/** `WITH effective, selected`: a selection's events. */
+export const selectedWith = (t: TableNames, selection: Selection, p: Params) => `WITH ${effectiveCte(t)},
+${selectedCte(selection, p)}`;
+
+/** Keyset paging in (event_created_at, event_id) order. */
+export function pageAfter(p: Params, after: PageKey | undefined, limit: number, where?: string): string {
+  const conditions = [where, after ? `(event_created_at, event_id) > (${p.add('after_c', after.event_created_at)}::TIMESTAMP, ${p.add('after_i', after.event_id)})` : undefined].filter(Boolean);
+  return `${conditions.length ? `\nWHERE ${conditions.join(' AND ')}` : ''}\nORDER BY event_created_at, event_id\nLIMIT ${Math.max(1, Math.floor(limit))}`;
+}
+
+export function lookupSql(t: TableNames, withCreatedAt: boolean) {
+  const where = (a: string) => `${a}.event_id = $event_id${withCreatedAt ? ` AND ${a}.event_created_at = $created_at` : ''}`;
+  return {
+    sources: `SELECT ${packedEvent('e')} FROM ${quoteTable(t.events)} AS e WHERE ${where('e')} ORDER BY e.event_ingested_at`,
+    exceptions: `SELECT ${packedException('c')} FROM ${quoteTable(t.exceptions)} AS c WHERE ${where('c')} ORDER BY c.exception_added_timestamp`,
+    exclusions: `SELECT ${packedExclusion('x')} FROM ${quoteTable(t.exclusions)} AS x WHERE ${where('x')} ORDER BY x.exclusion_added_timestamp`,
+  };
+}
+
+export const auditLookupSql = (t: TableNames) => `SELECT ${TS('applied_at')} AS applied_at FROM ${quoteTable(t.audit)} WHERE plan_id = $plan_id`;
+
+/** The audit row: every value a parameter, set when the plan is applied. */
+export function auditInsertSql(t: TableNames, _p: Params): string {
+  const names = AUDIT_COLUMN_SPECS.map((c) => c.name);
+  return `INSERT INTO ${quoteTable(t.audit)} (${names.map(quoteIdent).join(', ')})
+VALUES (${AUDIT_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `$audit_${c.name}::TIMESTAMP` : `$audit_${c.name}`)).join(', ')})`;
+}
+
+export function auditReadSql(t: TableNames, filter: AuditFilter, p: Params): string {
+  const where: string[] = [];
+  if (filter.planId) where.push(`a.plan_id = ${p.add('plan', filter.planId)}`);
+  if (filter.stage) where.push(`a.stage = ${p.add('stage', filter.stage)}`);
+  if (filter.operator) where.push(`a.operator = ${p.add('operator', filter.operator)}`);
+  if (filter.since) where.push(`a.applied_at >= ${p.add('since', filter.since)}::TIMESTAMP`);
+  return `SELECT a.plan_id, a.kind, a.stage, a.description, a.operator, a.host, a.selection, a.counts, a.fingerprint, a.job_id,
+  ${TS('a.applied_at')} AS applied_at, a.ticket, a.approved_by, r.plan_id AS reverted_by, a.revert_of, ${TS('a.oldest')} AS oldest
+FROM ${quoteTable(t.audit)} AS a
+LEFT JOIN ${quoteTable(t.audit)} AS r ON r.revert_of = a.plan_id${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}
+ORDER BY a.applied_at DESC
+LIMIT ${Math.max(1, Math.floor(filter.limit ?? 500))}`;
+}
+
+const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+export function toAuditEntry(r: Record<string, unknown>): AuditEntry {
+  const counts = JSON.parse(String(r.counts)) as AuditEntry['counts'];
+  return {
+    plan_id: String(r.plan_id),
+    kind: String(r.kind),
+    stage: String(r.stage),
+    description: String(r.description),
+    operator: String(r.operator),
+    host: String(r.host ?? ''),
+    selection: String(r.selection ?? ''),
+    counts,
+    fingerprint: String(r.fingerprint),
+    job_id: s(r.job_id),
+    applied_at: String(r.applied_at),
+    ticket: s(r.ticket),
+    approved_by: s(r.approved_by),
+    reverted_by: s(r.reverted_by),
+    revert_of: s(r.revert_of),
+    oldest: s(r.oldest),
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * A selection and an edit program in DuckDB's SQL: the `selected` and `edited` CTEs every update plan reads
+ * and writes from. Paths are JSON pointers (RFC 6901: any key, dots and quotes included) bound as
+ * parameters; values are parameters too, so nothing the operator typed is ever part of a statement's text.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import { checksOf, mergePatchable, programText, type EditProgram } from '../json/editProgram.js';
+import { parsePath, type JsonPath } from '../json/path.js';
+import { parseJson, stringifyJson, type Json } from '../json/value.js';
+import type { Condition, Selection, ValueColumn } from '../selection.js';
+import { EVENT_COLUMN_NAMES } from '../model.js';
+import { EDIT_FUNCTION } from './editFunction.js';
+import { quoteIdent, quoteTable } from './names.js';
+
+/** Named parameters of one statement, added as the SQL is written. */
+export class Params {
+  readonly values: Record<string, DuckDBValue> = {};
+  private n = 0;
+  /** A fresh parameter; returns its reference ($name). */
+  add(hint: string, value: DuckDBValue): string {
+    const name = `${hint}_${this.n++}`;
+    this.values[name] = value;
+    return `$${name}`;
+  }
+  /** A parameter by a fixed name (the window, the event name). */
+  set(name: string, value: DuckDBValue): string {
+    this.values[name] = value;
+    return `$${name}`;
+  }
+}
+
+/** A path as a JSON pointer, the form DuckDB's json functions take any key in. */
+export function pointer(path: JsonPath): string {
+  return path.map((s) => '/' + (s.kind === 'index' ? String(s.index) : s.key.replace(/~/g, '~0').replace(/\//g, '~1'))).join('');
+}
+
+export const NUMERIC_TYPES = `('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')`;
+
+/** Integers beyond 2^53 compare by their digits: as doubles, neighbours would be equal. */
+const isBigInteger = (text: string) => /^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text));
+
+/** `doc` at `ptr` equals the JSON scalar `json` (typed: "1" is not 1). */
+export function jsonScalarEquals(doc: string, ptr: string, json: string, p: Params): string {
+  const value = parseJson(json);
+  if (typeof value === 'string') return `(json_type(${doc}, ${ptr}) = 'VARCHAR' AND json_extract_string(${doc}, ${ptr}) = ${p.add('s', value)})`;
+  if (typeof value === 'boolean') return `(json_type(${doc}, ${ptr}) = 'BOOLEAN' AND json_extract_string(${doc}, ${ptr}) = ${p.add('b', String(value))})`;
+  if (value === null) return `(json_type(${doc}, ${ptr}) = 'NULL')`;
+  const text = stringifyJson(value);
+  if (isBigInteger(text)) return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND json_extract(${doc}, ${ptr})::VARCHAR = ${p.add('n', text)})`;
+  return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND TRY_CAST(json_extract_string(${doc}, ${ptr}) AS DOUBLE) = ${p.add('n', Number(text))})`;
+}
+
+function conditionSql(c: Condition, alias: string, p: Params): string {
+  const doc = `${alias}.event_data`;
+  if (c.on === 'data') {
+    const ptr = p.add('path', pointer(parseJsonPath(c.path)));
+    switch (c.op) {
+      case 'missing':
+        return `json_type(${doc}, ${ptr}) IS NULL`;
+      case 'exists':
+        return `json_type(${doc}, ${ptr}) IS NOT NULL`;
+      case 'null':
+        return `json_type(${doc}, ${ptr}) = 'NULL'`;
+      case '=':
+        return jsonScalarEquals(doc, ptr, c.values[0]!, p);
+      case '!=':
+        return `NOT coalesce(${jsonScalarEquals(doc, ptr, c.values[0]!, p)}, false)`;
+      case 'in':
+        return `(${c.values.map((v) => jsonScalarEquals(doc, ptr, v, p)).join(' OR ')})`;
+      default:
+        return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND TRY_CAST(json_extract_string(${doc}, ${ptr}) AS DOUBLE) ${c.op} ${p.add('n', Number(c.values[0]))})`;
+    }
+  }
+  const column = `${alias}.${quoteIdent(c.column)}`;
+  const value = (v: string) => (c.column === 'event_ingested_at' ? `${p.add('t', v)}::TIMESTAMP` : p.add('v', v));
+  switch (c.op) {
+    case 'null':
+      return `${column} IS NULL`;
+    case '=':
+      return `${column} = ${value(c.values[0]!)}`;
+    case '!=':
+      return `${column} IS DISTINCT FROM ${value(c.values[0]!)}`;
+    case 'in':
+      return `${column} IN (${c.values.map(value).join(', ')})`;
+    default:
+      return `${column} ${c.op} ${value(c.values[0]!)}`;
+  }
+}
+
+const parseJsonPath = (text: string) => parsePath(text);
+
+/** The temporary tables a selection's keys and ids are loaded into (see engine.loadKeys). */
+export const KEYS_TABLE = 'evfix_keys';
+export const IDS_TABLE = 'evfix_ids';
+
+/** The value columns' names in the `selected` CTE, v0, v1, ..., in the selection's order. */
+export const valueName = (i: number) => `v${i}`;
+
+/** A from-table's value column as JSON text, by its declared type. */
+const tableValue = (alias: string, column: ValueColumn) =>
+  column.type === 'json' ? `CAST(${alias}.${quoteIdent(column.name)} AS JSON)::VARCHAR` : `to_json(${alias}.${quoteIdent(column.name)})::VARCHAR`;
+
+/**
+ * `selected`: the effective events (the `effective` CTE) the selection holds, with each value column as JSON
+ * text (v0, v1, ...). Inline and file keys join the keys table; a from-table joins that table.
+ */
+export function selectedCte(sel: Selection, p: Params): string {
+  const joins: string[] = [];
+  const values: string[] = [];
+  const keys = sel.keys;
+  if (keys?.kind === 'table') {
+    joins.push(`JOIN ${quoteTable(keys.table)} AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`);
+    keys.columns.forEach((c, i) => values.push(`${tableValue('k', c)} AS ${valueName(i)}`));
+  } else if (keys) {
+    joins.push(`JOIN ${KEYS_TABLE} AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`);
+    keys.columns.forEach((_, i) => values.push(`k.${valueName(i)}`));
+  }
+  const where = sel.conditions.map((c) => conditionSql(c, 'e', p));
+  if (sel.ids) where.push(`e.event_id IN (SELECT event_id FROM ${IDS_TABLE})`);
+  // One version per event: the copies of an unresolved duplicate are one event (the first ingested stands for it).
+  return `selected AS (
+  SELECT e.*${values.map((v) => `, ${v}`).join('')}
+  FROM effective AS e${joins.map((j) => `\n  ${j}`).join('')}${where.length ? `\n  WHERE ${where.join('\n    AND ')}` : ''}
+  QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at) = 1
+)`;
+}
+
+/** The fingerprint of one effective row (and its per-row values): what apply re-reads to know nothing changed. */
+export function rowHash(alias: string, valueCount: number): string {
+  const cols = EVENT_COLUMN_NAMES.map((c) => (c === 'event_data' ? `CAST(${alias}.event_data AS VARCHAR)` : `${alias}.${c}`));
+  for (let i = 0; i < valueCount; i++) cols.push(`${alias}.${valueName(i)}`);
+  return `hash(${[...cols, `${alias}.is_exception`].join(', ')})`;
+}
+
+/** A JSON document holding each constant set's value and a null for each remove: one json_merge_patch does them all. */
+function constantPatch(program: EditProgram): Json | undefined {
+  let patch: Record<string, Json> | undefined;
+  for (const edit of program.edits) {
+    if (edit.op === 'set' && edit.source.kind === 'column') continue;
+    patch ??= Object.create(null) as Record<string, Json>;
+    let node = patch;
+    edit.path.forEach((seg, i) => {
+      const key = (seg as { key: string }).key;
+      if (i === edit.path.length - 1) node[key] = edit.op === 'remove' ? null : parseJson((edit.source as { json: string }).json);
+      else node = (node[key] ??= Object.create(null) as Record<string, Json>) as Record<string, Json>;
+    });
+  }
+  return patch;
+}
+
+export type EditedColumns = { problem: string; unchanged: string; after: string; before: string[]; afterAt: string[] };
+
+/**
+ * `edited`: each selected event with `problem` (a problem code, or NULL), `unchanged` (already as asked),
+ * `after` (the new document's text) and, per edit, the value before and after at its path (JSON text; NULL
+ * where missing) for the plan's summary. Programs json_merge_patch can run are done natively; the rest through
+ * evfix_edit.
+ */
+export function editedCte(program: EditProgram, columns: readonly ValueColumn[], p: Params): { sql: string; native: boolean } {
+  const columnIndex = (name: string) => columns.findIndex((c) => c.name === name);
+  const types = Object.fromEntries(columns.map((c) => [c.name, c.type]));
+  const native = mergePatchable(program, types);
+  const doc = 's.event_data';
+  const pointers = program.edits.map((e) => p.add('ptr', pointer(e.path)));
+  const before = pointers.map((ptr) => `json_extract(${doc}, ${ptr})::VARCHAR`);
+  if (!native) {
+    const valueObject = columns.length
+      ? `json_object(${columns.map((c, i) => `${p.add('col', c.name)}, s.${valueName(i)}::JSON`).join(', ')})::VARCHAR`
+      : 'NULL::VARCHAR';
+    const r = `${EDIT_FUNCTION}(CAST(${doc} AS VARCHAR), ${p.add('program', programText(program))}, ${valueObject})`;
+    const isDoc = `(r NOT IN ('=') AND NOT starts_with(r, '!'))`;
+    return {
+      native,
+      sql: `edited AS (
+  SELECT *,
+    CASE WHEN starts_with(r, '!') THEN substr(r, 2) END AS problem,
+    r = '=' AS unchanged,
+    CASE WHEN ${isDoc} THEN r END AS after${before.map((b, i) => `,\n    ${b.replace(doc, 'event_data')} AS b${i}`).join('')}${pointers
+      .map((ptr, i) => `,\n    CASE WHEN ${isDoc} THEN json_extract(r, ${ptr})::VARCHAR END AS a${i}`)
+      .join('')}
+  FROM (SELECT s.*, ${r} AS r FROM selected AS s)
+)`,
+    };
+  }
+  const problems: string[] = [`WHEN coalesce(json_type(${doc}), 'NULL') <> 'OBJECT' THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`];
+  program.edits.forEach((edit, i) => {
+    checksOf(edit).prefixes.forEach((q, j) => {
+      const ptr = p.add('ptr', pointer(q.path));
+      const allowed = q.needs === 'object' ? `('OBJECT', 'NULL')` : `('ARRAY', 'NULL')`;
+      problems.push(`WHEN json_type(${doc}, ${ptr}) NOT IN ${allowed} THEN 'e${i}q${j}:' || json_type(${doc}, ${ptr})`);
+    });
+    if (edit.op === 'remove') problems.push(`WHEN json_type(${doc}, ${pointers[i]}) IS NULL THEN 'e${i}missing'`);
+  });
+  const unchanged: string[] = [];
+  const afterAt: string[] = [];
+  program.edits.forEach((edit, i) => {
+    if (edit.op === 'remove') {
+      unchanged.push('false');
+      afterAt.push('NULL::VARCHAR');
+    } else if (edit.source.kind === 'constant') {
+      unchanged.push(`coalesce(${jsonScalarEquals(doc, pointers[i]!, edit.source.json, p)}, false)`);
+      afterAt.push(p.add('after', edit.source.json));
+    } else {
+      const v = `s.${valueName(columnIndex(edit.source.column))}`;
+      unchanged.push(`coalesce(json_extract(${doc}, ${pointers[i]})::VARCHAR = ${v}, false)`);
+      afterAt.push(v);
+    }
+  });
+  if (program.base !== undefined) unchanged.push(`coalesce(CAST(${doc} AS VARCHAR) = ${p.add('base', program.base)}, false)`);
+  let after = program.base !== undefined ? `${p.add('base', program.base)}::JSON` : doc;
+  const patch = constantPatch(program);
+  if (patch && program.base === undefined) after = `json_merge_patch(${after}, ${p.add('patch', stringifyJson(patch))}::JSON)`;
+  for (const edit of program.edits) {
+    if (edit.op !== 'set' || edit.source.kind !== 'column') continue;
+    let value = `s.${valueName(columnIndex(edit.source.column))}::JSON`;
+    for (let i = edit.path.length - 1; i >= 0; i--) value = `json_object(${p.add('key', (edit.path[i] as { key: string }).key)}, ${value})`;
+    after = `json_merge_patch(${after}, ${value})`;
+  }
+  return {
+    native,
+    sql: `edited AS (
+  SELECT s.*,
+    CASE ${problems.join('\n      ')} END AS problem,
+    ${unchanged.length ? unchanged.join(' AND ') : 'false'} AS unchanged,
+    CAST(${after} AS VARCHAR) AS after${before.map((b, i) => `,\n    ${b} AS b${i}`).join('')}${afterAt.map((a, i) => `,\n    ${a} AS a${i}`).join('')}
+  FROM selected AS s
+)`,
+  };
+}

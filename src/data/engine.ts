@@ -1,0 +1,138 @@
+/**
+ * The one interface every warehouse engine implements (DuckDB embedded, BigQuery in production). Each engine
+ * owns its SQL; above this line evfix speaks in stages, selections and plans. Timestamps in and out are
+ * canonical microsecond text, event_data is JSON text.
+ *
+ * What an engine must really do, and nothing derivable: read what the screens list, evaluate a plan's
+ * definition into its facts (fingerprint, counts, summary, sample) in one snapshot, page through a plan's
+ * changes, apply a plan in one transaction that re-checks its fingerprint and records it in the audit table,
+ * and rebuild a stage table's window.
+ */
+import type { StageConfig } from './config.js';
+import type { EffectiveEvent, EventRow, StoredException, StoredExclusion } from './model.js';
+import type { Change, Definition, Facts, Plan } from './plan.js';
+import type { KeyRow, Selection } from './selection.js';
+
+/** Keys of a selection that are not inline in it (a file): read in batches, so a million keys never sit in memory at once. */
+export type KeyFeed = () => AsyncIterable<KeyRow[]>;
+
+/** What a plan's definition needs besides itself: the keys of a file selection. */
+export type PlanInputs = { keys?: KeyFeed };
+
+export type StageSummary = {
+  /** Rows the stage table shows for the window, by the create_stage_table rules. */
+  events: number;
+  /** event_id groups with more than one unresolved original copy in the sources. */
+  duplicateGroups: number;
+};
+
+/** One unresolved event_id duplicate group as the list of groups shows it, without its copies. */
+export type DuplicateSummary = {
+  event_id: string;
+  copies: number;
+  firstIngested: string | null;
+  lastIngested: string | null;
+  /** Every compared column and the event_data text agree across the copies. */
+  identical: boolean;
+};
+
+/** Everything the three tables hold for one event_id, and the version the stage table shows. */
+export type EventRows = {
+  originals: EventRow[];
+  exceptions: StoredException[];
+  exclusions: StoredExclusion[];
+  /** The rows create_stage_table yields for it (two or more when copies are unresolved duplicates). */
+  effective: EffectiveEvent[];
+};
+
+/** A page of a selection's events, in (event_created_at, event_id) order. */
+export type EventPage = { events: EffectiveEvent[]; total: number };
+export type PageKey = { event_created_at: string; event_id: string };
+
+export type WriteCounts = { exclusions: number; exceptions: number };
+export type ApplyCounts = WriteCounts & { deleted: WriteCounts };
+
+/** Who applies, from where, and the warehouse job id chosen (and journaled) before the write starts. */
+export type ApplyOptions = { operator: string; host: string; jobId?: string; ticket?: string };
+
+export type ApplyOutcome =
+  | { status: 'applied'; written: ApplyCounts; appliedAt: string }
+  | { status: 'already-applied'; message: string; appliedAt?: string }
+  | { status: 'refused'; message: string };
+
+/** A plan as the audit table keeps it: written in the same transaction as the plan's rows. */
+export type AuditEntry = {
+  plan_id: string;
+  kind: string;
+  stage: string;
+  description: string;
+  operator: string;
+  host: string;
+  selection: string;
+  counts: ApplyCounts;
+  fingerprint: string;
+  job_id: string | null;
+  applied_at: string;
+  ticket: string | null;
+  approved_by: string | null;
+  /** The revert plan that deleted this plan's rows, if any; and for a revert, the plan it reverted. */
+  reverted_by: string | null;
+  revert_of: string | null;
+  /** The oldest event_created_at the plan wrote for: where its rerun starts. */
+  oldest: string | null;
+};
+
+export type AuditFilter = { stage?: string; operator?: string; since?: string; planId?: string; limit?: number };
+
+/** What became of an apply job submitted earlier, for engines whose writes are jobs (BigQuery). */
+export type JobOutcome = { state: 'done' } | { state: 'failed'; message: string } | { state: 'running' } | { state: 'not-found' };
+
+export type RerunCounts = { deleted?: number; inserted?: number };
+
+export interface Engine {
+  /** Identifies the warehouse in plans, so a plan is not applied to another one. */
+  readonly label: string;
+  readonly dialect: 'duckdb' | 'bigquery';
+
+  stageSummary(stage: StageConfig, since: string): Promise<StageSummary>;
+  /** Unresolved event_id duplicate groups since `since`, ordered by first ingestion. */
+  duplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]>;
+  /** The copies of the given groups, ordered by event_id, then ingestion. */
+  groupCopies(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]>;
+  /** Effective events since `since` whose value at `path` is shared by several event_ids. */
+  businessKeyRows(stage: StageConfig, path: string, since: string): Promise<(EffectiveEvent & { business_key: string })[]>;
+  /** A page of the events a selection holds, after `after`, and how many it holds in all. */
+  findEvents(stage: StageConfig, selection: Selection, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<EventPage>;
+  lookup(eventId: string, createdAt?: string): Promise<EventRows>;
+
+  /** Reads, in one snapshot, everything a plan records about what its definition touches (see Facts). */
+  preparePlan(stage: StageConfig, definition: Definition, inputs: PlanInputs): Promise<Facts>;
+  /** The plan's changes after `after`, in (event_created_at, event_id) order, as the warehouse holds them now. */
+  planChanges(stage: StageConfig, plan: Plan, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<Change[]>;
+  /**
+   * Applies a plan in one transaction: refuses it when the audit table already has it (applied) or its
+   * fingerprint changed (stale), else writes every row and the audit row, or nothing.
+   */
+  applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome>;
+  /** Applied plans, newest first, from the audit table. */
+  auditEntries(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** The plan file an applied plan was made from, as the audit table keeps it. */
+  auditedPlan(planId: string): Promise<string | undefined>;
+
+  /** Rebuilds the stage table's rows created since `since` (create_stage_table semantics), in one transaction. */
+  rerunStage(stage: StageConfig, since: string): Promise<RerunCounts>;
+  /** What rerunStage would remove and write, read without writing anything. */
+  rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }>;
+  /** The statements rerunStage runs, formatted for operators to read. */
+  rerunSql(stage: StageConfig): string;
+
+  /** Columns of the named tables (as the config names them), types as TIMESTAMP, STRING, JSON, BOOL, INT64, FLOAT64. */
+  tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>>;
+  /** Proves the warehouse answers with these credentials; returns what it checked, in words. */
+  checkAccess(): Promise<string>;
+  /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */
+  jobOutcome?(jobId: string): Promise<JobOutcome>;
+  /** Stops the reads in flight (leaving a screen); they reject with a "cancelled" error. */
+  cancelReads?(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+/**
+ * Stored text (descriptions, event_data strings) as it is safe to print: control characters (ESC, BEL, ...)
+ * shown escaped, so text another operator stored can never drive this operator's terminal.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_AND_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+const escape = (ch: string) => {
+  const code = ch.charCodeAt(0);
+  if (ch === '\n') return '\\n';
+  if (ch === '\t') return '\\t';
+  if (ch === '\r') return '\\r';
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/** One line of stored text: every control character escaped, line breaks too. */
+export const printable = (text: string) => text.replace(CONTROL_AND_NEWLINE, escape);
+
+/** Text of several lines (a pretty-printed document): line breaks kept, other control characters escaped. */
+export const printableLines = (text: string) => text.replace(CONTROL, escape);
