@@ -66,7 +66,7 @@ const BigqueryEngine = z.strictObject({
   dry_run_threshold_bytes: z.number().int().positive().default(50 * 1024 ** 3),
   /** How far back a lookup by event_id alone searches, in days (every read names its partitions). */
   lookup_days: z.number().int().min(1).max(3650).default(90),
-  /** Dataset for the scratch tables of plans too big for query parameters; default: the exceptions table's. */
+  /** No longer used (plans keep no scratch tables: many keys go into a session temp table); accepted so older configs still load. */
   scratch_dataset: z.string().regex(IDENT, 'must be a plain identifier (letters, digits, underscore)').optional(),
   /** Read project, dataset and location from the dbt profile of rerun.dbt (profiles.yml). */
   from_dbt_profile: z.boolean().default(false),

@@ -130,6 +130,8 @@ export interface Engine {
   tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>>;
   /** Proves the warehouse answers with these credentials; returns what it checked, in words. */
   checkAccess(): Promise<string>;
+  /** The statement that creates the audit table, for the operator who must create it (doctor shows it). */
+  auditTableDdl(): string;
   /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */
   jobOutcome?(jobId: string): Promise<JobOutcome>;
   /** Stops the reads in flight (leaving a screen); they reject with a "cancelled" error. */

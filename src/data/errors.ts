@@ -21,6 +21,21 @@ export class EvfixError extends Error {
   }
 }
 
+/**
+ * A write was submitted and the warehouse cannot say whether it committed (the connection was lost while
+ * waiting). Journaled as "unknown" with the job, so the next start asks the warehouse again instead of
+ * recording a failure that may have committed.
+ */
+export class OutcomeUnknownError extends EvfixError {
+  constructor(
+    message: string,
+    readonly jobId: string,
+  ) {
+    super('warehouse', message);
+    this.name = 'OutcomeUnknownError';
+  }
+}
+
 export const inputError = (field: string, message: string) =>
   new EvfixError('input', `${field}: ${message}`, field);
 

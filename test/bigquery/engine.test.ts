@@ -426,8 +426,15 @@ describe('apply', () => {
       `applying plan ${plan.id}: job ${job!.jobId} was submitted, but BigQuery cannot be asked whether it finished (backendError: Error encountered during execution. Retrying may solve the problem.). ` +
         'It may still commit: evfix checks the job again on its next start, and `evfix history` lists the plan once it has. Applying the plan again is safe (it is refused if this one committed).',
     );
+    // Journaled as unknown with its job, not as failed: the next start asks BigQuery and finds it committed.
+    expect(t.journal.read()[0]).toMatchObject({ result: 'unknown', job_id: job!.jobId });
     t.bq.faults.clear();
     await t.bq.idle();
+    // A status read may still answer RUNNING (as BigQuery does for a while): each start checks again until it is known.
+    let reconciled = await t.service.call('reconcile', {});
+    for (let start = 0; start < 5 && reconciled[0]?.outcome === 'unknown'; start++) reconciled = await t.service.call('reconcile', {});
+    expect(reconciled).toMatchObject([{ plan_id: plan.id, outcome: 'committed' }]);
+    expect(t.journal.read()[0]).toMatchObject({ result: 'applied' });
     await expect(t.service.call('applyPlan', { plan: plan.id })).resolves.toMatchObject({ status: 'already-applied' });
   });
 

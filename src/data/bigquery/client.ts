@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BigQuery, type Job } from '@google-cloud/bigquery';
-import { EvfixError } from '../errors.js';
+import { EvfixError, OutcomeUnknownError } from '../errors.js';
 import { failureOf, isRetryable, translate } from './errors.js';
 import type { JobOutcome } from '../engine.js';
 import type { QueryParameter } from './params.js';
@@ -55,10 +55,10 @@ class Unreadable extends Error {
 /** The error of a job that was (or may have been) submitted and whose outcome cannot be learnt now. */
 function outcomeUnknown(error: unknown, jobId: string, doing: string): EvfixError {
   const f = failureOf(error);
-  return new EvfixError(
-    'warehouse',
+  return new OutcomeUnknownError(
     `${doing}: job ${jobId} was submitted, but BigQuery cannot be asked whether it finished (${f.reason ?? f.code ?? 'no answer'}: ${f.message}). ` +
       'It may still commit: evfix checks the job again on its next start, and `evfix history` lists the plan once it has. Applying the plan again is safe (it is refused if this one committed).',
+    jobId,
   );
 }
 

@@ -747,6 +747,10 @@ FROM touched`, ps, doing);
     return out;
   }
 
+  auditTableDdl(): string {
+    return reads.auditTableDdl(this.tables);
+  }
+
   async checkAccess(): Promise<string> {
     const bytes = await this.client.dryRunBytes('SELECT 1', [], 'checking credentials and bigquery.jobs.create');
     return `credentials work and can create query jobs in ${this.config.engine.project} (dry run: ${formatBytes(bytes)})`;

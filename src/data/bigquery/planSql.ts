@@ -46,7 +46,9 @@ WHERE problem IS NULL AND NOT unchanged`;
 }
 
 /** Copies of a group in ingestion order: the order the duplicates screen numbers them in. */
-export const COPY_ORDER = 'l.event_ingested_at, l.event_created_at, TO_JSON_STRING(l.event_data)';
+// The copy the stage stands for comes first: the earliest ingested, a copy of unknown ingestion time last
+// (BigQuery puts NULLs first in ascending order unless told).
+export const COPY_ORDER = 'l.event_ingested_at NULLS LAST, l.event_created_at, TO_JSON_STRING(l.event_data)';
 
 export function dedupeWith(t: BigqueryTables, def: Definition, ps: p.Params): string {
   const named = def.selection.ids ? `\n  WHERE event_id IN UNNEST(${ps.set(p.stringArray('ids', def.selection.ids))})` : '';

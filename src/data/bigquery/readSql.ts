@@ -45,7 +45,7 @@ SELECT live.event_id, CAST(COUNT(*) AS STRING) AS copies,
                                        live.event_advisor_id, TO_JSON_STRING(live.event_data)))) = 1 AS identical
 FROM live JOIN dup USING (event_id)
 GROUP BY live.event_id
-ORDER BY MIN(live.event_ingested_at), live.event_id`;
+ORDER BY MIN(live.event_ingested_at) NULLS LAST, live.event_id`;
 }
 
 /** The copies of the groups whose event_id is in @ids, in the order dedupe numbers them. */
@@ -68,7 +68,7 @@ keyed AS (
 )
 SELECT ${eventColumns('keyed')}, keyed.is_exception, keyed.business_key
 FROM keyed JOIN shared USING (business_key)
-ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id, keyed.event_ingested_at`;
+ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id, keyed.event_ingested_at NULLS LAST`;
 }
 
 /** Lookup by event_id, optionally one event_created_at; bounded by @from/@until like every read. */

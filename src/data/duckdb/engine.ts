@@ -499,7 +499,8 @@ ORDER BY event_created_at, event_id LIMIT ${limit}`,
       conn,
       `WITH ${effectiveCte(this.tables)}
 SELECT e.event_id, ${TS('e.event_created_at')} AS created, CAST(e.event_data AS VARCHAR) AS doc
-FROM effective AS e JOIN evfix_sample AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`,
+FROM effective AS e JOIN evfix_sample AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at
+QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at) = 1`,
       p.values,
     );
     return new Map(found.map((r) => [`${r.event_id}@${r.created}`, String(r.doc)]));
@@ -847,6 +848,10 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
       }
       return out;
     });
+  }
+
+  auditTableDdl(): string {
+    return reads.createAuditSql(this.tables);
   }
 
   async checkAccess(): Promise<string> {

@@ -74,7 +74,8 @@ export function dedupeWith(t: TableNames, def: Definition, p: Params, choicesTab
 export const CHOSEN_TABLE = 'evfix_chosen';
 
 /** Copies of a group in ingestion order; the same order the duplicates screen shows them in. */
-export const COPY_ORDER = 'l.event_ingested_at NULLS FIRST, l.event_created_at, CAST(l.event_data AS VARCHAR)';
+// The copy the stage stands for comes first: the earliest ingested, a copy of unknown ingestion time last.
+export const COPY_ORDER = 'l.event_ingested_at NULLS LAST, l.event_created_at, CAST(l.event_data AS VARCHAR)';
 
 export function dedupeInsertSql(t: TableNames, withSql: string, p: Params) {
   return {

@@ -90,7 +90,7 @@ keyed AS (
 )
 SELECT ${packedEvent('keyed', ['keyed.is_exception', 'keyed.business_key'])}
 FROM keyed JOIN shared USING (business_key)
-ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id`;
+ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id, keyed.event_ingested_at`;
 }
 
 /** `WITH effective, selected`: a selection's events. */

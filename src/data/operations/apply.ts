@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { findStage } from '../config.js';
-import { describeError, refused } from '../errors.js';
+import { describeError, OutcomeUnknownError, refused } from '../errors.js';
 import type { ApplyCounts } from '../engine.js';
 import type { Journal, JournalEntry } from '../journal.js';
 import type { Plan } from '../plan.js';
@@ -72,7 +72,7 @@ export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal,
   try {
     outcome = await ctx.engine.applyPlan(stage, plan, inputsOf(plan), { operator: ctx.operator, host: hostname(), jobId, ticket: options.ticket });
   } catch (error) {
-    log({ result: 'failed', message: describeError(error) });
+    log(error instanceof OutcomeUnknownError ? { result: 'unknown', job_id: error.jobId, message: describeError(error) } : { result: 'failed', message: describeError(error) });
     throw error;
   }
   if (outcome.status === 'refused') {

@@ -46,7 +46,7 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
           role === 'audit'
             ? config.engine.type === 'duckdb'
               ? 'does not exist yet; evfix creates it with the first apply'
-              : 'does not exist; create it with `evfix doctor --create-audit` (applies record themselves in it)'
+              : `does not exist; every apply records itself in it, so create it once with:\n${engine.auditTableDdl()};`
             : `does not exist (or evfix cannot see it); check tables.${role} in the config`;
         const problem = found ? columnProblems(found, TABLE_SCHEMAS[role]) : missing;
         if (!found && role === 'audit' && config.engine.type === 'duckdb') {
