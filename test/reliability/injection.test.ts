@@ -116,8 +116,8 @@ describe('injection', () => {
     await service.call('rerun', { stage, offset: 30 });
     expect(statements.length).toBeGreaterThan(10);
     const values = [id, created, created.slice(0, 10), 'SECRET-DESCRIPTION', 'DEDUPE-DESCRIPTION', 'Failed', 'Pending', 'u-SECRET', 'RemittanceWasSent', '$.Status', '/Status', '$.remittance_id', '/arr/2'];
-    // The only quoted literals are evfix's own: the timestamp format, JSON type names, problem codes, separators.
-    const OWN = /^'(%Y-%m-%d %H:%M:%S\.%f|VARCHAR|OBJECT|NULL|ARRAY|BOOLEAN|BIGINT|UBIGINT|DOUBLE|HUGEINT|root:|e\d+q\d+:|e\d+missing|=|!|:|exception|exclusion)'$/;
+    // The only quoted literals are evfix's own: the timestamp format, JSON type names, problem codes, separators, JSON's whitespace.
+    const OWN = /^'(%Y-%m-%d %H:%M:%S\.%f|VARCHAR|OBJECT|NULL|ARRAY|BOOLEAN|BIGINT|UBIGINT|DOUBLE|HUGEINT|root:|e\d+q\d+:|e\d+missing|=|!|:|exception|exclusion|[ \t\n\r]+|{)'$/;
     for (const sql of statements) {
       for (const v of values) expect(sql, sql).not.toContain(v);
       for (const l of sql.match(/'[^']*'/g) ?? []) expect(l, sql).toMatch(OWN);

@@ -13,6 +13,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 let duckdb: Promise<typeof import('@duckdb/node-api')> | undefined;
 const loadDuckdb = () => (duckdb ??= import('@duckdb/node-api'));
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { EvfixError } from '../errors.js';
 
@@ -38,6 +39,21 @@ export class DuckdbFile {
     private readonly options: DuckdbFileOptions = {},
   ) {
     this.lockWaitMs = options.lockWaitMs ?? 3000;
+  }
+
+  /**
+   * The instance's DuckDB settings. A plan's statements read and write millions of rows inside DuckDB; a
+   * memory limit (spilling to disk beyond it) keeps the bastion host's memory flat whatever the row count, and
+   * without insertion order an INSERT ... SELECT need not buffer rows to keep them in order (evfix reads every
+   * table with an ORDER BY where order matters).
+   */
+  settings(): Record<string, string> {
+    // One core is left to the process's own thread (the TUI draws and reads keys on it): with every core busy
+    // in DuckDB, a 2-core bastion host delays each frame by tens of milliseconds.
+    const settings: Record<string, string> = { preserve_insertion_order: 'false', threads: String(Math.max(1, availableParallelism() - 1)) };
+    if (this.options.readOnly) settings.access_mode = 'READ_ONLY';
+    if (this.options.memoryLimit) settings.memory_limit = this.options.memoryLimit;
+    return settings;
   }
 
   /** Runs `work` with a connection of its own; the file is released when no work is left. */
@@ -72,9 +88,7 @@ export class DuckdbFile {
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const settings: Record<string, string> = this.options.readOnly ? { access_mode: 'READ_ONLY' } : {};
-        if (this.options.memoryLimit) settings.memory_limit = this.options.memoryLimit;
-        return await (await loadDuckdb()).DuckDBInstance.create(this.path, settings);
+        return await (await loadDuckdb()).DuckDBInstance.create(this.path, this.settings());
       } catch (error) {
         const message = (error as Error).message;
         if (!/lock/i.test(message)) {

@@ -112,6 +112,11 @@ export class DuckdbEngine implements Engine {
     this.label = `duckdb:${config.engine.path}`;
   }
 
+  /** The DuckDB settings evfix opens the file with (the benchmarks give their references the same). */
+  settings(): Record<string, string> {
+    return this.file.settings();
+  }
+
   /** Runs work on a connection; exposed for the demo seeder and tests, which need raw access. */
   session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.file.session(work);

@@ -42,7 +42,9 @@ const isBigInteger = (text: string) => /^-?\d+$/.test(text) && !Number.isSafeInt
 /** `doc` at `ptr` equals the JSON scalar `json` (typed: "1" is not 1). */
 export function jsonScalarEquals(doc: string, ptr: string, json: string, p: Params): string {
   const value = parseJson(json);
-  if (typeof value === 'string') return `(json_type(${doc}, ${ptr}) = 'VARCHAR' AND json_extract_string(${doc}, ${ptr}) = ${p.add('s', value)})`;
+  // One parse of the document: the value at the path, as JSON text, against the string's JSON text as DuckDB
+  // writes it (json() minifies with the same writer), so a string never equals a number or a boolean.
+  if (typeof value === 'string') return `(json_extract(${doc}, ${ptr})::VARCHAR = json(${p.add('s', JSON.stringify(value))})::VARCHAR)`;
   if (typeof value === 'boolean') return `(json_type(${doc}, ${ptr}) = 'BOOLEAN' AND json_extract_string(${doc}, ${ptr}) = ${p.add('b', String(value))})`;
   if (value === null) return `(json_type(${doc}, ${ptr}) = 'NULL')`;
   const text = stringifyJson(value);
@@ -182,9 +184,13 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
 )`,
     };
   }
-  const problems: string[] = [`WHEN coalesce(json_type(${doc}), 'NULL') <> 'OBJECT' THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`];
+  // Each json_* call parses the whole document: the root is told an object by its first character (JSON text
+  // starts with "{" exactly when it is one), and parsed only to name what it is instead.
+  const problems: string[] = [`WHEN NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' \t\n\r'), '{'), false) THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`];
   program.edits.forEach((edit, i) => {
     checksOf(edit).prefixes.forEach((q, j) => {
+      // The root needing to be an object is the check above.
+      if (q.path.length === 0 && q.needs === 'object') return;
       const ptr = p.add('ptr', pointer(q.path));
       const allowed = q.needs === 'object' ? `('OBJECT', 'NULL')` : `('ARRAY', 'NULL')`;
       problems.push(`WHEN json_type(${doc}, ${ptr}) NOT IN ${allowed} THEN 'e${i}q${j}:' || json_type(${doc}, ${ptr})`);
