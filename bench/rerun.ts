@@ -1,15 +1,14 @@
 /** The stage rerun of a 30-day window at 10M events, against the same statements run directly. */
 import { join } from 'node:path';
 import { DuckdbEngine } from '../src/data/duckdb/engine.js';
-import * as sql from '../src/data/duckdb/sql.js';
+import { createStageSql, rerunStageSql } from '../src/data/duckdb/stageSql.js';
 import { rerunStage } from '../src/data/operations/rerun.js';
 import type { Context } from '../src/data/operations/context.js';
 import { benchConfig, clock, copyOf, eventsFile } from './lib/events.js';
 import { plainSession } from './lib/plainDuckdb.js';
 import { median } from './lib/stats.js';
+import { stagePaths, windowValues } from './lib/window.js';
 import type { Figure } from './report.js';
-
-const FAR_FUTURE = '9999-12-31 23:59:59.999999';
 
 export async function rerunBenchmarks(dataDir: string, events: number, runs: number): Promise<Figure[]> {
   const source = await eventsFile(dataDir, events);
@@ -18,21 +17,20 @@ export async function rerunBenchmarks(dataDir: string, events: number, runs: num
   for (let i = 0; i < runs; i++) {
     const config = benchConfig(copyOf(source, scratch));
     const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
-    const ctx: Context = { config, warehouse: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
+    const ctx: Context = { config, engine: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
     let t0 = performance.now();
     const result = await rerunStage(ctx, stage, { offset: 30 });
     subject.push(performance.now() - t0);
 
     const tables = { ...config.tables, stageSchema: config.stage_schema };
-    const q = sql.rerunStageSql(tables, stage);
-    const paths = Object.fromEntries(stage.columns.map((c, j) => [`path_${j}`, c.path]));
+    const q = rerunStageSql(tables, stage);
     copyOf(source, scratch);
     t0 = performance.now();
     await plainSession(scratch, async (run) => {
       await run('BEGIN TRANSACTION');
-      await run(sql.createStageSql(tables, stage));
-      await run(q.remove, { since: result.since });
-      await run(q.insert, { event_name: stage.event_name, since: result.since, until: FAR_FUTURE, ...paths });
+      await run(createStageSql(tables, stage));
+      await run(q.remove, { from: result.since });
+      await run(q.insert, { ...windowValues(config, stage, result.since), ...stagePaths(stage) });
       await run('COMMIT');
     });
     reference.push(performance.now() - t0);

@@ -4,16 +4,15 @@
  */
 import { join } from 'node:path';
 import { DuckdbEngine } from '../src/data/duckdb/engine.js';
-import * as sql from '../src/data/duckdb/sql.js';
+import * as reads from '../src/data/duckdb/readSql.js';
 import { findBusinessKeyDuplicates } from '../src/data/operations/businessKeys.js';
 import { lookbackStart, type Context } from '../src/data/operations/context.js';
-import { findEventIdDuplicates } from '../src/data/operations/duplicates.js';
+import { listDuplicateGroups } from '../src/data/operations/duplicates.js';
 import { benchConfig, clock, eventsFile } from './lib/events.js';
 import { plainSession } from './lib/plainDuckdb.js';
 import { versus } from './lib/stats.js';
+import { windowValues } from './lib/window.js';
 import type { Figure } from './report.js';
-
-const FAR_FUTURE = '9999-12-31 23:59:59.999999';
 
 /**
  * `runs` per size: a query of about 100 ms (1M events) varies by a fifth from run to run on a shared 2-core
@@ -25,7 +24,7 @@ export async function scanBenchmarks(dataDir: string, sizes: readonly number[], 
   for (const events of sizes) {
     const path = await eventsFile(dataDir, events);
     const config = benchConfig(path);
-    const ctx: Context = { config, warehouse: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
+    const ctx: Context = { config, engine: new DuckdbEngine(config, clock), now: clock, operator: 'bench' };
     const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
     const tables = { ...config.tables, stageSchema: config.stage_schema };
     const since = lookbackStart(ctx);
@@ -33,8 +32,8 @@ export async function scanBenchmarks(dataDir: string, sizes: readonly number[], 
 
     const idScan = await versus(
       runs(events),
-      () => findEventIdDuplicates(ctx, stage),
-      () => plainSession(path, (run) => run(sql.eventIdDuplicatesSql(tables), { event_name: stage.event_name, since })),
+      () => listDuplicateGroups(ctx, stage),
+      () => plainSession(path, (run) => run(reads.duplicateGroupsSql(tables), windowValues(config, stage, since))),
     );
     byEventId[events] = idScan.subject;
     figures.push({ name: `scan by event_id, ${label} events`, unit: 'ms', value: idScan.subject, reference: idScan.reference, ratio: idScan.ratio, budget: { ratio: 1.2 } });
@@ -42,7 +41,7 @@ export async function scanBenchmarks(dataDir: string, sizes: readonly number[], 
     const keyScan = await versus(
       runs(events),
       () => findBusinessKeyDuplicates(ctx, stage, '$.transaction_id'),
-      () => plainSession(path, (run) => run(sql.businessKeyDuplicatesSql(tables), { event_name: stage.event_name, since, until: FAR_FUTURE, path: '$.transaction_id' })),
+      () => plainSession(path, (run) => run(reads.businessKeySql(tables), { ...windowValues(config, stage, since), path: '$.transaction_id' })),
     );
     figures.push({ name: `scan by business key, ${label} events`, unit: 'ms', value: keyScan.subject, reference: keyScan.reference, ratio: keyScan.ratio, budget: { ratio: 1.2 } });
   }

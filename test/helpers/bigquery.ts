@@ -10,11 +10,12 @@ import { BigqueryEngine, bigqueryTables } from '../../src/data/bigquery/engine.j
 import type { QueryParameter } from '../../src/data/bigquery/params.js';
 import { ConfigSchema, DEMO_STAGES, type Config, type StageConfig } from '../../src/data/config.js';
 import { Journal } from '../../src/data/journal.js';
-import { TABLE_SPECS, type EventRow, type StoredException, type StoredExclusion } from '../../src/data/model.js';
+import type { EventRow, StoredException, StoredExclusion } from '../../src/data/model.js';
 import type { Context } from '../../src/data/operations/context.js';
 import { createService, type Service } from '../../src/data/service/service.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
-import { startBigqueryEmulator, type BigqueryEmulator, type EmulatorTable, type SchemaField } from './bigqueryEmulator.js';
+import { productionTables } from './bigqueryTables.js';
+import { startBigqueryEmulator, type BigqueryEmulator, type EmulatorTable } from './bigqueryEmulator.js';
 import { NOW, tempDir } from './warehouse.js';
 
 export const PROJECT = 'dw-prod-gwiiag';
@@ -56,24 +57,7 @@ export type MakeBigquery = {
   tables?: (production: EmulatorTable[]) => EmulatorTable[];
 };
 
-const field = (c: { name: string; type: string; nullable: boolean }): SchemaField => ({ name: c.name, type: c.type, mode: c.nullable ? 'NULLABLE' : 'REQUIRED' });
-const DAY = { field: 'event_created_at', type: 'DAY' } as const;
-
-/** The production tables as the emulator holds them. */
-export function productionTables(t: ReturnType<typeof bigqueryTables>, stages: readonly StageConfig[]): EmulatorTable[] {
-  const stageSchema = [...TABLE_SPECS.events.map(field), { name: 'is_exception', type: 'BOOL', mode: 'REQUIRED' as const }];
-  return [
-    { path: t.events, schema: TABLE_SPECS.events.map(field), partitioning: DAY, requirePartitionFilter: true },
-    { path: t.exceptions, schema: TABLE_SPECS.exceptions.map(field), partitioning: DAY, requirePartitionFilter: true },
-    { path: t.exclusions, schema: TABLE_SPECS.exclusions.map(field), partitioning: DAY, requirePartitionFilter: true },
-    { path: t.audit, schema: TABLE_SPECS.audit.map(field) },
-    ...stages.map((s) => ({
-      path: `${t.stageDataset}.${s.name}`,
-      schema: [...stageSchema, ...s.columns.map((c) => ({ name: c.name, type: 'STRING', mode: 'NULLABLE' as const }))],
-      partitioning: DAY,
-    })),
-  ];
-}
+export { productionTables };
 
 export async function makeBigquery(options: MakeBigquery = {}): Promise<TestBigquery> {
   const location = options.location ?? REGION;
