@@ -24,13 +24,13 @@ import { useTask } from './useTask.js';
 type Action = 'down' | 'up' | 'toggle' | 'next' | 'prev' | 'exclude' | 'path';
 
 const BINDINGS: Binding<Action>[] = [
-  { keys: ['j', 'down'], label: 'j/k', help: 'move', action: 'down', main: true },
-  { keys: ['k', 'up'], label: 'k', help: 'move up', action: 'up' },
-  { keys: [' '], label: 'space', help: 'exclude / keep', action: 'toggle', main: true },
-  { keys: ['n'], label: 'n/p', help: 'next/previous group', action: 'next', main: true },
-  { keys: ['p'], label: 'p', help: 'previous group', action: 'prev' },
-  { keys: ['d'], label: 'd', help: 'plan the exclusions', action: 'exclude', main: true },
-  { keys: ['/'], label: '/', help: 'another key path', action: 'path' },
+  { keys: ['j', 'down'], help: 'move down', action: 'down', footer: 1, group: 'move' },
+  { keys: ['k', 'up'], help: 'move up', action: 'up', footer: 1, group: 'move' },
+  { keys: [' '], help: 'exclude / keep', action: 'toggle', footer: 1 },
+  { keys: ['n'], help: 'next group', action: 'next', footer: 1, group: 'group' },
+  { keys: ['p'], help: 'previous group', action: 'prev', footer: 1, group: 'group' },
+  { keys: ['d'], help: 'plan the exclusions', action: 'exclude', footer: 1 },
+  { keys: ['/'], help: 'another key path', action: 'path', footer: 2 },
 ];
 
 export function BusinessKeysScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: StageConfig } }) {

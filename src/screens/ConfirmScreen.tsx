@@ -32,10 +32,10 @@ function wrapLines(text: string, width: number): string[] {
 
 export function confirmBindings(readOnly: boolean, typed: boolean): Binding<Action>[] {
   return [
-    ...(readOnly || typed ? [] : [{ keys: ['y'], label: 'y', help: 'write', action: 'write' as const, main: true }]),
-    { keys: ['j', 'down'], label: 'j/k', help: 'scroll SQL', action: 'down', main: true },
-    { keys: ['k', 'up'], label: 'k', help: 'scroll SQL up', action: 'up' },
-    { keys: ['e'], label: 'e', help: 'edit description', action: 'describe', main: true },
+    ...(readOnly || typed ? [] : [{ keys: ['y'], help: 'write', action: 'write' as const, footer: 1 }]),
+    { keys: ['j', 'down'], help: 'scroll the SQL down', action: 'down', footer: 2, group: 'scroll SQL' },
+    { keys: ['k', 'up'], help: 'scroll the SQL up', action: 'up', footer: 2, group: 'scroll SQL' },
+    { keys: ['e'], help: 'edit description', action: 'describe', footer: 2 },
   ];
 }
 
@@ -74,6 +74,8 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     active,
     nav,
     keysEnabled: !typed,
+    // A `y` (or the stage name) typed ahead waits until the plan is summarised and the question asked.
+    busy: shown === undefined || sealing,
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       if (action === 'write') {

@@ -22,12 +22,12 @@ import { useRedescribe } from './useRedescribe.js';
 type Action = 'next' | 'prev' | 'down' | 'up' | 'describe' | 'continue';
 
 const BINDINGS: Binding<Action>[] = [
-  { keys: ['n', 'right', 'l'], label: 'n/p', help: 'event', action: 'next', main: true },
-  { keys: ['p', 'left', 'h'], label: 'p', help: 'previous event', action: 'prev' },
-  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
-  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['tab', 'e'], label: 'tab', help: 'description', action: 'describe', main: true },
-  { keys: ['enter'], label: 'enter', help: 'confirm', action: 'continue', main: true },
+  { keys: ['n', 'right', 'l'], help: 'next event', action: 'next', footer: 2, group: 'event' },
+  { keys: ['p', 'left', 'h'], help: 'previous event', action: 'prev', footer: 2, group: 'event' },
+  { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 2, group: 'scroll' },
+  { keys: ['k', 'up'], help: 'scroll up', action: 'up', footer: 2, group: 'scroll' },
+  { keys: ['tab', 'e'], help: 'description', action: 'describe', footer: 1 },
+  { keys: ['enter'], help: 'confirm', action: 'continue', footer: 1 },
 ];
 
 export function DiffScreen({ route, active, width, height, nav }: ScreenProps & { route: { plan: PlanRef } }) {
@@ -60,7 +60,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
   const diff = useMemo(() => (change ? lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after)) : []), [change]);
   const diffHeight = Math.max(3, height - 9);
 
-  const { describe } = useRedescribe(setFlash);
+  const { sealing, describe } = useRedescribe(setFlash);
   const proceed = (text: string) =>
     describe(
       plan,
@@ -72,6 +72,8 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
     bindings: BINDINGS,
     active,
     nav,
+    // Keys typed after the description's enter wait for the confirm screen.
+    busy: sealing,
     field: { open: editing, close: () => setEditing(false) },
     onAction: (action) => {
       setFlash(null);

@@ -15,8 +15,8 @@ import { useScreen } from './useScreen.js';
 type Action = ListMove | 'open' | 'revert';
 const BINDINGS: Binding<Action>[] = [
   ...LIST_BINDINGS,
-  { keys: ['enter'], label: 'enter', help: 'details', action: 'open', main: true },
-  { keys: ['r'], label: 'r', help: 'revert (plan deleting its rows)', action: 'revert', main: true },
+  { keys: ['enter'], help: 'details', action: 'open', footer: 1 },
+  { keys: ['r'], help: 'revert (plan deleting its rows)', action: 'revert', footer: 1 },
 ];
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {

@@ -36,12 +36,12 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
   const readOnly = ctx.config.read_only;
   const bindings: Binding<Action>[] =
     task.status === 'done' || task.status === 'failed'
-      ? [{ keys: ['enter'], label: 'enter', help: 'back to stage tables', action: 'done', main: true }]
+      ? [{ keys: ['enter'], help: 'back to stage tables', action: 'done', footer: 1 }]
       : readOnly
         ? []
         : [
-            { keys: ['y'], label: 'y', help: 'rerun now', action: 'run', main: true },
-            { keys: ['o'], label: 'o', help: 'change the offset', action: 'offset', main: true },
+            { keys: ['y'], help: 'rerun now', action: 'run', footer: 1 },
+            { keys: ['o'], help: 'change the offset', action: 'offset', footer: 1 },
           ];
   const { helpOpen, bindings: all } = useScreen({
     bindings,

@@ -24,10 +24,10 @@ type Action = ListMove | 'open' | 'filter' | 'history' | 'reload';
 
 export const STAGE_TABLES_BINDINGS: Binding<Action>[] = [
   ...LIST_BINDINGS,
-  { keys: ['enter'], label: 'enter', help: 'actions', action: 'open', main: true },
-  { keys: ['/'], label: '/', help: 'filter', action: 'filter', main: true },
-  { keys: ['h'], label: 'h', help: 'history', action: 'history', main: true },
-  { keys: ['r'], label: 'r', help: 'reload counts', action: 'reload' },
+  { keys: ['enter'], help: 'actions', action: 'open', footer: 1 },
+  { keys: ['/'], help: 'filter', action: 'filter', footer: 1 },
+  { keys: ['h'], help: 'history', action: 'history', footer: 2 },
+  { keys: ['r'], help: 'reload counts', action: 'reload' },
 ];
 
 type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary } | { status: 'failed'; message: string };

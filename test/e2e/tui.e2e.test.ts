@@ -89,8 +89,6 @@ describe('evfix in a terminal', () => {
     await t.press('s');
     await t.waitFor('> path: $.');
     await t.press('Status', KEY.enter);
-    await t.waitFor('> type:');
-    await t.press(KEY.enter);
     await t.waitFor('> value (string)');
     await t.press('Failed', KEY.enter);
     await t.waitFor('1. set $.Status = "Failed"');
