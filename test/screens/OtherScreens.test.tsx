@@ -133,7 +133,8 @@ describe('Ctrl-C', () => {
     void services.trackWrite(new Promise<void>((r) => (finish = r)));
     const app = renderApp(services);
     await app.press(KEY.ctrlC);
-    await app.waitFor('A write is in progress. Press Ctrl-C again');
+    // The whole prompt, wrapped at 80 columns rather than cut before "rolled back".
+    await app.waitFor(/A write is in progress\. Press Ctrl-C again to quit once it has\s+committed or\s+rolled back\./);
     expect(app.quits()).toBe(0);
     await app.press(KEY.ctrlC);
     await app.waitFor('Quitting as soon as the write');
