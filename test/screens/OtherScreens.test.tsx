@@ -113,6 +113,13 @@ describe('RerunScreen and HistoryScreen', () => {
     expect(frame).toContain('interrupted: no result was recorded');
     await app.press('j');
     await app.waitFor('wrote 2 exclusion(s), 2 exception(s)');
+    // enter reads the attempt in full; esc is back at the list where it was.
+    await app.press(KEY.enter);
+    await app.waitFor('evfix · history · plan aaaa');
+    expect(app.frame()).toContain('description: first');
+    expect(app.frame()).toMatch(/j\/k scroll .*esc close/);
+    await app.press(KEY.escape);
+    await app.waitFor('wrote 2 exclusion(s), 2 exception(s)');
     app.unmount();
   });
 });
