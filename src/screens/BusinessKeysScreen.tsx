@@ -11,6 +11,7 @@ import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { findBusinessKeyDuplicates } from '../data/operations/businessKeys.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
@@ -18,7 +19,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
-import { validatePath } from './validators.js';
+import { insideQuotedKey, validatePath } from './validators.js';
 import { useTask } from './useTask.js';
 
 type Action = 'down' | 'up' | 'toggle' | 'next' | 'prev' | 'exclude' | 'path';
@@ -54,6 +55,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     active: active && planTask.task.status !== 'running',
     nav,
     keysEnabled: !choosing && !describing,
+    formKeys: formBindings({ enter: describing ? 'plan the exclusions' : 'group by this path' }),
     onBack: () => {
       if (describing) return setDescribing(false), true;
       if (choosing && load.task.status === 'done') return setChoosing(false), true;
@@ -106,6 +108,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     body = (
       <TextField
         label="business key path"
+        freeText={insideQuotedKey}
         value={path}
         onChange={setPath}
         focus={active}
@@ -142,7 +145,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
             : null}
         </Box>
         {describing ? (
-          <TextField label="exclusion_description" value={description} onChange={setDescription} focus={active} required onSubmit={(v) => void submitDescription(v)} placeholder="why are these excluded?" />
+          <TextField label="exclusion_description" value={description} onChange={setDescription} focus={active && planTask.task.status !== 'running'} required onSubmit={(v) => void submitDescription(v)} placeholder="why are these excluded?" />
         ) : null}
       </Box>
     );

@@ -9,6 +9,7 @@ import { describeError } from '../data/errors.js';
 import type { PlanRef } from '../data/plans/planRef.js';
 import type { PlanSummary } from '../data/planSummary.js';
 import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { TextField } from '../components/TextField.js';
@@ -77,6 +78,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     // A `y` (or the stage name) typed ahead waits until the plan is summarised and the question asked.
     busy: shown === undefined || sealing,
     field: { open: editing, close: () => setEditing(false) },
+    formKeys: formBindings({ enter: editing ? 'keep the description' : 'write' }),
     onAction: (action) => {
       if (action === 'write') {
         if (ready) nav.push({ name: 'apply', plan });
@@ -113,7 +115,8 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           label="description"
           value={draft}
           onChange={setDraft}
-          focus={active}
+          // While the description is put on the rows, keys typed ahead wait for the question, not this field.
+          focus={active && !sealing}
           required
           onSubmit={(v) =>
             describe(plan, v, (described) => {

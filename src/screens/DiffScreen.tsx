@@ -10,6 +10,7 @@ import { describeError } from '../data/errors.js';
 import type { Change } from '../data/plan.js';
 import type { PlanRef } from '../data/plans/planRef.js';
 import { PENDING_DESCRIPTION } from '../data/operations/redescribe.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import { JsonDiffView } from '../components/JsonDiffView.js';
 import type { Binding } from '../components/keys.js';
@@ -75,6 +76,7 @@ export function DiffScreen({ route, active, width, height, nav }: ScreenProps & 
     // Keys typed after the description's enter wait for the confirm screen.
     busy: sealing,
     field: { open: editing, close: () => setEditing(false) },
+    formKeys: formBindings({ enter: 'confirm' }),
     onAction: (action) => {
       setFlash(null);
       const count = info.changes;

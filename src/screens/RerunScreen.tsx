@@ -4,6 +4,7 @@ import { useCallback, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeRerun, rerunStage } from '../data/operations/rerun.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
@@ -48,6 +49,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     active: active && task.status !== 'running',
     nav,
     field: { open: editing, close: () => setEditing(false) },
+    formKeys: formBindings({ enter: 'keep the offset' }),
     onAction: (action) => {
       if (action === 'run' && !validOffset(offset)) void run(Number(offset));
       else if (action === 'offset') setEditing(true);
@@ -77,7 +79,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     <Frame title={`evfix · rerun · ${route.stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
       <Box flexDirection="column">
         {editing ? (
-          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} focus={active} onSubmit={() => setEditing(false)} />
+          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} freeText={false} focus={active} onSubmit={() => setEditing(false)} />
         ) : (
           <Text>
             Rebuild <Text bold>{route.stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed

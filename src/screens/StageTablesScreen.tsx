@@ -10,6 +10,7 @@ import { describeError } from '../data/errors.js';
 import { lookbackStart } from '../data/operations/context.js';
 import type { StageSummary } from '../data/warehouse.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { initialList, listReducer } from '../components/listState.js';
@@ -76,6 +77,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     active,
     nav,
     keysEnabled: !filtering,
+    formKeys: formBindings({ enter: 'keep the filter' }),
     onBack: () => {
       if (filtering) setFiltering(false);
       else setFilter('');
