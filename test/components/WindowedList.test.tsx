@@ -1,6 +1,6 @@
 /** WindowedList: only the visible rows, the cursor as `>`, marks as [x]. */
 import { describe, expect, it } from 'vitest';
-import { initialList, listReducer, type ListAction } from '../../src/components/listState.js';
+import { initialList, listReducer, rangeNote, type ListAction } from '../../src/components/listState.js';
 import { listPosition, WindowedList } from '../../src/components/WindowedList.js';
 import { renderComponent } from '../helpers/tui.js';
 
@@ -18,7 +18,9 @@ describe('WindowedList', () => {
         [x] group 08
       > [x] group 09"
     `);
-    expect(listPosition(list)).toBe('9/40 (rows 5-9)');
+    // v is still open at row 7: the status says so (the marks follow the cursor from there).
+    expect(listPosition(list)).toBe('9/40 (rows 5-9) · range from row 7');
+    expect(rangeNote(listReducer(list, { type: 'range' }))).toBe('');
     view.unmount();
   });
 
