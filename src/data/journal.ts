@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { EvfixError } from './errors.js';
 import { parsePlan, serializePlan, type Plan } from './plan.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { yieldToEventLoop } from './slices.js';
 
 export const JournalEntrySchema = z.object({

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EvfixError } from './errors.js';
 import { EventIdText, ExceptionRowSchema, ExclusionRowSchema, TimestampText } from './model.js';
 
