@@ -7,7 +7,5 @@ import { releaseOptions } from './esbuild.mjs';
 
 await build({ ...releaseOptions, entryPoints: ['bench/reference/minimalList.tsx'], outfile: 'bench/.build/minimal.mjs', jsx: 'automatic' });
 await build({ ...releaseOptions, minify: false, entryPoints: ['bench/run.ts'], outfile: 'bench/.build/run.mjs', define: {} });
-// The apply benchmarks make and write plans on the plan worker, as the TUI does (src/data/plans/workerPlans.ts).
-await build({ ...releaseOptions, minify: false, entryPoints: ['src/data/plans/planWorker.ts'], outfile: 'bench/.build/plan-worker.mjs', define: {} });
 const result = spawnSync(process.execPath, ['bench/.build/run.mjs', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
