@@ -34,7 +34,7 @@ const step = async (name: string, run: () => Promise<Figure[]>) => {
 
 const m = machine();
 process.stderr.write(`bench: ${m.cores} cores, ${m.cpu}, Node ${m.node}\n`);
-await step('start-up', () => startupBenchmark(dataDir, join(process.cwd(), 'bench', '.build', 'minimal.mjs'), quick ? 5 : 9));
+await step('start-up', () => startupBenchmark(dataDir, join(process.cwd(), 'bench', '.build', 'minimal.mjs'), quick ? 5 : 15));
 await step('keys', async () => keysBenchmark(dataDir, await applyFile(dataDir), 100_000));
 await step('scans', () => scanBenchmarks(dataDir, quick ? [1_000_000] : [1_000_000, 10_000_000], (events) => (events < 10_000_000 ? 11 : 5)));
 await step('plans', () => applyBenchmarks(dataDir, quick ? 1 : 3));

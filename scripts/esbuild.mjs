@@ -1,6 +1,8 @@
 // esbuild options shared by the release bundle and the benchmarks' reference app, so the reference is
 // built exactly as evfix is.
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 // evfix corrects Ink's incremental renderer by wrapping log-update's create (src/components/inkIncrementalFix.ts).
 // Unbundled it finds the module by URL; in a bundle there is no such file, so the bundled module hands
@@ -61,6 +63,50 @@ export const fastStringWidth = {
   setup(b) {
     const shim = new URL('../src/components/fastStringWidth.ts', import.meta.url).pathname;
     b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
+
+// evfix reads YAML only for a config file or a dbt profile written in it. yaml is a CommonJS package: imported,
+// it is run and copied into an ES module namespace as its chunk loads, before the TUI's first frame (the
+// config's import took 16 ms more of the main thread's CPU). Required instead, esbuild runs it on first use:
+// evfix's imports of yaml get functions of the same names that require it when first called (`new` on
+// LineCounter's gives yaml's own LineCounter, as a constructor returning an object does). Only the names below
+// are there: an import of anything else from yaml fails the build, so a new one is added here on purpose.
+const YAML_FUNCTIONS = ['parse', 'parseDocument', 'isAlias', 'isMap', 'isScalar', 'isSeq'];
+const YAML_CLASSES = ['LineCounter'];
+export const yamlOnFirstParse = {
+  name: 'yaml-on-first-parse',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, (args) => (args.namespace === 'yaml-on-first-parse' ? undefined : { path: 'yaml', namespace: 'yaml-on-first-parse' }));
+    b.onLoad({ filter: /.*/, namespace: 'yaml-on-first-parse' }, () => ({
+      contents: [
+        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) {\n  return require('yaml').${name}(...args);\n}\n`),
+        ...YAML_CLASSES.map((name) => `export function ${name}(...args) {\n  return new (require('yaml').${name})(...args);\n}\n`),
+      ].join(''),
+      resolveDir: new URL('..', import.meta.url).pathname,
+      loader: 'js',
+    }));
+  },
+};
+
+// React is CommonJS: esbuild gives every ES module importing it a copy of its exports made of getters
+// (__toESM), and 52 modules import it (Ink's and evfix's), 44 exports each: about 5 ms of every start.
+// Imported through one ES module that re-exports them, React is copied once. The same React either way:
+// require('react') (react-reconciler's) is left as it is, and this module requires it too.
+export const reactCopiedOnce = {
+  name: 'react-copied-once',
+  setup(b) {
+    const require = createRequire(import.meta.url);
+    // React's production build (the one bundled) by path: the package's exports do not list it.
+    const names = Object.keys(require(join(dirname(require.resolve('react')), 'cjs', 'react.production.js')));
+    b.onResolve({ filter: /^react$/ }, (args) =>
+      args.kind === 'import-statement' && args.namespace !== 'react-copied-once' ? { path: 'react', namespace: 'react-copied-once' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'react-copied-once' }, () => ({
+      contents: `const React = require('react');\nexport default React;\nexport const { ${names.join(', ')} } = React;\n`,
+      resolveDir: new URL('..', import.meta.url).pathname,
+      loader: 'js',
+    }));
   },
 };
 

@@ -1,8 +1,8 @@
 /** Entry point: subcommands run headless; no arguments opens the TUI. */
-import { createInterface } from 'node:readline/promises';
-import { runCli, tuiOptions } from './cli/main.js';
+import { tuiOptions } from './cli/tuiOptions.js';
 
 async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await rl.question(question);
@@ -24,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
     const { runTui } = await import('./tui.js');
     return runTui(tui);
   }
+  // Loaded only for the commands, so the TUI's first frame does not wait for them.
+  const { runCli } = await import('./cli/main.js');
   return runCli(argv, {
     out: (text) => process.stdout.write(text + '\n'),
     err: (text) => process.stderr.write(text + '\n'),

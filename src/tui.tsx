@@ -4,9 +4,10 @@
  * off, whether evfix quits, fails, or is killed by SIGHUP/SIGTERM; and a
  * write in flight is let finish (or roll back) first.
  */
-import { render } from 'ink';
+import { render, type Instance } from 'ink';
+import type { ReactNode } from 'react';
 import { loadConfig } from './data/config.js';
-import { ensureDemoWarehouse } from './data/demo/seed.js';
+import { demoWarehouseMissing, ensureDemoWarehouse, type SeedResult } from './data/demo/seed.js';
 import { describeError } from './data/errors.js';
 import { Journal } from './data/journal.js';
 import { defaultOperator, type Context } from './data/operations/context.js';
@@ -14,7 +15,8 @@ import { openEngine } from './data/openWarehouse.js';
 import { createService } from './data/service/service.js';
 import { nowMicros } from './data/timestamp.js';
 import { App } from './App.js';
-import type { TuiOptions } from './cli/main.js';
+import type { TuiOptions } from './cli/tuiOptions.js';
+import { DemoProgress } from './components/DemoProgress.js';
 import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
 import type { Services } from './screens/navigation.js';
 import { runEditor } from './terminal/editor.js';
@@ -29,15 +31,53 @@ export async function runTui(options: TuiOptions): Promise<number> {
     );
     return 2;
   }
+  const session = new TerminalSession(process.stdin, process.stdout);
+  let instance: Instance | undefined;
+  const onSignal = async (signal: NodeJS.Signals) => {
+    // The SSH link dropped or we were told to stop: let a write commit or roll back, then leave cleanly.
+    await session.settle();
+    instance?.unmount();
+    session.restore();
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+  };
+  // The first draw enters the alternate screen and starts Ink; later ones replace what it shows.
+  const draw = async (node: ReactNode) => {
+    if (instance) return instance.rerender(node);
+    await fixInkIncrementalRendering();
+    session.enter();
+    instance = render(node, { stdout: session.stdout, exitOnCtrlC: false, incrementalRendering: true, maxFps: 30, patchConsole: false });
+    // After Ink's own signal handler (signal-exit), which re-raises a signal only when it is the sole listener.
+    process.once('SIGHUP', (s) => void onSignal(s));
+    process.once('SIGTERM', (s) => void onSignal(s));
+    // In raw mode Ctrl-C is a key, but `kill -INT` still arrives as a signal.
+    process.once('SIGINT', (s) => void onSignal(s));
+    process.once('exit', () => session.restore());
+  };
+
   let ctx: Context;
+  let created: SeedResult | undefined;
   try {
     const config = loadConfig({ configFile: options.configFile });
     if (options.readOnly) config.read_only = true;
     if (config.source === 'demo') process.stderr.write('evfix: no evfix.config.json found; using the demo warehouse.\n');
-    const seeded = await ensureDemoWarehouse(config);
-    if (seeded) process.stderr.write(`evfix: created the demo warehouse at ${seeded.path} (${seeded.events} events).\n`);
+    if (demoWarehouseMissing(config) && config.engine.type === 'duckdb') {
+      // A first start: the TUI starts at once and shows the demo being made, then the stage tables.
+      const path = config.engine.path;
+      const quit = () => {
+        // The half-made demo is left under another name, and removed by the next start (ensureDemoWarehouse).
+        instance?.unmount();
+        session.restore();
+        process.exit(0);
+      };
+      await draw(<DemoProgress path={path} onQuit={quit} />);
+      created = await ensureDemoWarehouse(config, { onProgress: (progress) => void draw(<DemoProgress progress={progress} path={path} onQuit={quit} />) });
+    }
     ctx = { config, engine: await openEngine(config), now: nowMicros, operator: defaultOperator(config) };
   } catch (error) {
+    if (instance) {
+      instance.unmount();
+      session.restore();
+    }
     process.stderr.write(`evfix: ${describeError(error)}\n`);
     return 1;
   }
@@ -45,8 +85,6 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const service = createService(ctx, new Journal());
   const reconciled = await service.call('reconcile', {}).catch(() => []);
   for (const r of reconciled) process.stderr.write(`evfix: ${describeReconciled(r)}\n`);
-  await fixInkIncrementalRendering();
-  const session = new TerminalSession(process.stdin, process.stdout);
   const services: Services = {
     service,
     editText: (text, suffix) => session.handOver(() => runEditor(text, suffix)),
@@ -55,32 +93,17 @@ export async function runTui(options: TuiOptions): Promise<number> {
     settle: () => session.settle(),
     suspension: { isSuspended: session.isSuspended, subscribe: session.subscribe },
   };
-  session.enter();
-  const notice = reconciled.length ? reconciled.map(describeReconciled).join(' ') : undefined;
-  const instance = render(<App services={services} startupNotice={notice} />, {
-    stdout: session.stdout,
-    exitOnCtrlC: false,
-    incrementalRendering: true,
-    maxFps: 30,
-    patchConsole: false,
-  });
-  const onSignal = async (signal: NodeJS.Signals) => {
-    // The SSH link dropped or we were told to stop: let a write commit or roll back, then leave cleanly.
-    await session.settle();
-    instance.unmount();
-    session.restore();
-    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
-  };
-  process.once('SIGHUP', (s) => void onSignal(s));
-  process.once('SIGTERM', (s) => void onSignal(s));
-  // In raw mode Ctrl-C is a key, but `kill -INT` still arrives as a signal.
-  process.once('SIGINT', (s) => void onSignal(s));
-  process.once('exit', () => session.restore());
+  const notes = [
+    ...(created ? [`created the demo warehouse at ${created.path} (${created.events.toLocaleString('en')} events).`] : []),
+    ...reconciled.map(describeReconciled),
+  ];
+  await draw(<App services={services} startupNotice={notes.length ? notes.join(' ') : undefined} />);
+  const shown = instance!;
   try {
-    await instance.waitUntilExit();
+    await shown.waitUntilExit();
     return 0;
   } finally {
-    instance.unmount();
+    shown.unmount();
     session.restore();
     await service.close();
   }

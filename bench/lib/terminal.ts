@@ -16,8 +16,9 @@ export class TimedTerminal {
   private frames = 0;
   private listeners: (() => void)[] = [];
 
-  constructor(args: string[], options: { columns: number; rows: number; env: Record<string, string>; cwd: string }) {
-    this.proc = pty.spawn(process.execPath, args, {
+  /** Runs `node ...args`, or `options.command ...args`. */
+  constructor(args: string[], options: { columns: number; rows: number; env: Record<string, string>; cwd: string; command?: string }) {
+    this.proc = pty.spawn(options.command ?? process.execPath, args, {
       name: 'xterm-256color',
       cols: options.columns,
       rows: options.rows,

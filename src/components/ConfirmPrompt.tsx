@@ -1,31 +1,43 @@
 /**
  * The last step before a write. Default is No: only `y` writes. For
- * production the operator types the stage table's name instead.
+ * production the operator types the stage table's name instead, on a line
+ * that takes its keys from the bus like every text field.
  */
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
 import { useState } from 'react';
-import { applyLineEditing } from './lineEditing.js';
+import { LineView, useLineInput } from './TextField.js';
 import { tone } from './theme.js';
 
 export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onConfirm: () => void }) {
-  const [typed, setTyped] = useState('');
   if (!props.typedValue) {
     return (
-      <Text>
+      <Text wrap="wrap">
         <Text bold color={tone('warn')}>Write these rows?</Text> press y to write, esc to go back (nothing is written)
       </Text>
     );
   }
+  return <TypedConfirm typedValue={props.typedValue} focus={props.focus} onConfirm={props.onConfirm} />;
+}
+
+function TypedConfirm(props: { typedValue: string; focus: boolean; onConfirm: () => void }) {
+  const [typed, setTyped] = useState('');
+  const { line } = useLineInput({
+    value: typed,
+    onChange: setTyped,
+    focus: props.focus,
+    // Stage table names have no `?`: it opens help here.
+    freeText: false,
+    onSubmit: (v) => v === props.typedValue && props.onConfirm(),
+  });
   const matches = typed === props.typedValue;
   return (
     <Box flexDirection="column">
-      <Text>
+      <Text wrap="wrap">
         <Text bold color={tone('danger')}>Production.</Text> Type the stage table name ({props.typedValue}) and press enter to write:
       </Text>
       <Box>
         <Text>{'> '}</Text>
-        <TextInput value={typed} onChange={(v) => setTyped(applyLineEditing(v))} focus={props.focus} onSubmit={() => matches && props.onConfirm()} />
+        <LineView line={line} focus={props.focus} width={Math.max(10, props.typedValue.length + 2)} />
         <Text color={tone('muted')}>{typed && !matches ? '  (does not match)' : ''}</Text>
       </Box>
     </Box>

@@ -1,7 +1,9 @@
 /**
- * Every screen's frame: a title line, the body, a one-line flash for errors
- * and notices, and the key footer. The body gets exactly the rows left, so the
- * frame never grows past the height it was given.
+ * Every screen's frame: a title line, the body, the flash (errors and
+ * notices, wrapped onto as many lines as they need) and the key footer. The
+ * frame never grows past the height it was given: a flash of several lines
+ * takes its rows from the body, and one longer than half the frame is cut
+ * there with a … (the screens put long details in a DetailsView).
  */
 import { Box, Text } from 'ink';
 import { useContext, type ReactNode } from 'react';
@@ -10,11 +12,24 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { KeyHints } from './KeyHints.js';
 import type { Binding } from './keys.js';
 import { tone, type Tone } from './theme.js';
+import { wrapText } from './wrapText.js';
 
 export type Flash = { text: string; tone: Tone } | null;
 
-/** Rows the frame itself takes: title, flash and footer. */
+/** Rows the frame itself takes with a one-line flash: title, flash and footer. */
 export const FRAME_CHROME = 3;
+
+/** The flash's lines at this width and height: its marker ("! " for errors) on the first, at most half the frame. */
+export function flashLines(flash: Flash, width: number, height: number): string[] {
+  if (!flash) return [' '];
+  const marker = flash.tone === 'danger' ? '! ' : '· ';
+  const lines = wrapText(marker + flash.text, width);
+  const room = Math.max(1, Math.floor(height / 2));
+  if (lines.length <= room) return lines;
+  const kept = lines.slice(0, room);
+  kept[room - 1] = kept[room - 1]!.slice(0, Math.max(0, width - 1)) + '…';
+  return kept;
+}
 
 export function Frame(props: {
   title: string;
@@ -26,10 +41,10 @@ export function Frame(props: {
   flash?: Flash;
   children: ReactNode;
 }) {
-  const bodyHeight = Math.max(1, props.height - FRAME_CHROME);
   const notice = useContext(AppNotice);
   const flash: Flash = notice ? { text: notice, tone: 'warn' } : (props.flash ?? null);
-  const marker = flash ? (flash.tone === 'danger' ? '! ' : '· ') : '';
+  const lines = flashLines(flash, props.width, props.height);
+  const bodyHeight = Math.max(1, props.height - 2 - lines.length);
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box justifyContent="space-between" height={1}>
@@ -41,9 +56,13 @@ export function Frame(props: {
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {props.helpOpen ? <HelpOverlay title={props.title} bindings={props.bindings} height={bodyHeight} /> : props.children}
       </Box>
-      <Text color={flash ? tone(flash.tone) : undefined} wrap="truncate-end">
-        {flash ? marker + flash.text : ' '}
-      </Text>
+      <Box flexDirection="column" height={lines.length} flexShrink={0}>
+        {lines.map((line, i) => (
+          <Text key={i} color={flash ? tone(flash.tone) : undefined} wrap="truncate-end">
+            {line}
+          </Text>
+        ))}
+      </Box>
       <KeyHints bindings={props.bindings} width={props.width} />
     </Box>
   );

@@ -1,21 +1,29 @@
-/** `?`: every key of the current screen, from the same table the footer and the handler use. */
+/**
+ * The help overlay: every binding of the current screen once, with all of its
+ * keys ("j/↓  move down"), from the same table the footer and the handler use.
+ */
 import { Box, Text } from 'ink';
-import type { Binding } from './keys.js';
+import { bindingLabel, type Binding } from './keys.js';
 import { tone } from './theme.js';
 
 export function HelpOverlay({ title, bindings, height }: { title: string; bindings: readonly Binding[]; height: number }) {
-  const rows = bindings.slice(0, Math.max(1, height - 2));
-  const width = Math.max(...bindings.map((b) => b.label.length), 4) + 2;
+  const rows = bindings.map((b) => ({ label: bindingLabel(b), help: b.help, key: b.action + b.keys.join() }));
+  const room = Math.max(1, height - 2);
+  const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
+  const width = Math.max(4, ...rows.map((r) => r.label.length)) + 2;
   return (
     <Box flexDirection="column">
-      <Text bold>Keys: {title}</Text>
-      {rows.map((b) => (
-        <Text key={b.action + b.label}>
-          <Text color={tone('accent')}>{b.label.padEnd(width)}</Text>
-          {b.help}
+      <Text bold wrap="truncate-end">
+        Keys: {title}
+      </Text>
+      {shown.map((r) => (
+        <Text key={r.key} wrap="truncate-end">
+          <Text color={tone('accent')}>{r.label.padEnd(width)}</Text>
+          {r.help}
         </Text>
       ))}
-      <Text color={tone('muted')}>press ? or esc to close</Text>
+      {shown.length < rows.length ? <Text color={tone('muted')}>… and {rows.length - shown.length} more (a taller terminal shows them)</Text> : null}
+      <Text color={tone('muted')}>press ?, F1 or esc to close</Text>
     </Box>
   );
 }

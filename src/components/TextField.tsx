@@ -1,81 +1,147 @@
 /**
- * A labelled one-line input that validates as it is typed: the error shows
- * under the field and enter does nothing until the value is valid.
+ * A labelled one-line input that validates as it is typed. Its keys come from
+ * the key bus and its state (value, cursor) lives in a reducer (lineEditing.ts),
+ * so each key sees the state the key before it produced, however many arrive
+ * in one read: `id⏎ts⏎` pasted fills one field, moves on, fills the next and
+ * submits it. Enter is handed over only after a render, so the screen's submit
+ * handler reads the value the typed keys made.
+ *
+ * ink-text-input is not used: it computes every edit from the value of the
+ * last render and takes its keys from its own `useInput`, outside the bus, so
+ * keys arriving in one turn overwrote each other, an enter typed ahead was
+ * lost or submitted a stale value, and keys meant for the next field landed in
+ * this one. The wrapper that patched it (rebasing edits, remounts, a deferred
+ * enter) is gone with it.
  */
 import { Box, Text } from 'ink';
-import { useEffect, useRef, useState } from 'react';
-import TextInput from 'ink-text-input';
-import { applyLineEditing, rebaseEdit } from './lineEditing.js';
+import { useReducer, useRef } from 'react';
+import { LAYER, useKeyTarget } from './keyBus.js';
+import { isCharacter, type KeyName } from './keys.js';
+import { lineActionFor, lineAt, lineReducer, visibleLine, type LineState } from './lineEditing.js';
 import { tone } from './theme.js';
+import { useTerminalSize } from './useTerminalSize.js';
 
-export function TextField(props: {
-  label: string;
+export type LineInputOptions = {
   value: string;
-  onChange: (value: string) => void;
+  onChange?: (value: string) => void;
+  /** Enter: called with the value the keys before it made. */
   onSubmit: (value: string) => void;
-  /** Checks a non-empty value; an empty one is fine unless `required`. */
-  validate?: (value: string) => string | undefined;
-  required?: boolean;
   focus: boolean;
-  placeholder?: string;
-  hint?: string;
-}) {
-  const error = props.value ? props.validate?.(props.value) : undefined;
-  const submit = (v: string) => {
-    if (props.required && !v.trim()) return;
-    if (!v || !props.validate?.(v)) props.onSubmit(v);
-  };
-  // An enter that came in one read with text is submitted once the screen holds that text: screens' submit
-  // handlers read their own state, which the same read's change has not reached yet.
-  const enterAfterChange = useRef<string | undefined>(undefined);
-  useEffect(() => {
-    if (enterAfterChange.current === undefined || enterAfterChange.current !== props.value) return;
-    enterAfterChange.current = undefined;
-    submit(props.value);
+  /**
+   * Whether `?` is typed (free text) or left to the screen, where it opens help. Default true. A function is
+   * asked with the text before the cursor, e.g. true inside a quoted key of a JSON path.
+   */
+  freeText?: boolean | ((before: string) => boolean);
+  /** tab / shift-tab move focus in a form; without it they go to the screen. */
+  onTab?: (direction: 1 | -1) => void;
+};
+
+/**
+ * The line's state and its key target. The value given is followed when the screen changes it (a reset after
+ * a submit); otherwise the line keeps its own, which the screen hears about through `onChange` key by key.
+ */
+export function useLineInput(options: LineInputOptions) {
+  const line = useRef<LineState>(lineAt(options.value));
+  const given = useRef(options.value);
+  const edited = useRef(false);
+  if (options.value !== given.current) {
+    given.current = options.value;
+    if (options.value !== line.current.value) {
+      line.current = lineAt(options.value);
+      edited.current = false;
+    }
+  }
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const freeText = (before: string) => (typeof options.freeText === 'function' ? options.freeText(before) : options.freeText !== false);
+  const tabs = (name: KeyName) => (name === 'tab' || name === 'shift-tab') && options.onTab !== undefined;
+  useKeyTarget(
+    {
+      claim: (name) => {
+        if (name === 'enter' || tabs(name)) return 'take';
+        if (name === '?') return freeText([...line.current.value].slice(0, line.current.cursor).join('')) ? 'take' : 'pass';
+        return lineActionFor(name) ? 'take' : 'pass';
+      },
+      pure: (name) => name !== 'enter' && !tabs(name),
+      handle: (name) => {
+        if (name === 'enter') {
+          edited.current = true;
+          rerender();
+          return options.onSubmit(line.current.value);
+        }
+        if (tabs(name)) return options.onTab!(name === 'tab' ? 1 : -1);
+        const before = line.current.value;
+        line.current = lineReducer(line.current, lineActionFor(name)!);
+        if (isCharacter(name) || line.current.value !== before) edited.current = true;
+        rerender();
+        if (line.current.value !== before) options.onChange?.(line.current.value);
+      },
+    },
+    options.focus,
+    LAYER.field,
+  );
+  return { line: line.current, edited: edited.current };
+}
+
+/** The line as drawn: the cursor in inverse video, the placeholder while empty, cut to `width` around the cursor. */
+export function LineView({ line, focus, width, placeholder }: { line: LineState; focus: boolean; width: number; placeholder?: string }) {
+  if (!line.value && placeholder) {
+    return focus ? (
+      <Text wrap="truncate-end">
+        <Text inverse>{placeholder[0]}</Text>
+        <Text color={tone('muted')}>{placeholder.slice(1)}</Text>
+      </Text>
+    ) : (
+      <Text color={tone('muted')} wrap="truncate-end">
+        {placeholder}
+      </Text>
+    );
+  }
+  const shown = visibleLine(line, width);
+  if (!focus) return <Text wrap="truncate-end">{shown.before + (line.cursor < [...line.value].length ? shown.at : '') + shown.after}</Text>;
+  return (
+    <Text wrap="truncate-end">
+      {shown.before}
+      <Text inverse>{shown.at}</Text>
+      {shown.after}
+    </Text>
+  );
+}
+
+export function TextField(
+  props: LineInputOptions & {
+    label: string;
+    onChange: (value: string) => void;
+    /** Checks a non-empty value; an empty one is fine unless `required`. */
+    validate?: (value: string) => string | undefined;
+    required?: boolean;
+    placeholder?: string;
+    hint?: string;
+    /** Columns the field may take; the terminal's width when not given. */
+    width?: number;
+  },
+) {
+  const terminal = useTerminalSize();
+  const problem = (v: string) => (props.required && !v.trim() ? 'required: type something first' : v ? props.validate?.(v) : undefined);
+  const { line, edited } = useLineInput({
+    ...props,
+    onSubmit: (v) => {
+      if (!problem(v)) props.onSubmit(v);
+    },
   });
-  // Several reads handled in one turn (keys sent one by one over a slow link, a held backspace) each reach
-  // ink-text-input before the screen re-renders, so each is computed from the same, stale value: the edit
-  // each one made is carried onto the value the turn's earlier reads made, and the input is remounted so
-  // that its cursor, stale the same way, goes back to the end.
-  const rendered = props.value;
-  const latest = useRef(rendered);
-  const sameTurn = useRef(false);
-  const [mount, setMount] = useState(0);
-  useEffect(() => {
-    latest.current = props.value;
-    sameTurn.current = false;
-  });
+  // A value the operator has not touched (the initial "$.") is not an error yet: it shows once they type or press enter.
+  const error = edited ? problem(line.value) : undefined;
+  const prefix = `${props.focus ? '> ' : '  '}${props.label}: `;
+  const width = (props.width ?? terminal.columns) - prefix.length - 1;
   return (
     <Box flexDirection="column">
       <Box>
-        <Text color={props.focus ? tone('accent') : undefined}>{props.focus ? '> ' : '  '}{props.label}: </Text>
-        <TextInput
-          key={mount}
-          value={props.value}
-          onChange={(computed) => {
-            const stale = sameTurn.current;
-            const v = stale ? rebaseEdit(rendered, computed, latest.current) : computed;
-            if (stale) setMount((m) => m + 1);
-            // Text and enter in one read (typed fast or pasted over SSH) reach here as text with a CR in it:
-            // the line up to the CR is the value, and the CR is the enter the operator pressed.
-            const enter = v.search(/[\r\n]/);
-            const value = applyLineEditing(enter === -1 ? v : v.slice(0, enter));
-            latest.current = value;
-            // Until the screen re-renders, the next read in this turn is computed from the same stale value.
-            if (value !== rendered) sameTurn.current = true;
-            if (enter !== -1 && value === props.value) return submit(value);
-            if (enter !== -1) enterAfterChange.current = value;
-            props.onChange(value);
-          }}
-          // An enter after another read in the same turn: submitted once the screen holds that read's value.
-          onSubmit={(v) => (sameTurn.current ? (enterAfterChange.current = latest.current) : submit(v))}
-          focus={props.focus}
-          placeholder={props.placeholder}
-          showCursor
-        />
+        <Box flexShrink={0}>
+          <Text color={props.focus ? tone('accent') : undefined}>{prefix}</Text>
+        </Box>
+        <LineView line={line} focus={props.focus} width={width} placeholder={props.placeholder} />
       </Box>
       {error ? (
-        <Text color={tone('danger')} wrap="truncate-end">
+        <Text color={tone('danger')} wrap="wrap">
           {'    ! '}
           {error}
         </Text>

@@ -4,7 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { ListState } from './listState.js';
+import { rangeNote, type ListState } from './listState.js';
 import { tone } from './theme.js';
 
 export function WindowedList<T>(props: {
@@ -38,9 +38,10 @@ export function WindowedList<T>(props: {
   );
 }
 
-/** "rows 1-20 of 3,450" for the status line. */
+/** "7/3,450 (rows 1-20)" for the status line, and "· range from row 3" while a range is open. */
 export function listPosition(state: ListState): string {
   if (state.count === 0) return '0 rows';
   const last = Math.min(state.count, state.top + state.height);
-  return `${state.cursor + 1}/${state.count.toLocaleString('en-US')}` + (state.count > state.height ? ` (rows ${state.top + 1}-${last})` : '');
+  const range = rangeNote(state);
+  return `${state.cursor + 1}/${state.count.toLocaleString('en-US')}` + (state.count > state.height ? ` (rows ${state.top + 1}-${last})` : '') + (range ? ` · ${range}` : '');
 }

@@ -87,3 +87,9 @@ export function listReducer(state: ListState, action: ListAction): ListState {
   }
 }
 
+
+/**
+ * "range from row 6" while `v` has a range open (the marks then follow the cursor from that row), for the
+ * status line; empty otherwise.
+ */
+export const rangeNote = (state: ListState): string => (state.anchor === null ? '' : `range from row ${(state.anchor + 1).toLocaleString('en-US')}`);

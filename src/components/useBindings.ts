@@ -1,24 +1,39 @@
 /** Runs a screen's bindings: each key from the bus becomes its action, against the latest state. */
 import { isListMove } from './bindings.js';
-import { useKeyTarget } from './keyBus.js';
-import { actionsFor, type Binding } from './keys.js';
+import { LAYER, useKeyTarget, type Layer } from './keyBus.js';
+import { actionFor, type Binding, type KeyName } from './keys.js';
 
 /**
- * `keysEnabled` false means a text field has the keys: only the screen's own
- * bindings (esc) are taken from the bus then. Otherwise every key is queued,
- * even one the screen does not bind now, since the key before it may change
- * what is bound (enter closing a view, then d).
+ * A key no binding has is passed (and so dropped, unless a target below takes it). The bus asks only when
+ * the key is next, after the keys before it were handled and drawn, so a key the next view binds (enter
+ * closing a view, then d) finds that view's bindings.
  */
-export function useBindings<A extends string>(bindings: readonly Binding<A>[], onAction: (action: A) => void, isActive: boolean, keysEnabled = true) {
+export function useBindings<A extends string>(
+  bindings: readonly Binding<A>[],
+  onAction: (action: A, key: KeyName) => void,
+  isActive: boolean,
+  layer: Layer = LAYER.screen,
+  /** An overlay's: every other key is taken too, and ignored, so none reaches what is underneath. */
+  swallow = false,
+  /** Keys (by their action; undefined for an unbound key) that wait in the queue for now: the screen is not ready for them yet. */
+  waits?: (action: A | undefined) => boolean,
+) {
   useKeyTarget(
     {
-      accepts: (name) => keysEnabled || bindings.some((b) => b.keys.includes(name)),
+      claim: (name) => {
+        const action = actionFor(bindings, name);
+        if (waits?.(action)) return 'wait';
+        if (action === undefined) return swallow ? 'take' : 'pass';
+        return 'take';
+      },
       handle: (name) => {
-        for (const action of actionsFor(bindings, [name])) onAction(action);
+        const action = actionFor(bindings, name);
+        if (action !== undefined) onAction(action, name);
       },
       // Cursor moves are reducer updates that never read the screen's state: a burst of them needs no render in between.
-      pure: (name) => actionsFor(bindings, [name]).every(isListMove),
+      pure: (name) => actionFor(bindings, name) === undefined || isListMove(actionFor(bindings, name)!),
     },
     isActive,
+    layer,
   );
 }

@@ -13,6 +13,8 @@ export function useTerminalSize(): TerminalSize {
   useEffect(() => {
     const onResize = () => setSize(read());
     stdout.on('resize', onResize);
+    // A resize between the first render and this subscription would be missed otherwise.
+    onResize();
     return () => {
       stdout.off('resize', onResize);
     };

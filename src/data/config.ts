@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EvfixError } from './errors.js';
 import { parsePath } from './json/path.js';
 import { DATASET_ID, PROJECT_ID, TABLE_ID } from './dbt/bigqueryNames.js';

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parsePlan, serializePlan, type Plan } from './plan.js';
 import { serializePlan as serializePlanV2, type Plan as PlanV2 } from './plan.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const JournalEntrySchema = z.object({
   time: z.string(),

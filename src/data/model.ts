@@ -5,7 +5,7 @@
  * is compact JSON text, so that a row read from the warehouse, shown in a
  * plan and written back is the same bytes at every step.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { inputError } from './errors.js';
 import { canonicalTimestamp } from './timestamp.js';
 

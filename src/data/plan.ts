@@ -12,7 +12,7 @@
  * the seal is the hash of the whole file, so a plan file edited by hand is refused.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EvfixError } from './errors.js';
 import { EditSchema } from './json/edit.js';
 import { EventIdText, TimestampText } from './model.js';

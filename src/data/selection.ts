@@ -5,7 +5,7 @@
  * through a temporary table) or to the keys of a table the operator names. Keys from a file or a table can
  * carry a value per event for `--set PATH=@column`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { inputError } from './errors.js';
 import { formatPath, parsePath } from './json/path.js';
 import { jsonType, parseJson, stringifyJson } from './json/value.js';

@@ -12,7 +12,7 @@ import { useScreen } from './useScreen.js';
 
 type Action = ListMove | 'open';
 
-const BINDINGS: Binding<Action>[] = [...LIST_BINDINGS, { keys: ['enter'], label: 'enter', help: 'open', action: 'open', main: true }];
+const BINDINGS: Binding<Action>[] = [...LIST_BINDINGS, { keys: ['enter'], help: 'open', action: 'open', footer: 1 }];
 
 const ITEMS: { label: string; detail: string; route: (stage: string) => Route }[] = [
   { label: 'Duplicates by event_id', detail: 'exclude copies, keep one', route: (stage) => ({ name: 'duplicates', stage }) },

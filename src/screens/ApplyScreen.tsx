@@ -18,8 +18,8 @@ import { useTask } from './useTask.js';
 type Action = 'rerun' | 'done';
 
 const DONE_BINDINGS: Binding<Action>[] = [
-  { keys: ['y'], label: 'y', help: 'rerun the stage table now', action: 'rerun', main: true },
-  { keys: ['enter', 'n'], label: 'enter/n', help: 'done, back to stage tables', action: 'done', main: true },
+  { keys: ['y'], help: 'rerun the stage table now', action: 'rerun', footer: 1 },
+  { keys: ['enter', 'n'], help: 'done, back to stage tables', action: 'done', footer: 1 },
 ];
 
 export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {

@@ -9,6 +9,7 @@ import { describeError } from '../data/errors.js';
 import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
@@ -16,19 +17,19 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
-import { validatePath } from './validators.js';
+import { insideQuotedKey, validatePath } from './validators.js';
 import { useTask } from './useTask.js';
 
 type Action = 'down' | 'up' | 'toggle' | 'next' | 'prev' | 'exclude' | 'path';
 
 const BINDINGS: Binding<Action>[] = [
-  { keys: ['j', 'down'], label: 'j/k', help: 'move', action: 'down', main: true },
-  { keys: ['k', 'up'], label: 'k', help: 'move up', action: 'up' },
-  { keys: [' '], label: 'space', help: 'exclude / keep', action: 'toggle', main: true },
-  { keys: ['n'], label: 'n/p', help: 'next/previous group', action: 'next', main: true },
-  { keys: ['p'], label: 'p', help: 'previous group', action: 'prev' },
-  { keys: ['d'], label: 'd', help: 'plan the exclusions', action: 'exclude', main: true },
-  { keys: ['/'], label: '/', help: 'another key path', action: 'path' },
+  { keys: ['j', 'down'], help: 'move down', action: 'down', footer: 1, group: 'move' },
+  { keys: ['k', 'up'], help: 'move up', action: 'up', footer: 1, group: 'move' },
+  { keys: [' '], help: 'exclude / keep', action: 'toggle', footer: 1 },
+  { keys: ['n'], help: 'next group', action: 'next', footer: 1, group: 'group' },
+  { keys: ['p'], help: 'previous group', action: 'prev', footer: 1, group: 'group' },
+  { keys: ['d'], help: 'plan the exclusions', action: 'exclude', footer: 1 },
+  { keys: ['/'], help: 'another key path', action: 'path', footer: 2 },
 ];
 
 export function BusinessKeysScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
@@ -52,6 +53,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     active: active && planTask.task.status !== 'running',
     nav,
     keysEnabled: !choosing && !describing,
+    formKeys: formBindings({ enter: describing ? 'plan the exclusions' : 'group by this path' }),
     onBack: () => {
       if (describing) return setDescribing(false), true;
       if (choosing && load.task.status === 'done') return setChoosing(false), true;
@@ -104,6 +106,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     body = (
       <TextField
         label="business key path"
+        freeText={insideQuotedKey}
         value={path}
         onChange={setPath}
         focus={active}
@@ -140,7 +143,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
             : null}
         </Box>
         {describing ? (
-          <TextField label="exclusion_description" value={description} onChange={setDescription} focus={active} required onSubmit={(v) => void submitDescription(v)} placeholder="why are these excluded?" />
+          <TextField label="exclusion_description" value={description} onChange={setDescription} focus={active && planTask.task.status !== 'running'} required onSubmit={(v) => void submitDescription(v)} placeholder="why are these excluded?" />
         ) : null}
       </Box>
     );

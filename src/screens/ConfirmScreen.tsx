@@ -13,6 +13,7 @@ import { printable } from '../data/printable.js';
 import { describeSelection } from '../data/selection.js';
 import { parseTimestamp } from '../data/timestamp.js';
 import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { TextField } from '../components/TextField.js';
@@ -36,11 +37,11 @@ function wrapLines(text: string, width: number): string[] {
 
 export function confirmBindings(readOnly: boolean, typed: boolean, problems = false): Binding<Action>[] {
   return [
-    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], label: 'y', help: 'write', action: 'write' as const, main: true }]),
-    ...(problems ? [{ keys: ['s'], label: 's', help: 'leave out the events that cannot change', action: 'skip' as const, main: true }] : []),
-    { keys: ['j', 'down'], label: 'j/k', help: 'scroll SQL', action: 'down', main: true },
-    { keys: ['k', 'up'], label: 'k', help: 'scroll SQL up', action: 'up' },
-    { keys: ['e'], label: 'e', help: 'edit description', action: 'describe', main: true },
+    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: 'write', action: 'write' as const, footer: 1 }]),
+    ...(problems ? [{ keys: ['s'], help: 'leave out the events that cannot change', action: 'skip' as const, footer: 1 }] : []),
+    { keys: ['j', 'down'], help: 'scroll the SQL down', action: 'down', footer: 2, group: 'scroll SQL' },
+    { keys: ['k', 'up'], help: 'scroll the SQL up', action: 'up', footer: 2, group: 'scroll SQL' },
+    { keys: ['e'], help: 'edit description', action: 'describe', footer: 2 },
   ];
 }
 
@@ -67,7 +68,11 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     active,
     nav,
     keysEnabled: !typed || blocked,
+    // A `y` (or the stage name) typed ahead waits until the description is on the plan, or the plan is made again,
+    // and the question asked.
+    busy: sealing || remaking,
     field: { open: editing, close: () => setEditing(false) },
+    formKeys: formBindings({ enter: editing ? 'keep the description' : 'write' }),
     onAction: (action) => {
       if (action === 'write') {
         if (ready) nav.push({ name: 'apply', plan });
@@ -125,7 +130,8 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           label="description"
           value={draft}
           onChange={setDraft}
-          focus={active}
+          // While the description is put on the rows, keys typed ahead wait for the question, not this field.
+          focus={active && !sealing}
           required
           onSubmit={(v) =>
             describe(plan, v, (described) => {

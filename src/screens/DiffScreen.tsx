@@ -10,6 +10,7 @@ import { parseJson } from '../data/json/value.js';
 import { describeError } from '../data/errors.js';
 import { changeCount, type Change, type Plan } from '../data/plan.js';
 import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import { JsonDiffView } from '../components/JsonDiffView.js';
 import type { Binding } from '../components/keys.js';
@@ -22,12 +23,12 @@ import { useRedescribe } from './useRedescribe.js';
 type Action = 'next' | 'prev' | 'down' | 'up' | 'describe' | 'continue';
 
 const BINDINGS: Binding<Action>[] = [
-  { keys: ['n', 'right', 'l'], label: 'n/p', help: 'event', action: 'next', main: true },
-  { keys: ['p', 'left', 'h'], label: 'p', help: 'previous event', action: 'prev' },
-  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
-  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['tab', 'e'], label: 'tab', help: 'description', action: 'describe', main: true },
-  { keys: ['enter'], label: 'enter', help: 'confirm', action: 'continue', main: true },
+  { keys: ['n', 'right', 'l'], help: 'next event', action: 'next', footer: 2, group: 'event' },
+  { keys: ['p', 'left', 'h'], help: 'previous event', action: 'prev', footer: 2, group: 'event' },
+  { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 2, group: 'scroll' },
+  { keys: ['k', 'up'], help: 'scroll up', action: 'up', footer: 2, group: 'scroll' },
+  { keys: ['tab', 'e'], help: 'description', action: 'describe', footer: 1 },
+  { keys: ['enter'], help: 'confirm', action: 'continue', footer: 1 },
 ];
 
 /** Changes read per page past the plan's own sample. */
@@ -71,7 +72,7 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
   );
   const diffHeight = Math.max(3, height - 9);
 
-  const { describe } = useRedescribe(service, setFlash);
+  const { sealing, describe } = useRedescribe(service, setFlash);
   const proceed = (text: string) =>
     describe(
       plan,
@@ -83,7 +84,10 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
     bindings: BINDINGS,
     active,
     nav,
+    // Keys typed after the description's enter wait for the confirm screen.
+    busy: sealing,
     field: { open: editing, close: () => setEditing(false) },
+    formKeys: formBindings({ enter: 'confirm' }),
     onAction: (action) => {
       setFlash(null);
       const count = total;

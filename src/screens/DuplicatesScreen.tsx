@@ -26,21 +26,21 @@ type Action = ListMove | 'toggle' | 'all' | 'range' | 'open' | 'dedupe' | 'reloa
 
 export const DUPLICATES_BINDINGS: Binding<Action>[] = [
   ...LIST_BINDINGS,
-  { keys: [' '], label: 'space', help: 'mark', action: 'toggle', main: true },
-  { keys: ['a'], label: 'a', help: 'mark all / none', action: 'all' },
-  { keys: ['v'], label: 'v', help: 'start or end a range', action: 'range' },
-  { keys: ['enter'], label: 'enter', help: 'open', action: 'open', main: true },
-  { keys: ['d'], label: 'd', help: 'dedupe marked', action: 'dedupe', main: true },
-  { keys: ['r'], label: 'r', help: 'reload', action: 'reload' },
+  { keys: [' '], help: 'mark', action: 'toggle', footer: 1 },
+  { keys: ['a'], help: 'mark all / none', action: 'all', footer: 3 },
+  { keys: ['v'], help: 'start or end a range', action: 'range', footer: 3 },
+  { keys: ['enter'], help: 'open', action: 'open', footer: 1 },
+  { keys: ['d'], help: 'dedupe marked', action: 'dedupe', footer: 1 },
+  { keys: ['r'], help: 'reload', action: 'reload' },
 ];
 
 export const GROUP_BINDINGS: Binding<Action>[] = [
-  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down', main: true },
-  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['h', 'left'], label: 'h/l', help: 'copy to keep', action: 'left', main: true },
-  { keys: ['l', 'right'], label: 'l/→', help: 'next copy to keep', action: 'right' },
-  { keys: [' '], label: 'space', help: 'mark', action: 'toggle', main: true },
-  { keys: ['enter'], label: 'enter', help: 'back', action: 'open', main: true },
+  { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 1, group: 'scroll' },
+  { keys: ['k', 'up'], help: 'scroll up', action: 'up', footer: 1, group: 'scroll' },
+  { keys: ['h', 'left'], help: 'previous copy to keep', action: 'left', footer: 1, group: 'copy to keep' },
+  { keys: ['l', 'right'], help: 'next copy to keep', action: 'right', footer: 1, group: 'copy to keep' },
+  { keys: [' '], help: 'mark', action: 'toggle', footer: 1 },
+  { keys: ['enter'], help: 'back', action: 'open', footer: 1 },
 ];
 
 // One empty list for every render while loading: a fresh [] each time would re-run the reset effect forever.
@@ -115,6 +115,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     bindings: openSummary ? GROUP_BINDINGS : DUPLICATES_BINDINGS,
     active: active && planTask.task.status !== 'running',
     nav,
+    // Keys typed while the groups (or a group's copies) are read wait for them: `a` then `d` marks and plans what loads.
+    busy: task.status === 'idle' || task.status === 'running' || (openSummary !== undefined && groupTask.task.status === 'running'),
     onBack: () => {
       if (open === null) return false;
       setOpen(null);

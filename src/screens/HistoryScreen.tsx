@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useReducer, useState } from 'react';
 import { useTask } from './useTask.js';
+import { DetailsView } from '../components/DetailsView.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -11,13 +12,32 @@ import { listPosition, WindowedList } from '../components/WindowedList.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { describeWritten } from '../data/operations/apply.js';
-import { printable } from '../data/printable.js';
+import type { AuditEntry } from '../data/engine.js';
+import { printable, printableLines } from '../data/printable.js';
 
 type Action = ListMove | 'open' | 'revert';
+
+/** An applied plan in full, for the details view: the list and the lines under it cut the description. */
+function entryText(e: AuditEntry): string {
+  return [
+    `plan ${e.plan_id} · ${e.kind} · ${e.stage}`,
+    `applied ${e.applied_at} by ${printable(e.operator)} on ${printable(e.host)}${e.job_id ? ` (job ${printable(e.job_id)})` : ''}`,
+    ...(e.ticket ? [`ticket: ${printable(e.ticket)}`] : []),
+    ...(e.approved_by ? [`approved by ${printable(e.approved_by)}`] : []),
+    '',
+    `description: ${printableLines(e.description)}`,
+    ...(e.selection ? [`selection: ${printable(e.selection)}`] : []),
+    describeWritten(e.counts),
+    ...(e.oldest ? [`rerun from ${e.oldest}`] : []),
+    ...(e.reverted_by ? [`reverted by plan ${e.reverted_by}`] : []),
+    ...(e.revert_of ? [`reverts plan ${e.revert_of}`] : []),
+  ].join('\n');
+}
+
 const BINDINGS: Binding<Action>[] = [
   ...LIST_BINDINGS,
-  { keys: ['enter'], label: 'enter', help: 'details', action: 'open', main: true },
-  { keys: ['r'], label: 'r', help: 'revert (plan deleting its rows)', action: 'revert', main: true },
+  { keys: ['enter'], help: 'read in full', action: 'open', footer: 1 },
+  { keys: ['r'], help: 'revert (plan deleting its rows)', action: 'revert', footer: 1 },
 ];
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
@@ -31,22 +51,24 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
   const detailRows = 6;
   const [list, dispatch] = useReducer(listReducer, initialList(entries.length, Math.max(1, height - 5 - detailRows)));
   useEffect(() => dispatch({ type: 'reset', count: entries.length }), [entries.length]);
-  const [details, setDetails] = useState(true);
+  // The chosen plan in full, in a DetailsView over the list.
+  const [reading, setReading] = useState(false);
   const revert = useTask(useCallback((id: string) => service.call('makePlan', { op: 'revert', planId: id }), [service]));
+  const e = entries[list.cursor];
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
-    active: active && revert.task.status !== 'running',
+    active: active && revert.task.status !== 'running' && !(reading && e),
     nav,
     onAction: async (action) => {
       if (isListMove(action)) dispatch(listMove(action));
-      else if (action === 'open') setDetails((d) => !d);
+      else if (action === 'open' && entries[list.cursor]) setReading(true);
       else if (action === 'revert' && entries[list.cursor]) {
         const plan = await revert.run(entries[list.cursor]!.plan_id);
         if (plan) nav.push({ name: 'confirm', plan });
       }
     },
   });
-  const e = entries[list.cursor];
+  if (reading && e) return <DetailsView title={`evfix · history · plan ${e.plan_id}`} text={entryText(e)} width={width} height={height} active={active} onClose={() => setReading(false)} />;
   return (
     <Frame
       title="evfix · history"
@@ -63,7 +85,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
         empty={load.task.status === 'done' ? `No plan has been applied yet (audit table ${service.config.tables.audit}).` : load.task.status === 'failed' ? load.task.message : 'reading the audit table…'}
         render={(x) => `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}`}
       />
-      {details && e ? (
+      {e ? (
         <Box flexDirection="column" marginTop={1}>
           <Text wrap="truncate-end">
             plan {e.plan_id} by {printable(e.operator)} on {printable(e.host)}

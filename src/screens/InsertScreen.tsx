@@ -16,7 +16,7 @@ import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
 type Action = 'edit';
-const BINDINGS: Binding<Action>[] = [{ keys: ['e', 'enter'], label: 'e', help: 'write the event in $EDITOR', action: 'edit', main: true }];
+const BINDINGS: Binding<Action>[] = [{ keys: ['e', 'enter'], help: 'write the event in $EDITOR', action: 'edit', footer: 1 }];
 
 export function InsertScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
   const { service, editText } = services;

@@ -4,7 +4,7 @@
  * value` with its JSON type chosen explicitly, `remove PATH`, or the whole
  * document in $EDITOR. Several events can take the same change.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useCallback, useState } from 'react';
 import { describeError } from '../data/errors.js';
 import { applyEdits, describeEdit, editsBetween, type Edit } from '../data/json/edit.js';
@@ -13,13 +13,15 @@ import { parseJson, prettyJson } from '../data/json/value.js';
 import { keyOf, parseEventId, type EffectiveEvent } from '../data/model.js';
 import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import { canonicalTimestamp } from '../data/timestamp.js';
+import { formBindings } from '../components/bindings.js';
+import { ChoiceField } from '../components/ChoiceField.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
-import { validateEventId, validatePath, validateTimestamp } from './validators.js';
+import { insideQuotedKey, validateEventId, validatePath, validateTimestamp } from './validators.js';
 import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
@@ -28,14 +30,14 @@ type Mode = 'find' | 'edit' | 'set' | 'remove';
 type Action = 'set' | 'remove' | 'editor' | 'add' | 'undo' | 'continue' | 'down' | 'up';
 
 const EDIT_BINDINGS: Binding<Action>[] = [
-  { keys: ['s'], label: 's', help: 'set', action: 'set', main: true },
-  { keys: ['x'], label: 'x', help: 'remove', action: 'remove', main: true },
-  { keys: ['e'], label: 'e', help: '$EDITOR', action: 'editor', main: true },
-  { keys: ['a'], label: 'a', help: 'add event', action: 'add', main: true },
-  { keys: ['u'], label: 'u', help: 'undo the last change', action: 'undo' },
-  { keys: ['j', 'down'], label: 'j/k', help: 'scroll', action: 'down' },
-  { keys: ['k', 'up'], label: 'k', help: 'scroll up', action: 'up' },
-  { keys: ['enter'], label: 'enter', help: 'diff', action: 'continue', main: true },
+  { keys: ['s'], help: 'set', action: 'set', footer: 1 },
+  { keys: ['x'], help: 'remove', action: 'remove', footer: 1 },
+  { keys: ['e'], help: '$EDITOR', action: 'editor', footer: 1 },
+  { keys: ['a'], help: 'add event', action: 'add', footer: 1 },
+  { keys: ['u'], help: 'undo the last change', action: 'undo', footer: 4 },
+  { keys: ['j', 'down'], help: 'scroll the document down', action: 'down' },
+  { keys: ['k', 'up'], help: 'scroll the document up', action: 'up' },
+  { keys: ['enter'], help: 'diff', action: 'continue', footer: 1 },
 ];
 
 /** Lines starting with // are evfix's notes in the editor file; they are not part of the document. */
@@ -129,11 +131,24 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   };
 
   const keysEnabled = mode === 'edit';
+  // While the event is looked up or the plan made, keys typed ahead wait for the screen that follows.
+  const keysOn = active && planTask.task.status !== 'running' && lookup.task.status !== 'running';
+  // tab / shift-tab between the form's fields: event_id and event_created_at; or path, type and value.
+  const fields = mode === 'find' ? 2 : mode === 'set' ? (valueType === 'null' ? 2 : 3) : 1;
+  const onTab = (direction: 1 | -1) => setField((f) => (f + direction + fields) % fields);
+  const addNull = () => !validatePath(path) && addEdits([{ op: 'set', path: normalizePath(path), value: 'null', createIfMissing: true }]);
+  const formKeys =
+    mode === 'find'
+      ? formBindings({ enter: field === 0 ? 'next field' : 'look the event up', fields: true })
+      : mode === 'set'
+        ? formBindings({ enter: field === 2 || (field === 1 && valueType === 'null') ? 'add the change' : 'next field', fields: true, choice: field === 1 ? 'type' : undefined })
+        : formBindings({ enter: 'remove this path' });
   const { helpOpen, bindings } = useScreen({
     bindings: EDIT_BINDINGS,
-    active: active && planTask.task.status !== 'running' && lookup.task.status !== 'running',
+    active: keysOn,
     nav,
     keysEnabled,
+    formKeys,
     onBack: () => {
       if (mode === 'edit' || (mode === 'find' && targets.length === 0)) return false;
       setMode(targets.length ? 'edit' : 'find');
@@ -156,24 +171,6 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     },
   });
 
-  // Form navigation: tab moves between fields; on the type row, ←/→ or space picks the JSON type.
-  useInput(
-    (input, key) => {
-      if (mode === 'find' && key.tab) setField((f) => (f + 1) % 2);
-      if (mode === 'set') {
-        if (key.tab) setField((f) => (f + (key.shift ? 2 : 1)) % 3);
-        else if (field === 1 && (key.leftArrow || key.rightArrow || input === ' ')) {
-          const i = VALUE_TYPES.indexOf(valueType);
-          setValueType(VALUE_TYPES[(i + (key.leftArrow ? VALUE_TYPES.length - 1 : 1)) % VALUE_TYPES.length]!);
-        } else if (field === 1 && key.return) {
-          if (valueType !== 'null') setField(2);
-          else if (!validatePath(path)) addEdits([{ op: 'set', path: normalizePath(path), value: 'null', createIfMissing: true }]);
-        }
-      }
-    },
-    { isActive: active && (mode === 'find' || mode === 'set') },
-  );
-
   const preview = targets[0] ? (() => {
     try {
       return prettyJson(applyEdits(parseJson(targets[0]!.event_data), edits)).split('\n');
@@ -187,8 +184,8 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   if (mode === 'find') {
     form = (
       <Box flexDirection="column">
-        <TextField label="event_id" value={eventId} onChange={setEventId} validate={validateEventId} focus={active && field === 0} onSubmit={() => setField(1)} placeholder="8-4-4-4-12 hex UUID" />
-        <TextField label="event_created_at" value={createdAt} onChange={setCreatedAt} validate={validateTimestamp} focus={active && field === 1} onSubmit={() => void submitFind()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
+        <TextField label="event_id" value={eventId} onChange={setEventId} validate={validateEventId} freeText={false} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => setField(1)} placeholder="8-4-4-4-12 hex UUID" />
+        <TextField label="event_created_at" value={createdAt} onChange={setCreatedAt} validate={validateTimestamp} freeText={false} onTab={onTab} focus={keysOn && field === 1} onSubmit={() => void submitFind()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
         {lookup.task.status === 'running' ? <ProgressLine label="looking up" startedAt={lookup.task.startedAt} /> : null}
         {lookup.task.status === 'failed' ? <Text color={tone('danger')} wrap="wrap">! {lookup.task.message}</Text> : null}
       </Box>
@@ -196,30 +193,40 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   } else if (mode === 'set') {
     form = (
       <Box flexDirection="column">
-        <TextField label="path" value={path} onChange={setPath} validate={validatePath} focus={active && field === 0} onSubmit={() => setField(1)} />
-        <Text color={field === 1 ? tone('accent') : undefined}>
-          {field === 1 ? '> ' : '  '}type: {VALUE_TYPES.map((t) => (t === valueType ? `[${t}]` : ` ${t} `)).join(' ')}
-        </Text>
+        {/* Enter on the path goes straight to the value, so "path⏎value⏎" adds a string; tab reaches the type. */}
+        <TextField label="path" value={path} onChange={setPath} validate={validatePath} freeText={insideQuotedKey} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => setField(valueType === 'null' ? 1 : 2)} hint="enter goes to the value; tab to its JSON type" />
+        <ChoiceField
+          label="type"
+          options={VALUE_TYPES}
+          value={valueType}
+          onChange={setValueType}
+          focus={keysOn && field === 1}
+          onTab={onTab}
+          onSubmit={(t) => (t === 'null' ? addNull() : setField(2))}
+          hint="←/→ or space change the type; enter goes on"
+        />
         {valueType === 'null' ? null : (
           <TextField
             label={`value (${valueType})`}
             value={value}
             onChange={setValue}
             validate={() => ('error' in typed ? typed.error : undefined)}
-            focus={active && field === 2}
+            focus={keysOn && field === 2}
+            freeText={valueType === 'string' || valueType === 'json'}
+            onTab={onTab}
             onSubmit={() => 'json' in typed && !validatePath(path) && addEdits([{ op: 'set', path: normalizePath(path), value: typed.json, createIfMissing: true }])}
-            hint={valueType === 'string' ? 'typed as text; no quotes needed' : 'enter adds the change'}
+            hint={`${valueType === 'string' ? 'typed as text, no quotes needed' : 'enter adds the change'}; shift-tab changes the type`}
           />
         )}
         {valueType === 'null' && field === 1 ? <Text color={tone('muted')}>enter adds: set {path} = null</Text> : null}
       </Box>
     );
   } else if (mode === 'remove') {
-    form = <TextField label="remove path" value={path} onChange={setPath} validate={validatePath} focus={active} onSubmit={(p) => addEdits([{ op: 'remove', path: normalizePath(p) }])} />;
+    form = <TextField label="remove path" value={path} onChange={setPath} validate={validatePath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdits([{ op: 'remove', path: normalizePath(p) }])} />;
   }
   const docHeight = Math.max(2, bodyHeight - 4 - edits.length - (form ? 4 : 0));
   return (
-    <Frame title={`evfix · update event data · ${stage.name}`} status={`${targets.length} event(s) · ${edits.length} change(s)`} width={width} height={height} bindings={mode === 'edit' ? bindings : bindings.filter((b) => b.action === 'back' || b.action === 'help')} helpOpen={helpOpen} flash={flash ?? (planTask.task.status === 'failed' ? { text: planTask.task.message, tone: 'danger' } : null)}>
+    <Frame title={`evfix · update event data · ${stage.name}`} status={`${targets.length} event(s) · ${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash ?? (planTask.task.status === 'failed' ? { text: planTask.task.message, tone: 'danger' } : null)}>
       {targets.length ? (
         <Text wrap="truncate-end">
           {targets.length === 1 ? `${targets[0]!.event_id} @ ${targets[0]!.event_created_at} (${targets[0]!.source})` : `${targets.length} events: ${targets.map((t) => t.event_id.slice(0, 8)).join(', ')}`}

@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { useCallback, useState } from 'react';
 import { describeRerun } from '../data/operations/rerun.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
@@ -37,18 +38,19 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
   const readOnly = config.read_only;
   const bindings: Binding<Action>[] =
     task.status === 'done' || task.status === 'failed'
-      ? [{ keys: ['enter'], label: 'enter', help: 'back to stage tables', action: 'done', main: true }]
+      ? [{ keys: ['enter'], help: 'back to stage tables', action: 'done', footer: 1 }]
       : readOnly
         ? []
         : [
-            { keys: ['y'], label: 'y', help: 'rerun now', action: 'run', main: true },
-            { keys: ['o'], label: 'o', help: 'change the offset', action: 'offset', main: true },
+            { keys: ['y'], help: 'rerun now', action: 'run', footer: 1 },
+            { keys: ['o'], help: 'change the offset', action: 'offset', footer: 1 },
           ];
   const { helpOpen, bindings: all } = useScreen({
     bindings,
     active: active && task.status !== 'running',
     nav,
     field: { open: editing, close: () => setEditing(false) },
+    formKeys: formBindings({ enter: 'keep the offset' }),
     onAction: (action) => {
       if (action === 'run' && !validOffset(offset)) void run(Number(offset));
       else if (action === 'offset') setEditing(true);
@@ -78,7 +80,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     <Frame title={`evfix · rerun · ${stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
       <Box flexDirection="column">
         {editing ? (
-          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} focus={active} onSubmit={() => setEditing(false)} />
+          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} freeText={false} focus={active} onSubmit={() => setEditing(false)} />
         ) : (
           <Text>
             Rebuild <Text bold>{stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed

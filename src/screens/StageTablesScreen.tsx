@@ -9,6 +9,7 @@ import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
 import type { StageSummary } from '../data/engine.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
+import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { initialList, listReducer } from '../components/listState.js';
@@ -23,10 +24,10 @@ type Action = ListMove | 'open' | 'filter' | 'history' | 'reload';
 
 export const STAGE_TABLES_BINDINGS: Binding<Action>[] = [
   ...LIST_BINDINGS,
-  { keys: ['enter'], label: 'enter', help: 'actions', action: 'open', main: true },
-  { keys: ['/'], label: '/', help: 'filter', action: 'filter', main: true },
-  { keys: ['h'], label: 'h', help: 'history', action: 'history', main: true },
-  { keys: ['r'], label: 'r', help: 'reload counts', action: 'reload' },
+  { keys: ['enter'], help: 'actions', action: 'open', footer: 1 },
+  { keys: ['/'], help: 'filter', action: 'filter', footer: 1 },
+  { keys: ['h'], help: 'history', action: 'history', footer: 2 },
+  { keys: ['r'], help: 'reload counts', action: 'reload' },
 ];
 
 type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary } | { status: 'failed'; message: string };
@@ -76,6 +77,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     active,
     nav,
     keysEnabled: !filtering,
+    formKeys: formBindings({ enter: 'keep the filter' }),
     onBack: () => {
       if (filtering) setFiltering(false);
       else setFilter('');

@@ -19,3 +19,14 @@ function validator(parse: (text: string) => unknown, prefix: RegExp) {
 export const validateEventId = validator(parseEventId, /^event_id: /);
 export const validateTimestamp = validator(canonicalTimestamp, /^timestamp: /);
 export const validatePath = validator(normalizePath, /^path: /);
+
+/** Whether the end of a JSON path being typed is inside a quoted key ($."what?"), where any character, `?` too, is text. */
+export function insideQuotedKey(before: string): boolean {
+  let quote: string | null = null;
+  for (const ch of before) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+  }
+  return quote !== null;
+}

@@ -1,5 +1,6 @@
 /** bin/evfix as an operator runs it: a real process, no config, the demo warehouse created on first use. */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/warehouse.js';
@@ -19,6 +20,17 @@ describe('bin/evfix', () => {
     expect(result.stderr).toContain(`Created the demo warehouse at ${join(home, 'data', 'evfix', 'demo.duckdb')} (50000 events)`);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+ events\s+\d+ duplicate group/);
+  });
+
+  it('reads a YAML config (the release bundle runs yaml on its first parse)', () => {
+    const home = tempDir();
+    const env = { XDG_DATA_HOME: join(home, 'data'), XDG_STATE_HOME: join(home, 'state') };
+    const config = join(home, 'evfix.config.yaml');
+    writeFileSync(config, `engine:\n  type: duckdb\n  path: ${join(home, 'w.duckdb')}\nstages:\n  - name: card_was_shipped_event\n    event_name: CardWasShipped\n`);
+    expect(evfix(['demo', '--config', config, '--events', '500'], env).status).toBe(0);
+    const result = evfix(['stages', '--config', config], env);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/card_was_shipped_event\s+CardWasShipped\s+\d+ events/);
   });
 
   it('refuses to open the TUI without a terminal and points to the subcommands', () => {

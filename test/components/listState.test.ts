@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor, keyNames } from '../../src/components/keys.js';
-import { LIST_BINDINGS } from '../../src/components/bindings.js';
 import { initialList, listReducer, type ListAction } from '../../src/components/listState.js';
 
 const run = (actions: ListAction[], count = 100, height = 10) => actions.reduce(listReducer, initialList(count, height));
-const key = (overrides = {}) => ({
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false,
-  hyper: false, capsLock: false, numLock: false, ...overrides,
-});
-
 describe('list state', () => {
   it('keeps the cursor inside a window that follows it', () => {
     expect(run([{ type: 'move', delta: 12 }])).toMatchObject({ cursor: 12, top: 3 });
@@ -39,17 +31,3 @@ describe('list state', () => {
   });
 });
 
-describe('keys', () => {
-  it('turns a burst of key repeat into one action per character', () => {
-    expect(actionsFor(LIST_BINDINGS, keyNames('jjjj', key()))).toEqual(['down', 'down', 'down', 'down']);
-    expect(actionsFor(LIST_BINDINGS, keyNames('jkG', key()))).toEqual(['down', 'up', 'last']);
-  });
-
-  it('names special keys, and treats Backspace reported as delete as backspace', () => {
-    expect(keyNames('', key({ downArrow: true }))).toEqual(['down']);
-    expect(keyNames('', key({ delete: true }))).toEqual(['backspace']);
-    expect(keyNames('', key({ escape: true, meta: true }))).toEqual(['escape']);
-    expect(keyNames('c', key({ ctrl: true }))).toEqual(['ctrl-c']);
-    expect(keyNames('x', key({ meta: true }))).toEqual([]);
-  });
-});

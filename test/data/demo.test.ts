@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateDemoEvents } from '../../src/data/demo/generate.js';
-import { seedDemo } from '../../src/data/demo/seed.js';
+import { seedDemo, type SeedProgress } from '../../src/data/demo/seed.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 import { NOW, makeWarehouse, query } from '../helpers/warehouse.js';
 
@@ -40,5 +40,25 @@ describe('demo data', () => {
     expect(total).toBe(2_000);
     const [row] = await query(warehouse, 'SELECT count(*)::INT AS n FROM stage.remittance_was_sent_event');
     expect(row!.n).toBe(result.stages.find((s) => s.stage === 'remittance_was_sent_event')!.rows);
+  });
+
+  it('writes its events in slices, saying how far it has got, and they are the events of the seed', async () => {
+    const { config, warehouse } = await makeWarehouse();
+    const seen: SeedProgress[] = [];
+    await seedDemo(config, { events: 2_500, now, onProgress: (p) => seen.push(p) });
+    const written = seen.filter((p) => p.step === 'events').map((p) => p.done);
+    expect(written[0]).toBe(0);
+    expect(written.at(-1)).toBe(2_500);
+    expect(written).toEqual([...written].sort((a, b) => a - b));
+    expect(new Set(written).size).toBeGreaterThan(2);
+    expect(seen.every((p) => p.total === (p.step === 'events' ? 2_500 : config.stages.length))).toBe(true);
+    expect(seen.at(-1)).toEqual({ step: 'stages', done: config.stages.length, total: config.stages.length });
+
+    const key = (e: { event_id: unknown; event_ingested_at: unknown; event_data: unknown }) => `${e.event_id} ${e.event_ingested_at} ${e.event_data}`;
+    const stored = await query(
+      warehouse,
+      `SELECT event_id, strftime(event_ingested_at, '%Y-%m-%d %H:%M:%S.%f') AS event_ingested_at, CAST(event_data AS VARCHAR) AS event_data FROM kinesis.backend_events`,
+    );
+    expect(stored.map(key).sort()).toEqual(generateDemoEvents({ events: 2_500, seed: 42, now }).map(key).sort());
   });
 });

@@ -1,7 +1,9 @@
 /** Renders the real App (or one screen) on a real DuckDB warehouse, and drives it with keys. */
 import { render } from 'ink-testing-library';
 import { join } from 'node:path';
+import type { ReactElement } from 'react';
 import { App } from '../../src/App.js';
+import { KeyBusProvider } from '../../src/components/keyBus.js';
 import { Journal } from '../../src/data/journal.js';
 import { createService } from '../../src/data/service/service.js';
 import type { Route, Services } from '../../src/screens/navigation.js';
@@ -28,29 +30,91 @@ export function testServices(w: TestWarehouse, editText: Services['editText'] = 
   };
 }
 
+export type FrameTest = string | RegExp | ((frame: string) => boolean);
+
+const matches = (test: FrameTest, frame: string) => (typeof test === 'string' ? frame.includes(test) : test instanceof RegExp ? test.test(frame) : test(frame));
+
+/**
+ * Frames as they are drawn, for a rendered view: waits that resolve on the frame Ink writes, not after a
+ * fixed sleep (Shopify cli-kit's waitForContent / sendInputAndWaitForChange).
+ */
+export function frames(view: ReturnType<typeof render>) {
+  const waiters = new Set<() => void>();
+  const stdout = view.stdout as unknown as { write: (frame: string) => void };
+  const write = stdout.write;
+  stdout.write = (frame: string) => {
+    write(frame);
+    for (const wake of [...waiters]) wake();
+  };
+  const frame = () => view.lastFrame() ?? '';
+  /** Resolves with the first frame (the current one included) that passes `test`; fails after `timeout` ms with the frame. */
+  const waitForFrame = (test: FrameTest, timeout = 5000): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (!matches(test, frame())) return false;
+        done();
+        // Ink writes the frame during React's commit; its effects (a screen's key subscriptions) run on the
+        // next turns. Resolving after them means a key sent next meets the screen just drawn.
+        const seen = frame();
+        setImmediate(() => setImmediate(() => resolve(seen)));
+        return true;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${String(test)}; the frame is:\n${frame()}`));
+      }, timeout);
+      // A test of state other than the frame (what a callback was given) is also checked between frames.
+      const poll = setInterval(check, 10);
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        waiters.delete(check);
+      };
+      if (!check()) waiters.add(check);
+    });
+  /** Does `act` (typing, usually) and resolves with the first frame drawn after it that differs from the one before. */
+  const waitForChange = async (act: () => void = () => undefined, timeout = 5000): Promise<string> => {
+    const before = frame();
+    const changed = waitForFrame((f) => f !== before, timeout);
+    act();
+    return changed;
+  };
+  return { frame, waitForFrame, waitForChange };
+}
+
+/**
+ * One component as the App renders it: inside the key bus, on an 80x24 terminal. `type` writes its text in
+ * one write, as a burst or a paste arrives over SSH.
+ */
+export function renderComponent(node: ReactElement, size = { columns: 80, rows: 24 }) {
+  const view = render(<KeyBusProvider>{node}</KeyBusProvider>);
+  resize(view.stdout, size.columns, size.rows);
+  const f = frames(view);
+  return {
+    ...view,
+    ...f,
+    /** Renders `node` again in the same key bus (ink-testing-library's own rerender would replace the bus too). */
+    rerender: (next: ReactElement) => view.rerender(<KeyBusProvider>{next}</KeyBusProvider>),
+    type: (keys: string) => view.stdin.write(keys),
+  };
+}
+
 export function renderApp(services: Services, initial: Route[] = [{ name: 'stages' }]) {
   let quits = 0;
   const view = render(<App services={services} initial={initial} onQuit={() => quits++} />);
   resize(view.stdout, 80, 24);
-  const frame = () => view.lastFrame() ?? '';
+  const { frame, waitForFrame, waitForChange } = frames(view);
   return {
     ...view,
     frame,
+    waitForFrame,
+    waitForChange,
     quits: () => quits,
-    /** Waits until the frame contains `text` (or fails after ~5 s with the frame in the message). */
-    async waitFor(text: string | RegExp, timeout = 5000): Promise<string> {
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        const f = frame();
-        if (typeof text === 'string' ? f.includes(text) : text.test(f)) {
-          // Ink draws during React's commit, before effects subscribe the new screen's keys: let them run.
-          await tick(30);
-          return f;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; the frame is:\n${f}`);
-        await tick();
-      }
-    },
+    /**
+     * Waits until the frame contains `text` (or fails after ~5 s with the frame in the message). Keys typed
+     * next need no pause: the key bus holds them until the screen that takes them is there.
+     */
+    waitFor: (text: string | RegExp, timeout = 5000): Promise<string> => waitForFrame(text, timeout),
     /** Backspace n times, one key per write as a terminal sends them. */
     async erase(n: number) {
       for (let i = 0; i < n; i++) {

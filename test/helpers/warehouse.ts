@@ -14,8 +14,21 @@ import { parseTimestamp } from '../../src/data/timestamp.js';
 export const NOW = '2026-03-15 12:00:00.000000';
 
 const folders: string[] = [];
-afterEach(() => {
-  for (const f of folders.splice(0)) rmSync(f, { recursive: true, force: true });
+afterEach(async () => {
+  // A screen unmounted at the end of a test may still have reads queued on its warehouse, which open the file
+  // (and add its .wal) as their turn comes: the folder is then not empty yet. Those reads finish on the event
+  // loop, so the removal waits between attempts rather than spinning.
+  for (const f of folders.splice(0)) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmSync(f, { recursive: true, force: true });
+        break;
+      } catch (error) {
+        if (attempt >= 40 || !['ENOTEMPTY', 'EBUSY', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
 });
 
 export function tempDir(): string {

@@ -55,7 +55,12 @@ describe('a signal while a write is in flight', () => {
     await t.waitFor('Write these rows?');
     const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
     t.proc.write('y');
-    await new Promise((r) => setTimeout(r, 15));
+    // The signal as soon as the apply screen says the write runs (not a fixed 15 ms, which a loaded machine
+    // outlasts before the write has even started).
+    while (!t.text().includes('in one transaction')) {
+      await t.screen.write('');
+      await new Promise((r) => setTimeout(r, 2));
+    }
     process.kill(Number(node), signal);
     await t.waitFor(/EXIT=1\d\d/);
     await expectRestored(t, expect);

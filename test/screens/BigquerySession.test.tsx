@@ -24,8 +24,7 @@ describe('the TUI on BigQuery', () => {
     await app.waitFor(/\* \$\.Status\s+"Sent"\s+"Pending"/);
     expect(app.frame()).toContain('10:11:12.131415');
     await app.press(KEY.enter, 'd');
-    await app.waitFor('confirm dedupe');
-    expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exclusions/);
+    await app.waitFor(/confirm dedupe[\s\S]*1 row\(s\) -> s3\.backend_events_exclusions/);
     expect(app.frame()).toContain('BEGIN TRANSACTION;');
     await app.press('y');
     await app.waitFor('Applied plan');

@@ -25,8 +25,7 @@ describe('BusinessKeysScreen', () => {
     await app.press('d');
     await app.waitFor('> exclusion_description');
     await app.press('Same transaction published twice', KEY.enter);
-    await app.waitFor('confirm exclude');
-    expect(app.frame()).toMatch(/2 row\(s\) -> s3\.backend_events_exclusions/);
+    await app.waitFor(/confirm exclude[\s\S]*2 row\(s\) -> s3\.backend_events_exclusions/);
     await app.press('y');
     await app.waitFor('Applied plan');
     const excluded = (await query(w.warehouse, 'SELECT event_id FROM s3.backend_events_exclusions ORDER BY event_id')).map((r) => r.event_id);
@@ -105,13 +104,21 @@ describe('RerunScreen and HistoryScreen', () => {
     await app.press(KEY.enter);
     await app.waitFor('stage tables');
     await app.press('h');
-    await app.waitFor('evfix · history');
-    const frame = app.frame();
+    // The title comes first and the audit table's rows once they are read: wait for the rows.
+    const frame = await app.waitFor(/evfix · history[\s\S]*dedupe  remittance_was_sent_event/);
     expect(frame.indexOf('update  remittance_was_sent_event')).toBeLessThan(frame.indexOf('dedupe  remittance_was_sent_event'));
     expect(frame).toContain('description: second');
     await app.press('j');
     await app.waitFor('wrote 1 exclusion row(s) and 1 exception row(s)');
     expect(app.frame()).toContain('description: first');
+    // enter reads the plan in full; esc is back at the list where it was.
+    await app.press(KEY.enter);
+    await app.waitFor(`evfix · history · plan ${dedupe.id}`);
+    expect(app.frame()).toContain('description: first');
+    expect(app.frame()).toMatch(/j\/k scroll .*esc close/);
+    await app.press(KEY.escape);
+    await app.waitFor('wrote 1 exclusion row(s) and 1 exception row(s)');
+    expect(app.frame()).toContain('evfix · history');
     app.unmount();
   });
 });
@@ -119,6 +126,7 @@ describe('RerunScreen and HistoryScreen', () => {
 describe('Ctrl-C', () => {
   it('quits at once when nothing is being written', async () => {
     const app = renderApp(testServices(await makeWarehouse()));
+    await app.waitFor('stage tables');
     await app.press(KEY.ctrlC);
     expect(app.quits()).toBe(1);
     app.unmount();
@@ -131,7 +139,8 @@ describe('Ctrl-C', () => {
     void services.trackWrite(new Promise<void>((r) => (finish = r)));
     const app = renderApp(services);
     await app.press(KEY.ctrlC);
-    await app.waitFor('A write is in progress. Press Ctrl-C again');
+    // The whole prompt, wrapped at 80 columns rather than cut before "rolled back".
+    await app.waitFor(/A write is in progress\. Press Ctrl-C again to quit once it has\s+committed or\s+rolled back\./);
     expect(app.quits()).toBe(0);
     await app.press(KEY.ctrlC);
     await app.waitFor('Quitting as soon as the write');
@@ -155,8 +164,7 @@ describe('HistoryScreen revert', () => {
     const app = renderApp(services, [{ name: 'history' }]);
     await app.waitFor('dedupe  remittance_was_sent_event');
     await app.press('r');
-    await app.waitFor('confirm revert');
-    expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exclusions/);
+    await app.waitFor(/confirm revert[\s\S]*1 row\(s\) deleted from s3\.backend_events_exclusions/);
     expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exceptions/);
     await app.press('y');
     await app.waitFor('Applied plan');

@@ -24,7 +24,13 @@ function random(seed: number) {
 
 export type DemoOptions = { events: number; seed: number; now: Micros };
 
-export function generateDemoEvents({ events, seed, now }: DemoOptions): EventRow[] {
+/** All the demo events at once. */
+export function generateDemoEvents(options: DemoOptions): EventRow[] {
+  return [...demoEvents(options)];
+}
+
+/** The demo events one at a time, so a seeder can write them in slices; the same rows as generateDemoEvents. */
+export function* demoEvents({ events, seed, now }: DemoOptions): Generator<EventRow, void, undefined> {
   const rand = random(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(items: readonly T[]) => items[int(items.length)]!;
@@ -77,9 +83,9 @@ export function generateDemoEvents({ events, seed, now }: DemoOptions): EventRow
     return kinds[0]!;
   };
 
-  const rows: EventRow[] = [];
   const micros = (n: number) => BigInt(Math.floor(n));
-  while (rows.length < events) {
+  let made = 0;
+  while (made < events) {
     const kind = chooseKind();
     const createdAt = start + micros(rand() * Number(30n * DAY));
     const ingestedAt = createdAt + micros(200_000 + rand() * 5_000_000);
@@ -93,8 +99,8 @@ export function generateDemoEvents({ events, seed, now }: DemoOptions): EventRow
       event_data: JSON.stringify(kind.data(createdAt)),
       event_ingested_at: formatTimestamp(ingestedAt),
     };
-    rows.push(row);
-    if (rows.length >= events) break;
+    yield row;
+    if (++made >= events) break;
     const roll = rand();
     if (roll < 0.005) {
       // Kinesis re-delivery: the same event again, minutes to hours later; half of them with changed data.
@@ -104,12 +110,13 @@ export function generateDemoEvents({ events, seed, now }: DemoOptions): EventRow
         if ('Status' in data) data.Status = data.Status === 'Pending' ? 'Sent' : 'Pending';
         else data.redelivered = true;
       }
-      rows.push({ ...row, event_ingested_at: later, event_data: JSON.stringify(data) });
+      yield { ...row, event_ingested_at: later, event_data: JSON.stringify(data) };
+      made++;
     } else if (roll < 0.008 && kind.name === 'TransactionWasCreated') {
       // The same transaction published twice under a new event_id.
       const again = createdAt + micros(rand() * 30_000_000);
-      rows.push({ ...row, event_id: uuid(), event_created_at: formatTimestamp(again), event_ingested_at: formatTimestamp(again + 500_000n) });
+      yield { ...row, event_id: uuid(), event_created_at: formatTimestamp(again), event_ingested_at: formatTimestamp(again + 500_000n) };
+      made++;
     }
   }
-  return rows.slice(0, events);
 }

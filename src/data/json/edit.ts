@@ -16,7 +16,7 @@
 import { EvfixError, inputError } from '../errors.js';
 import { formatPath, parsePath, type JsonPath, type PathSegment } from './path.js';
 import { isObject, JsonNumber, jsonType, newObject, parseJson, stringifyJson, type Json, type JsonObject } from './value.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { differingPaths } from './diff.js';
 
 export const EditSchema = z.discriminatedUnion('op', [

@@ -6,7 +6,7 @@
  *
  * Adding an operation: its operations file, an entry in this table, and a CLI command or a screen that sends it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { findStage } from '../config.js';
 import { EditSchema } from '../json/edit.js';
 import { EventIdText, EventRowSchema, TimestampText } from '../model.js';

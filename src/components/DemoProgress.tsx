@@ -1,0 +1,38 @@
+/**
+ * What the TUI shows on a first start while it creates the demo warehouse (src/data/demo/seed.ts reports
+ * how far it has got), until the stage tables take its place.
+ */
+import { Box, Text, useInput } from 'ink';
+import type { SeedProgress } from '../data/demo/seed.js';
+import { Spinner } from './Spinner.js';
+import { tone } from './theme.js';
+
+const count = (n: number) => n.toLocaleString('en');
+
+export function demoProgressLine(progress: SeedProgress | undefined): string {
+  if (!progress) return 'creating the demo warehouse…';
+  if (progress.step === 'stages') return `building the stage tables… ${progress.done} / ${progress.total}`;
+  return `creating the demo warehouse… ${count(progress.done)} / ${count(progress.total)} events`;
+}
+
+export function DemoProgress({ progress, path, onQuit }: { progress?: SeedProgress; path: string; onQuit: () => void }) {
+  // Keys are read (raw mode) so they are not echoed over the screen; q or Ctrl-C leave, as on every screen.
+  useInput((input, key) => {
+    if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
+  });
+  return (
+    <Box flexDirection="column">
+      <Text bold>evfix · first start</Text>
+      <Text color={tone('muted')} wrap="truncate-start">
+        {`no evfix.config.json: a demo warehouse at ${path}`}
+      </Text>
+      <Text> </Text>
+      <Box>
+        <Spinner />
+        <Text>{' ' + demoProgressLine(progress)}</Text>
+      </Box>
+      <Text> </Text>
+      <Text color={tone('muted')}>q quit</Text>
+    </Box>
+  );
+}
