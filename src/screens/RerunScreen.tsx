@@ -1,7 +1,8 @@
 /** Rerun a stage table from current_date - offset, with the elapsed time and the result. */
 import { Box, Text } from 'ink';
-import { useCallback, useState } from 'react';
-import { describeRerun } from '../data/operations/rerun.js';
+import { useCallback, useEffect, useState } from 'react';
+import { describeDownstream, describeRerun } from '../data/operations/rerun.js';
+import { describeError } from '../data/errors.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
@@ -35,6 +36,20 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     [service, stage, trackWrite],
   );
   const { task, run } = useTask(rerun);
+  // What the rerun would do, computed without writing, for the offset shown: rows removed and written, and the
+  // dbt models downstream that the rebuild leaves out of date (or rebuilds too).
+  const [preview, setPreview] = useState<{ offset: string; text: string[] } | undefined>(undefined);
+  useEffect(() => {
+    if (editing || validOffset(offset) || config.read_only) return;
+    let current = true;
+    service.call('rerunPreview', { stage: stage.name, offset: Number(offset) }).then(
+      (p) => current && setPreview({ offset, text: [`removes ${p.removes} row(s) of the window and writes ${p.writes}`, describeDownstream(p.downstream)] }),
+      (error: unknown) => current && setPreview({ offset, text: [`cannot preview the rerun: ${describeError(error)}`] }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [editing, offset, service, stage, config.read_only]);
   const readOnly = config.read_only;
   const bindings: Binding<Action>[] =
     task.status === 'done' || task.status === 'failed'
@@ -87,6 +102,13 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
             {config.rerun.runner === 'dbt' ? ' by dbt run' : ''})
           </Text>
         )}
+        {!editing && task.status === 'idle' && !readOnly
+          ? (preview?.offset === offset ? preview.text : ['counting the rows the rerun would remove and write…']).map((line, i) => (
+              <Text key={i} dimColor>
+                {line}
+              </Text>
+            ))
+          : null}
         <Text> </Text>
         {readOnly ? <Text color={tone('warn')}>Read-only mode: the stage table cannot be rebuilt.</Text> : result}
         {readOnly ? null : log}

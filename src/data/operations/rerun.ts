@@ -5,8 +5,9 @@
  * (evfix runs `dbt run --select <model>` and streams its output).
  */
 import type { StageConfig } from '../config.js';
+import { downstreamModels, readManifest } from '../dbt/manifest.js';
 import { dbtCommandLine, runDbt } from '../dbt/runner.js';
-import { inputError, refused } from '../errors.js';
+import { describeError, inputError, refused } from '../errors.js';
 import { addDays, daysBetween, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
 import type { Context } from './context.js';
 
@@ -34,7 +35,41 @@ export type RerunPreview = {
   removes: number;
   /** Rows the create_stage_table rules give for the window: the rerun writes them. */
   writes: number;
+  downstream: Downstream;
 };
+
+/**
+ * The dbt models that read the stage table (from the manifest's child_map), and whether the rerun rebuilds them
+ * (runner dbt with `downstream: true` selects `model+`). Without a manifest evfix cannot know, and says so.
+ */
+export type Downstream =
+  | { known: false; reason: string }
+  | { known: true; included: boolean; models: { name: string; depth: number; table?: string }[] };
+
+export function downstreamOf(ctx: Context, stage: StageConfig): Downstream {
+  const dbt = ctx.config.rerun.dbt;
+  if (!dbt?.manifest) return { known: false, reason: 'no dbt manifest is configured (rerun.dbt.manifest), so evfix cannot know which models read this stage table' };
+  try {
+    const models = downstreamModels(readManifest(dbt.manifest), stage.name).map((m) => ({
+      name: m.name,
+      depth: m.depth,
+      ...(m.relation ? { table: `${m.relation.project}.${m.relation.dataset}.${m.relation.table}` } : {}),
+    }));
+    return { known: true, included: ctx.config.rerun.runner === 'dbt' && dbt.downstream, models };
+  } catch (error) {
+    return { known: false, reason: describeError(error) };
+  }
+}
+
+/** The downstream models in one line or two, for the CLI and the TUI. */
+export function describeDownstream(d: Downstream, max = 5): string {
+  if (!d.known) return `downstream models: unknown: ${d.reason}`;
+  if (d.models.length === 0) return 'downstream models: none read this stage table (dbt manifest)';
+  const names = d.models.slice(0, max).map((m) => m.name).join(', ') + (d.models.length > max ? ` and ${d.models.length - max} more` : '');
+  return `downstream models: ${d.models.length} (${names}); ${
+    d.included ? 'the rerun rebuilds them too (dbt --select model+)' : 'the rerun does not rebuild them: they stay out of date until dbt runs them'
+  }`;
+}
 
 /** What `rerunStage` would do for this window, read from the warehouse without writing anything. */
 export async function previewRerun(ctx: Context, stage: StageConfig, window: RerunWindow): Promise<RerunPreview> {
@@ -49,6 +84,7 @@ export async function previewRerun(ctx: Context, stage: StageConfig, window: Rer
     runner: dbt ? 'dbt' : 'sql',
     runs: dbt ? dbtCommandLine(dbt, stage, offset) : ctx.engine.rerunSql(stage),
     ...counts,
+    downstream: downstreamOf(ctx, stage),
   };
 }
 
@@ -58,6 +94,7 @@ export function describeRerunPreview(p: RerunPreview): string {
     `Rerun of ${p.stage} from ${p.since} (current_date_offset = ${p.current_date_offset}):`,
     `  removes ${p.removes} row(s) of the stage table in the window and writes ${p.writes}` +
       (p.runner === 'dbt' ? ' (as evfix computes the stage rules; dbt runs the model itself)' : ''),
+    `  ${describeDownstream(p.downstream)}`,
     p.runner === 'dbt' ? `  runs: ${p.runs}` : `  runs:\n${p.runs.replace(/^/gm, '    ')}`,
   ].join('\n');
 }

@@ -256,6 +256,10 @@ export const REQUESTS = {
       runs: z.string(),
       removes: z.number(),
       writes: z.number(),
+      downstream: z.union([
+        z.strictObject({ known: z.literal(false), reason: z.string() }),
+        z.strictObject({ known: z.literal(true), included: z.boolean(), models: z.array(z.strictObject({ name: z.string(), depth: z.number().int(), table: z.string().optional() })) }),
+      ]),
     }),
     clock: true,
     run: ({ ctx }, a) => previewRerun(ctx, findStage(ctx.config, a.stage), { offset: a.offset, since: a.since }),
