@@ -34,7 +34,7 @@ import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
 import * as planSql from './planSql.js';
 import * as reads from './readSql.js';
 import { IDS_TABLE, KEYS_TABLE, Params, pointer, rowHash, valueName } from './selectionSql.js';
-import { createStageSql, effectiveCte, rerunPreviewSql, rerunStageSql, stageTable } from './stageSql.js';
+import { createStageSchemaSql, createStageSql, effectiveCte, rerunPreviewSql, rerunStageSql, stageTable } from './stageSql.js';
 
 type Packed = (string | boolean | number | null)[];
 
@@ -137,7 +137,10 @@ export class DuckdbEngine implements Engine {
   async createTables(): Promise<void> {
     await this.session(async (conn) => {
       for (const statement of reads.createTablesSql(this.tables)) await conn.run(statement);
-      for (const stage of this.config.stages) await conn.run(createStageSql(this.tables, stage));
+      for (const stage of this.config.stages) {
+        await conn.run(createStageSchemaSql(this.tables, stage));
+        await conn.run(createStageSql(this.tables, stage));
+      }
     });
   }
 
@@ -809,6 +812,7 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
       stage.columns.forEach((c, i) => p.set(`path_${i}`, jsonPointerOf(c.path)));
       await conn.run('BEGIN TRANSACTION');
       try {
+        await conn.run(createStageSchemaSql(this.tables, stage));
         await conn.run(createStageSql(this.tables, stage));
         const deleted = (await conn.run(q.remove, { from: since })).rowsChanged;
         const inserted = (await exec(conn, q.insert, p.values)).rowsChanged;

@@ -46,6 +46,9 @@ export function effectiveCte(t: TableNames): string {
 )`;
 }
 
+/** The schema a stage table lives in (a manifest's relation may name one of its own). */
+export const createStageSchemaSql = (t: TableNames, stage: StageConfig) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(stageTable(t, stage).split('.')[0]!)}`;
+
 export function createStageSql(t: TableNames, stage: StageConfig): string {
   const flat = stage.columns.map((c) => `, ${quoteIdent(c.name)} VARCHAR`).join('');
   return `CREATE TABLE IF NOT EXISTS ${quoteTable(stageTable(t, stage))} (

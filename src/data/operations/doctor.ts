@@ -36,7 +36,16 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
   }
 
   if (reachable) {
-    const stageTables = config.stages.map((s) => `${config.stage_schema}.${s.name}`);
+    // The table each stage is rebuilt into: the dbt manifest's relation where there is one, else stage_schema.name.
+    const stageTables = config.stages.map((s) =>
+      s.relation ? (config.engine.type === 'bigquery' ? `${s.relation.project}.${s.relation.dataset}.${s.relation.table}` : `${s.relation.dataset}.${s.relation.table}`) : `${config.stage_schema}.${s.name}`,
+    );
+    const relationSource = (s: (typeof config.stages)[number]) =>
+      s.relation
+        ? s.relation.source === 'config'
+          ? 'relation given in the config'
+          : `from the dbt manifest's ${s.relation.source === 'relation_name' ? 'relation_name' : 'database, schema and alias'}`
+        : 'stage_schema and the model name';
     try {
       const columns = await engine.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit, ...stageTables]);
       for (const role of ['events', 'exceptions', 'exclusions', 'audit'] as const) {
@@ -60,7 +69,9 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
         checks.push({
           name: `stage ${stage.name}`,
           ok: Boolean(found),
-          detail: found ? `${stageTables[i]} exists (${stage.event_name})` : `${stageTables[i]} does not exist; build it once with dbt (or check stage_schema)`,
+          detail: found
+            ? `${stageTables[i]} exists (${stage.event_name}; ${relationSource(stage)})`
+            : `${stageTables[i]} does not exist (${relationSource(stage)}); build it once with dbt (or check ${stage.relation ? 'the manifest' : 'stage_schema'})`,
         });
       }
     } catch (error) {
