@@ -55,7 +55,7 @@ const DuckdbEngine = z.strictObject({
    * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default keeps evfix's process
    * under about 300 MB whatever a plan's row count (DuckDB's own default is 80% of the machine's memory).
    */
-  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB').default('128MB'),
+  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB').default('256MB'),
 });
 const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id such as dw-prod-gwiiag');
 const BigqueryEngine = z.strictObject({
