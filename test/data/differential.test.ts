@@ -109,8 +109,8 @@ type Features = {
 
 const MAIN: Features = {
   numberSpellings: true, indexOrKey: true, movedCopies: true,
-  oddRoots: false, tiedCopies: false, differingCopies: false, replaceWithColumns: false, replaceSameDocument: false,
-  numberColumnSpellings: false, hugeComparisons: false, typedJsonLines: false, sameArrayEdits: false,
+  oddRoots: false, tiedCopies: true, differingCopies: false, replaceWithColumns: false, replaceSameDocument: false,
+  numberColumnSpellings: false, hugeComparisons: false, typedJsonLines: true, sameArrayEdits: false,
 };
 
 // Documents ------------------------------------------------------------------------------------------------------
@@ -705,9 +705,9 @@ const updateByKeys = (keys: { event_id: string; event_created_at: string }[], ed
 });
 
 describe('known disagreements with the reference (test.fails: each fails while the engine disagrees)', () => {
-  // Found with EVFIX_DIFF_FEATURES=differingCopies EVFIX_DIFF_SEEDS=1021,1030. selectionSql.selectedCte filters the
-  // copies (WHERE) before it keeps one per event_id (QUALIFY), so the first copy that matches stands for the event.
-  test.fails('a condition only a later copy matches selects that copy (the reference reads the first ingested copy)', async () => {
+  // Found with EVFIX_DIFF_FEATURES=differingCopies EVFIX_DIFF_SEEDS=1021,1030: selectedCte filtered the copies
+  // (WHERE) before it kept one per event_id (QUALIFY). Fixed: the standing copy is chosen first.
+  test('a condition only a later copy matches does not select that copy (the first ingested copy stands for the event)', async () => {
     const a = row(ID(1), '{"Status":"Pending"}');
     const aLater = { ...a, event_ingested_at: '2026-03-10 10:00:00.000000', event_data: '{"Status":"Failed"}' };
     const b = row(ID(2), '{"Status":"Failed"}');
@@ -730,23 +730,24 @@ describe('known disagreements with the reference (test.fails: each fails while t
     await scenario([a, aLater], updateByKeys([keyOf(aLater)], [{ op: 'set', path: '$.checked', value: 'true', createIfMissing: true }]));
   });
 
-  // The same case without the reference: the plan's sample shows the first copy edited, apply writes the later one.
-  test.fails('... and the plan shows the operator a document other than the one apply writes', async () => {
+  // The same case without the reference: the sample showed the first copy edited while apply wrote the later one.
+  // Now no event matches, and the plan says so.
+  test('... so the plan never shows the operator a document other than the one apply writes', async () => {
     const w = await makeWarehouse();
     const a = row(ID(12), '{"Status":"Pending"}');
     await load(w, { events: [a, { ...a, event_ingested_at: '2026-03-10 10:00:00.000000', event_data: '{"Status":"Failed"}' }], exceptions: [], exclusions: [] });
-    const plan = await w.service.call('makePlan', {
-      op: 'update', stage: STAGE, selection: { where: ['$.Status="Failed"'], from: window.from, until: window.until },
-      edits: [{ op: 'set', path: '$.checked', value: 'true', createIfMissing: true }], description: 'fix',
-    });
-    await w.service.call('applyPlan', { plan: plan.id });
-    const written = (await readAll(w)).exceptions.map((c) => canonicalData(c.event_data));
-    expect(written).toEqual(plan.sample.map((c) => canonicalData(c.after)));
+    await expect(
+      w.service.call('makePlan', {
+        op: 'update', stage: STAGE, selection: { where: ['$.Status="Failed"'], from: window.from, until: window.until },
+        edits: [{ op: 'set', path: '$.checked', value: 'true', createIfMissing: true }], description: 'fix',
+      }),
+    ).rejects.toThrow('match the selection; nothing to do');
+    expect((await readAll(w)).exceptions).toEqual([]);
   });
 
-  // EVFIX_DIFF_FEATURES=tiedCopies EVFIX_DIFF_SEEDS=1021,1034. selectedCte and effectiveDocs order copies by
-  // (event_ingested_at, event_created_at) only; planSql.COPY_ORDER (dedupe, the duplicates screen) adds the event_data text.
-  test.fails('copies tied on ingestion time: update edits the copy first stored, dedupe keeps the first by event_data text', async () => {
+  // EVFIX_DIFF_FEATURES=tiedCopies EVFIX_DIFF_SEEDS=1021,1034: selectedCte and effectiveDocs ordered copies by
+  // (event_ingested_at, event_created_at) only, COPY_ORDER (dedupe) by the event_data text too. Fixed: FIRST_COPY.
+  test('copies tied on ingestion time: update edits the copy dedupe keeps (first by event_data text)', async () => {
     const b = row(ID(3), '{"Status":"B"}', { event_ingested_at: null });
     const a = { ...b, event_data: '{"Status":"A"}' };
     await scenario([b, a], updateByKeys([keyOf(b)], [{ op: 'set', path: '$.x', value: '1', createIfMissing: true }]));
@@ -840,9 +841,9 @@ describe('known disagreements with the reference (test.fails: each fails while t
     }));
   });
 
-  // EVFIX_DIFF_FEATURES=typedJsonLines EVFIX_DIFF_SEEDS=1000,1001. operations/keyFile.ts checkEntry reads f[h.name], the
-  // name without its `:type`, but a JSON lines entry's fields keep the name as written ("v:number").
-  test.fails('a JSON lines key file with a typed column name ("v:number") is refused: "v has no value"', async () => {
+  // EVFIX_DIFF_FEATURES=typedJsonLines EVFIX_DIFF_SEEDS=1000,1001: keyFile.ts checkEntry read f[h.name], the name
+  // without its `:type`, but a JSON lines entry's fields keep the name as written ("v:number"). Fixed.
+  test('a JSON lines key file with a typed column name ("v:number") gives its values', async () => {
     const a = row(ID(11), '{"amount":1}');
     await scenario([a], (dir) => {
       const file = join(dir, 'keys.jsonl');

@@ -107,7 +107,7 @@ const valueAsJson = (alias: string, i: number, column: ValueColumn, fromTable: b
  * stands for it (a copy of unknown ingestion time after those of known ones, as the embedded engine orders them).
  * GoogleSQL takes QUALIFY only after a WHERE, GROUP BY or HAVING.
  */
-export const FIRST_COPY = 'QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at NULLS LAST, e.event_created_at) = 1';
+export const FIRST_COPY = 'QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at NULLS LAST, e.event_created_at, TO_JSON_STRING(e.event_data)) = 1';
 
 /**
  * `selected`: the effective events the selection holds, each value column as JSON (v0, v1, ...). Inline keys
@@ -123,12 +123,14 @@ export function selectedCte(sel: Selection, ps: p.Params): string {
   else if (keys) joins.push(`JOIN UNNEST(${ps.set(keysParam('keys', sel))}) AS k ON ${on}`);
   keys?.columns.forEach((c, i) => values.push(`${valueAsJson('k', i, c, keys.kind === 'table')} AS ${valueName(i)}`));
   const where = sel.conditions.map((c) => conditionSql(c, 'e', ps));
-  if (sel.ids) where.push(`e.event_id IN UNNEST(${ps.set(p.stringArray('ids', sel.ids))})`);
+  // The copy that stands for the event is chosen before the conditions are asked (see the DuckDB engine's).
   return `selected AS (
-  SELECT e.*${values.map((v) => `, ${v}`).join('')}
-  FROM effective AS e${joins.map((j) => `\n  ${j}`).join('')}
-  WHERE ${where.length ? where.join('\n    AND ') : 'TRUE'}
-  ${FIRST_COPY}
+  SELECT * FROM (
+    SELECT e.*${values.map((v) => `, ${v}`).join('')}
+    FROM effective AS e${joins.map((j) => `\n    ${j}`).join('')}
+    WHERE ${sel.ids ? `e.event_id IN UNNEST(${ps.set(p.stringArray('ids', sel.ids))})` : 'TRUE'}
+    ${FIRST_COPY}
+  ) AS e${where.length ? `\n  WHERE ${where.join('\n    AND ')}` : ''}
 )`;
 }
 

@@ -33,7 +33,7 @@ import { registerEditFunction } from './editFunction.js';
 import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
 import * as planSql from './planSql.js';
 import * as reads from './readSql.js';
-import { IDS_TABLE, KEYS_TABLE, Params, pointer, rowHash, valueName } from './selectionSql.js';
+import { FIRST_COPY, IDS_TABLE, KEYS_TABLE, Params, pointer, rowHash, valueName } from './selectionSql.js';
 import { createStageSchemaSql, createStageSql, effectiveCte, rerunPreviewSql, rerunStageSql, stageTable } from './stageSql.js';
 
 type Packed = (string | boolean | number | null)[];
@@ -508,7 +508,7 @@ ORDER BY event_created_at, event_id LIMIT ${limit}`,
       `WITH ${effectiveCte(this.tables)}
 SELECT e.event_id, ${TS('e.event_created_at')} AS created, CAST(e.event_data AS VARCHAR) AS doc
 FROM effective AS e JOIN evfix_sample AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at
-QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at) = 1`,
+${FIRST_COPY}`,
       p.values,
     );
     return new Map(found.map((r) => [`${r.event_id}@${r.created}`, String(r.doc)]));

@@ -91,6 +91,9 @@ function conditionSql(c: Condition, alias: string, p: Params): string {
 
 const parseJsonPath = (text: string) => parsePath(text);
 
+/** The copy of an event_id that stands for it: first ingested (unknown ingestion last), then by created_at and content. */
+export const FIRST_COPY = 'QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at, CAST(e.event_data AS VARCHAR)) = 1';
+
 /** The temporary tables a selection's keys and ids are loaded into (see engine.loadKeys). */
 export const KEYS_TABLE = 'evfix_keys';
 export const IDS_TABLE = 'evfix_ids';
@@ -118,12 +121,15 @@ export function selectedCte(sel: Selection, p: Params): string {
     keys.columns.forEach((_, i) => values.push(`k.${valueName(i)}`));
   }
   const where = sel.conditions.map((c) => conditionSql(c, 'e', p));
-  if (sel.ids) where.push(`e.event_id IN (SELECT event_id FROM ${IDS_TABLE})`);
-  // One version per event: the copies of an unresolved duplicate are one event (the first ingested stands for it).
+  // One version per event: the copies of an unresolved duplicate are one event, and the copy the stage stands for
+  // (FIRST_COPY) is chosen before the conditions are asked, so a condition only a later copy meets does not
+  // select that copy (the review would show one document and apply write another). Named keys pick their copy.
   return `selected AS (
-  SELECT e.*${values.map((v) => `, ${v}`).join('')}
-  FROM effective AS e${joins.map((j) => `\n  ${j}`).join('')}${where.length ? `\n  WHERE ${where.join('\n    AND ')}` : ''}
-  QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at) = 1
+  SELECT * FROM (
+    SELECT e.*${values.map((v) => `, ${v}`).join('')}
+    FROM effective AS e${joins.map((j) => `\n    ${j}`).join('')}${sel.ids ? `\n    WHERE e.event_id IN (SELECT event_id FROM ${IDS_TABLE})` : ''}
+    ${FIRST_COPY}
+  ) AS e${where.length ? `\n  WHERE ${where.join('\n    AND ')}` : ''}
 )`;
 }
 

@@ -33,15 +33,16 @@ export type KeyFileColumns = {
 
 export type ReadKeys = { source: KeySource; feed?: KeyFeed; window: { from: string; until: string }; columns: KeyFileColumns };
 
-type Header = { name: string; type: ValueType; path?: string };
+/** `key`: the header as written in the file (an entry's fields are found by it), `name` without its `:type`. */
+type Header = { key: string; name: string; type: ValueType; path?: string };
 
 function parseHeader(raw: string, file: string): Header {
   const text = raw.trim();
   const typed = /^(.*?):(string|json|number|boolean)$/.exec(text);
   const name = typed ? typed[1]!.trim() : text;
   const type = (typed?.[2] as ValueType | undefined) ?? 'json';
-  if (name.startsWith('$')) return { name, type, path: formatPath(parsePath(name, `${file}: column ${name}`)) };
-  return { name, type };
+  if (name.startsWith('$')) return { key: text, name, type, path: formatPath(parsePath(name, `${file}: column ${name}`)) };
+  return { key: text, name, type };
 }
 
 /** One entry's value of a value column as JSON text, by the column's type. */
@@ -189,7 +190,7 @@ function checkEntry(entry: Entry & { csv: boolean }, headers: Header[], named: r
     if (!h.path && !named.includes(h.name)) {
       throw inputError('from-file', `${where}: unknown column "${h.name}" (a column is event_id, event_created_at, a path such as $.Status, or a name used by --set PATH=@${h.name})`);
     }
-    values[h.name] = valueText(f[h.name], h, where, entry.csv);
+    values[h.name] = valueText(f[h.key] ?? f[h.name], h, where, entry.csv);
   }
   try {
     const key = { event_id: parseEventId(id), event_created_at: canonicalTimestamp(at, 'event_created_at') };
