@@ -49,8 +49,14 @@ export function jsonScalarEquals(doc: string, ptr: string, json: string, p: Para
   if (value === null) return `(json_type(${doc}, ${ptr}) = 'NULL')`;
   const text = stringifyJson(value);
   if (isBigInteger(text)) return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND json_extract(${doc}, ${ptr})::VARCHAR = ${p.add('n', text)})`;
-  return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND TRY_CAST(json_extract_string(${doc}, ${ptr}) AS DOUBLE) = ${p.add('n', Number(text))})`;
+  return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND TRY_CAST(json_extract_string(${doc}, ${ptr}) AS DOUBLE) = ${doubleParam(p, text)})`;
 }
+
+/**
+ * A number compared as DuckDB compares the document's (a DOUBLE). Bound as text and cast: the client binds an
+ * integral JS number as BIGINT, which 1e21 does not fit.
+ */
+const doubleParam = (p: Params, text: string) => `CAST(${p.add('n', String(Number(text)))} AS DOUBLE)`;
 
 function conditionSql(c: Condition, alias: string, p: Params): string {
   const doc = `${alias}.event_data`;
@@ -70,7 +76,7 @@ function conditionSql(c: Condition, alias: string, p: Params): string {
       case 'in':
         return `(${c.values.map((v) => jsonScalarEquals(doc, ptr, v, p)).join(' OR ')})`;
       default:
-        return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND TRY_CAST(json_extract_string(${doc}, ${ptr}) AS DOUBLE) ${c.op} ${p.add('n', Number(c.values[0]))})`;
+        return `(json_type(${doc}, ${ptr}) IN ${NUMERIC_TYPES} AND TRY_CAST(json_extract_string(${doc}, ${ptr}) AS DOUBLE) ${c.op} ${doubleParam(p, c.values[0]!)})`;
     }
   }
   const column = `${alias}.${quoteIdent(c.column)}`;
