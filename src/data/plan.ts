@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { EvfixError } from './errors.js';
+import { EvfixError, refused } from './errors.js';
 import { EditSchema } from './json/edit.js';
 import { EventIdText, TimestampText } from './model.js';
 import { SelectionSchema } from './selection.js';
@@ -222,3 +222,25 @@ export function staleMessage(plan: Pick<Plan, 'id' | 'fingerprint' | 'created_at
 /** How many changes the diff screen can show: every event an update or insert writes; the sample of the others. */
 export const changeCount = (plan: Pick<Plan, 'kind' | 'counts' | 'sample'>) =>
   plan.kind === 'update' || plan.kind === 'insert' ? plan.counts.exceptions : plan.sample.length;
+
+/**
+ * The facts of an insert plan, alike on every engine once it has checked that none of the events exists: the
+ * rows are the plan's own, so the sample is its first rows and nothing is fingerprinted.
+ */
+export function insertFacts(def: Definition, sql: Facts['sql']): Facts {
+  const inserted = def.rows ?? [];
+  const created = inserted.map((r) => r.event_created_at).sort();
+  return {
+    fingerprint: '0:0',
+    counts: { events: inserted.length, exceptions: inserted.length, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
+    extent: { oldest: created[0]!, newest: created.at(-1)! },
+    summary: { paths: [], notes: [`${inserted.length} event(s) added as exception rows (is_event_update = false)`] },
+    sample: inserted.slice(0, SAMPLE_SIZE).map((r) => ({ event_id: r.event_id, event_created_at: r.event_created_at, before: null, after: r.event_data })),
+    problems: [],
+    sql,
+  };
+}
+
+/** An insert of an event that is already there: the message both engines give. */
+export const alreadyExists = (hit: { event_id?: unknown; created?: unknown }) =>
+  refused(`event ${String(hit.event_id)} already exists (created at ${String(hit.created)}); use update to change it, or exclude it and insert the event again`);

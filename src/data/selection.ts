@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { inputError } from './errors.js';
-import { formatPath, parsePath } from './json/path.js';
+import { firstOutsideQuotes, formatPath, parsePath } from './json/path.js';
 import { jsonType, parseJson, stringifyJson } from './json/value.js';
 import { EventIdText, TimestampText } from './model.js';
 import { canonicalTimestamp } from './timestamp.js';
@@ -91,16 +91,8 @@ const OPERATORS = ['!=', '<=', '>=', '=', '<', '>'] as const;
 
 /** The first of `OPERATORS` outside a quoted path key or a JSON string. */
 function findOperator(text: string): { at: number; op: (typeof OPERATORS)[number] } | undefined {
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === '\\') i++;
-      else if (ch === quote) quote = null;
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else for (const op of OPERATORS) if (text.startsWith(op, i)) return { at: i, op };
-  }
-  return undefined;
+  const hit = firstOutsideQuotes(text, (i) => OPERATORS.find((op) => text.startsWith(op, i)));
+  return hit && { at: hit.at, op: hit.found };
 }
 
 const WORD_FORMS: [RegExp, 'missing' | 'exists' | 'null' | 'in'][] = [

@@ -24,7 +24,7 @@ import { EvfixError, inputError, refused } from '../errors.js';
 import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, type EffectiveEvent, type EventRow, type StoredException, type StoredExclusion } from '../model.js';
-import { PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
+import { alreadyExists, insertFacts, PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
 import { parsePath } from '../json/path.js';
 import { describeSelection, valueColumns, type Selection } from '../selection.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
@@ -645,19 +645,8 @@ WHERE event_name = $event_name AND NOT excluded ORDER BY created, event_id LIMIT
     const p = new Params();
     this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
     const [hit] = await rows(conn, `${planSql.insertExistingSql(this.tables)} SELECT event_id, created FROM existing ORDER BY created LIMIT 1`, p.values);
-    if (hit) {
-      throw refused(`event ${hit.event_id} already exists (created at ${hit.created}); use update to change it, or exclude it and insert the event again`);
-    }
-    const created = inserted.map((r) => r.event_created_at).sort();
-    return {
-      fingerprint: '0:0',
-      counts: { events: inserted.length, exceptions: inserted.length, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
-      extent: { oldest: created[0]!, newest: created.at(-1)! },
-      summary: { paths: [], notes: [`${inserted.length} event(s) added as exception rows (is_event_update = false)`] },
-      sample: inserted.slice(0, SAMPLE_SIZE).map((r) => ({ event_id: r.event_id, event_created_at: r.event_created_at, before: null, after: r.event_data })),
-      problems: [],
-      sql: this.sqlOf(stage, def),
-    };
+    if (hit) throw alreadyExists(hit);
+    return insertFacts(def, this.sqlOf(stage, def));
   }
 
   private async revertFacts(conn: DuckDBConnection, stage: StageConfig, def: Definition): Promise<Facts> {

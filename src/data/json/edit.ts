@@ -14,7 +14,7 @@
  * edit instead: an operator who asked for a change must get it or be told why.
  */
 import { EvfixError, inputError } from '../errors.js';
-import { formatPath, parsePath, type JsonPath, type PathSegment } from './path.js';
+import { firstOutsideQuotes, formatPath, parsePath, type JsonPath, type PathSegment } from './path.js';
 import { isObject, JsonNumber, jsonType, newObject, parseJson, stringifyJson, type Json, type JsonObject } from './value.js';
 import * as z from 'zod';
 import { differingPaths } from './diff.js';
@@ -186,18 +186,7 @@ export function parseSetArgument(text: string): Edit {
 }
 
 /** The first "=" that is not inside a quoted key of the path. */
-function findAssignment(text: string): number {
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === '\\') i++;
-      else if (ch === quote) quote = null;
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '=') return i;
-  }
-  return -1;
-}
+const findAssignment = (text: string): number => firstOutsideQuotes(text, (i) => (text[i] === '=' ? true : undefined))?.at ?? -1;
 
 export function describeEdit(edit: Edit): string {
   if (edit.op === 'set') return `set ${edit.path} = ${edit.value}`;

@@ -92,3 +92,24 @@ export function formatPath(path: JsonPath): string {
 }
 
 export const normalizePath = (text: string, field?: string) => formatPath(parsePath(text, field));
+
+/**
+ * The first position outside quotes (a quoted path key, a JSON string; backslash escapes inside) where `at`
+ * finds something, and what it found: how `PATH=VALUE` and `PATH OP VALUE` are split where keys may hold
+ * "=" or "<".
+ */
+export function firstOutsideQuotes<T>(text: string, at: (i: number) => T | undefined): { at: number; found: T } | undefined {
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else {
+      const found = at(i);
+      if (found !== undefined) return { at: i, found };
+    }
+  }
+  return undefined;
+}
