@@ -19,6 +19,7 @@ import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
+import { summaryLines } from './changeSummary.js';
 
 type Action = 'next' | 'prev' | 'down' | 'up' | 'describe' | 'continue';
 
@@ -39,7 +40,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
   const info = plan;
   const { service } = services;
   const total = changeCount(plan);
-  const [index, setIndex] = useState(0);
+  // -1 is the summary page, shown first; 0.. are the changes.
+  const [index, setIndex] = useState(-1);
   const [scroll, setScroll] = useState(0);
   const [description, setDescription] = useState(info.description === PENDING_DESCRIPTION ? '' : info.description);
   // The diff is read first; enter (or tab) then moves to the description.
@@ -64,7 +66,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
       current = false;
     };
   }, [plan, index, loaded, total, service]);
-  const change = loaded[index];
+  const change = index >= 0 ? loaded[index] : undefined;
+  const summary = useMemo(() => summaryLines(plan), [plan]);
   const shown = change ? { index, change } : undefined;
   const diff = useMemo(
     () => (change ? lineDiff(change.before === null ? null : parseJson(change.before), change.after === null ? null : parseJson(change.after)) : []),
@@ -92,8 +95,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
       setFlash(null);
       const count = total;
       if (action === 'next') setIndex((i) => Math.min(count - 1, i + 1)), setScroll(0);
-      else if (action === 'prev') setIndex((i) => Math.max(0, i - 1)), setScroll(0);
-      else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, diff.length - diffHeight)));
+      else if (action === 'prev') setIndex((i) => Math.max(-1, i - 1)), setScroll(0);
+      else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, (index < 0 ? summary.length : diff.length) - diffHeight)));
       else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
       else if (action === 'describe') setEditing(true);
       else if (action === 'continue') {
@@ -105,7 +108,7 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
   return (
     <Frame
       title={`evfix · diff · ${info.stage}`}
-      status={`event ${(shown?.index ?? index) + 1}/${total.toLocaleString('en-US')}${info.counts.unchanged ? ` · ${info.counts.unchanged} unchanged` : ''}`}
+      status={`${index < 0 ? 'summary' : `event ${(shown?.index ?? index) + 1}`}/${total.toLocaleString('en-US')}${info.counts.unchanged ? ` · ${info.counts.unchanged} unchanged` : ''}`}
       width={width}
       height={height}
       bindings={bindings}
@@ -113,12 +116,24 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
       flash={flash ?? (changeError ? { text: changeError, tone: 'danger' } : null)}
     >
       <Text wrap="truncate-end">
-        {change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}` : total === 0 ? 'No changes.' : 'reading the change…'}
+        {index < 0 ? `${total.toLocaleString('en-US')} change(s) in ${info.stage}` : change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}` : total === 0 ? 'No changes.' : 'reading the change…'}
       </Text>
       <Box height={diffHeight} flexDirection="column" overflow="hidden">
-        <JsonDiffView lines={diff} offset={scroll} height={diffHeight} />
+        {index < 0 ? (
+          summary.slice(scroll, scroll + diffHeight).map((line, i) => (
+            <Text key={i} wrap="truncate-end">
+              {line || ' '}
+            </Text>
+          ))
+        ) : (
+          <JsonDiffView lines={diff} offset={scroll} height={diffHeight} />
+        )}
       </Box>
-      <Text color={tone('muted')}>{diff.length > diffHeight ? `lines ${scroll + 1}-${Math.min(diff.length, scroll + diffHeight)} of ${diff.length}` : ' '}</Text>
+      <Text color={tone('muted')}>
+        {(index < 0 ? summary.length : diff.length) > diffHeight
+          ? `lines ${scroll + 1}-${Math.min(index < 0 ? summary.length : diff.length, scroll + diffHeight)} of ${index < 0 ? summary.length : diff.length}`
+          : ' '}
+      </Text>
       <TextField
         label="exception_description"
         value={description}

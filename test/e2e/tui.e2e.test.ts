@@ -93,6 +93,9 @@ describe('evfix in a terminal', () => {
     await t.press('Failed', KEY.enter);
     await t.waitFor('1. set $.Status = "Failed"');
     await t.press(KEY.enter);
+    await t.waitFor('summary/1');
+    expect(t.text()).toContain('"Pending" -> "Failed"   ×1');
+    await t.press('n');
     await t.waitFor('event 1/1');
     expect(t.text()).toContain('-   "Status": "Pending",');
     expect(t.text()).toContain('+   "Status": "Failed",');
@@ -216,7 +219,8 @@ async function updateInBursts(env: Record<string, string>, db: string) {
   t.proc.write('sStatus\rFailed\r');
   await t.waitFor('1. set $.Status = "Failed"');
   expect(t.text()).toContain('"Status": "Failed"');
-  t.proc.write('\r\r');
+  // Enter to the diff (its summary first), n to the event, enter to the description: one burst.
+  t.proc.write('\rn\r');
   await t.waitFor('> exception_description');
   expect(t.text()).toContain('-   "Status": "Pending",');
   t.proc.write('Sent by hand after the outage\ry');

@@ -24,6 +24,8 @@ async function removeAmount(app: ReturnType<typeof renderApp>, id: string) {
   await app.press('amount', KEY.enter);
   await app.waitFor('1. remove $.amount');
   await app.press(KEY.enter);
+  await app.waitFor('summary/1');
+  await app.press('n');
   await app.waitFor('event 1/1');
   await app.press(KEY.enter);
   await app.waitFor('> exception_description');
@@ -52,6 +54,10 @@ describe('lookup, edit, diff and confirm', () => {
     await app.waitFor('1. set $.Status = "Failed"');
     expect(app.frame()).toContain('"Status": "Failed"');
     await app.press(KEY.enter);
+    // The summary of the changes comes first: each before -> after pair with its count.
+    await app.waitFor('summary/1');
+    expect(app.frame()).toContain('"Pending" -> "Failed"   ×1');
+    await app.press('n');
     await app.waitFor('-   "Status": "Pending",');
     expect(app.frame()).toContain('event 1/1');
     expect(app.frame()).toContain('+   "Status": "Failed",');
@@ -194,6 +200,8 @@ describe('lookup, edit, diff and confirm', () => {
     await app.press('amount', KEY.enter);
     await app.waitFor('1. remove $.amount');
     await app.press(KEY.enter);
+    await app.waitFor('summary/2');
+    await app.press('n');
     await app.waitFor('event 1/2');
     await app.press('n');
     expect(app.frame()).toContain('event 2/2');

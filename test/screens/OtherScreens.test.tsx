@@ -57,6 +57,8 @@ describe('InsertScreen', () => {
     const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: stage.name }]);
     await app.waitFor('Press e');
     await app.press('e');
+    await app.waitFor('summary/1');
+    await app.press('n');
     await app.waitFor('(new event)');
     expect(app.frame()).toContain('+   "carrier": "DHL",');
     await app.press(KEY.enter);
