@@ -145,7 +145,8 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
   }
   const planOut = str(values, 'plan-out');
   if (planOut) {
-    writeFileSync(planOut, serializePlan(plan));
+    // A plan carries event documents (its sample): private to the operator, as the journal's kept plans are.
+    writeFileSync(planOut, serializePlan(plan), { mode: 0o600 });
     io.err(`Saved plan to ${planOut}; apply it with: evfix apply ${planOut}`);
     return 0;
   }

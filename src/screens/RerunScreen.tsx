@@ -18,7 +18,7 @@ type Action = 'run' | 'offset' | 'done';
 
 const OUTPUT_LINES = 6;
 
-const validOffset = (v: string) => (/^\d+$/.test(v) && Number(v) <= 36500 ? undefined : 'a whole number of days, 0 or more');
+const validOffset = (v: string) => (/^\d+$/.test(v) && Number(v) <= 36500 ? undefined : 'a whole number of days from 0 to 36500');
 
 export function RerunScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string; offset?: number } }) {
   const { service, trackWrite } = services;
@@ -95,7 +95,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     <Frame title={`evfix · rerun · ${stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
       <Box flexDirection="column">
         {editing ? (
-          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} freeText={false} focus={active} onSubmit={() => setEditing(false)} />
+          <TextField label="current_date_offset (days)" value={offset} onChange={setOffset} validate={validOffset} freeText={false} focus={active} onSubmit={(v) => !validOffset(v) && setEditing(false)} />
         ) : (
           <Text>
             Rebuild <Text bold>{stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed
@@ -103,7 +103,12 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
           </Text>
         )}
         {!editing && task.status === 'idle' && !readOnly
-          ? (preview?.offset === offset ? preview.text : ['counting the rows the rerun would remove and write…']).map((line, i) => (
+          ? (validOffset(offset)
+              ? [`current_date_offset: ${validOffset(offset)}; press o to change it`]
+              : preview?.offset === offset
+                ? preview.text
+                : ['counting the rows the rerun would remove and write…']
+            ).map((line, i) => (
               <Text key={i} dimColor>
                 {line}
               </Text>

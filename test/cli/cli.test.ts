@@ -1,5 +1,5 @@
 /** The headless CLI, in-process against a real DuckDB file: output, exit codes and what is written. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tuiOptions, type CliIO } from '../../src/cli/main.js';
@@ -193,6 +193,8 @@ describe('evfix CLI', () => {
     const saved = await run(['dedupe', 'card_was_shipped_event', '--lookback', '30', '--plan-out', planFile]);
     expect(saved.err).toContain(`apply it with: evfix apply ${planFile}`);
     expect(existsSync(planFile)).toBe(true);
+    // It holds event documents (the sample): readable by the operator only.
+    expect(statSync(planFile).mode & 0o777).toBe(0o600);
     const text = readFileSync(planFile, 'utf8');
     const edited = join(dir, 'edited.json');
     writeFileSync(edited, text.replace(/"operator": "[^"]*"/, '"operator": "mallory"'));

@@ -97,9 +97,16 @@ describe('RerunScreen and HistoryScreen', () => {
     await app.press('2x');
     await app.waitFor('a whole number of days');
     await app.erase(2);
+    // An empty offset is not taken: enter keeps the field open, and no preview waits forever on it.
+    await app.press(KEY.enter);
+    expect(app.frame()).toContain('> current_date_offset (days):');
+    expect(app.frame()).not.toContain('counting the rows');
     // A digit and enter in one read: the digit is the value and the enter submits it, as if typed one by one.
     await app.press('2\r');
     await app.waitFor('current_date_offset = 2');
+    // The preview of what the rerun would do, computed without writing.
+    await app.waitFor(/removes \d+ row\(s\) of the window and writes \d+/);
+    expect(app.frame()).toContain('downstream models: unknown');
     await app.press('y');
     await app.waitFor('Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000');
     expect(await stageRows(w.warehouse, stage.name)).toHaveLength(1);
