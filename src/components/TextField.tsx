@@ -18,7 +18,7 @@ import { useReducer, useRef } from 'react';
 import { LAYER, useKeyTarget } from './keyBus.js';
 import { isCharacter, type KeyName } from './keys.js';
 import { lineActionFor, lineAt, lineReducer, visibleLine, type LineState } from './lineEditing.js';
-import { tone } from './theme.js';
+import { colorEnabled, tone } from './theme.js';
 import { useTerminalSize } from './useTerminalSize.js';
 
 export type LineInputOptions = {
@@ -85,14 +85,16 @@ export function useLineInput(options: LineInputOptions) {
 /** The line as drawn: the cursor in inverse video, the placeholder while empty, cut to `width` around the cursor. */
 export function LineView({ line, focus, width, placeholder }: { line: LineState; focus: boolean; width: number; placeholder?: string }) {
   if (!line.value && placeholder) {
+    // Without colour a grey hint would read as a typed value: it is put in parentheses instead.
+    const hint = colorEnabled() ? placeholder : `(${placeholder})`;
     return focus ? (
       <Text wrap="truncate-end">
-        <Text inverse>{placeholder[0]}</Text>
-        <Text color={tone('muted')}>{placeholder.slice(1)}</Text>
+        <Text inverse>{hint[0]}</Text>
+        <Text color={tone('muted')}>{hint.slice(1)}</Text>
       </Text>
     ) : (
       <Text color={tone('muted')} wrap="truncate-end">
-        {placeholder}
+        {hint}
       </Text>
     );
   }

@@ -30,6 +30,17 @@ const ID = '0b3f8d7e-1c2a-4e5f-9a8b-7c6d5e4f3a2b';
 const TS = '2024-02-03 15:38:21.224000';
 
 describe('TextField on screen (80 columns, unstyled)', () => {
+  it('under NO_COLOR puts the placeholder in parentheses, so it does not read as a typed value', async () => {
+    process.env.NO_COLOR = '1';
+    try {
+      const view = renderComponent(<TextField label="event_id" value="" onChange={() => undefined} onSubmit={() => undefined} focus={false} placeholder="8-4-4-4-12 hex UUID" />);
+      expect(await view.waitForFrame('event_id')).toContain('event_id: (8-4-4-4-12 hex UUID)');
+      view.unmount();
+    } finally {
+      delete process.env.NO_COLOR;
+    }
+  });
+
   it('shows the label, the placeholder while empty, and the hint while focused', async () => {
     const view = renderComponent(<TextField label="event_created_at" value="" onChange={() => undefined} onSubmit={() => undefined} focus placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />);
     expect(await view.waitForFrame('> event_created_at')).toMatchInlineSnapshot(`
