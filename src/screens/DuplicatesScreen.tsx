@@ -83,6 +83,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const [scroll, setScroll] = useState(0);
   const [keep, setKeep] = useState<Map<string, number>>(new Map());
   const [flash, setFlash] = useState<Flash>(null);
+  // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
+  const [leaving, setLeaving] = useState(false);
 
   useEffect(() => void run(), [run]);
   useEffect(() => dispatch({ type: 'reset', count: groups.length }), [groups]);
@@ -118,12 +120,22 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     // Keys typed while the groups (or a group's copies) are read wait for them: `a` then `d` marks and plans what loads.
     busy: task.status === 'idle' || task.status === 'running' || (openSummary !== undefined && groupTask.task.status === 'running'),
     onBack: () => {
-      if (open === null) return false;
-      setOpen(null);
-      return true;
+      if (open !== null) {
+        setOpen(null);
+        return true;
+      }
+      // Marks and chosen copies are work: one esc does not throw them away. The second, straight after, does.
+      const kept = list.marked.size + keep.size;
+      if (kept && !leaving) {
+        setLeaving(true);
+        setFlash({ text: `esc again leaves, dropping ${list.marked.size} marked group(s)${keep.size ? ` and ${keep.size} chosen copy(ies)` : ''}`, tone: 'warn' });
+        return true;
+      }
+      return false;
     },
     onAction: (action) => {
       setFlash(null);
+      setLeaving(false);
       if (openSummary) {
         if (!openGroup) {
           if (action === 'open') setOpen(null);

@@ -61,6 +61,10 @@ describe('load', () => {
       expect(plan.counts.exceptions).toBe(N);
       const diff = renderApp(services, [{ name: 'diff', plan }]);
       const total = N.toLocaleString('en-US');
+      // The summary first: one pair, every event.
+      await diff.waitFor(`summary/${total}`);
+      expect(diff.frame()).toContain(`"Pending" -> "Failed"   ×${total}`);
+      await diff.press('n');
       await diff.waitFor(`event 1/${total}`);
       await diff.press('n', 'n', 'n');
       await diff.waitFor(`event 4/${total}`);

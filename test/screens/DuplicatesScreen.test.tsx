@@ -14,6 +14,26 @@ async function withDuplicates(groups: number) {
 }
 
 describe('DuplicatesScreen', () => {
+  it('does not drop marked groups on one esc: it warns, any key cancels, a second esc leaves', async () => {
+    const { w } = await withDuplicates(3);
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('0 marked · 1/3');
+    await app.press(' ', 'j', ' ');
+    await app.waitFor('2 marked · 2/3');
+    await app.press(KEY.escape);
+    await app.waitFor('esc again leaves, dropping 2 marked group(s)');
+    expect(app.frame()).toContain('2 marked · 2/3');
+    // Another key cancels the warning; the next esc warns again.
+    await app.press('k');
+    await app.waitFor('2 marked · 1/3');
+    expect(app.frame()).not.toContain('esc again leaves');
+    await app.press(KEY.escape);
+    await app.waitFor('esc again leaves');
+    await app.press(KEY.escape);
+    await app.waitFor('evfix · stage tables');
+    app.unmount();
+  });
+
   it('marks groups, keeps the chosen copy, plans, confirms, applies and reruns', async () => {
     const { w, rows } = await withDuplicates(3);
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
