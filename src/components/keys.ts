@@ -93,12 +93,16 @@ const CONTROLS: Record<string, KeyName> = {
  * either one escape sequence or a run of text; in a run every character is a
  * key of its own, so "jjjj" (key repeat over SSH) moves four rows and a paste
  * of "id\rts\r" is typed, entered, typed and entered. CR LF is one enter.
- * Unknown sequences (F5, alt-x, mouse reports) are no keys at all.
+ * Unknown sequences (F5, mouse reports) are no keys at all; esc followed by a character is esc, then that key.
  */
 export function parseKeys(raw: string): KeyName[] {
   if (raw.startsWith('\x1b')) {
     const name = SEQUENCES[raw];
-    return name ? [name] : [];
+    if (name) return [name];
+    // Esc and the next key typed fast arrive in one read ("\x1bj"), as alt-j would: evfix binds no alt key, so it
+    // is esc, then the key, and neither is lost. Unknown CSI/SS3 sequences (F5, mouse reports) stay no keys.
+    if (raw.length > 1 && raw[1] !== '[' && raw[1] !== 'O') return ['escape', ...parseKeys(raw.slice(1))];
+    return [];
   }
   const out: KeyName[] = [];
   const chars = [...raw];

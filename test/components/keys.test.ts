@@ -34,7 +34,9 @@ describe('parseKeys', () => {
     for (const f1 of ['\x1bOP', '\x1b[11~', '\x1b[[A']) expect(parseKeys(f1)).toEqual(['f1']);
     expect(parseKeys('\x1b')).toEqual(['escape']);
     expect(parseKeys('\x1b[15~')).toEqual([]); // F5: not a key evfix knows
-    expect(parseKeys('\x1bx')).toEqual([]); // alt-x
+    // Esc and the key typed right after it in one read (fast typing over SSH): both, in order (no alt keys are bound).
+    expect(parseKeys('\x1bx')).toEqual(['escape', 'x']);
+    expect(parseKeys('\x1bj\r')).toEqual(['escape', 'j', 'enter']);
   });
 });
 
