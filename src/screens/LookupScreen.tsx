@@ -22,6 +22,13 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
 import { insideQuotedKey, validateEventId, validatePath, validateTimestamp } from './validators.js';
+
+/**
+ * The path field starts at "$.": an operator who types the whole path ("$.Status") gets "$.$.Status", read as
+ * the path typed. (A top-level key named "$" is written $."$".)
+ */
+const typedPath = (p: string) => (/^\$\.\$[.[]/.test(p) ? p.slice(2) : p);
+const checkPath = (p: string) => validatePath(typedPath(p));
 import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
@@ -136,7 +143,7 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   // tab / shift-tab between the form's fields: event_id and event_created_at; or path, type and value.
   const fields = mode === 'find' ? 2 : mode === 'set' ? (valueType === 'null' ? 2 : 3) : 1;
   const onTab = (direction: 1 | -1) => setField((f) => (f + direction + fields) % fields);
-  const addNull = () => !validatePath(path) && addEdits([{ op: 'set', path: normalizePath(path), value: 'null', createIfMissing: true }]);
+  const addNull = () => !checkPath(path) && addEdits([{ op: 'set', path: normalizePath(typedPath(path)), value: 'null', createIfMissing: true }]);
   const formKeys =
     mode === 'find'
       ? formBindings({ enter: field === 0 ? 'next field' : 'look the event up', fields: true })
@@ -156,8 +163,9 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     },
     onAction: async (action) => {
       setFlash(null);
-      if (action === 'set') setMode('set'), setField(0);
-      else if (action === 'remove') setMode('remove');
+      // Each form opens fresh: what was typed for the last edit would be appended to, not replaced.
+      if (action === 'set') setMode('set'), setField(0), setPath('$.'), setValue('');
+      else if (action === 'remove') setMode('remove'), setPath('$.');
       else if (action === 'add') setMode('find'), setField(0);
       else if (action === 'undo') setEdits((e) => e.slice(0, -1));
       else if (action === 'editor') await openEditor();
@@ -194,7 +202,7 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     form = (
       <Box flexDirection="column">
         {/* Enter on the path goes straight to the value, so "path⏎value⏎" adds a string; tab reaches the type. */}
-        <TextField label="path" value={path} onChange={setPath} validate={validatePath} freeText={insideQuotedKey} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => setField(valueType === 'null' ? 1 : 2)} hint="enter goes to the value; tab to its JSON type" />
+        <TextField label="path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => setField(valueType === 'null' ? 1 : 2)} hint="enter goes to the value; tab to its JSON type" />
         <ChoiceField
           label="type"
           options={VALUE_TYPES}
@@ -214,7 +222,7 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
             focus={keysOn && field === 2}
             freeText={valueType === 'string' || valueType === 'json'}
             onTab={onTab}
-            onSubmit={() => 'json' in typed && !validatePath(path) && addEdits([{ op: 'set', path: normalizePath(path), value: typed.json, createIfMissing: true }])}
+            onSubmit={() => 'json' in typed && !checkPath(path) && addEdits([{ op: 'set', path: normalizePath(typedPath(path)), value: typed.json, createIfMissing: true }])}
             hint={`${valueType === 'string' ? 'typed as text, no quotes needed' : 'enter adds the change'}; shift-tab changes the type`}
           />
         )}
@@ -222,7 +230,7 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
       </Box>
     );
   } else if (mode === 'remove') {
-    form = <TextField label="remove path" value={path} onChange={setPath} validate={validatePath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdits([{ op: 'remove', path: normalizePath(p) }])} />;
+    form = <TextField label="remove path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdits([{ op: 'remove', path: normalizePath(typedPath(p)) }])} />;
   }
   const docHeight = Math.max(2, bodyHeight - 4 - edits.length - (form ? 4 : 0));
   return (

@@ -33,6 +33,20 @@ async function removeAmount(app: ReturnType<typeof renderApp>, id: string) {
 }
 
 describe('lookup, edit, diff and confirm', () => {
+  it('takes the whole path typed over the initial "$.", and opens each set form fresh', async () => {
+    const { w, e, stage } = await remittance();
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
+    await app.press(e.event_id, KEY.enter, e.event_created_at, KEY.enter);
+    await app.waitFor('"Status": "Pending"');
+    // One burst, the path typed whole: "$.$.Status" is the path $.Status, and the value goes to the value field.
+    await app.press('s$.Status\rFailed\r');
+    await app.waitFor('1. set $.Status = "Failed"');
+    // The next set form starts empty: a new value is not appended to the last one.
+    await app.press('s$.note\rchecked\r');
+    await app.waitFor('2. set $.note = "checked"');
+    app.unmount();
+  });
+
   it('sets $.Status to "Failed" with a typed value, shows the diff, requires a description, and writes on y', async () => {
     const { w, e, stage } = await remittance();
     const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
