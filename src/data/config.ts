@@ -238,9 +238,15 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
       if (raw && typeof raw === 'object' && !('stage_schema' in raw)) config.stage_schema = target.dataset;
     }
     if (!config.engine.project) throw new EvfixError('config', `${file}: engine.project: is required for BigQuery (or set engine.from_dbt_profile)`, 'engine.project');
+    // In production every job is capped even when the config forgets to: a mistyped window must not bill a scan
+    // of years of events. doctor says which cap is in force.
+    if (config.environment === 'prod') config.engine.maximum_bytes_billed ??= PROD_MAXIMUM_BYTES_BILLED;
   }
   return { ...config, source: file };
 }
+
+/** The cap on billed bytes per BigQuery job in `environment: prod` when the config sets none: 1 TiB. */
+export const PROD_MAXIMUM_BYTES_BILLED = 1024 ** 4;
 
 export function loadConfig(options: { configFile?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const file = options.configFile ?? findConfigFile(options.cwd ?? process.cwd());

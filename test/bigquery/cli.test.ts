@@ -85,9 +85,22 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('table exceptions: s3.backend_events_exceptions: 11 columns as expected');
     expect(r.out).toContain('table audit: s3.evfix_audit: 20 columns as expected');
     expect(r.out).toContain('stage card_was_shipped_event: stage.card_was_shipped_event exists');
+    expect(r.out).toContain("cost: warning: engine.maximum_bytes_billed is not set, so a job's bytes are not capped (environment dev)");
     expect(r.out).toMatch(/dbt: - installed: 1\.8\.7; reruns run: dbt run --select remittance_was_sent_event --vars '\{"current_date_offset":3\}'/);
     // INFORMATION_SCHEMA of each dataset, in the datasets' region.
     expect(bq.bq.jobs.filter((j) => /INFORMATION_SCHEMA\.COLUMNS/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
+  });
+
+  test('in prod every job is capped: 1 TiB unless the config says otherwise, and doctor says which', async () => {
+    await warehouse();
+    writeConfig({ environment: 'prod' });
+    let r = await run(['doctor']);
+    expect(r.out).toContain("ok    cost: every job is capped at 1 TiB billed (evfix's prod default; set engine.maximum_bytes_billed to choose)");
+    // The cap reaches BigQuery with every job.
+    expect(bq.bq.jobs.filter((j) => !j.dryRun).every((j) => j.maximumBytesBilled === String(1024 ** 4))).toBe(true);
+    writeConfig({ environment: 'prod' }, { maximum_bytes_billed: 50 * 1024 ** 3 });
+    r = await run(['doctor']);
+    expect(r.out).toMatch(/ok {4}cost: every job is capped at 50 GiB billed\n/);
   });
 
   test('a wrong type, a missing column, a missing stage table and no dbt each say what to fix, exit 1', async () => {

@@ -3,6 +3,7 @@
  * each either ok or what to fix: the config, the credentials, the three
  * tables and their columns, every stage table, and dbt when it runs reruns.
  */
+import { PROD_MAXIMUM_BYTES_BILLED } from '../config.js';
 import { dbtCommandLine, dbtVersion } from '../dbt/runner.js';
 import { describeError } from '../errors.js';
 import { TABLE_SCHEMAS } from '../model.js';
@@ -26,6 +27,20 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
   const checks: DoctorCheck[] = [];
   const where = config.engine.type === 'bigquery' ? `BigQuery project ${config.engine.project}${config.engine.location ? ` (${config.engine.location})` : ''}` : `DuckDB ${config.engine.path}`;
   checks.push({ name: 'config', ok: true, detail: `${config.source}: ${where}, ${config.stages.length} stage table(s), reruns by ${config.rerun.runner}` });
+
+  if (config.engine.type === 'bigquery') {
+    const cap = config.engine.maximum_bytes_billed;
+    const tib = (b: number) =>
+      b >= 1024 ** 4 ? `${(b / 1024 ** 4).toLocaleString('en-US', { maximumFractionDigits: 2 })} TiB` : `${(b / 1024 ** 3).toLocaleString('en-US', { maximumFractionDigits: 2 })} GiB`;
+    checks.push({
+      name: 'cost',
+      ok: true,
+      detail:
+        cap === undefined
+          ? `warning: engine.maximum_bytes_billed is not set, so a job's bytes are not capped (environment ${config.environment}); reads are still dry-run against dry_run_threshold_bytes`
+          : `every job is capped at ${tib(cap)} billed${cap === PROD_MAXIMUM_BYTES_BILLED && config.environment === 'prod' ? " (evfix's prod default; set engine.maximum_bytes_billed to choose)" : ''}`,
+    });
+  }
 
   let reachable = true;
   try {
