@@ -534,6 +534,16 @@ describe('traffic', () => {
 });
 
 describe('errors an operator can act on', () => {
+  test('an integer beyond 64 bits in an edit is refused at plan time, naming the edit; nothing runs', async () => {
+    const t = await makeBigquery();
+    const a = event();
+    await insertEvents(t, [a]);
+    await expect(
+      t.service.call('makePlan', { op: 'update', stage: R, selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] }, edits: [{ op: 'set', path: '$.n', value: '123456789012345678901234', createIfMissing: true }], description: 'x' }),
+    ).rejects.toThrow("value for $.n: 123456789012345678901234 is an integer beyond 64 bits, which BigQuery's JSON cannot hold");
+    expect(t.bq.jobs.filter((j) => !j.dryRun)).toEqual([]);
+  });
+
   test('permission denied names the permission and the project', async () => {
     const t = await makeBigquery();
     t.bq.faults.add({

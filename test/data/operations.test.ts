@@ -371,6 +371,9 @@ describe('update', () => {
     await expect(update(setStatus('Failed'), 'x', { where: ['$.Stauts="Pending"'] })).rejects.toThrow('match the selection; nothing to do');
     await expect(update(setStatus('Failed'), 'x', {})).rejects.toThrow('name the events to change');
     await expect(update(setStatus('Failed'), 'x', { where: ['$.Status=Pending'] })).rejects.toThrow('where: invalid JSON');
+    await expect(update([{ op: 'set', path: '$.note', value: '"half \\ud800 pair"', createIfMissing: true }])).rejects.toThrow('value for $.note: a string holds a lone UTF-16 surrogate');
+    // Big integers are kept on the embedded warehouse (BigQuery refuses them: test/bigquery/engine.test.ts).
+    await expect(update([{ op: 'set', path: '$.n', value: '123456789012345678901234', createIfMissing: true }])).resolves.toMatchObject({ counts: { exceptions: 1 } });
     expect(await tableCounts(warehouse)).toEqual({ events: 1, exceptions: 0, exclusions: 0 });
   });
 });

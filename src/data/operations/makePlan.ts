@@ -8,7 +8,7 @@ import type { Engine, PlanInputs } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
 import type { Edit } from '../json/edit.js';
 import { compileEdits, programColumns } from '../json/editProgram.js';
-import { isObject, parseJson, type Json } from '../json/value.js';
+import { isObject, JsonNumber, parseJson, type Json } from '../json/value.js';
 import { parseEventId, parseEventKey, requireDescription } from '../model.js';
 import { parsePlan, sealPlan, type Definition, type InsertRow, type Plan } from '../plan.js';
 import { parseCondition, type Condition, type Selection, type ValueColumn, type ValueType } from '../selection.js';
@@ -128,6 +128,7 @@ async function definitionOf(ctx: PlanContext, request: Exclude<PlanRequest, { op
       if (request.edits.length || !request.selection.file) compileEdits(request.edits);
       const { selection, inputs, edits } = await updateSelection(ctx, request.selection, request.edits);
       const program = compileEdits(edits);
+      checkEditValues(edits, ctx.config.engine.type === 'bigquery');
       const columns = selection.keys?.columns.map((c) => c.name) ?? [];
       const unknown = programColumns(program).find((c) => !columns.includes(c));
       if (unknown) throw inputError('set', `no column ${unknown} in the selection (columns: ${columns.join(', ') || 'none'})`);
@@ -240,4 +241,30 @@ export function redescribePlan(plan: Plan, text: string): Plan {
   if (description === plan.description) return plan;
   const { id: _id, seal: _seal, format: _format, created_at, operator, fingerprint, counts, extent, summary, sample, problems, sql, ...definition } = plan;
   return sealPlan({ ...definition, description }, { fingerprint, counts, extent, summary, sample, problems, sql }, { created_at, operator });
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const INT64 = { min: -(2n ** 63n), max: 2n ** 64n - 1n };
+
+/**
+ * Values an engine would take at plan time and refuse at apply, refused now with the edit named: a string
+ * holding half of a UTF-16 pair (no valid UTF-8; BigQuery's PARSE_JSON rejects it, DuckDB would store mojibake),
+ * and on BigQuery an integer beyond 64 bits (PARSE_JSON rejects it).
+ */
+export function checkEditValues(edits: readonly Edit[], bigquery: boolean): void {
+  for (const edit of edits) {
+    const text = edit.op === 'set' ? edit.value : edit.op === 'replace' ? edit.document : undefined;
+    if (text === undefined) continue;
+    const where = edit.op === 'set' ? `value for ${edit.path}` : 'replacement document';
+    const field = edit.op === 'set' ? 'set' : 'replace';
+    const walk = (v: Json): void => {
+      if (typeof v === 'string' && LONE_SURROGATE.test(v)) throw inputError(field, `${where}: a string holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair), which is not text; nothing was written`);
+      if (bigquery && v instanceof JsonNumber && /^-?\d+$/.test(v.text) && (BigInt(v.text) < INT64.min || BigInt(v.text) > INT64.max)) {
+        throw inputError(field, `${where}: ${v.text} is an integer beyond 64 bits, which BigQuery's JSON cannot hold; write it as a string, or as a decimal if rounding is acceptable`);
+      }
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (isObject(v)) Object.values(v).forEach(walk);
+    };
+    walk(parseJson(text, where));
+  }
 }
