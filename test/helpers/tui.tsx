@@ -87,8 +87,7 @@ export function frames(view: ReturnType<typeof render>) {
  * one write, as a burst or a paste arrives over SSH.
  */
 export function renderComponent(node: ReactElement, size = { columns: 80, rows: 24 }) {
-  const view = render(<KeyBusProvider>{node}</KeyBusProvider>);
-  resize(view.stdout, size.columns, size.rows);
+  const view = renderSized(<KeyBusProvider>{node}</KeyBusProvider>, size.columns, size.rows);
   const f = frames(view);
   return {
     ...view,
@@ -101,8 +100,7 @@ export function renderComponent(node: ReactElement, size = { columns: 80, rows: 
 
 export function renderApp(services: Services, initial: Route[] = [{ name: 'stages' }]) {
   let quits = 0;
-  const view = render(<App services={services} initial={initial} onQuit={() => quits++} />);
-  resize(view.stdout, 80, 24);
+  const view = renderSized(<App services={services} initial={initial} onQuit={() => quits++} />, 80, 24);
   const { frame, waitForFrame, waitForChange } = frames(view);
   return {
     ...view,
@@ -131,6 +129,19 @@ export function renderApp(services: Services, initial: Route[] = [{ name: 'stage
       }
     },
   };
+}
+
+/**
+ * Renders `node` on a terminal that has the size from its first frame. ink-testing-library's stdout is 100
+ * columns with no rows; resizing after `render` left a window in which the first frame, drawn at 100
+ * columns, was the one a test saw (a snapshot failed that way on a loaded CI host). An empty tree is drawn
+ * first, the size set, and only then the node mounted, so no frame of it is ever drawn at the wrong size.
+ */
+function renderSized(node: ReactElement, columns: number, rows: number) {
+  const view = render(<></>);
+  resize(view.stdout, columns, rows);
+  view.rerender(node);
+  return view;
 }
 
 /** ink-testing-library's stdout is 100 columns with no rows; operators have 80x24. */
