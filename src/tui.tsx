@@ -105,6 +105,22 @@ export async function runTui(options: TuiOptions): Promise<number> {
   } finally {
     shown.unmount();
     session.restore();
+    await reportPendingReruns(service);
     await service.close();
+  }
+}
+
+/**
+ * On the way out, one line per stage table that does not show an applied plan yet, with the command that
+ * rebuilds it: a rerun left for later (q at the rerun prompt, an apply from the CLI) is not forgotten. A
+ * warehouse that does not answer within a few seconds does not hold the terminal.
+ */
+async function reportPendingReruns(service: Services['service']) {
+  const pending = await Promise.race([
+    service.call('pendingReruns', {}).catch(() => []),
+    new Promise<[]>((resolve) => setTimeout(() => resolve([]), 10_000).unref()),
+  ]);
+  for (const p of pending) {
+    process.stderr.write(`evfix: ${p.stage} does not show ${p.plans.length} applied plan(s) yet; run: ${p.command}\n`);
   }
 }

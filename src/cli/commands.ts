@@ -11,6 +11,7 @@ import { EvfixError } from '../data/errors.js';
 import { parseEventId, parseEventKey } from '../data/model.js';
 import { readText } from '../data/files.js';
 import { formatDoctor } from '../data/operations/doctor.js';
+import { describePending } from '../data/operations/pending.js';
 
 export type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean; value?: string; help: string };
 
@@ -117,13 +118,20 @@ export const COMMANDS: CommandSpec[] = [
       type: 'read',
       run: async (service, p) => {
         const rows = [];
-        for (const s of service.config.stages) rows.push(await service.call('stageSummary', { stage: s.name, lookbackDays: lookbackOf(p) }));
+        for (const s of service.config.stages) {
+          const summary = await service.call('stageSummary', { stage: s.name, lookbackDays: lookbackOf(p) });
+          const [pending] = await service.call('pendingReruns', { stage: s.name });
+          rows.push({ ...summary, pending: pending ?? null });
+        }
         const since = rows[0]?.since ?? '';
         return {
           json: { since, stages: rows.map(({ since: _since, ...r }) => r) },
           text: [
-            `Stage tables (events since ${since.slice(0, 10)}):`,
-            ...rows.map((r) => `  ${r.stage.padEnd(34)} ${r.event_name.padEnd(24)} ${String(r.events).padStart(8)} events  ${r.duplicateGroups} duplicate group(s)`),
+            `Stage tables (events since ${since.slice(0, 10)}; duplicate groups unresolved in the sources / held by the stage table):`,
+            ...rows.flatMap((r) => [
+              `  ${r.stage.padEnd(34)} ${r.event_name.padEnd(24)} ${String(r.events).padStart(8)} events  duplicates ${r.duplicateGroups} / ${r.stageDuplicateGroups ?? 'not built'}  ${describePending(r.pending)}`,
+              ...(r.pending ? [`    ${r.pending.plans.length} applied plan(s) not in the stage table yet; run: ${r.pending.command}`] : []),
+            ]),
           ].join('\n'),
         };
       },

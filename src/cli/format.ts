@@ -120,11 +120,12 @@ export function formatLookup(eventId: string, found: EventRows): string {
 
 export function formatApplyResult(result: ApplyResult): string {
   const lines = [result.status === 'applied' ? `Applied plan ${result.plan_id}: ${result.message}.` : `${printable(result.message)}.`];
-  lines.push(`Rerun the stage table to see it: evfix rerun ${result.rerun.stage} --offset ${result.rerun.current_date_offset}`);
+  // --since, not --offset: the command stays right when it is run tomorrow.
+  lines.push(`Rerun the stage table to see it: evfix rerun ${result.rerun.stage} --since ${result.rerun.since.slice(0, 10)}`);
   return lines.join('\n');
 }
 
-export function formatHistory(entries: AuditEntry[]): string {
+export function formatHistory(entries: (AuditEntry & { rerun_state?: string })[]): string {
   if (entries.length === 0) return 'No plans have been applied yet.';
   return entries
     .map(
@@ -133,6 +134,7 @@ export function formatHistory(entries: AuditEntry[]): string {
         `  (${e.counts.exclusions} exclusions, ${e.counts.exceptions} exceptions${e.counts.deleted.exclusions + e.counts.deleted.exceptions ? `, deleted ${e.counts.deleted.exclusions + e.counts.deleted.exceptions}` : ''})` +
         (e.reverted_by ? `  reverted by ${e.reverted_by}` : '') +
         (e.revert_of ? `  reverts ${e.revert_of}` : '') +
+        (e.rerun_state ? `  [${e.rerun_state}]` : '') +
         `\n    ${printable(e.description)}`,
     )
     .join('\n');

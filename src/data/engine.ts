@@ -24,7 +24,19 @@ export type StageSummary = {
   events: number;
   /** event_id groups with more than one unresolved original copy in the sources. */
   duplicateGroups: number;
+  /**
+   * event_ids the stage table itself holds more than once in the window: duplicates resolved in the sources
+   * show here until the stage is rerun. Null when the stage table does not exist yet.
+   */
+  stageDuplicateGroups: number | null;
 };
+
+/**
+ * A rebuild of a stage table: when (comparable with the audit table's applied_at) and from which
+ * event_created_at. `since` is null when the engine knows only that the table changed (BigQuery's
+ * last_modified_time, which dbt's scheduled runs move too): such a rebuild is taken to cover every plan before it.
+ */
+export type StageRebuild = { at: string; since: string | null };
 
 /** One unresolved event_id duplicate group as the list of groups shows it, without its copies. */
 export type DuplicateSummary = {
@@ -125,6 +137,13 @@ export interface Engine {
   rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }>;
   /** The statements rerunStage runs, formatted for operators to read. */
   rerunSql(stage: StageConfig): string;
+  /** The stage table's rebuilds, newest first (at most 100): what tells applied plans in the stage from pending ones. */
+  stageRebuilds(stage: StageConfig): Promise<StageRebuild[]>;
+  /**
+   * Records a rebuild evfix ran outside the engine (dbt), for engines that keep rebuild times themselves
+   * (DuckDB); an engine that reads them from the table's metadata leaves this out.
+   */
+  recordRebuild?(stage: StageConfig, since: string): Promise<void>;
 
   /** Columns of the named tables (as the config names them), types as TIMESTAMP, STRING, JSON, BOOL, INT64, FLOAT64. */
   tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>>;

@@ -18,7 +18,7 @@ import { printable, printableLines } from '../data/printable.js';
 type Action = ListMove | 'open' | 'revert';
 
 /** An applied plan in full, for the details view: the list and the lines under it cut the description. */
-function entryText(e: AuditEntry): string {
+function entryText(e: AuditEntry & { rerun_state?: string }): string {
   return [
     `plan ${e.plan_id} · ${e.kind} · ${e.stage}`,
     `applied ${e.applied_at} by ${printable(e.operator)} on ${printable(e.host)}${e.job_id ? ` (job ${printable(e.job_id)})` : ''}`,
@@ -28,7 +28,7 @@ function entryText(e: AuditEntry): string {
     `description: ${printableLines(e.description)}`,
     ...(e.selection ? [`selection: ${printable(e.selection)}`] : []),
     describeWritten(e.counts),
-    ...(e.oldest ? [`rerun from ${e.oldest}`] : []),
+    ...(e.rerun_state === 'rerun pending' ? [`not in the stage table yet: it needs a rerun from ${e.oldest?.slice(0, 10) ?? 'its oldest event'}`] : e.rerun_state ? ['in the stage table (rebuilt since)'] : []),
     ...(e.reverted_by ? [`reverted by plan ${e.reverted_by}`] : []),
     ...(e.revert_of ? [`reverts plan ${e.revert_of}`] : []),
   ].join('\n');
@@ -83,7 +83,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
         items={entries}
         state={list}
         empty={load.task.status === 'done' ? `No plan has been applied yet (audit table ${service.config.tables.audit}).` : load.task.status === 'failed' ? load.task.message : 'reading the audit table…'}
-        render={(x) => `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}`}
+        render={(x) => `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}${x.rerun_state === 'rerun pending' ? '  rerun pending' : ''}`}
       />
       {e ? (
         <Box flexDirection="column" marginTop={1}>
@@ -91,7 +91,10 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
             plan {e.plan_id} by {printable(e.operator)} on {printable(e.host)}
           </Text>
           <Text wrap="truncate-end">description: {printable(e.description)}</Text>
-          <Text wrap="truncate-end">{describeWritten(e.counts)}</Text>
+          <Text wrap="truncate-end">
+            {describeWritten(e.counts)}
+            {e.rerun_state === 'rerun pending' ? ' · not in the stage table yet (rerun pending)' : e.rerun_state ? ' · in the stage table' : ''}
+          </Text>
           {e.reverted_by ? <Text color={tone('warn')}>reverted by plan {e.reverted_by}</Text> : null}
           {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of}</Text> : null}
         </Box>

@@ -1,13 +1,15 @@
 /**
- * Stage tables: every configured stage table with its event name, events in
- * the lookback window and unresolved event_id duplicate groups. Counts load in
- * the background, one table at a time, and appear as they arrive.
+ * Stage tables: every configured stage table with the events it shows in the lookback window, event_id
+ * duplicate groups unresolved in the sources and those the stage table itself still holds, and whether it
+ * needs a rerun to show plans already applied. Counts load in the background, one table at a time, and
+ * appear as they arrive; the line under the list says what the row under the cursor means.
  */
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useReducer, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
 import type { StageSummary } from '../data/engine.js';
+import type { PendingRerun } from '../data/operations/pending.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
@@ -30,7 +32,22 @@ export const STAGE_TABLES_BINDINGS: Binding<Action>[] = [
   { keys: ['r'], help: 'reload counts', action: 'reload' },
 ];
 
-type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary } | { status: 'failed'; message: string };
+type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary; pending: PendingRerun | null } | { status: 'failed'; message: string };
+
+/** Column widths after the name: events, duplicates in the sources, duplicates in the stage table. */
+const COLUMNS = { events: 8, sources: 8, stage: 9 };
+
+/** The line under the list: the row under the cursor in words, with the command a pending rerun needs. */
+function describeRow(stage: StageConfig, state: Loaded | undefined): string {
+  if (state?.status !== 'done') return stage.event_name;
+  const { summary, pending } = state;
+  const held =
+    summary.stageDuplicateGroups === null
+      ? 'the stage table is not built yet'
+      : `${summary.stageDuplicateGroups} duplicate group(s) in the stage table`;
+  const rerun = pending ? `; ${pending.plans.length} applied plan(s) not in the stage yet: rerun from ${pending.since.slice(0, 10)} (enter, then rerun)` : '';
+  return `${stage.event_name}: ${summary.duplicateGroups} unresolved in the sources, ${held}${rerun}`;
+}
 
 export function StageTablesScreen({ active, width, height, nav, services }: ScreenProps) {
   const { service } = services;
@@ -43,7 +60,8 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     () => config.stages.filter((s) => !filter || `${s.name} ${s.event_name}`.toLowerCase().includes(filter.toLowerCase())),
     [config.stages, filter],
   );
-  const listHeight = Math.max(1, height - 5);
+  // Frame (title, flash, footer), the filter line, two header lines, three lines describing the row.
+  const listHeight = Math.max(1, height - 9);
   const [list, dispatch] = useReducer(listReducer, initialList(stages.length, listHeight));
   useEffect(() => dispatch({ type: 'reset', count: stages.length }), [stages.length]);
   useEffect(() => dispatch({ type: 'resize', height: listHeight }), [listHeight]);
@@ -59,7 +77,8 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
         setLoaded((l) => ({ ...l, [stage.name]: { status: 'loading' } }));
         try {
           const summary = await service.call('stageSummary', { stage: stage.name });
-          if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'done', summary } }));
+          const [pending] = await service.call('pendingReruns', { stage: stage.name });
+          if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'done', summary, pending: pending ?? null } }));
         } catch (error) {
           if (!cancelled) setLoaded((l) => ({ ...l, [stage.name]: { status: 'failed', message: describeError(error) } }));
         }
@@ -126,8 +145,11 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
       ) : (
         <Text color={tone('muted')}>{filter ? `filter: ${filter}` : ' '}</Text>
       )}
-      <Text color={tone('muted')}>{'  ' + 'stage table'.padEnd(nameWidth) + 'event name'.padEnd(24) + 'events'.padStart(8) + '  duplicates'}</Text>
-      <Box flexDirection="column">
+      <Text color={tone('muted')}>{'  ' + ''.padEnd(nameWidth + COLUMNS.events) + 'duplicate groups'.padStart(COLUMNS.sources + COLUMNS.stage)}</Text>
+      <Text color={tone('muted')}>
+        {'  ' + 'stage table'.padEnd(nameWidth) + 'events'.padStart(COLUMNS.events) + 'sources'.padStart(COLUMNS.sources) + 'in stage'.padStart(COLUMNS.stage) + '  rerun needed'}
+      </Text>
+      <Box flexDirection="column" height={listHeight}>
         <WindowedList
           items={stages}
           state={list}
@@ -136,13 +158,20 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
             const state = loaded[stage.name];
             const counts =
               state?.status === 'done'
-                ? String(state.summary.events).padStart(8) + '  ' + String(state.summary.duplicateGroups).padStart(10)
+                ? String(state.summary.events).padStart(COLUMNS.events) +
+                  String(state.summary.duplicateGroups).padStart(COLUMNS.sources) +
+                  (state.summary.stageDuplicateGroups === null ? 'not built' : String(state.summary.stageDuplicateGroups)).padStart(COLUMNS.stage) +
+                  '  ' +
+                  (state.pending ? `${state.pending.plans.length} plan${state.pending.plans.length === 1 ? '' : 's'}, offset ${state.pending.current_date_offset}` : 'no')
                 : state?.status === 'failed'
                   ? '  failed: ' + state.message
-                  : '       …           …';
-            return stage.name.padEnd(nameWidth) + stage.event_name.padEnd(24) + counts;
+                  : '…'.padStart(COLUMNS.events) + '…'.padStart(COLUMNS.sources) + '…'.padStart(COLUMNS.stage);
+            return stage.name.padEnd(nameWidth) + counts;
           }}
         />
+      </Box>
+      <Box height={3} flexShrink={0}>
+        {current ? <Text wrap="wrap" color={tone('muted')}>{describeRow(current, currentState)}</Text> : null}
       </Box>
     </Frame>
   );

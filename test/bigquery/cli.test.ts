@@ -149,7 +149,7 @@ describe('subcommands on BigQuery', () => {
 
     const stages = await run(['stages']);
     expect(stages.code).toBe(0);
-    expect(stages.out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+3 events\s+1 duplicate group\(s\)/);
+    expect(stages.out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+3 events\s+duplicates 1 \/ 0\s+up to date/);
     const dups = await run(['duplicates', R]);
     expect(dups.code).toBe(0);
     expect(dups.out).toContain(ID);
@@ -168,8 +168,13 @@ describe('subcommands on BigQuery', () => {
     expect(updated.out).toMatch(/Applied plan [0-9a-f]{16}: wrote 0 exclusion row\(s\) and 1 exception row\(s\)\./);
     expect(tableCounts(bq)).toEqual({ events: 3, exceptions: 2, exclusions: 1 });
 
+    // Both plans are in the sources, not yet in the stage table: the stage table's last_modified_time says so.
+    const pending = await run(['stages']);
+    expect(pending.out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+2 events\s+duplicates 0 \/ 0\s+rerun needed \(2 plans, offset 3\)/);
+    expect(pending.out).toContain(`run: evfix rerun ${R} --since 2026-03-12`);
     const rerun = await run(['rerun', R, '--offset', '3', '--yes']);
     expect(rerun.err).toBe('');
+    expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event\s+.*up to date/);
     expect(rerun.out).toContain('Rebuilt remittance_was_sent_event from 2026-03-12 00:00:00.000000.');
     const staged = bq.bq.rows(bq.tables.stage(R)).map((r) => [r.event_id, JSON.parse(r.event_data as string).Status, r.is_exception, r.status]).sort();
     expect(staged).toEqual([[ID, 'Sent', true, 'Sent'], [other.event_id, 'Failed', true, 'Failed']].sort());

@@ -19,7 +19,7 @@ describe('bin/evfix', () => {
     const result = evfix(['stages'], env);
     expect(result.stderr).toContain(`Created the demo warehouse at ${join(home, 'data', 'evfix', 'demo.duckdb')} (50000 events)`);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+ events\s+\d+ duplicate group/);
+    expect(result.stdout).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+ events\s+duplicates \d+ \/ \d+\s+up to date/);
   });
 
   it('reads a YAML config (the release bundle runs yaml on its first parse)', () => {

@@ -90,13 +90,15 @@ describe('evfix CLI', () => {
     expect(update.err).toBe('');
     expect(update.code).toBe(0);
     expect(update.out).toContain('-   "Status": "Pending",\n    +   "Status": "Failed",');
-    const offset = /--offset (\d+)/.exec(update.out)![1]!;
-    const rerun = await run(['rerun', 'remittance_was_sent_event', '--offset', offset, '--yes']);
+    const since = /evfix rerun remittance_was_sent_event --since (\S+)/.exec(update.out)![1]!;
+    expect((await run(['stages'])).out).toContain(`1 applied plan(s) not in the stage table yet; run: evfix rerun remittance_was_sent_event --since ${since}`);
+    const rerun = await run(['rerun', 'remittance_was_sent_event', '--since', since, '--yes']);
     expect(rerun.code).toBe(0);
     const rows = await query(w, `SELECT status, is_exception FROM stage.remittance_was_sent_event WHERE event_id = '${target.event_id}'`);
     expect(rows).toEqual([{ status: 'Failed', is_exception: true }]);
     const history = await run(['history']);
-    expect(history.out).toMatch(/update\s+remittance_was_sent_event\s+plan [0-9a-f]{16}\s+by ops@example@\S+\s+\(0 exclusions, 1 exceptions\)/);
+    expect(history.out).toMatch(/update\s+remittance_was_sent_event\s+plan [0-9a-f]{16}\s+by ops@example@\S+\s+\(0 exclusions, 1 exceptions\)\s+\[in stage\]/);
+    expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event .* up to date/);
   });
 
   it('writes nothing without --yes and no terminal, on --dry-run, in read-only mode, or when the operator says no', async () => {

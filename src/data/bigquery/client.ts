@@ -106,6 +106,20 @@ export class BigqueryClient {
     return this.locating;
   }
 
+  /** A table's lastModifiedTime in milliseconds (tables.get), or undefined when the table does not exist. */
+  async tableModified(table: string, doing: string): Promise<bigint | undefined> {
+    const [project, dataset, name] = table.split('.') as [string, string, string];
+    try {
+      const [metadata] = await this.patiently(() => this.bq.dataset(dataset, { projectId: project }).table(name).getMetadata());
+      const ms = (metadata as { lastModifiedTime?: string }).lastModifiedTime;
+      return ms === undefined ? undefined : BigInt(ms);
+    } catch (error) {
+      const f = failureOf(error);
+      if (f.code === 404 || f.reason === 'notFound') return undefined;
+      throw translate(error, doing, this.project);
+    }
+  }
+
   get project() {
     return this.options.project;
   }

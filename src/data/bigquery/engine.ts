@@ -21,6 +21,7 @@ import type {
   PageKey,
   PlanInputs,
   RerunCounts,
+  StageRebuild,
   StageSummary,
 } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
@@ -37,7 +38,7 @@ import * as p from './params.js';
 import * as planSql from './planSql.js';
 import * as reads from './readSql.js';
 import { FIRST_COPY, KEYS_TABLE, keysParam, rowHash, selectedCte, valueName } from './selectionSql.js';
-import { effectiveCte, rerunPreviewSql, rerunStageScript } from './stageSql.js';
+import { effectiveCte, rerunPreviewSql, rerunStageScript, stageTable } from './stageSql.js';
 
 type BigqueryConfig = Config & { engine: { type: 'bigquery' } };
 
@@ -154,7 +155,12 @@ export class BigqueryEngine implements Engine {
     const ps = new p.Params();
     this.windowParams(ps, stage, since);
     const [row] = await this.read(reads.stageSummarySql(this.tables), ps, `counting ${stage.name}`);
-    return { events: num(row?.events), duplicateGroups: num(row?.duplicate_groups) };
+    // A stage table dbt has not built yet has no duplicates of its own: null, not a failed stage list.
+    const held = await this.read(reads.stageDuplicatesSql(stageTable(this.tables, stage)), ps, `counting duplicates the stage table ${stage.name} holds`).catch((error) => {
+      if (failureOf(error).code === 404 || /not found/i.test((error as Error).message)) return undefined;
+      throw error;
+    });
+    return { events: num(row?.events), duplicateGroups: num(row?.duplicate_groups), stageDuplicateGroups: held ? num(held[0]?.n) : null };
   }
 
   async duplicateGroups(stage: StageConfig, since: string): Promise<DuplicateSummary[]> {
@@ -714,6 +720,15 @@ FROM touched`, ps, doing);
 
   rerunSql(stage: StageConfig): string {
     return joinScript(rerunStageScript(this.tables, stage));
+  }
+
+  /**
+   * The stage table's last_modified_time (tables.get: no query, no bytes). It moves with every rebuild, evfix's
+   * or dbt's scheduled run, whose window evfix cannot see: the rebuild is taken to cover every plan before it.
+   */
+  async stageRebuilds(stage: StageConfig): Promise<StageRebuild[]> {
+    const modified = await this.client.tableModified(stageTable(this.tables, stage), `reading when ${stage.name} was last rebuilt`);
+    return modified === undefined ? [] : [{ at: formatTimestamp(modified * 1000n), since: null }];
   }
 
   async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {

@@ -36,6 +36,11 @@ export function stageSummarySql(t: BigqueryTables): string {
 SELECT (SELECT COUNT(*) FROM effective) AS events, (SELECT COUNT(*) FROM dup) AS duplicate_groups`;
 }
 
+/** event_ids the stage table holds more than once in the window (its partitions pruned by the window). */
+export const stageDuplicatesSql = (table: string) => `SELECT COUNT(*) AS n FROM (
+  SELECT event_id FROM ${quoteTable(table)} AS s WHERE ${inWindow('s')}
+  GROUP BY event_id HAVING COUNT(*) > 1)`;
+
 /** One row per unresolved duplicate group. */
 export function duplicateGroupsSql(t: BigqueryTables): string {
   return `WITH ${liveCopies(t)}

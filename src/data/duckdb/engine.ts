@@ -18,6 +18,7 @@ import type {
   PageKey,
   PlanInputs,
   RerunCounts,
+  StageRebuild,
   StageSummary,
 } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
@@ -194,7 +195,9 @@ export class DuckdbEngine implements Engine {
       const p = new Params();
       this.windowParams(p, stage, since);
       const [row] = await rows(conn, reads.stageSummarySql(this.tables), p.values);
-      return { events: num(row?.events), duplicateGroups: num(row?.groups) };
+      const table = stageTable(this.tables, stage);
+      const [held] = (await this.tableExists(conn, table)) ? await rows(conn, reads.stageDuplicatesSql(table), { from: since, until: FAR_FUTURE }) : [];
+      return { events: num(row?.events), duplicateGroups: num(row?.groups), stageDuplicateGroups: held ? num(held.n) : null };
     });
   }
 
@@ -722,8 +725,10 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
       await conn.run('BEGIN TRANSACTION');
       try {
         await conn.run(reads.createAuditSql(this.tables));
-        // The transaction's time, after every earlier apply's: a revert finds exactly one plan's rows by it.
-        const [last] = await rows(conn, `SELECT ${TS('max(applied_at)')} AS t FROM ${quoteTable(this.tables.audit)}`);
+        await conn.run(reads.createRebuildsSql(this.tables));
+        // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
+        // every rebuild's (a plan applied after a rebuild is not in it, even on a clock that stands still).
+        const [last] = await rows(conn, reads.lastWriteSql(this.tables));
         let at = this.now();
         if (last?.t && at <= parseTimestamp(String(last.t))) at = parseTimestamp(String(last.t)) + 1n;
         const appliedAt = formatTimestamp(at);
@@ -805,6 +810,7 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
         await conn.run(createStageSql(this.tables, stage));
         const deleted = (await conn.run(q.remove, { from: since })).rowsChanged;
         const inserted = (await exec(conn, q.insert, p.values)).rowsChanged;
+        await this.noteRebuild(conn, stage, since);
         await conn.run('COMMIT');
         return { deleted, inserted };
       } catch (error) {
@@ -823,6 +829,25 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
       this.windowParams(p, stage, since);
       const [writes] = await rows(conn, q.writes, p.values);
       return { removes: num(removes?.n), writes: num(writes?.n) };
+    });
+  }
+
+  /** In the rebuild's own transaction: the rebuild is recorded exactly when it commits. */
+  private async noteRebuild(conn: DuckDBConnection, stage: StageConfig, since: string) {
+    await conn.run(reads.createAuditSql(this.tables));
+    await conn.run(reads.createRebuildsSql(this.tables));
+    await conn.run(reads.recordRebuildSql(this.tables), { stage: stage.name, since, now: formatTimestamp(this.now()) });
+  }
+
+  async recordRebuild(stage: StageConfig, since: string): Promise<void> {
+    await this.session((conn) => this.noteRebuild(conn, stage, since));
+  }
+
+  async stageRebuilds(stage: StageConfig): Promise<StageRebuild[]> {
+    return this.session(async (conn) => {
+      if (!(await this.tableExists(conn, reads.rebuildsTable(this.tables)))) return [];
+      const found = await rows(conn, reads.stageRebuildsSql(this.tables), { stage: stage.name });
+      return found.map((r) => ({ at: String(r.at), since: String(r.since) }));
     });
   }
 

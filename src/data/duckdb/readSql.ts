@@ -158,3 +158,31 @@ export function toAuditEntry(r: Record<string, unknown>): AuditEntry {
     oldest: s(r.oldest),
   };
 }
+
+/**
+ * Where the embedded warehouse keeps its stage rebuilds (beside the audit table): BigQuery reads a table's
+ * last_modified_time, DuckDB keeps no such time, so evfix records each rebuild it runs.
+ */
+export const rebuildsTable = (t: TableNames) => `${t.audit.split('.')[0]}.evfix_stage_rebuilds`;
+
+export const createRebuildsSql = (t: TableNames) =>
+  `CREATE TABLE IF NOT EXISTS ${quoteTable(rebuildsTable(t))} (stage VARCHAR NOT NULL, since TIMESTAMP NOT NULL, rebuilt_at TIMESTAMP NOT NULL)`;
+
+/**
+ * A rebuild's row. Its time is the later of the clock and the newest apply, so every plan applied before it
+ * counts as before it even on a clock that stands still (tests, a skewed host); the next apply is later still.
+ */
+export const recordRebuildSql = (t: TableNames) => `INSERT INTO ${quoteTable(rebuildsTable(t))}
+SELECT $stage, $since::TIMESTAMP, greatest($now::TIMESTAMP, coalesce((SELECT max(applied_at) FROM ${quoteTable(t.audit)}), $now::TIMESTAMP))`;
+
+export const stageRebuildsSql = (t: TableNames) => `SELECT ${TS('rebuilt_at')} AS at, ${TS('since')} AS since
+FROM ${quoteTable(rebuildsTable(t))} WHERE stage = $stage ORDER BY rebuilt_at DESC LIMIT 100`;
+
+/** event_ids the stage table holds more than once in the window. */
+export const stageDuplicatesSql = (table: string) => `SELECT count(*)::BIGINT AS n FROM (
+  SELECT event_id FROM ${quoteTable(table)} WHERE event_created_at >= $from AND event_created_at < $until
+  GROUP BY event_id HAVING count(*) > 1)`;
+
+/** The latest apply or rebuild: an apply's time is after it. */
+export const lastWriteSql = (t: TableNames) => `SELECT ${TS('max(t)')} AS t FROM (
+  SELECT max(applied_at) AS t FROM ${quoteTable(t.audit)} UNION ALL SELECT max(rebuilt_at) FROM ${quoteTable(rebuildsTable(t))})`;

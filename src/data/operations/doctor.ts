@@ -3,6 +3,7 @@
  * each either ok or what to fix: the config, the credentials, the three
  * tables and their columns, every stage table, and dbt when it runs reruns.
  */
+import { describePending, pendingRerun } from './pending.js';
 import { PROD_MAXIMUM_BYTES_BILLED } from '../config.js';
 import { dbtCommandLine, dbtVersion } from '../dbt/runner.js';
 import { describeError } from '../errors.js';
@@ -88,6 +89,13 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
             ? `${stageTables[i]} exists (${stage.event_name}; ${relationSource(stage)})`
             : `${stageTables[i]} does not exist (${relationSource(stage)}); build it once with dbt (or check ${stage.relation ? 'the manifest' : 'stage_schema'})`,
         });
+        // Not a fault of the setup, but what an operator checking the warehouse needs to know.
+        if (found) {
+          const pending = await pendingRerun(ctx, stage).catch(() => undefined);
+          if (pending !== undefined) {
+            checks.push({ name: `rerun ${stage.name}`, ok: true, detail: pending ? `${describePending(pending)}: run ${pending.command}` : 'the stage table shows every applied plan' });
+          }
+        }
       }
     } catch (error) {
       checks.push({ name: 'tables', ok: false, detail: describeError(error) });

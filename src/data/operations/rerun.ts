@@ -107,6 +107,8 @@ export async function rerunStage(ctx: Context, stage: StageConfig, window: Rerun
     // dbt takes the offset in days; a --since date becomes the offset that reaches it.
     const offset = Math.max(0, daysBetween(parseTimestamp(since), ctx.now()));
     await runDbt(dbt, stage, offset, onLine);
+    // dbt rebuilt the window: an engine that keeps its own rebuild times notes it, so the plans show as in the stage.
+    await ctx.engine.recordRebuild?.(stage, since);
     return { stage: stage.name, since, runner: 'dbt' };
   }
   const counts = await ctx.engine.rerunStage(stage, since);

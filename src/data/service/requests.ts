@@ -20,6 +20,7 @@ import { listDuplicateGroups, loadDuplicateGroups } from '../operations/duplicat
 import { lookupEvent } from '../operations/lookup.js';
 import { inputsOf, makePlan, redescribePlan, remakePlan, selectionOf } from '../operations/makePlan.js';
 import { reconcileJournal } from '../operations/reconcile.js';
+import { pendingRerun, withRerunStates } from '../operations/pending.js';
 import { previewRerun, rerunStage } from '../operations/rerun.js';
 import type { Journal } from '../journal.js';
 import { readPlanFile } from '../plan.js';
@@ -131,6 +132,16 @@ const AuditEntrySchema = z.strictObject({
   reverted_by: z.string().nullable(),
   revert_of: z.string().nullable(),
   oldest: z.string().nullable(),
+  /** Whether the stage table shows the plan yet (see operations/pending.ts). */
+  rerun_state: z.enum(['rerun pending', 'in stage']).optional(),
+});
+
+const PendingRerunSchema = z.strictObject({
+  stage: z.string(),
+  plans: z.array(z.strictObject({ plan_id: z.string(), kind: z.string(), applied_at: z.string(), oldest: z.string().nullable() })),
+  since: TimestampText,
+  current_date_offset: z.number().int(),
+  command: z.string(),
 });
 
 const RerunWindowSchema = z.strictObject({ stage: Stage, offset: z.number().int().min(0).max(36500).optional(), since: z.string().optional() });
@@ -153,7 +164,14 @@ function keep(h: HandlerContext, plan: Plan): Plan {
 export const REQUESTS = {
   stageSummary: request({
     args: z.strictObject({ stage: Stage, lookbackDays: Lookback }),
-    reply: z.strictObject({ stage: z.string(), event_name: z.string(), since: TimestampText, events: z.number(), duplicateGroups: z.number() }),
+    reply: z.strictObject({
+      stage: z.string(),
+      event_name: z.string(),
+      since: TimestampText,
+      events: z.number(),
+      duplicateGroups: z.number(),
+      stageDuplicateGroups: z.number().nullable(),
+    }),
     clock: true,
     run: async ({ ctx }, a) => {
       const stage = findStage(ctx.config, a.stage);
@@ -270,11 +288,25 @@ export const REQUESTS = {
     clock: true,
     run: ({ ctx, progress }, a) => rerunStage(ctx, findStage(ctx.config, a.stage), { offset: a.offset, since: a.since }, progress),
   }),
+  pendingReruns: request({
+    args: z.strictObject({ stage: Stage.optional() }),
+    reply: z.array(PendingRerunSchema),
+    clock: true,
+    run: async ({ ctx, journal }, a) => {
+      const stages = a.stage ? [findStage(ctx.config, a.stage)] : ctx.config.stages;
+      const found = [];
+      for (const stage of stages) {
+        const pending = await pendingRerun(ctx, stage, journal);
+        if (pending) found.push(pending);
+      }
+      return found;
+    },
+  }),
   history: request({
     args: z.strictObject({ stage: z.string().optional(), operator: z.string().optional(), since: z.string().optional(), limit: z.number().int().min(1).max(10_000).optional() }),
     reply: z.array(AuditEntrySchema),
     clock: false,
-    run: ({ ctx }, a) => ctx.engine.auditEntries(a),
+    run: ({ ctx }, a) => withRerunStates(ctx, a),
   }),
   doctor: request({
     args: z.strictObject({}),
