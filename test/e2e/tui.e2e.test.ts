@@ -42,7 +42,7 @@ describe('evfix in a terminal', () => {
     const groups = ids.length;
     expect(groups).toBeGreaterThan(0);
     const t = new EvfixTerminal({ env: { ...env, NO_COLOR: '1' } });
-    await t.waitFor(/card_was_shipped_event\s+CardWasShipped\s+\d+\s+\d+/);
+    await t.waitFor(/card_was_shipped_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     await t.press('j', KEY.enter);
     await t.waitFor('Duplicates by event_id');
     await t.press(KEY.enter);
@@ -71,6 +71,30 @@ describe('evfix in a terminal', () => {
     expect(inStage.every((r) => r.n === 1 && r.readded === true)).toBe(true);
   });
 
+  it('(a2) quitting at the rerun prompt says which stage needs a rerun, and the exact command', async () => {
+    const { env } = home();
+    const t = new EvfixTerminal({ env: { ...env, NO_COLOR: '1' } });
+    await t.waitFor(/card_was_shipped_event\s+\d+\s+\d+\s+\d+\s+no/);
+    await t.press('j', KEY.enter);
+    await t.waitFor('Duplicates by event_id');
+    await t.press(KEY.enter);
+    await t.waitFor(/0 marked · 1\/\d+/);
+    await t.press('a', 'd');
+    await t.waitFor('Write these rows?');
+    await t.press('y');
+    await t.waitFor('Applied plan');
+    await t.press('q');
+    expect((await t.exited).exitCode).toBe(0);
+    // One line, wrapped by the 80-column terminal.
+    expect(t.text().replace(/\n/g, '')).toMatch(/evfix: card_was_shipped_event does not show 1 applied plan\(s\) yet; run: evfix rerun card_was_shipped_event --since \d{4}-\d\d-\d\d/);
+    // The next start shows it in the stage list, and the CLI agrees.
+    const again = new EvfixTerminal({ env: { ...env, NO_COLOR: '1' } });
+    await again.waitFor(/card_was_shipped_event\s+\d+\s+0\s+\d+\s+1 plan, offset \d+/);
+    await again.press('q');
+    await again.exited;
+    expect(cli(env, 'stages')).toMatch(/card_was_shipped_event .* rerun needed \(1 plan, offset \d+\)/);
+  });
+
   it('(b) sets $.Status to "Failed" on a remittance, shows the diff, and the rerun updates the stage row', async () => {
     const { env, db } = home();
     const [target] = await sql(
@@ -79,7 +103,7 @@ describe('evfix in a terminal', () => {
     );
     const { event_id: id, created } = target as { event_id: string; created: string };
     const t = new EvfixTerminal({ env });
-    await t.waitFor(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+/);
+    await t.waitFor(/remittance_was_sent_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     await t.press(KEY.enter);
     await t.waitFor('Update event data');
     await t.press('jj', KEY.enter);
@@ -118,7 +142,7 @@ describe('evfix in a terminal', () => {
   it('(c) writes nothing when the operator presses Esc at the confirm screen', async () => {
     const { env, db } = home();
     const t = new EvfixTerminal({ env });
-    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    await t.waitFor(/account_was_opened_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     await t.press(KEY.enter);
     await t.waitFor('Duplicates by event_id');
     await t.press(KEY.enter);
@@ -136,7 +160,7 @@ describe('evfix in a terminal', () => {
   it('(d) keeps its layout through resizes, and says plainly when the terminal is too small', async () => {
     const { env } = home();
     const t = new EvfixTerminal({ env });
-    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    await t.waitFor(/account_was_opened_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     await t.press(KEY.enter, KEY.enter);
     await t.waitFor(/0 marked · 1\/\d+/);
     t.resize(100, 30);
@@ -165,7 +189,7 @@ describe('evfix in a terminal', () => {
     );
     const [target] = await sql(db, `SELECT event_id FROM stage.remittance_was_sent_event WHERE status = 'Pending' ORDER BY event_created_at LIMIT 1`);
     const t = new EvfixTerminal({ env: { ...env, EDITOR: `${process.execPath} ${editor}` } });
-    await t.waitFor(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+/);
+    await t.waitFor(/remittance_was_sent_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     await t.press(KEY.enter);
     await t.waitFor('Update event data');
     await t.press('jj', KEY.enter);
@@ -186,7 +210,7 @@ describe('evfix in a terminal', () => {
   it('(e) SIGHUP leaves the terminal restored: main screen, cursor shown, raw mode off', async () => {
     const { env } = home();
     const t = new EvfixTerminal({ env, command: 'bash', args: ['-c', `"${process.execPath}" "${BIN}"; echo EXIT=$?; stty -a; sleep 5`] });
-    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    await t.waitFor(/account_was_opened_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     expect(t.screen.term.buffer.active.type).toBe('alternate');
     const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
     process.kill(Number(node), 'SIGHUP');
@@ -204,7 +228,7 @@ async function updateInBursts(env: Record<string, string>, db: string) {
   );
   const { event_id: id, created } = target as { event_id: string; created: string };
   const t = new EvfixTerminal({ env });
-  await t.waitFor(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+/);
+  await t.waitFor(/remittance_was_sent_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
   t.proc.write('\rjj\r');
   await t.waitFor('> event_id');
   // `?` cannot be part of an event_id: it opens help instead of being typed; F1 does from any field.

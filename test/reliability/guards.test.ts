@@ -40,7 +40,7 @@ describe('read-only', () => {
     }
     expect(inst.run(['rerun', 'card_was_shipped_event', '--read-only']).stderr).toContain('read-only');
     const t = new EvfixTerminal({ env: inst.env, args: [join(process.cwd(), 'bin', 'evfix'), '--config', inst.configFile, '--read-only'] });
-    await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+    await t.waitFor(/account_was_opened_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
     await t.press('j', '\r', '\r');
     await t.waitFor(/0 marked · 1\/\d+/);
     await t.press('a', 'd');

@@ -22,12 +22,12 @@ async function tuiOnDemo(events: number) {
     command: 'bash',
     args: ['-c', `"${process.execPath}" "${bin}" --config "${inst.configFile}"; echo EXIT=$?; stty -a; sleep 5`],
   });
-  await t.waitFor(/account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/);
+  await t.waitFor(/account_was_opened_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
   return { inst, before, t };
 }
 
 const SCREENS: { name: string; keys: string[]; shows: string | RegExp }[] = [
-  { name: 'stage tables', keys: [], shows: /account_was_opened_event\s+AccountWasOpened\s+\d+\s+\d+/ },
+  { name: 'stage tables', keys: [], shows: /account_was_opened_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/ },
   { name: 'duplicates', keys: ['j', '\r', '\r'], shows: /0 marked · 1\/\d+/ },
   { name: 'lookup form', keys: ['\r', 'jj', '\r'], shows: '> event_id' },
   { name: 'confirm', keys: ['j', '\r', '\r', 'a', 'd'], shows: 'Write these rows?' },
@@ -72,5 +72,7 @@ describe('a signal while a write is in flight', () => {
     const journal = readFileSync(join(inst.env.XDG_STATE_HOME!, 'evfix', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(journal.map((e) => e.result)).toEqual(['started', 'applied']);
     expect(journal[1].counts).toEqual({ exclusions: after.exclusions - before.exclusions, exceptions: after.exceptions - before.exceptions, deleted: { exclusions: 0, exceptions: 0 } });
+    // The stage table was not rebuilt: the stage list and `evfix stages` say a rerun is pending.
+    expect(inst.run(['stages']).stdout).toMatch(/rerun needed \(1 plan, offset \d+\)\n\s+1 applied plan\(s\) not in the stage table yet; run: evfix rerun \w+ --since/);
   });
 });
