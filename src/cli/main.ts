@@ -14,6 +14,7 @@ import { openEngine, type EngineOptions } from '../data/openWarehouse.js';
 import { planRows, serializePlan, type Plan } from '../data/plan.js';
 import { defaultOperator, type Context } from '../data/operations/context.js';
 import { describeReconciled } from '../data/operations/reconcile.js';
+import { describeImpact } from '../data/operations/impact.js';
 import { describeRerun, describeRerunPreview } from '../data/operations/rerun.js';
 import { createService, type Service } from '../data/service/service.js';
 import { nowMicros, type Micros } from '../data/timestamp.js';
@@ -135,12 +136,31 @@ async function demo(config: Config, values: Values, io: CliIO, now: () => Micros
   return 0;
 }
 
+/**
+ * The impact preview (operations/impact.ts) under the plan. It writes the plan in a transaction it rolls back,
+ * so read-only mode, where evfix may not open one, says so instead; a preview that fails does not stop the review.
+ */
+async function showImpact(plan: Plan, service: Service, ctx: Context, io: CliIO) {
+  if (ctx.config.read_only) {
+    io.out('\nImpact on the stage table: not computed in read-only mode (it needs a transaction, rolled back).');
+    return;
+  }
+  try {
+    io.out(`\n${describeImpact(await service.call('planImpact', { plan: plan.id }))}`);
+  } catch (error) {
+    io.out(`\nImpact on the stage table: not computed: ${describeError(error)}`);
+  }
+}
+
 /** Shows a plan, then saves it, stops (dry run, read-only) or applies it after confirmation. */
 async function review(plan: Plan, service: Service, ctx: Context, values: Values, io: CliIO): Promise<number> {
   if (values.json) io.out(JSON.stringify(plan, null, 2));
   else io.out(format.formatPlan(plan, ctx.config.tables, ctx.now));
   if (values['dry-run']) {
-    if (!values.json) io.out(`\nSQL (dry run, nothing written):\n${format.formatSql(plan)}`);
+    if (!values.json) {
+      await showImpact(plan, service, ctx, io);
+      io.out(`\nSQL (dry run, nothing written):\n${format.formatSql(plan)}`);
+    }
     return 0;
   }
   const planOut = str(values, 'plan-out');
@@ -160,6 +180,8 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
       `${plan.counts.problems} selected event(s) cannot be changed as asked (JSON_SET would leave them unchanged), e.g. ${plan.problems[0]?.event_id}: ${plan.problems[0]?.reason}. Leave them out with --skip-problems, or narrow the selection. Nothing was written`,
     );
   }
+  // An operator about to answer sees what the stage table will become; --yes skips the extra work.
+  if (!values.yes && io.ask && !values.json) await showImpact(plan, service, ctx, io);
   const question = plan.counts.exceptions + plan.counts.exclusions ? 'Write these rows? [y/N] ' : 'Delete these rows? [y/N] ';
   if (!(await confirmWrite(ctx, values, io, { stage: plan.stage, rows: planRows(plan), question, declined: 'Not applied: nothing was written.' }))) return 1;
   const result = await service.call('applyPlan', { plan: plan.id });

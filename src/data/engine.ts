@@ -101,6 +101,23 @@ export type JobOutcome = { state: 'done' } | { state: 'failed'; message: string 
 
 export type RerunCounts = { deleted?: number; inserted?: number };
 
+/** At most this many rows of the impact preview are shown; the counts cover all of them. */
+export const IMPACT_SAMPLE = 10;
+
+/**
+ * What the stage table would become if the plan were applied and the stage rerun from `since`, against the
+ * stage table as it is now: rows added, removed and changed (same event_id and created-at, other columns),
+ * with a sample. Rows are matched by (event_id, event_created_at), so an unresolved duplicate's copies pair up.
+ */
+export type StageImpact = {
+  since: string;
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+  sample: { change: 'added' | 'removed' | 'changed'; event_id: string; event_created_at: string; before: string | null; after: string | null }[];
+};
+
 export interface Engine {
   /** Identifies the warehouse in plans, so a plan is not applied to another one. */
   readonly label: string;
@@ -126,6 +143,12 @@ export interface Engine {
    * fingerprint changed (stale), else writes every row and the audit row, or nothing.
    */
   applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome>;
+  /**
+   * The stage table after the plan and a rerun from `since`, compared with the stage table now, computed
+   * without keeping anything (the plan's writes in a transaction that is rolled back). Refused like apply when
+   * the plan is stale or already applied.
+   */
+  stageImpact(stage: StageConfig, plan: Plan, inputs: PlanInputs, since: string): Promise<StageImpact>;
   /** Applied plans, newest first, from the audit table. */
   auditEntries(filter: AuditFilter): Promise<AuditEntry[]>;
   /** The plan file an applied plan was made from, as the audit table keeps it. */

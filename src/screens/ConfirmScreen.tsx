@@ -4,7 +4,9 @@
  * stage table's name must be typed. Esc goes back and writes nothing.
  */
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type { StageImpact } from '../data/engine.js';
+import { describeDocChange } from '../data/operations/impact.js';
 import { describeError } from '../data/errors.js';
 import { describeEdit } from '../data/json/edit.js';
 import { rerunFor } from '../data/operations/apply.js';
@@ -45,6 +47,43 @@ export function confirmBindings(readOnly: boolean, typed: boolean, problems = fa
   ];
 }
 
+type ImpactState = { status: 'off' } | { status: 'loading' } | { status: 'done'; impact: StageImpact } | { status: 'failed'; message: string };
+
+/**
+ * The stage table after this plan and its rerun, computed in the warehouse while the operator reads (the plan
+ * written in a transaction that is rolled back). `y` does not wait for it. Read-only mode cannot open that
+ * transaction, and says so.
+ */
+function useImpact(services: ScreenProps['services'], plan: Plan, enabled: boolean): ImpactState {
+  const [state, setState] = useState<ImpactState>({ status: enabled ? 'loading' : 'off' });
+  useEffect(() => {
+    if (!enabled) return;
+    let gone = false;
+    setState({ status: 'loading' });
+    services.service.call('planImpact', { plan: plan.id }).then(
+      (impact) => !gone && setState({ status: 'done', impact }),
+      (error: unknown) => !gone && setState({ status: 'failed', message: describeError(error) }),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [services, plan.id, enabled]);
+  return state;
+}
+
+/** The impact in two or three lines: the counts, then the first changed rows. */
+function impactRows(state: ImpactState, n: (x: number) => string): string[] {
+  if (state.status === 'off') return ['  stage table after the rerun: not computed in read-only mode'];
+  if (state.status === 'loading') return ['  stage table after the rerun: computing…'];
+  if (state.status === 'failed') return [`  stage table after the rerun: not computed: ${printable(state.message)}`];
+  const i = state.impact;
+  const mark = { added: '+', removed: '-', changed: '~' } as const;
+  return [
+    `  stage table after the rerun: ${n(i.added)} added, ${n(i.removed)} removed, ${n(i.changed)} changed, ${n(i.unchanged)} unchanged`,
+    ...i.sample.slice(0, 2).map((r) => `    ${mark[r.change]} ${r.event_id.slice(0, 8)} ${r.event_created_at.slice(0, 16)} ${r.change}${r.change === 'changed' ? `: ${describeDocChange(r.before, r.after)}` : ''}`),
+  ];
+}
+
 export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
   const { service } = services;
   const config = service.config;
@@ -57,6 +96,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   // While a new description is put on the plan, the plan on screen is the old one: nothing is written meanwhile.
   const { sealing, describe } = useRedescribe(service, setFlash);
   const [remaking, setRemaking] = useState(false);
+  const impact = useImpact(services, plan, !config.read_only);
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
   const sql = useMemo(() => wrapLines(plan.sql.statements.map((st) => `-- ${st.label}\n${st.sql};`).join('\n'), width - 1), [plan, width]);
   const readOnly = config.read_only;
@@ -116,8 +156,10 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       ? [`  ${n(c.problems)} event(s) cannot be changed as asked${plan.on_problem === 'skip' ? ' (left out)' : ''}, e.g. ${plan.problems[0]?.event_id.slice(0, 8)}: ${printable(plan.problems[0]?.reason ?? '')}`]
       : []),
     `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
+    ...impactRows(impact, n),
   ];
-  const sqlHeight = Math.max(2, height - 3 - infoRows.length - 6);
+  // The frame (3 rows), the description, the SQL heading and the prompt, and one row spare for a wrapped flash.
+  const sqlHeight = Math.max(2, height - 3 - infoRows.length - 4);
   return (
     <Frame title={`confirm ${info.kind} · ${info.stage}`} status={readOnly ? 'read-only' : config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
       {infoRows.map((row, i) => (

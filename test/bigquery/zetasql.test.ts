@@ -68,8 +68,11 @@ async function exercise() {
 
   // Dedupe with a chosen copy, applied, applied again (refused from the audit table), reverted.
   const dedupe = await s.call('makePlan', { op: 'dedupe', stage: R, eventIds: [ID], keep: 'latest', choices: [[ID, 0]], description: DESCRIPTION });
+  await s.call('planImpact', { plan: dedupe.id });
   await s.call('applyPlan', { plan: dedupe.id });
   await s.call('applyPlan', { plan: dedupe.id });
+  await s.call('pendingReruns', {});
+  await s.call('history', {});
   const revert = await s.call('makePlan', { op: 'revert', planId: dedupe.id });
   await s.call('applyPlan', { plan: revert.id });
 
@@ -100,6 +103,7 @@ async function exercise() {
   const file = join(tempDir(), 'keys.csv');
   writeFileSync(file, 'event_id,event_created_at,$.Status:string,flag\n' + many.filter((_, i) => i !== 1).map((e, i) => `${e.event_id},${e.event_created_at},Checked,${i % 2 ? 'true' : '1'}`).join('\n') + '\n');
   const fromFile = await s.call('makePlan', { op: 'update', stage: R, selection: { file }, edits: [{ op: 'set-from', path: '$.flag', column: 'flag' }], description: DESCRIPTION });
+  await s.call('planImpact', { plan: fromFile.id });
   await s.call('applyPlan', { plan: fromFile.id });
 
   // Update from a table of keys, with a value column.
@@ -157,8 +161,9 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
         analysed++;
       }
     }
-    // Reads (SELECT, WITH), the session's tables (CREATE TEMP TABLE, INSERT), the apply, revert and rerun scripts.
-    expect([...kinds].sort()).toEqual(['BEGIN', 'COMMIT', 'CREATE', 'DELETE', 'INSERT', 'SELECT', 'WITH']);
+    // Reads (SELECT, WITH), the session's tables (CREATE TEMP TABLE, INSERT), the apply, revert and rerun scripts,
+    // and the impact preview's transaction, rolled back (ROLLBACK).
+    expect([...kinds].sort()).toEqual(['BEGIN', 'COMMIT', 'CREATE', 'DELETE', 'INSERT', 'ROLLBACK', 'SELECT', 'WITH']);
     expect(analysed).toBeGreaterThan(150);
     // What the exercise was meant to reach, reached.
     const texts = sent.map((j) => j.query ?? '');

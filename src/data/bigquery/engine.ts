@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
+import { IMPACT_SAMPLE } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -21,6 +22,7 @@ import type {
   PageKey,
   PlanInputs,
   RerunCounts,
+  StageImpact,
   StageRebuild,
   StageSummary,
 } from '../engine.js';
@@ -617,14 +619,7 @@ FROM touched`, ps, doing);
     if (plan.sql.statements.map((s) => s.sql).join('\n;\n') !== statements.map((s) => s.sql).join('\n;\n')) {
       throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
     }
-    ps.set(p.string('plan_id', plan.id));
-    ps.set(p.string('fingerprint', plan.fingerprint));
-    ps.set(p.string('description', plan.description));
-    for (const [name, value] of Object.entries(auditValues(plan, options))) ps.set(p.string(`audit_${name}`, value));
-    for (const name of ['window_from', 'window_until', 'oldest', 'approved_at']) {
-      const value = name === 'window_from' ? plan.selection.window.from : name === 'window_until' ? plan.selection.window.until : name === 'oldest' ? plan.extent?.oldest ?? null : null;
-      ps.set({ name: `audit_${name}`, parameterType: { type: 'TIMESTAMP' }, parameterValue: { value } });
-    }
+    this.applyParams(ps, plan, options);
     const script = joinScript(statements);
     const params = ps.usedBy(script);
     const jobId = options.jobId ?? `evfix_apply_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -658,6 +653,80 @@ FROM touched`, ps, doing);
         throw error;
       }
     });
+  }
+
+  /** What an apply script binds besides the plan's own parameters: its id, fingerprint and audit row. */
+  private applyParams(ps: p.Params, plan: Plan, options: ApplyOptions) {
+    ps.set(p.string('plan_id', plan.id));
+    ps.set(p.string('fingerprint', plan.fingerprint));
+    ps.set(p.string('description', plan.description));
+    for (const [name, value] of Object.entries(auditValues(plan, options))) ps.set(p.string(`audit_${name}`, value));
+    for (const name of ['window_from', 'window_until', 'oldest', 'approved_at']) {
+      const value = name === 'window_from' ? plan.selection.window.from : name === 'window_until' ? plan.selection.window.until : name === 'oldest' ? plan.extent?.oldest ?? null : null;
+      ps.set({ name: `audit_${name}`, parameterType: { type: 'TIMESTAMP' }, parameterValue: { value } });
+    }
+  }
+
+  /**
+   * The impact preview in one session: the apply script up to its writes opens a transaction that stays open
+   * (a session's transaction spans jobs), the impact is read inside it, and the transaction is rolled back (and
+   * the session ended, which rolls back too if anything failed). Every job is dry-run first against the threshold.
+   */
+  async stageImpact(stage: StageConfig, plan: Plan, inputs: PlanInputs, since: string): Promise<StageImpact> {
+    const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
+    const { ps, statements } = this.planStatements(stage, plan, program);
+    this.applyParams(ps, plan, { operator: 'impact preview', host: '' });
+    const writes = joinScript(statements.slice(0, statements.findIndex((st) => st.label === 'commit')));
+    const params = ps.usedBy(writes);
+    const doing = `previewing what plan ${plan.id} does to ${stage.name}`;
+    const table = stageTable(this.tables, stage);
+    const exists = (await this.client.tableModified(table, doing)) !== undefined;
+    const wp = new p.Params();
+    this.windowParams(wp, stage, since);
+    const impact = reads.impactSql(this.tables, exists ? table : undefined);
+    const countsSql = `${impact}\nSELECT SUM(added) AS added, SUM(removed) AS removed, SUM(changed) AS changed, SUM(same) AS same FROM impact`;
+    // The kind of change as flags, and the limit a parameter: no value is written into the SQL text.
+    const sampleSql = `${impact}
+SELECT changed > 0 AS is_changed, added > 0 AS is_added, event_id, ${TS('event_created_at')} AS event_created_at, before_doc, after_doc
+FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event_id LIMIT @limit`;
+    wp.set(p.int64('limit', IMPACT_SAMPLE));
+    const impactParams = wp.usedBy(countsSql);
+    return this.inSession(plan.selection, inputs, doing, async (session) => {
+      this.options.onSql?.(writes, params);
+      await this.estimate(writes, params, doing, session);
+      await this.estimate(countsSql, impactParams, doing, session);
+      try {
+        await this.client.read(writes, params, doing, session);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (/evfix-already-applied/.test(message)) throw refused(`plan ${plan.id} was already applied; there is nothing to preview`);
+        const stale = /evfix-stale (\S+)/.exec(message);
+        if (stale) throw refused(staleMessage(plan, stale[1]!));
+        if (/evfix-already-reverted/.test(message)) throw refused(`plan ${plan.revert_of?.plan_id} was already reverted`);
+        throw error;
+      }
+      try {
+        this.options.onSql?.(countsSql, impactParams);
+        const [counts] = await this.client.read(countsSql, impactParams, doing, session);
+        const sample = await this.client.read(sampleSql, wp.usedBy(sampleSql), doing, session);
+        return {
+          since,
+          added: num(counts?.added),
+          removed: num(counts?.removed),
+          changed: num(counts?.changed),
+          unchanged: num(counts?.same),
+          sample: sample.map((r) => ({
+            change: r.is_changed === 'true' ? ('changed' as const) : r.is_added === 'true' ? ('added' as const) : ('removed' as const),
+            event_id: r.event_id!,
+            event_created_at: r.event_created_at!,
+            before: r.before_doc ?? null,
+            after: r.after_doc ?? null,
+          })),
+        };
+      } finally {
+        await this.client.read('ROLLBACK TRANSACTION', [], doing, session).catch(() => undefined);
+      }
+    }, true);
   }
 
   async auditEntries(filter: AuditFilter): Promise<AuditEntry[]> {

@@ -112,3 +112,32 @@ ORDER BY table_name, ordinal_position`;
 export const auditTableDdl = (t: BigqueryTables) => `CREATE TABLE ${quoteTable(t.audit)} (
 ${AUDIT_COLUMN_SPECS.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(',\n')}
 )`;
+
+/**
+ * The stage table after a rerun against the stage table now, per (event_id, event_created_at), as a WITH clause
+ * ending in `impact` (see duckdb/readSql.ts impactSql for the rule). `table` is undefined when it was never built.
+ */
+export function impactSql(t: BigqueryTables, table: string | undefined): string {
+  const content = (a: string) =>
+    `FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${a}.event_name, ${a}.user_id, ${a}.event_external_reference_id, ${a}.event_advisor_id, TO_JSON_STRING(${a}.event_data) AS doc, ${a}.event_ingested_at, ${a}.is_exception)))`;
+  const side = (from: string) => `SELECT event_id, event_created_at, h, MAX(doc) AS doc, COUNT(*) AS n FROM (
+    SELECT x.event_id, x.event_created_at, ${content('x')} AS h, TO_JSON_STRING(x.event_data) AS doc FROM ${from})
+  GROUP BY event_id, event_created_at, h`;
+  const before = table ? side(`${quoteTable(table)} AS x WHERE ${inWindow('x')}`) : side('effective AS x WHERE FALSE');
+  return `WITH ${effectiveCte(t)},
+after_rerun AS (${side('effective AS x')}),
+now_staged AS (${before}),
+paired AS (
+  SELECT COALESCE(a.event_id, b.event_id) AS event_id, COALESCE(a.event_created_at, b.event_created_at) AS event_created_at,
+    COALESCE(a.n, 0) AS an, COALESCE(b.n, 0) AS bn, a.doc AS adoc, b.doc AS bdoc
+  FROM after_rerun AS a FULL JOIN now_staged AS b ON a.event_id = b.event_id AND a.event_created_at = b.event_created_at AND a.h = b.h
+), keyed AS (
+  SELECT event_id, event_created_at, SUM(LEAST(an, bn)) AS same, SUM(an) - SUM(LEAST(an, bn)) AS a_left, SUM(bn) - SUM(LEAST(an, bn)) AS b_left,
+    MAX(IF(bn > an, bdoc, NULL)) AS before_doc, MAX(IF(an > bn, adoc, NULL)) AS after_doc
+  FROM paired GROUP BY event_id, event_created_at
+), impact AS (
+  SELECT event_id, event_created_at, same, LEAST(a_left, b_left) AS changed, a_left - LEAST(a_left, b_left) AS added,
+    b_left - LEAST(a_left, b_left) AS removed, before_doc, after_doc
+  FROM keyed
+)`;
+}

@@ -6,6 +6,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
+import { IMPACT_SAMPLE } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -18,6 +19,8 @@ import type {
   PageKey,
   PlanInputs,
   RerunCounts,
+  StageImpact,
+  ApplyCounts,
   StageRebuild,
   StageSummary,
 } from '../engine.js';
@@ -714,6 +717,69 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
   }
 
   async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
+    return this.planTransaction(stage, plan, inputs, options, async (conn, written, appliedAt) => {
+      await conn.run('COMMIT');
+      return { status: 'applied', written, appliedAt };
+    });
+  }
+
+  /**
+   * The stage table after the plan and a rerun from `since`, against the stage table now: the plan is written
+   * in a transaction, the rules read over it, and the transaction rolled back. Exactly what apply and the rerun
+   * would do, and nothing is kept (another connection never sees the rows).
+   */
+  async stageImpact(stage: StageConfig, plan: Plan, inputs: PlanInputs, since: string): Promise<StageImpact> {
+    const outcome = await this.planTransaction(stage, plan, inputs, { operator: 'impact preview', host: '' }, async (conn) => {
+      try {
+        return { status: 'impact' as const, impact: await this.impactOf(conn, stage, since) };
+      } finally {
+        await conn.run('ROLLBACK');
+      }
+    });
+    if (outcome.status !== 'impact') throw refused(outcome.message);
+    return outcome.impact;
+  }
+
+  private async impactOf(conn: DuckDBConnection, stage: StageConfig, since: string): Promise<StageImpact> {
+    const p = new Params();
+    this.windowParams(p, stage, since);
+    const table = stageTable(this.tables, stage);
+    const exists = await this.tableExists(conn, table);
+    await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_impact AS ${reads.impactSql(this.tables, exists ? table : undefined)}`, p.values);
+    const [counts] = await rows(conn, 'SELECT sum(added)::BIGINT AS added, sum(removed)::BIGINT AS removed, sum(changed)::BIGINT AS changed, sum(same)::BIGINT AS same FROM evfix_impact');
+    const sample = await rows(
+      conn,
+      `SELECT CASE WHEN changed > 0 THEN 'changed' WHEN added > 0 THEN 'added' ELSE 'removed' END AS change, event_id, ${TS('event_created_at')} AS event_created_at, before_doc, after_doc
+FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event_id LIMIT ${IMPACT_SAMPLE}`,
+    );
+    await conn.run('DROP TABLE evfix_impact');
+    return {
+      since,
+      added: num(counts?.added),
+      removed: num(counts?.removed),
+      changed: num(counts?.changed),
+      unchanged: num(counts?.same),
+      sample: sample.map((r) => ({
+        change: String(r.change) as 'added' | 'removed' | 'changed',
+        event_id: String(r.event_id),
+        event_created_at: String(r.event_created_at),
+        before: r.before_doc === null ? null : String(r.before_doc),
+        after: r.after_doc === null ? null : String(r.after_doc),
+      })),
+    };
+  }
+
+  /**
+   * A plan's writes in one transaction, re-checked first: refused when the audit table has it or its
+   * fingerprint changed; else `finish` ends the transaction (commit for apply, rollback for the impact preview).
+   */
+  private async planTransaction<T>(
+    stage: StageConfig,
+    plan: Plan,
+    inputs: PlanInputs,
+    options: ApplyOptions,
+    finish: (conn: DuckDBConnection, written: ApplyCounts, appliedAt: string) => Promise<T>,
+  ): Promise<T | Exclude<ApplyOutcome, { status: 'applied' }>> {
     const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
     const { statements, params, prepare } = this.applyStatements(stage, plan, program);
     // What the plan says it runs must be what this evfix runs: a plan made by another version is made again.
@@ -736,7 +802,7 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
         const [done] = await rows(conn, statements[1]!.sql, params.values);
         if (done) {
           await conn.run('ROLLBACK');
-          return { status: 'already-applied', message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`, appliedAt: String(done.applied_at) };
+          return { status: 'already-applied' as const, message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`, appliedAt: String(done.applied_at) };
         }
         await this.loadSelection(conn, plan.selection, inputs);
         if (plan.kind === 'dedupe' && plan.keep?.choices.length) await this.loadChoices(conn, plan.keep.choices);
@@ -747,15 +813,15 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
         const now = String(check?.fingerprint);
         if (now !== plan.fingerprint) {
           await conn.run('ROLLBACK');
-          return { status: 'refused', message: staleMessage(plan, now) };
+          return { status: 'refused' as const, message: staleMessage(plan, now) };
         }
         if (plan.kind === 'revert' && num(check?.problems) > 0) {
           await conn.run('ROLLBACK');
-          return { status: 'refused', message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
+          return { status: 'refused' as const, message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
         }
         if (plan.kind === 'update' && num(check?.problems) > 0 && plan.on_problem === 'refuse') {
           await conn.run('ROLLBACK');
-          return { status: 'refused', message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
+          return { status: 'refused' as const, message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
         }
         await exec(conn, statements[3 + prepare]!.sql, params.values);
         const written = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
@@ -766,8 +832,7 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
           else if (s.label === 'delete exceptions') written.deleted.exceptions += changed;
           else if (s.label === 'delete exclusions') written.deleted.exclusions += changed;
         }
-        await conn.run('COMMIT');
-        return { status: 'applied', written, appliedAt };
+        return await finish(conn, written, appliedAt);
       } catch (error) {
         await conn.run('ROLLBACK').catch(() => undefined);
         throw error;

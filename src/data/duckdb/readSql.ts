@@ -186,3 +186,32 @@ export const stageDuplicatesSql = (table: string) => `SELECT count(*)::BIGINT AS
 /** The latest apply or rebuild: an apply's time is after it. */
 export const lastWriteSql = (t: TableNames) => `SELECT ${TS('max(t)')} AS t FROM (
   SELECT max(applied_at) AS t FROM ${quoteTable(t.audit)} UNION ALL SELECT max(rebuilt_at) FROM ${quoteTable(rebuildsTable(t))})`;
+
+/**
+ * The stage table after a rerun (the rules over the window, as the sources are now) against the stage table
+ * (`table`; none when it was never built), per (event_id, event_created_at): rows alike on both sides are
+ * the same; of the rest, as many as pair up are changed, the others added or removed. A row's likeness is
+ * every column the stage holds from the sources, event_data as text.
+ */
+export function impactSql(t: TableNames, table: string | undefined): string {
+  const content = (a: string) => `hash(${a}.event_name, ${a}.user_id, ${a}.event_external_reference_id, ${a}.event_advisor_id, CAST(${a}.event_data AS VARCHAR), ${a}.event_ingested_at, ${a}.is_exception)`;
+  const side = (from: string) => `SELECT x.event_id, x.event_created_at, ${content('x')} AS h, max(CAST(x.event_data AS VARCHAR)) AS doc, count(*) AS n FROM ${from} GROUP BY ALL`;
+  const before = table
+    ? side(`${quoteTable(table)} AS x WHERE x.event_created_at >= $from AND x.event_created_at < $until`)
+    : side('effective AS x WHERE false');
+  return `WITH ${effectiveCte(t)},
+after_rerun AS (${side('effective AS x')}),
+now_staged AS (${before}),
+paired AS (
+  SELECT coalesce(a.event_id, b.event_id) AS event_id, coalesce(a.event_created_at, b.event_created_at) AS event_created_at,
+    coalesce(a.n, 0) AS an, coalesce(b.n, 0) AS bn, a.doc AS adoc, b.doc AS bdoc
+  FROM after_rerun AS a FULL JOIN now_staged AS b ON a.event_id = b.event_id AND a.event_created_at = b.event_created_at AND a.h = b.h
+), keyed AS (
+  SELECT event_id, event_created_at, sum(least(an, bn)) AS same, sum(an) - sum(least(an, bn)) AS a_left, sum(bn) - sum(least(an, bn)) AS b_left,
+    max(CASE WHEN bn > an THEN bdoc END) AS before_doc, max(CASE WHEN an > bn THEN adoc END) AS after_doc
+  FROM paired GROUP BY event_id, event_created_at
+)
+SELECT event_id, event_created_at, same::BIGINT AS same, least(a_left, b_left)::BIGINT AS changed,
+  (a_left - least(a_left, b_left))::BIGINT AS added, (b_left - least(a_left, b_left))::BIGINT AS removed, before_doc, after_doc
+FROM keyed`;
+}

@@ -20,6 +20,7 @@ import { listDuplicateGroups, loadDuplicateGroups } from '../operations/duplicat
 import { lookupEvent } from '../operations/lookup.js';
 import { inputsOf, makePlan, redescribePlan, remakePlan, selectionOf } from '../operations/makePlan.js';
 import { reconcileJournal } from '../operations/reconcile.js';
+import { previewImpact } from '../operations/impact.js';
 import { pendingRerun, withRerunStates } from '../operations/pending.js';
 import { previewRerun, rerunStage } from '../operations/rerun.js';
 import type { Journal } from '../journal.js';
@@ -257,6 +258,27 @@ export const REQUESTS = {
       }
       return ctx.engine.planChanges(findStage(ctx.config, plan.stage), plan, inputsOf(plan), a.after, a.limit);
     },
+  }),
+  planImpact: request({
+    args: z.strictObject({ plan: z.string() }),
+    reply: z.strictObject({
+      since: TimestampText,
+      added: z.number(),
+      removed: z.number(),
+      changed: z.number(),
+      unchanged: z.number(),
+      sample: z.array(
+        z.strictObject({
+          change: z.enum(['added', 'removed', 'changed']),
+          event_id: z.string(),
+          event_created_at: TimestampText,
+          before: z.string().nullable(),
+          after: z.string().nullable(),
+        }),
+      ),
+    }),
+    clock: true,
+    run: (h, a) => previewImpact(h.ctx, held(h, a.plan)),
   }),
   applyPlan: request({
     args: z.strictObject({ plan: z.string(), ticket: z.string().optional() }),
