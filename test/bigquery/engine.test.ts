@@ -287,12 +287,14 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     const { b } = await planAndApply('update from a key file', { op: 'update', stage: R, selection: { file }, edits: [], description: 'from a file' });
     expect(b.selection.keys).toMatchObject({ kind: 'file', rows: 1001 });
     expect(b.counts.exceptions).toBeGreaterThan(900);
-    // Both reads of the file (plan, apply) went through a session's temporary table, loaded by INSERT jobs.
+    // Every read of the file (plan, impact preview, apply) went through a session's temporary table, loaded by INSERT jobs.
     const loads = bq.bq.jobs.filter((j) => /^INSERT INTO evfix_keys /.test(j.query ?? ''));
-    expect(loads.length).toBe(2);
-    expect(new Set(loads.map((j) => j.sessionId)).size).toBe(2);
-    const [script] = bq.bq.jobs.filter(isScript);
-    expect(script!.sessionId).toBe(loads[1]!.sessionId);
+    expect(loads.length).toBe(3);
+    expect(new Set(loads.map((j) => j.sessionId)).size).toBe(3);
+    // The impact preview's writes (rolled back) ran in its session; the apply script in the last one.
+    const [preview, script] = bq.bq.jobs.filter(isScript);
+    expect(preview!.sessionId).toBe(loads[1]!.sessionId);
+    expect(script!.sessionId).toBe(loads[2]!.sessionId);
     expect(script!.query).toContain('JOIN evfix_keys AS k');
     expect(bq.bq.jobs.some((j) => j.type === 'LOAD')).toBe(false);
   }, 120_000);

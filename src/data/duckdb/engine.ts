@@ -787,11 +787,12 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
     if (shown !== statements.map((s) => s.sql).join('\n;\n')) {
       throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
     }
-    return this.session(async (conn) => {
+    return this.writing(() => this.session(async (conn) => {
+      // Created before the transaction: DuckDB refuses two transactions that both create a table.
+      await conn.run(reads.createAuditSql(this.tables));
+      await conn.run(reads.createRebuildsSql(this.tables));
       await conn.run('BEGIN TRANSACTION');
       try {
-        await conn.run(reads.createAuditSql(this.tables));
-        await conn.run(reads.createRebuildsSql(this.tables));
         // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
         // every rebuild's (a plan applied after a rebuild is not in it, even on a clock that stands still).
         const [last] = await rows(conn, reads.lastWriteSql(this.tables));
@@ -837,7 +838,7 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
         await conn.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
-    });
+    }));
   }
 
   private async nativeProgram(plan: Plan, program: EditProgram): Promise<boolean> {
@@ -864,11 +865,13 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
   // Stage tables ---------------------------------------------------------------------------------------------
 
   async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
-    return this.session(async (conn) => {
+    return this.writing(() => this.session(async (conn) => {
       const q = rerunStageSql(this.tables, stage);
       const p = new Params();
       this.windowParams(p, stage, since);
       stage.columns.forEach((c, i) => p.set(`path_${i}`, jsonPointerOf(c.path)));
+      await conn.run(reads.createAuditSql(this.tables));
+      await conn.run(reads.createRebuildsSql(this.tables));
       await conn.run('BEGIN TRANSACTION');
       try {
         await conn.run(createStageSchemaSql(this.tables, stage));
@@ -882,7 +885,7 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
         await conn.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
-    });
+    }));
   }
 
   async rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }> {
@@ -897,15 +900,31 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
     });
   }
 
-  /** In the rebuild's own transaction: the rebuild is recorded exactly when it commits. */
+  /** In the rebuild's own transaction (its tables created before it): the rebuild is recorded exactly when it commits. */
   private async noteRebuild(conn: DuckDBConnection, stage: StageConfig, since: string) {
-    await conn.run(reads.createAuditSql(this.tables));
-    await conn.run(reads.createRebuildsSql(this.tables));
     await conn.run(reads.recordRebuildSql(this.tables), { stage: stage.name, since, now: formatTimestamp(this.now()) });
   }
 
   async recordRebuild(stage: StageConfig, since: string): Promise<void> {
-    await this.session((conn) => this.noteRebuild(conn, stage, since));
+    await this.writing(() =>
+      this.session(async (conn) => {
+        await conn.run(reads.createAuditSql(this.tables));
+        await conn.run(reads.createRebuildsSql(this.tables));
+        await this.noteRebuild(conn, stage, since);
+      }),
+    );
+  }
+
+  /**
+   * Writes of this process one at a time: an impact preview's transaction (rolled back) and an apply, or a
+   * rerun, would otherwise conflict in DuckDB (both deleting a revert's rows, say) and one would fail. An apply
+   * pressed while the preview runs waits for it.
+   */
+  private writes: Promise<unknown> = Promise.resolve();
+  private writing<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work, work);
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   async stageRebuilds(stage: StageConfig): Promise<StageRebuild[]> {

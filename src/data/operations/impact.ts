@@ -30,7 +30,7 @@ export function describeDocChange(before: string | null, after: string | null): 
   }
   if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return '';
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-  if (keys.length === 0) return 'same event_data, another column differs (e.g. re-added as an exception row)';
+  if (keys.length === 0) return 'same event_data, other columns differ';
   const show = (v: unknown) => (v === undefined ? '(missing)' : JSON.stringify(v));
   return keys
     .slice(0, 3)
