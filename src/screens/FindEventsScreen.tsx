@@ -20,7 +20,7 @@ import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
-import { boundProblem, conditionProblem, findSelection, lookbackReaching, markedSelection, MAX_NAMED } from './findQuery.js';
+import { boundProblem, conditionProblem, windowProblem, findSelection, lookbackReaching, markedSelection, MAX_NAMED } from './findQuery.js';
 import { rowAt } from './findPages.js';
 import { stageOf, type ScreenProps } from './navigation.js';
 import { chosen, useFindEvents } from './useFindEvents.js';
@@ -101,6 +101,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
       const problem = boundProblem(text, field);
       if (problem) return dispatch({ type: 'formError', message: problem }), dispatch({ type: 'focus', field });
     }
+    const backwards = windowProblem(state.from, state.until);
+    if (backwards) return dispatch({ type: 'formError', message: backwards }), dispatch({ type: 'focus', field: 'until' });
     setFlash(null);
     dispatch({ type: 'search', input: findSelection(state) });
   };

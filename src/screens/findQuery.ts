@@ -7,7 +7,7 @@ import { describeError } from '../data/errors.js';
 import type { EventKey } from '../data/model.js';
 import type { SelectionInput } from '../data/operations/makePlan.js';
 import { parseCondition } from '../data/selection.js';
-import { daysBetween, nowMicros, parseTimestamp } from '../data/timestamp.js';
+import { canonicalTimestamp, daysBetween, nowMicros, parseTimestamp } from '../data/timestamp.js';
 
 /**
  * Events named one by one in a plan (marked, or every match of an exclusion) travel in the plan as keys: past
@@ -34,6 +34,13 @@ export function boundProblem(text: string, field: 'from' | 'until'): string | un
   } catch (error) {
     return describeError(error);
   }
+}
+
+/** A window given with both bounds that ends before it starts (each bound already parses). */
+export function windowProblem(from: string, until: string): string | undefined {
+  if (!from.trim() || !until.trim()) return undefined;
+  const [a, b] = [canonicalTimestamp(from, 'from'), canonicalTimestamp(until, 'until')];
+  return a < b ? undefined : `until: ${b} is not after from (${a})`;
 }
 
 /** The selection the form describes: the window as typed (empty: the lookback, as `update --where`), the conditions. */
