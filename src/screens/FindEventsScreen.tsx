@@ -5,14 +5,14 @@
  * enter looks up the one under the cursor. With nothing marked, `u` and `x` take every match.
  */
 import { Box, Text } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { valueAtPath } from '../data/json/edit.js';
 import { parseJson, stringifyJson } from '../data/json/value.js';
 import type { EffectiveEvent } from '../data/model.js';
 import { parseCondition } from '../data/selection.js';
 import { formBindings, isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
-import { Frame, type Flash } from '../components/Frame.js';
+import { flashLines, Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { rangeNote } from '../components/listState.js';
 import { PICK_LIST_KEYS, PickList } from '../components/PickList.js';
@@ -72,10 +72,10 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const { service } = services;
   const config = service.config;
   const stage = stageOf(services, route.stage);
-  // Title, header, the line under the list, flash and footer.
-  const listHeight = Math.max(1, height - 6);
-  const { state, dispatch, cursorEvent, markedKeys, everyId } = useFindEvents(service, stage.name, listHeight);
+  const { state, dispatch, cursorEvent, markedKeys, everyId } = useFindEvents(service, stage.name, Math.max(1, height - 5));
   const [flash, setFlash] = useState<Flash>(null);
+  // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
+  const [leaving, setLeaving] = useState(false);
   const { list, pages } = state;
   const paths = useMemo(
     () => [...new Set((state.search?.input.where ?? []).flatMap((w) => {
@@ -180,13 +180,20 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
     onBack: () => {
       setFlash(null);
       if (describing) return dispatch({ type: 'phase', phase: 'list' }), true;
-      if (listKeys) return dispatch({ type: 'phase', phase: 'form' }), true;
       // Back from changing the conditions to the list searched before (enter would search again).
-      if (state.search) return dispatch({ type: 'phase', phase: 'list' }), true;
+      if (inForm) return state.search ? (dispatch({ type: 'phase', phase: 'list' }), true) : false;
+      // Marks are work: one esc does not throw them away. The second, straight after, does.
+      const marked = state.all ? pages.total : list.marked.size;
+      if (marked && !leaving) {
+        setLeaving(true);
+        setFlash({ text: `esc again leaves, dropping ${n(marked)} marked event(s)`, tone: 'warn' });
+        return true;
+      }
       return false;
     },
     onAction: (action) => {
       setFlash(null);
+      setLeaving(false);
       if (planTask.task.status === 'failed') planTask.reset();
       if (isListMove(action)) return dispatch({ type: 'list', action: listMove(action) });
       if (action === 'conditions') return dispatch({ type: 'phase', phase: 'form' });
@@ -242,7 +249,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
           freeText={false}
           onTab={(direction) => dispatch({ type: 'tab', direction })}
           onSubmit={search}
-          placeholder={`the last ${config.lookback_days} days (lookback_days)`}
+          placeholder={`last ${config.lookback_days} days, the lookback`}
           hint="YYYY-MM-DD [HH:MM:SS[.ffffff]] UTC; enter searches"
         />
         <TextField
@@ -285,9 +292,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
             return `${mark}${e.event_created_at.slice(0, 19)} ${e.event_id}${e.source === 'exception' ? '*' : ' '}${rowValues(e, paths)}`;
           }}
         />
-        <Box flexGrow={1} />
         <Text color={tone('muted')} wrap="truncate-end">
-          {describing ? ' ' : `${conditionsText}; ${windowText}`}
+          {`${conditionsText}; ${windowText}`}
         </Text>
         {describing ? (
           <TextField
@@ -311,17 +317,23 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
       : !state.loaded
         ? 'finding…'
         : `${state.all ? 'all' : n(list.marked.size)} marked · ${list.count ? n(list.cursor + 1) : 0}/${n(pages.total)}${range ? ` · ${range}` : ''}`;
+  // Two spaces keep a long title (the longest stage names) from running into the status.
+  const spacedStatus = `  ${status}`;
   const formError: Flash = state.formError ? { text: state.formError, tone: 'danger' } : null;
   const readError: Flash = state.loaded && state.readError ? { text: `${state.readError} (r searches again)`, tone: 'danger' } : null;
+  const shownFlash = formError ?? flash ?? failure ?? readError;
+  // The list takes what the title, its header, the line under it, the flash, the description field and the footer leave.
+  const listHeight = Math.max(1, height - 4 - flashLines(shownFlash, width, height).length - (describing ? 2 : 0));
+  useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight, dispatch]);
   return (
     <Frame
       title={title}
-      status={status}
+      status={spacedStatus}
       width={width}
       height={height}
       bindings={bindings}
       helpOpen={helpOpen}
-      flash={formError ?? flash ?? failure ?? readError}
+      flash={shownFlash}
     >
       {body}
     </Frame>

@@ -150,9 +150,9 @@ export function chosen(state: FindState): { every: boolean; count: number } {
   return { every, count: every ? state.pages.total : state.list.marked.size };
 }
 
-export function useFindEvents(service: Service, stage: string, listHeight: number) {
-  const [state, dispatch] = useReducer(findReducer, listHeight, initialFind);
-  useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight]);
+/** `initialHeight`: the list's rows at first; the screen resizes it as the flash and the description field come and go. */
+export function useFindEvents(service: Service, stage: string, initialHeight: number) {
+  const [state, dispatch] = useReducer(findReducer, initialHeight, initialFind);
 
   const read = useCallback(
     (input: SelectionInput, after: EventKey | undefined, limit: number) => service.call('findEvents', { stage, selection: input, after, limit }),

@@ -207,4 +207,24 @@ describe('find events', () => {
     expect(written.map((r) => r.event_id)).toEqual([rows[0]!.event_id, rows[729]!.event_id]);
     app.unmount();
   });
+
+  it('goes back from the conditions to the list with esc, and leaves with marks only on a second esc', async () => {
+    const { w } = await remittances(8, 5);
+    const app = open(w);
+    app.stdin.write('$.Status="Pending"\r\r');
+    await app.waitFor('0 marked · 1/5');
+    app.stdin.write('c');
+    await app.waitFor('> where:');
+    app.stdin.write('\x1b');
+    await app.waitFor('0 marked · 1/5');
+    app.stdin.write(' \x1b');
+    await app.waitFor('esc again leaves, dropping 1 marked event(s)');
+    // Any other key cancels the leaving; esc then warns again, and a second esc leaves.
+    app.stdin.write('j\x1b');
+    await app.waitFor('esc again leaves, dropping 1 marked event(s)');
+    expect(app.frame()).toContain('1 marked · 2/5');
+    app.stdin.write('\x1b');
+    await app.waitFor('evfix · remittance_was_sent_event');
+    app.unmount();
+  });
 });
