@@ -60,6 +60,8 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
   const [field, setField] = useState(0);
   const [scroll, setScroll] = useState(0);
   const [flash, setFlash] = useState<Flash>(null);
+  // Set by an esc that would drop changes: the next esc leaves, any other key cancels it.
+  const [leaving, setLeaving] = useState(false);
   const planTask = useTask(
     useCallback(
       (changes: Edit[]) => service.call('makePlan', { op: 'update', stage: stage.name, selection: route.selection, edits: changes, description: PENDING_DESCRIPTION }),
@@ -94,12 +96,21 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
     keysEnabled: mode === 'changes',
     formKeys,
     onBack: () => {
-      if (mode === 'changes') return false;
-      setMode('changes');
-      return true;
+      if (mode !== 'changes') {
+        setMode('changes');
+        return true;
+      }
+      // Changes are work: one esc does not throw them away. The second, straight after, does.
+      if (edits.length && !leaving) {
+        setLeaving(true);
+        setFlash({ text: `esc again leaves, dropping ${edits.length} change(s)`, tone: 'warn' });
+        return true;
+      }
+      return false;
     },
     onAction: async (action) => {
       setFlash(null);
+      setLeaving(false);
       // Each form opens fresh: what was typed for the last change would be appended to, not replaced.
       if (action === 'set') setMode('set'), setField(0), setPath('$.'), setValue('');
       else if (action === 'remove') setMode('remove'), setPath('$.');

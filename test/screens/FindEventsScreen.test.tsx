@@ -226,5 +226,17 @@ describe('find events', () => {
     app.stdin.write('\x1b');
     await app.waitFor('evfix · remittance_was_sent_event');
     app.unmount();
+
+    // The changes of an update of found events are kept the same way.
+    const again = open(w);
+    again.stdin.write('$.Status="Pending"\r\ru');
+    await again.waitFor('every match (5 now)');
+    again.stdin.write('x$.amount\r');
+    await again.waitFor('1. remove $.amount');
+    again.stdin.write('\x1b');
+    await again.waitFor('esc again leaves, dropping 1 change(s)');
+    again.stdin.write('\x1b');
+    await again.waitFor('0 marked · 1/5');
+    again.unmount();
   });
 });
