@@ -14,12 +14,14 @@ import { BusinessKeysScreen } from './screens/BusinessKeysScreen.js';
 import { ConfirmScreen } from './screens/ConfirmScreen.js';
 import { DiffScreen } from './screens/DiffScreen.js';
 import { DuplicatesScreen } from './screens/DuplicatesScreen.js';
+import { FindEventsScreen } from './screens/FindEventsScreen.js';
 import { HistoryScreen } from './screens/HistoryScreen.js';
 import { InsertScreen } from './screens/InsertScreen.js';
 import { LookupScreen } from './screens/LookupScreen.js';
 import type { Nav, Route, ScreenProps, Services } from './screens/navigation.js';
 import { RerunScreen } from './screens/RerunScreen.js';
 import { StageTablesScreen } from './screens/StageTablesScreen.js';
+import { UpdateSelectionScreen } from './screens/UpdateSelectionScreen.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>> = {
@@ -29,6 +31,8 @@ const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>
   businessKeys: BusinessKeysScreen,
   lookup: LookupScreen,
   insert: InsertScreen,
+  findEvents: FindEventsScreen,
+  updateSelection: UpdateSelectionScreen,
   diff: DiffScreen,
   confirm: ConfirmScreen,
   apply: ApplyScreen,

@@ -18,6 +18,8 @@ const ITEMS: { label: string; detail: string; route: (stage: string) => Route }[
   { label: 'Duplicates by event_id', detail: 'exclude copies, keep one', route: (stage) => ({ name: 'duplicates', stage }) },
   { label: 'Business-key duplicates', detail: 'same key, different event_ids', route: (stage) => ({ name: 'businessKeys', stage }) },
   { label: 'Update event data', detail: 'find events, edit event_data, see the diff', route: (stage) => ({ name: 'lookup', stage }) },
+  // After Update event data, so the rows before it keep their places (jj is still Update event data).
+  { label: 'Find events', detail: 'by event_data and columns; update, exclude', route: (stage) => ({ name: 'findEvents', stage }) },
   { label: 'Insert a missing event', detail: 'write an event that never arrived', route: (stage) => ({ name: 'insert', stage }) },
   { label: 'Rerun the stage table', detail: 'rebuild from current_date - offset', route: (stage) => ({ name: 'rerun', stage }) },
   { label: 'History', detail: 'applied plans, revert', route: () => ({ name: 'history' }) },

@@ -5,12 +5,12 @@
  * document in $EDITOR. Several events can take the same change.
  */
 import { Box, Text } from 'ink';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../data/errors.js';
 import { applyEdits, describeEdit, editsBetween, type Edit } from '../data/json/edit.js';
 import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
-import { keyOf, parseEventId, type EffectiveEvent } from '../data/model.js';
+import { keyOf, parseEventId, type EffectiveEvent, type EventKey } from '../data/model.js';
 import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import { canonicalTimestamp } from '../data/timestamp.js';
 import { formBindings } from '../components/bindings.js';
@@ -50,12 +50,13 @@ const EDIT_BINDINGS: Binding<Action>[] = [
 /** Lines starting with // are evfix's notes in the editor file; they are not part of the document. */
 const stripNotes = (text: string) => text.split('\n').filter((l) => !l.startsWith('//')).join('\n');
 
-export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string; event?: EventKey } }) {
   const { service, editText } = services;
   const stage = stageOf(services, route.stage);
   const [mode, setMode] = useState<Mode>('find');
-  const [eventId, setEventId] = useState('');
-  const [createdAt, setCreatedAt] = useState('');
+  // Opened on an event (from the find-events list): its keys stand typed, and it is looked up at once.
+  const [eventId, setEventId] = useState(route.event?.event_id ?? '');
+  const [createdAt, setCreatedAt] = useState(route.event?.event_created_at ?? '');
   const [field, setField] = useState(0);
   const [targets, setTargets] = useState<EffectiveEvent[]>([]);
   const [edits, setEdits] = useState<Edit[]>([]);
@@ -103,6 +104,9 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     setField(0);
     setMode('edit');
   };
+
+  // Once, with the keys the route gave.
+  useEffect(() => void (route.event && submitFind()), []);
 
   const addEdits = (added: Edit[]) => {
     // Check the change against every chosen event now, not at the diff.

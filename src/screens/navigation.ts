@@ -1,7 +1,9 @@
 /** Where a screen can go, and what every screen is given. */
 import type { StageConfig } from '../data/config.js';
+import type { EventKey } from '../data/model.js';
 import type { Plan } from '../data/plan.js';
 import type { Service } from '../data/service/service.js';
+import type { UpdateSelectionRoute } from './UpdateSelectionScreen.js';
 
 /** Routes name stage tables by name; the service resolves them. */
 export type Route =
@@ -9,8 +11,11 @@ export type Route =
   | { name: 'actions'; stage: string }
   | { name: 'duplicates'; stage: string }
   | { name: 'businessKeys'; stage: string }
-  | { name: 'lookup'; stage: string }
+  /** `event`: opened on that event (from the find-events list), as if its keys had been typed. */
+  | { name: 'lookup'; stage: string; event?: EventKey }
   | { name: 'insert'; stage: string }
+  | { name: 'findEvents'; stage: string }
+  | ({ name: 'updateSelection' } & UpdateSelectionRoute)
   | { name: 'diff'; plan: Plan }
   | { name: 'confirm'; plan: Plan }
   | { name: 'apply'; plan: Plan }

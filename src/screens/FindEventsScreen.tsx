@@ -1,0 +1,341 @@
+/**
+ * Find events by what they contain: conditions on event_data paths and on columns, as `--where` takes them,
+ * in a created-at window (the lookback unless given). The matches are a paged, windowed list with their count;
+ * `space`, `v` and `a` mark them as on the duplicates list, and then `u` updates them, `x` excludes them, or
+ * enter looks up the one under the cursor. With nothing marked, `u` and `x` take every match.
+ */
+import { Box, Text } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { valueAtPath } from '../data/json/edit.js';
+import { parseJson, stringifyJson } from '../data/json/value.js';
+import type { EffectiveEvent } from '../data/model.js';
+import { parseCondition } from '../data/selection.js';
+import { formBindings, isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
+import { ErrorPanel } from '../components/ErrorPanel.js';
+import { flashLines, Frame, type Flash } from '../components/Frame.js';
+import type { Binding } from '../components/keys.js';
+import { rangeNote } from '../components/listState.js';
+import { PICK_LIST_KEYS, PickList } from '../components/PickList.js';
+import { ProgressLine } from '../components/ProgressLine.js';
+import { TextField } from '../components/TextField.js';
+import { tone } from '../components/theme.js';
+import { WindowedList } from '../components/WindowedList.js';
+import { boundProblem, conditionProblem, windowProblem, findSelection, lookbackReaching, markedSelection, MAX_NAMED } from './findQuery.js';
+import { rowAt } from './findPages.js';
+import { stageOf, type ScreenProps } from './navigation.js';
+import { chosen, useFindEvents } from './useFindEvents.js';
+import { useScreen } from './useScreen.js';
+import { useTask } from './useTask.js';
+
+type Action = ListMove | 'toggle' | 'all' | 'range' | 'lookup' | 'update' | 'exclude' | 'conditions' | 'reload';
+
+const LIST_KEYS: Binding<Action>[] = [
+  ...LIST_BINDINGS,
+  { keys: [' '], help: 'mark', action: 'toggle', footer: 1 },
+  { keys: ['a'], help: 'mark every match / none', action: 'all', footer: 4 },
+  { keys: ['v'], help: 'start or end a range', action: 'range', footer: 4 },
+  { keys: ['u'], help: 'update', action: 'update', footer: 1 },
+  { keys: ['x'], help: 'exclude', action: 'exclude', footer: 1 },
+  { keys: ['enter'], help: 'look up', action: 'lookup', footer: 2 },
+  { keys: ['c'], help: 'change the conditions', action: 'conditions', footer: 3 },
+  { keys: ['r'], help: 'search again', action: 'reload' },
+];
+
+const EXAMPLES = ['$.Status="Pending"', '$.amount>100', '$.Status in ["A","B"]', '$.note is missing', 'user_id=u-42', 'event_ingested_at>=2026-11-01'];
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The values a row shows: those at the paths the conditions name (what was searched for), else the document. */
+function rowValues(e: EffectiveEvent, paths: readonly string[]): string {
+  try {
+    const doc = parseJson(e.event_data);
+    if (!paths.length) return stringifyJson(doc);
+    return paths.map((p) => {
+      const v = valueAtPath(doc, p);
+      return v === undefined ? '(missing)' : stringifyJson(v);
+    }).join(' ');
+  } catch {
+    return e.event_data;
+  }
+}
+
+/**
+ * The list's rows as WindowedList reads them (a length, and the slice it shows): row numbers, never an array
+ * of every match. Each row is drawn from the page that holds it, or as … while that page is read.
+ */
+function rowIndexes(count: number): readonly number[] {
+  const slice = (from = 0, to = count) => Array.from({ length: Math.max(0, Math.min(to, count) - from) }, (_, i) => from + i);
+  return { length: count, slice } as unknown as readonly number[];
+}
+
+export function FindEventsScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
+  const { service } = services;
+  const config = service.config;
+  const stage = stageOf(services, route.stage);
+  const { state, dispatch, cursorEvent, markedKeys, everyId } = useFindEvents(service, stage.name, Math.max(1, height - 5));
+  const [flash, setFlash] = useState<Flash>(null);
+  // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
+  const [leaving, setLeaving] = useState(false);
+  const { list, pages } = state;
+  const paths = useMemo(
+    () => [...new Set((state.search?.input.where ?? []).flatMap((w) => {
+      const c = typeof w === 'string' ? parseCondition(w) : w;
+      return c.on === 'data' ? [c.path] : [];
+    }))],
+    [state.search],
+  );
+  // What the list shows was searched for with these (the form may have been changed since, and not searched yet).
+  const searched = useMemo(() => (state.search?.input.where ?? []).map(String), [state.search]);
+  const conditionsText = searched.length ? searched.join(' · ') : 'no condition: every event of the window';
+  const from = state.search?.input.from;
+  const until = state.search?.input.until;
+  const windowText = `created ${from ? `from ${from}` : `in the last ${config.lookback_days} days`}${until ? ` until ${until}` : ''}`;
+
+  const { every, count } = chosen(state);
+  // Set from an action's key until its plan (or its keys) are ready: a second key meanwhile must not start it twice.
+  const working = useRef(false);
+  const planTask = useTask(useCallback(async (work: () => Promise<void>) => work(), []));
+
+  const search = () => {
+    for (const [text, field] of [[state.from, 'from'], [state.until, 'until']] as const) {
+      const problem = boundProblem(text, field);
+      if (problem) return dispatch({ type: 'formError', message: problem }), dispatch({ type: 'focus', field });
+    }
+    const backwards = windowProblem(state.from, state.until);
+    if (backwards) return dispatch({ type: 'formError', message: backwards }), dispatch({ type: 'focus', field: 'until' });
+    setFlash(null);
+    dispatch({ type: 'search', input: findSelection(state) });
+  };
+  const submitWhere = (text: string) => {
+    if (!text.trim()) return search();
+    const problem = conditionProblem(text);
+    if (problem) return dispatch({ type: 'formError', message: problem });
+    dispatch({ type: 'addCondition', text });
+  };
+
+  const update = async () => {
+    if (every) {
+      if (!searched.length) return setFlash({ text: 'no condition narrows the matches: add one (c), or mark the events to update', tone: 'warn' });
+      const input = state.search!.input;
+      return nav.push({
+        name: 'updateSelection',
+        stage: stage.name,
+        selection: input,
+        what: `every match (${n(count)} now) of ${conditionsText}; ${windowText}`,
+        example: cursorEvent?.event_data,
+      });
+    }
+    if (count > MAX_NAMED) return setFlash({ text: `${n(count)} events marked; at most ${n(MAX_NAMED)} go into a plan by key. Unmark them (a) to update every match of the conditions as one set`, tone: 'warn' });
+    const keys = await markedKeys();
+    const first = keys[0] && rowAt(pages, [...list.marked].sort((a, b) => a - b)[0]!);
+    nav.push({
+      name: 'updateSelection',
+      stage: stage.name,
+      selection: markedSelection(keys, searched),
+      what: `${n(keys.length)} marked event(s), still matching ${conditionsText}`,
+      example: (first ?? cursorEvent)?.event_data,
+    });
+  };
+
+  const exclude = async (description: string) => {
+    if (count > MAX_NAMED) {
+      return setFlash({ text: `${n(count)} events: an exclusion names its event_ids, at most ${n(MAX_NAMED)} at a time; narrow the conditions or the window`, tone: 'warn' });
+    }
+    const ids = every ? await everyId() : (await markedKeys()).map((k) => k.event_id);
+    if (!ids.length) return setFlash({ text: 'nothing to exclude: no event matches', tone: 'warn' });
+    const plan = await service.call('makePlan', { op: 'exclude', stage: stage.name, eventIds: ids, description, lookbackDays: lookbackReaching(from ?? '') });
+    dispatch({ type: 'phase', phase: 'list' });
+    nav.push({ name: 'confirm', plan });
+  };
+
+  const run = async (work: () => Promise<void>) => {
+    if (working.current) return;
+    working.current = true;
+    try {
+      await planTask.run(work);
+    } finally {
+      working.current = false;
+    }
+  };
+  // A failed plan's message stays until the next key (onAction resets the task).
+  const failure: Flash = planTask.task.status === 'failed' ? { text: planTask.task.message, tone: 'danger' } : null;
+
+  const inForm = state.phase === 'form';
+  const describing = state.phase === 'describe';
+  const listKeys = state.phase === 'list';
+  const formKeys = describing
+    ? formBindings({ enter: 'plan the exclusion' })
+    : state.field === 'conditions'
+      ? PICK_LIST_KEYS
+      : formBindings({ enter: state.field === 'where' ? (state.where.trim() ? 'add the condition' : 'search') : 'search', fields: true });
+  const { helpOpen, bindings } = useScreen({
+    bindings: LIST_KEYS,
+    active: active && planTask.task.status !== 'running',
+    nav,
+    keysEnabled: listKeys,
+    formKeys,
+    // Keys typed while the matches are read wait for them (`⏎` then `a x…` marks and excludes what loads); so
+    // does every key while the row under the cursor is being read.
+    busy: listKeys && (!state.loaded || (list.count > 0 && !cursorEvent)) && !state.readError,
+    onBack: () => {
+      setFlash(null);
+      if (describing) return dispatch({ type: 'phase', phase: 'list' }), true;
+      // Back from changing the conditions to the list searched before (enter would search again).
+      if (inForm) return state.search ? (dispatch({ type: 'phase', phase: 'list' }), true) : false;
+      // Marks are work: one esc does not throw them away. The second, straight after, does.
+      const marked = state.all ? pages.total : list.marked.size;
+      if (marked && !leaving) {
+        setLeaving(true);
+        setFlash({ text: `esc again leaves, dropping ${n(marked)} marked event(s)`, tone: 'warn' });
+        return true;
+      }
+      return false;
+    },
+    onAction: (action) => {
+      setFlash(null);
+      setLeaving(false);
+      if (planTask.task.status === 'failed') planTask.reset();
+      if (isListMove(action)) return dispatch({ type: 'list', action: listMove(action) });
+      if (action === 'conditions') return dispatch({ type: 'phase', phase: 'form' });
+      if (action === 'reload') return state.search && dispatch({ type: 'search', input: state.search.input });
+      if (!state.loaded) return;
+      if (action === 'toggle' || action === 'range') {
+        if (state.all) return setFlash({ text: `every match is marked; a unmarks them, then mark rows one by one`, tone: 'warn' });
+        return dispatch({ type: 'list', action: { type: action } });
+      }
+      if (action === 'all') return dispatch({ type: 'all' });
+      if (!pages.total) return setFlash({ text: 'no event matches: c changes the conditions', tone: 'warn' });
+      if (action === 'lookup' && cursorEvent) return nav.push({ name: 'lookup', stage: stage.name, event: { event_id: cursorEvent.event_id, event_created_at: cursorEvent.event_created_at } });
+      if (action === 'update') return void run(update);
+      if (action === 'exclude') return dispatch({ type: 'phase', phase: 'describe' });
+    },
+  });
+
+  const title = `${stage.name} · find events`;
+  let body;
+  if (inForm) {
+    body = (
+      <Box flexDirection="column">
+        <Text color={tone('muted')} wrap="truncate-end">
+          Find {stage.event_name} events: conditions as --where takes them.
+        </Text>
+        <TextField
+          label="where"
+          value={state.where}
+          onChange={(value) => dispatch({ type: 'edit', field: 'where', value })}
+          focus={active && state.field === 'where'}
+          onTab={(direction) => dispatch({ type: 'tab', direction })}
+          onSubmit={submitWhere}
+          placeholder='e.g. $.Status="Pending"'
+          hint={state.where.trim() ? 'enter adds the condition' : state.conditions.length ? 'enter searches; or type another condition' : 'enter with nothing typed lists every event of the window'}
+        />
+        {state.conditions.length ? (
+          <PickList
+            label="conditions (all must hold)"
+            items={state.conditions}
+            picked={state.picked}
+            focus={active && state.field === 'conditions'}
+            onMove={(delta) => dispatch({ type: 'pick', delta })}
+            onRemove={() => dispatch({ type: 'removeCondition' })}
+            onEdit={() => dispatch({ type: 'reviseCondition' })}
+            onTab={(direction) => dispatch({ type: 'tab', direction })}
+          />
+        ) : null}
+        <TextField
+          label="created from"
+          value={state.from}
+          onChange={(value) => dispatch({ type: 'edit', field: 'from', value })}
+          focus={active && state.field === 'from'}
+          freeText={false}
+          onTab={(direction) => dispatch({ type: 'tab', direction })}
+          onSubmit={search}
+          placeholder={`last ${config.lookback_days} days, the lookback`}
+          hint="YYYY-MM-DD [HH:MM:SS[.ffffff]] UTC; enter searches"
+        />
+        <TextField
+          label="created until"
+          value={state.until}
+          onChange={(value) => dispatch({ type: 'edit', field: 'until', value })}
+          focus={active && state.field === 'until'}
+          freeText={false}
+          onTab={(direction) => dispatch({ type: 'tab', direction })}
+          onSubmit={search}
+          placeholder="no end"
+          hint="before this time (exclusive); enter searches"
+        />
+        <Text> </Text>
+        <Text color={tone('muted')} wrap="wrap">
+          Conditions: {EXAMPLES.join('  ')}. Operators = != &lt; &lt;= &gt; &gt;= in, is missing, exists, is null.
+        </Text>
+      </Box>
+    );
+  } else if (!state.loaded && state.readError) {
+    body = <ErrorPanel title="Could not find the events" message={state.readError} hint="r searches again; c changes the conditions; esc goes back" />;
+  } else if (!state.loaded) {
+    body = <ProgressLine label="finding the events" startedAt={Date.now()} />;
+  } else {
+    const label = paths.length ? paths.join(' ') : 'event_data';
+    body = (
+      <Box flexDirection="column">
+        <Text color={tone('muted')} wrap="truncate-end">
+          {'      ' + 'created_at'.padEnd(20) + 'event_id'.padEnd(37) + label}
+        </Text>
+        <WindowedList
+          items={rowIndexes(list.count)}
+          state={list}
+          markable={!state.all}
+          empty={`No ${stage.event_name} event matches.`}
+          render={(_, i) => {
+            const e = rowAt(pages, i);
+            const mark = state.all ? '[x] ' : '';
+            if (!e) return `${mark}…`;
+            return `${mark}${e.event_created_at.slice(0, 19)} ${e.event_id}${e.source === 'exception' ? '*' : ' '}${rowValues(e, paths)}`;
+          }}
+        />
+        <Text color={tone('muted')} wrap="truncate-end">
+          {`${conditionsText}; ${windowText}`}
+        </Text>
+        {describing ? (
+          <TextField
+            label="exclusion_description"
+            value={state.description}
+            onChange={(value) => dispatch({ type: 'edit', field: 'description', value })}
+            focus={active && planTask.task.status !== 'running'}
+            required
+            onSubmit={(text) => void run(() => exclude(text))}
+            placeholder={`why are ${every ? 'these' : 'the marked'} ${n(count)} excluded?`}
+          />
+        ) : null}
+      </Box>
+    );
+  }
+  const range = rangeNote(list);
+  const status = inForm
+    ? `${state.conditions.length} condition(s)`
+    : planTask.task.status === 'running'
+      ? 'planning…'
+      : !state.loaded
+        ? 'finding…'
+        : `${state.all ? 'all' : n(list.marked.size)} marked · ${list.count ? n(list.cursor + 1) : 0}/${n(pages.total)}${range ? ` · ${range}` : ''}`;
+  // Two spaces keep a long title (the longest stage names) from running into the status.
+  const spacedStatus = `  ${status}`;
+  const formError: Flash = state.formError ? { text: state.formError, tone: 'danger' } : null;
+  const readError: Flash = state.loaded && state.readError ? { text: `${state.readError} (r searches again)`, tone: 'danger' } : null;
+  const shownFlash = formError ?? flash ?? failure ?? readError;
+  // The list takes what the title, its header, the line under it, the flash, the description field and the footer leave.
+  const listHeight = Math.max(1, height - 4 - flashLines(shownFlash, width, height).length - (describing ? 2 : 0));
+  useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight, dispatch]);
+  return (
+    <Frame
+      title={title}
+      status={spacedStatus}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={shownFlash}
+    >
+      {body}
+    </Frame>
+  );
+}
