@@ -35,7 +35,7 @@ const rowsOnScreen = (text: string) => [...text.matchAll(/\[( |x)\] \d{4}-\d\d-\
 
 async function excludeInBursts(env: Record<string, string>, db: string) {
   const t = new EvfixTerminal({ env: { ...env, NO_COLOR: '1' } });
-  await t.waitFor(/remittance_was_sent_event\s+RemittanceWasSent\s+\d+/);
+  await t.waitFor(/remittance_was_sent_event\s+\d+\s+\d+\s+\d+\s+(?:no|\d+ plans?,)/);
   // The actions menu and its fourth row, Find events.
   t.proc.write('\rjjj\r');
   await t.waitFor('> where:');
