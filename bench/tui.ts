@@ -2,7 +2,7 @@
  * The TUI as an operator meets it, in a real pseudo-terminal running the
  * release bundle (bin/evfix): start-up to the first frame against a minimal
  * Ink app, `npm start` to the first frame against bin/evfix itself, and keys
- * on a 100,000-group duplicate list at 80x24 and 200x50.
+ * on a 100,000-group duplicate list at 80x24, 200x50 and 300x80.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
@@ -92,8 +92,9 @@ async function keys(term: TimedTerminal, size: string, visibleRows: number) {
   const valid = latencies.filter((x) => !Number.isNaN(x));
   const figures: Figure[] = [
     { name: `keys ${size}: key to frame, median`, unit: 'ms', value: median(valid) },
-    { name: `keys ${size}: key to frame, p95`, unit: 'ms', value: p95(valid), budget: size === '80x24' ? { max: 16 } : undefined },
-    { name: `keys ${size}: bytes per cursor move`, unit: 'bytes', value: median(moves), budget: size === '80x24' ? { max: 500 } : undefined },
+    // Operators on large monitors run terminals this size or larger: every size has the same 16 ms budget.
+    { name: `keys ${size}: key to frame, p95`, unit: 'ms', value: p95(valid), budget: { max: 16 } },
+    { name: `keys ${size}: bytes per cursor move`, unit: 'bytes', value: median(moves), budget: size === '80x24' ? { max: 500 } : size === '200x50' ? { max: 600 } : undefined },
     { name: `keys ${size}: bytes per scroll`, unit: 'bytes', value: median(scrolls) },
     { name: `keys ${size}: bytes per selection toggle`, unit: 'bytes', value: median(toggles), budget: size === '80x24' ? { max: 500 } : undefined },
   ];
@@ -138,6 +139,9 @@ export async function keysBenchmark(dataDir: string, warehouseFile: string, grou
     term.proc.resize(200, 50);
     await new Promise((r) => setTimeout(r, 500));
     figures.push(...(await keys(term, '200x50', 46)));
+    term.proc.resize(300, 80);
+    await new Promise((r) => setTimeout(r, 500));
+    figures.push(...(await keys(term, '300x80', 76)));
     figures.push({ name: `memory: peak RSS, ${groups.toLocaleString('en')} groups loaded and browsed`, unit: 'MB', value: term.peakRssMb(), budget: { max: 300 } });
     return figures;
   } finally {

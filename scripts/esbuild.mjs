@@ -110,6 +110,46 @@ export const reactCopiedOnce = {
   },
 };
 
+// Ink draws every frame whole: each line of text is tokenized (a grapheme segmenter over every character) and
+// every cell of the terminal (24,000 at 300x80) is turned back into a string through a diff of its styles.
+// Profiled at 300x80, those took most of a key's 60 ms. Two fast paths that change no output: the caches of
+// tokenized lines and string widths outlive one frame (bounded; a list moved by one row redraws one or two new
+// lines), and two neighbouring cells without styles skip the style diff.
+export const inkOutputFastPaths = {
+  name: 'ink-output-fast-paths',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!/^    caches = new OutputCaches\(\);$/m.test(source) || !/^class OutputCaches \{$/m.test(source)) {
+        throw new Error("ink's output.js changed shape: review scripts/esbuild.mjs (ink-output-fast-paths)");
+      }
+      const shared = `const sharedCaches = new OutputCaches();
+const sharedCachesOf = () => {
+    // Bounded: a long session draws many distinct lines.
+    if (sharedCaches.styledChars.size + sharedCaches.widths.size + sharedCaches.blockWidths.size > 20000) {
+        sharedCaches.styledChars.clear();
+        sharedCaches.widths.clear();
+        sharedCaches.blockWidths.clear();
+    }
+    return sharedCaches;
+};
+export default class Output {`;
+      return {
+        contents: source.replace('export default class Output {', shared).replace(/^    caches = new OutputCaches\(\);$/m, '    caches = sharedCachesOf();'),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+    b.onLoad({ filter: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const slow = 'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
+      if (!source.includes(slow)) throw new Error("ansi-tokenize's styledChars.js changed shape: review scripts/esbuild.mjs (ink-output-fast-paths)");
+      const fast = 'if (char.styles.length !== 0 || chars[i - 1].styles.length !== 0) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
+      return { contents: source.replace(slow, fast), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** One minified ESM file for Node 20, React's production build, native modules left to node_modules. */
 export const releaseOptions = {
   bundle: true,
