@@ -6,6 +6,7 @@ import { Box, useApp, useInput } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentType } from 'react';
 import { AppNotice } from './components/notice.js';
 import { KeyBusProvider } from './components/keyBus.js';
+import { UnsavedWorkProvider } from './components/unsavedWork.js';
 import { TooSmall } from './components/TooSmall.js';
 import { MIN_SIZE, useTerminalSize } from './components/useTerminalSize.js';
 import { ActionsScreen } from './screens/ActionsScreen.js';
@@ -95,6 +96,7 @@ export function App({
   return (
     <AppNotice.Provider value={notice}>
       <KeyBusProvider>
+      <UnsavedWorkProvider>
       {tooSmall && !suspended ? <TooSmall size={size} /> : null}
       <Box flexDirection="column" width={size.columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
         {stack.map(({ key, route }, i) => {
@@ -107,6 +109,7 @@ export function App({
           );
         })}
       </Box>
+      </UnsavedWorkProvider>
       </KeyBusProvider>
     </AppNotice.Provider>
   );

@@ -43,6 +43,8 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
     // Nothing to press while the write runs: esc and q wait for it.
     active: active && !running,
     nav,
+    // The plan is written (or refused) and every way on goes home: the work on the screens below is done.
+    endsFlow: true,
     onBack: () => {
       nav.home();
       return true;

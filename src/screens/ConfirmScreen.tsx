@@ -73,6 +73,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     busy: sealing || remaking,
     field: { open: editing, close: () => setEditing(false) },
     formKeys: formBindings({ enter: editing ? 'keep the description' : 'write' }),
+    unsaved: editing && draft !== info.description ? 'the description typed' : null,
     onAction: (action) => {
       if (action === 'write') {
         if (ready) nav.push({ name: 'apply', plan });

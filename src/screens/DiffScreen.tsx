@@ -43,7 +43,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
   // -1 is the summary page, shown first; 0.. are the changes.
   const [index, setIndex] = useState(-1);
   const [scroll, setScroll] = useState(0);
-  const [description, setDescription] = useState(info.description === PENDING_DESCRIPTION ? '' : info.description);
+  const initialDescription = info.description === PENDING_DESCRIPTION ? '' : info.description;
+  const [description, setDescription] = useState(initialDescription);
   // The diff is read first; enter (or tab) then moves to the description.
   const [editing, setEditing] = useState(false);
   const [flash, setFlash] = useState<Flash>(null);
@@ -91,6 +92,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
     busy: sealing,
     field: { open: editing, close: () => setEditing(false) },
     formKeys: formBindings({ enter: 'confirm' }),
+    // A description typed here goes with this screen (the changes stay on the screen below).
+    unsaved: description.trim() && description !== initialDescription ? 'the description' : null,
     onAction: (action) => {
       setFlash(null);
       const count = total;

@@ -15,6 +15,7 @@ import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { initialList, listReducer } from '../components/listState.js';
+import { count, listed } from '../components/unsavedWork.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
@@ -83,8 +84,6 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const [scroll, setScroll] = useState(0);
   const [keep, setKeep] = useState<Map<string, number>>(new Map());
   const [flash, setFlash] = useState<Flash>(null);
-  // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
-  const [leaving, setLeaving] = useState(false);
 
   useEffect(() => void run(), [run]);
   useEffect(() => dispatch({ type: 'reset', count: groups.length }), [groups]);
@@ -119,23 +118,15 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     nav,
     // Keys typed while the groups (or a group's copies) are read wait for them: `a` then `d` marks and plans what loads.
     busy: task.status === 'idle' || task.status === 'running' || (openSummary !== undefined && groupTask.task.status === 'running'),
+    // Marks and chosen copies are work: esc and q ask before they are thrown away.
+    unsaved: list.marked.size || keep.size ? listed([...(list.marked.size ? [count(list.marked.size, 'marked group')] : []), ...(keep.size ? [count(keep.size, 'chosen copy', 'chosen copies')] : [])]) : null,
     onBack: () => {
-      if (open !== null) {
-        setOpen(null);
-        return true;
-      }
-      // Marks and chosen copies are work: one esc does not throw them away. The second, straight after, does.
-      const kept = list.marked.size + keep.size;
-      if (kept && !leaving) {
-        setLeaving(true);
-        setFlash({ text: `esc again leaves, dropping ${list.marked.size} marked group(s)${keep.size ? ` and ${keep.size} chosen copy(ies)` : ''}`, tone: 'warn' });
-        return true;
-      }
-      return false;
+      if (open === null) return false;
+      setOpen(null);
+      return true;
     },
     onAction: (action) => {
       setFlash(null);
-      setLeaving(false);
       if (openSummary) {
         if (!openGroup) {
           if (action === 'open') setOpen(null);

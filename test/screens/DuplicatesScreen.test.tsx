@@ -14,23 +14,34 @@ async function withDuplicates(groups: number) {
 }
 
 describe('DuplicatesScreen', () => {
-  it('does not drop marked groups on one esc: it warns, any key cancels, a second esc leaves', async () => {
+  it('does not drop marked groups with one key: esc and q ask, only y goes on, any other key keeps them', async () => {
     const { w } = await withDuplicates(3);
     const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
     await app.waitFor('0 marked · 1/3');
     await app.press(' ', 'j', ' ');
     await app.waitFor('2 marked · 2/3');
     await app.press(KEY.escape);
-    await app.waitFor('esc again leaves, dropping 2 marked group(s)');
+    await app.waitFor('discard 2 marked groups? y/N');
+    expect(app.frame()).toMatch(/y yes, discard +n no \(or any other key\)/);
+    // A second esc is No, not yes: a double tap does not throw the marks away.
+    await app.press(KEY.escape);
+    await app.waitForFrame((f) => !f.includes('y/N'));
     expect(app.frame()).toContain('2 marked · 2/3');
-    // Another key cancels the warning; the next esc warns again.
-    await app.press('k');
-    await app.waitFor('2 marked · 1/3');
-    expect(app.frame()).not.toContain('esc again leaves');
-    await app.press(KEY.escape);
-    await app.waitFor('esc again leaves');
-    await app.press(KEY.escape);
+    // The answer key does nothing else: `k` only cancels, the cursor stays.
+    await app.press(KEY.escape, 'k');
+    await app.waitForFrame((f) => !f.includes('y/N'));
+    expect(app.frame()).toContain('2 marked · 2/3');
+    // q asks too, and names what quitting drops (a chosen copy as well, once one is chosen).
+    await app.press('q');
+    await app.waitFor('quit and discard 2 marked groups? y/N');
+    await app.press('n');
+    await app.waitForFrame((f) => !f.includes('y/N'));
+    expect(app.quits()).toBe(0);
+    await app.press(KEY.escape, 'y');
     await app.waitFor('evfix · stage tables');
+    // Nothing left to lose: q quits at once.
+    await app.press('q');
+    await app.waitForFrame(() => app.quits() === 1);
     app.unmount();
   });
 
