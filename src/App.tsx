@@ -37,6 +37,10 @@ const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>
   history: HistoryScreen,
 };
 
+/** The exit status of a Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2). */
+const INTERRUPTED = 130;
+const WRITE_IN_PROGRESS = 'A write is in progress. Press Ctrl-C again to quit once it has committed or rolled back.';
+
 export function App({
   services,
   initial = [{ name: 'stages' }],
@@ -45,14 +49,16 @@ export function App({
 }: {
   services: Services;
   initial?: Route[];
-  onQuit?: () => void;
+  /** Called instead of exiting; `code` is 130 for Ctrl-C (interrupted), as a shell reports it. */
+  onQuit?: (code?: number) => void;
   /** Shown until the first key, e.g. the outcome of an apply that was interrupted last time. */
   startupNotice?: string;
 }) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const [stack, setStack] = useState<{ key: number; route: Route }[]>(() => initial.map((route, key) => ({ key, route })));
-  const quit = useCallback(() => (onQuit ? onQuit() : exit()), [onQuit, exit]);
+  // Ink's exit(value) resolves waitUntilExit with the value: the exit status, read by tui.tsx.
+  const quit = useCallback((code?: number) => (onQuit ? onQuit(code) : exit(code)), [onQuit, exit]);
   const nav: Nav = useMemo(
     () => ({
       push: (route) => setStack((s) => [...s, { key: (s[s.length - 1]?.key ?? 0) + 1, route }]),
@@ -67,7 +73,7 @@ export function App({
         void services.service.call('forget', {}).catch(() => undefined);
         setStack((s) => s.slice(0, 1));
       },
-      quit,
+      quit: () => quit(),
     }),
     [quit, services],
   );
@@ -80,13 +86,17 @@ export function App({
       if (notice && !quitting.current && services.writesInFlight() === 0) setNotice(null);
       return;
     }
-    if (services.writesInFlight() === 0) return quit();
+    if (services.writesInFlight() === 0) return quit(INTERRUPTED);
     if (quitting.current) return;
     if (notice) {
       quitting.current = true;
       setNotice('Quitting as soon as the write has committed or rolled back…');
-      void services.settle().then(quit);
-    } else setNotice('A write is in progress. Press Ctrl-C again to quit once it has committed or rolled back.');
+      void services.settle().then(() => quit(INTERRUPTED));
+    } else {
+      setNotice(WRITE_IN_PROGRESS);
+      // Once the write has committed or rolled back the notice is no longer true: it goes, key or no key.
+      void services.settle().then(() => setNotice((n) => (n === WRITE_IN_PROGRESS && !quitting.current ? null : n)));
+    }
   });
   const tooSmall = size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows;
   useInput((input) => input.includes('q') && quit(), { isActive: tooSmall && !suspended });

@@ -138,6 +138,23 @@ describe('Ctrl-C', () => {
     await app.waitFor('stage tables');
     await app.press(KEY.ctrlC);
     expect(app.quits()).toBe(1);
+    // Interrupted: the exit status a shell reports for SIGINT, not 0.
+    expect(app.quitCode()).toBe(130);
+    app.unmount();
+  });
+
+  it('takes its write notice away once the write has finished, with no key pressed', async () => {
+    const w = await makeWarehouse();
+    const services = testServices(w);
+    let finish!: () => void;
+    void services.trackWrite(new Promise<void>((r) => (finish = r)));
+    const app = renderApp(services);
+    await app.waitFor('stage tables');
+    await app.press(KEY.ctrlC);
+    await app.waitFor('A write is in progress');
+    finish();
+    await app.waitForFrame((f) => !f.includes('A write is in progress'));
+    expect(app.quits()).toBe(0);
     app.unmount();
   });
 
