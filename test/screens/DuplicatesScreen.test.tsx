@@ -45,6 +45,27 @@ describe('DuplicatesScreen', () => {
     app.unmount();
   });
 
+  it('shows the range v opened, heads the =/≠ column, and scrolls a group only when it does not fit', async () => {
+    const { w } = await withDuplicates(3);
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('0 marked · 1/3');
+    expect(app.frame()).toMatch(/event_id +n 1st ingest  last ingest same\n.*2x 03-14 10:00 03-14 12:00 ≠/);
+    await app.press('v');
+    await app.waitFor('range from row 1 · 1 marked · 1/3');
+    await app.press('j');
+    await app.waitFor('range from row 1 · 2 marked · 2/3');
+    await app.press('v');
+    await app.waitForFrame((f) => /\s2 marked · 2\/3/.test(f) && !f.includes('range from'));
+    // The group's copies fit the screen: j leaves its first row in view.
+    await app.press(KEY.enter);
+    await app.waitFor(/\* \$\.Status/);
+    // Keys are handled in order: once `l` has chosen copy 2, both j have been handled.
+    await app.press('j', 'j', 'l');
+    await app.waitFor('keep copy 2');
+    expect(app.frame()).toMatch(/keep copy 2[\s\S]*\* ingested[\s\S]*created[\s\S]*\$\.n/);
+    app.unmount();
+  });
+
   it('marks groups, keeps the chosen copy, plans, confirms, applies and reruns', async () => {
     const { w, rows } = await withDuplicates(3);
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
