@@ -85,6 +85,8 @@ describe('DuplicatesScreen', () => {
     await app.waitFor(/confirm dedupe[\s\S]*1 row\(s\) -> s3\.backend_events_exclusions/);
     expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exceptions \(is_event_update = false\)/);
     expect(app.frame()).toContain('current_date_offset = 1');
+    // Which copy each group keeps, on the confirm screen itself.
+    expect(app.frame()).toMatch(/[0-9a-f-]{36} keeps copy 2 of 2 \(chosen\)/);
     await app.press('y');
     await app.waitFor('Applied plan');
     expect(await tableCounts(w.warehouse)).toEqual({ events: 6, exceptions: 1, exclusions: 1 });

@@ -192,6 +192,9 @@ describe('HistoryScreen revert', () => {
     await app.press('r');
     await app.waitFor(/confirm revert[\s\S]*1 row\(s\) deleted from s3\.backend_events_exclusions/);
     expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exceptions/);
+    // It only deletes, and asks so.
+    expect(app.frame()).toContain('Delete these rows? press y to delete');
+    expect(app.frame()).not.toContain('Write these rows?');
     await app.press('y');
     await app.waitFor('Applied plan');
     expect(app.frame()).toContain('deleted 1 exclusion row(s) and 1 exception row(s)');
