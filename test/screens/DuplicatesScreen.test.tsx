@@ -89,6 +89,9 @@ describe('DuplicatesScreen', () => {
     expect(app.frame()).toMatch(/[0-9a-f-]{36} keeps copy 2 of 2 \(chosen\)/);
     await app.press('y');
     await app.waitFor('Applied plan');
+    // One question: the apply screen offers the rerun screen, which asks.
+    expect(app.frame()).toMatch(/r opens the rerun of\s+remittance_was_sent_event\s+from\s+current_date_offset\s+=\s+1/);
+    expect(app.frame()).not.toMatch(/\? y \/ n/);
     expect(await tableCounts(w.warehouse)).toEqual({ events: 6, exceptions: 1, exclusions: 1 });
     await app.press('y');
     await app.waitFor('Rebuild remittance_was_sent_event with current_date_offset = 1');

@@ -107,6 +107,8 @@ describe('lookup, edit, diff and confirm', () => {
     // The summary of the changes comes first: each before -> after pair with its count.
     await app.waitFor('summary/1');
     expect(app.frame()).toContain('"Pending" -> "Failed"   ×1');
+    // Counted in events, not "changes" (the edits above are the changes).
+    expect(app.frame()).toContain('1 event(s) to change in remittance_was_sent_event');
     await app.press('n');
     await app.waitFor('-   "Status": "Pending",');
     expect(app.frame()).toContain('event 1/1');
