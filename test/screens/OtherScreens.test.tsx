@@ -72,6 +72,76 @@ describe('InsertScreen', () => {
   });
 });
 
+describe('InsertScreen checks', () => {
+  /** An editor that hands back `text(doc)` for each session, in turn (the last one again when they run out). */
+  const editorOf = (...edits: ((doc: Record<string, unknown>) => unknown)[]) => {
+    let session = 0;
+    return async (text: string) => {
+      const edit = edits[Math.min(session++, edits.length - 1)]!;
+      const out = edit(JSON.parse(text));
+      return typeof out === 'string' ? out : JSON.stringify(out, null, 2);
+    };
+  };
+  const remittance = (doc: Record<string, unknown>) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_9', Status: 'Sent', amount: 5 } });
+
+  it('says nothing changed when the buffer comes back as it was, and plans nothing', async () => {
+    const w = await makeWarehouse();
+    const app = renderApp(testServices(w, async (text) => text), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    await app.waitFor('the event was not changed: nothing to insert');
+    expect(app.frame()).not.toContain('summary/');
+    expect(app.frame()).toContain('insert a missing event');
+    app.unmount();
+  });
+
+  it('shows an error once', async () => {
+    const w = await makeWarehouse();
+    const app = renderApp(testServices(w, async () => '{ "event_id": '), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    const frame = await app.waitFor('! ');
+    expect(frame.match(/^! /gm)).toHaveLength(1);
+    app.unmount();
+  });
+
+  it('warns when event_data is not shaped like the stage\'s events, and goes on only on a second y', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event(), event(), event()]);
+    // A transaction written on the remittance stage: then fixed in the editor.
+    const editor = editorOf(
+      (doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { transaction_id: 'tx_1', amount: 5 } }),
+      remittance,
+    );
+    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    await app.waitFor('Insert it anyway?');
+    expect(app.frame()).toMatch(/it lacks remittance_id, Status;\s+none of them has\s+transaction_id/);
+    expect(app.frame()).toMatch(/y insert it anyway +e edit it again/);
+    expect(app.frame()).not.toContain('summary/');
+    // e edits it again; shaped like the others, it goes straight on to the diff.
+    await app.press('e');
+    await app.waitFor('summary/1');
+    await app.press(KEY.escape);
+    await app.waitFor('Press e');
+    expect(app.frame()).not.toContain('Insert it anyway?');
+    app.unmount();
+  });
+
+  it('inserts the odd event on the second y', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event()]);
+    const editor = editorOf((doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_2', Status: 'Sent', amount: 1, note: 'by hand' } }));
+    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.press('e');
+    await app.waitFor('none of them has note');
+    await app.press('y');
+    await app.waitFor('summary/1');
+    app.unmount();
+  });
+});
+
 describe('RerunScreen and HistoryScreen', () => {
   it('reruns with a typed offset and lists the audit table newest first', async () => {
     const w = await makeWarehouse();
