@@ -93,7 +93,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
           <Text wrap="truncate-end">description: {printable(e.description)}</Text>
           <Text wrap="truncate-end">{describeWritten(e.counts)}</Text>
           {e.reverted_by ? <Text color={tone('warn')}>reverted by plan {e.reverted_by}</Text> : null}
-          {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of}</Text> : null}
+          {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of} (r plans {e.revert_of} again)</Text> : null}
         </Box>
       ) : null}
     </Frame>

@@ -272,9 +272,17 @@ describe('HistoryScreen revert', () => {
     // History marks the plan reverted, and a second revert is refused naming the revert.
     await app.press(KEY.enter);
     await app.waitFor('(reverted)');
+    expect(app.frame()).toContain(`reverts plan ${plan.id} (r plans ${plan.id} again)`);
     await app.press('j');
     await app.press('r');
     await app.waitFor(/already reverted by plan [0-9a-f]{16}/);
+    // r on the revert offers the dedupe again: a new plan, confirmed like any other.
+    await app.press('k', 'r');
+    await app.waitFor(`plan ${plan.id} again, undoing its revert`);
+    expect(app.frame()).toMatch(/confirm dedupe[\s\S]*1 row\(s\) -> s3\.backend_events_exclusions/);
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 2, exceptions: 1, exclusions: 1 });
     app.unmount();
   });
 });
