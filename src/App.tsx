@@ -106,7 +106,7 @@ export function App({
   return (
     <AppNotice.Provider value={notice}>
       <KeyBusProvider>
-      <UnsavedWorkProvider>
+      <UnsavedWorkProvider readOnly={services.service.config.read_only}>
       {tooSmall && !suspended ? <TooSmall size={size} /> : null}
       <Box flexDirection="column" width={size.columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
         {stack.map(({ key, route }, i) => {

@@ -18,12 +18,14 @@ export type UnsavedWork = {
   /** The question on screen, or null. */
   ask: (question: string | null) => void;
   nextId: () => number;
+  /** False in read-only mode: nothing done there can be written, so there is nothing to lose by leaving. */
+  enabled: boolean;
 };
 
 const Registry = createContext<UnsavedWork | null>(null);
 export const PendingQuestion = createContext<string | null>(null);
 
-export function UnsavedWorkProvider({ children }: { children: ReactNode }) {
+export function UnsavedWorkProvider({ children, readOnly = false }: { children: ReactNode; readOnly?: boolean }) {
   const entries = useRef(new Map<number, Entry>());
   const ids = useRef(0);
   const [question, setQuestion] = useState<string | null>(null);
@@ -32,6 +34,7 @@ export function UnsavedWorkProvider({ children }: { children: ReactNode }) {
       set: (id, entry) => void entries.current.set(id, entry),
       remove: (id) => void entries.current.delete(id),
       all: () => {
+        if (readOnly) return [];
         let lost: string[] = [];
         // Screens mount bottom first, so ids are in stack order. Past a screen that ends its flow (apply: the
         // plan is written or refused, and every way out goes home), what lies under it is no longer work.
@@ -43,8 +46,9 @@ export function UnsavedWorkProvider({ children }: { children: ReactNode }) {
       },
       ask: setQuestion,
       nextId: () => ++ids.current,
+      enabled: !readOnly,
     }),
-    [],
+    [readOnly],
   );
   return (
     <Registry.Provider value={registry}>
@@ -54,7 +58,7 @@ export function UnsavedWorkProvider({ children }: { children: ReactNode }) {
 }
 
 /** Outside the App (a screen rendered alone in a test) nothing is registered and nothing is asked about quitting. */
-const NONE: UnsavedWork = { set: () => undefined, remove: () => undefined, all: () => [], ask: () => undefined, nextId: () => 0 };
+const NONE: UnsavedWork = { set: () => undefined, remove: () => undefined, all: () => [], ask: () => undefined, nextId: () => 0, enabled: false };
 
 /** Keeps this screen's entry current; returns the registry. */
 export function useUnsavedWork(what: string | null, ends: boolean): UnsavedWork {

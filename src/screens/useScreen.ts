@@ -55,7 +55,7 @@ export function useScreen<A extends string>(options: {
     return () => work.ask(null);
   }, [asking, work]);
   const back = () => {
-    if (options.unsaved) ask(`discard ${options.unsaved}? y/N`, options.nav.pop);
+    if (options.unsaved && work.enabled) ask(`discard ${options.unsaved}? y/N`, options.nav.pop);
     else options.nav.pop();
   };
   const quit = () => {

@@ -69,6 +69,19 @@ describe('lookup, edit, diff and confirm', () => {
     app.unmount();
   });
 
+  it('in read-only mode does not ask: nothing done there can be written', async () => {
+    const { w, e, stage } = await remittance({ read_only: true });
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
+    await app.press(e.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('"Status": "Pending"');
+    await app.press('s', 'Status', KEY.enter, 'Failed', KEY.enter);
+    await app.waitFor('1. set $.Status = "Failed"');
+    await app.press('q');
+    await app.waitForFrame(() => app.quits() === 1);
+    expect(app.frame()).not.toContain('y/N');
+    app.unmount();
+  });
+
   it('takes the whole path typed over the initial "$.", and opens each set form fresh', async () => {
     const { w, e, stage } = await remittance();
     const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
