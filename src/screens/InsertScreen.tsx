@@ -61,8 +61,11 @@ export function InsertScreen({ route, active, width, height, nav, services }: Sc
   };
   const edit = async () => {
     setFlash(null);
+    const warned = warning;
     setWarning(null);
     const saved = await editText(text, '.json');
+    // Saved as it was after the warning: the same event, the same question.
+    if (warned && saved === warned.text) return setWarning(warned);
     if (saved === text && saved !== planned) {
       // Saved as it was: nothing to do. What was wrong with it last time (shown in the flash) still is.
       if (planTask.task.status !== 'failed') setFlash({ text: 'the event was not changed: nothing to insert (e writes it)', tone: 'warn' });

@@ -132,10 +132,23 @@ describe('InsertScreen checks', () => {
   it('inserts the odd event on the second y', async () => {
     const w = await makeWarehouse();
     await insertOriginals(w.warehouse, [event()]);
-    const editor = editorOf((doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_2', Status: 'Sent', amount: 1, note: 'by hand' } }));
+    const edit = editorOf((doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_2', Status: 'Sent', amount: 1, note: 'by hand' } }));
+    // The second session is held open until the test lets it save, so the screen is seen while the editor runs.
+    let sessions = 0;
+    let save!: () => void;
+    const editor = async (text: string) => {
+      if (++sessions === 2) await new Promise<void>((r) => (save = r));
+      return edit(text);
+    };
     const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
     await app.press('e');
     await app.waitFor('none of them has note');
+    // Edited again and saved as it was: the same question, not "nothing changed".
+    await app.press('e');
+    await app.waitForFrame((f) => sessions === 2 && !f.includes('none of them has note'));
+    save();
+    await app.waitFor('none of them has note');
+    expect(app.frame()).not.toContain('not changed');
     await app.press('y');
     await app.waitFor('summary/1');
     app.unmount();
