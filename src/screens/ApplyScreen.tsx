@@ -19,7 +19,7 @@ type Action = 'rerun' | 'done';
 
 const DONE_BINDINGS: Binding<Action>[] = [
   // Opens the rerun screen, which asks (once) with what the rerun would do: no question here as well.
-  { keys: ['r', 'y'], help: 'open the rerun of the stage table', action: 'rerun', footer: 1 },
+  { keys: ['r', 'y'], help: 'rerun screen', action: 'rerun', footer: 1 },
   { keys: ['enter', 'n'], help: 'done, back to stage tables', action: 'done', footer: 1 },
 ];
 

@@ -34,7 +34,7 @@ export function keptCopyLines(plan: Plan, room = 3): string[] {
   const kept = plan.sample.filter((c) => c.after !== null && /, kept$/.test(c.note ?? ''));
   const groups = plan.counts.exceptions;
   const shown = groups <= room ? kept.slice(0, room) : kept.slice(0, room - 1);
-  const lines = shown.map((c) => `  ${c.event_id} keeps ${c.note!.replace(/, kept$/, '')}${chosen.has(c.event_id) ? ' (chosen)' : ` (the ${order} ingested)`}`);
+  const lines = shown.map((c) => `  ${c.event_id} keeps ${c.note!.replace(/, kept$/, '')}${chosen.has(c.event_id) ? ' (chosen)' : ` (${order} ingested)`}`);
   if (groups > shown.length) lines.push(`  and ${(groups - shown.length).toLocaleString('en-US')} more group(s): the ${order} ingested copy${chosen.size ? ', or the one chosen' : ''}`);
   return lines;
 }
