@@ -6,6 +6,7 @@ import { Box, useApp, useInput } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentType } from 'react';
 import { AppNotice } from './components/notice.js';
 import { KeyBusProvider } from './components/keyBus.js';
+import { UnsavedWorkProvider } from './components/unsavedWork.js';
 import { TooSmall } from './components/TooSmall.js';
 import { MIN_SIZE, useTerminalSize } from './components/useTerminalSize.js';
 import { ActionsScreen } from './screens/ActionsScreen.js';
@@ -40,6 +41,10 @@ const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>
   history: HistoryScreen,
 };
 
+/** The exit status of a Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2). */
+const INTERRUPTED = 130;
+const WRITE_IN_PROGRESS = 'A write is in progress. Press Ctrl-C again to quit once it has committed or rolled back.';
+
 export function App({
   services,
   initial = [{ name: 'stages' }],
@@ -48,14 +53,16 @@ export function App({
 }: {
   services: Services;
   initial?: Route[];
-  onQuit?: () => void;
+  /** Called instead of exiting; `code` is 130 for Ctrl-C (interrupted), as a shell reports it. */
+  onQuit?: (code?: number) => void;
   /** Shown until the first key, e.g. the outcome of an apply that was interrupted last time. */
   startupNotice?: string;
 }) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const [stack, setStack] = useState<{ key: number; route: Route }[]>(() => initial.map((route, key) => ({ key, route })));
-  const quit = useCallback(() => (onQuit ? onQuit() : exit()), [onQuit, exit]);
+  // Ink's exit(value) resolves waitUntilExit with the value: the exit status, read by tui.tsx.
+  const quit = useCallback((code?: number) => (onQuit ? onQuit(code) : exit(code)), [onQuit, exit]);
   const nav: Nav = useMemo(
     () => ({
       push: (route) => setStack((s) => [...s, { key: (s[s.length - 1]?.key ?? 0) + 1, route }]),
@@ -70,7 +77,7 @@ export function App({
         void services.service.call('forget', {}).catch(() => undefined);
         setStack((s) => s.slice(0, 1));
       },
-      quit,
+      quit: () => quit(),
     }),
     [quit, services],
   );
@@ -83,13 +90,17 @@ export function App({
       if (notice && !quitting.current && services.writesInFlight() === 0) setNotice(null);
       return;
     }
-    if (services.writesInFlight() === 0) return quit();
+    if (services.writesInFlight() === 0) return quit(INTERRUPTED);
     if (quitting.current) return;
     if (notice) {
       quitting.current = true;
       setNotice('Quitting as soon as the write has committed or rolled back…');
-      void services.settle().then(quit);
-    } else setNotice('A write is in progress. Press Ctrl-C again to quit once it has committed or rolled back.');
+      void services.settle().then(() => quit(INTERRUPTED));
+    } else {
+      setNotice(WRITE_IN_PROGRESS);
+      // Once the write has committed or rolled back the notice is no longer true: it goes, key or no key.
+      void services.settle().then(() => setNotice((n) => (n === WRITE_IN_PROGRESS && !quitting.current ? null : n)));
+    }
   });
   const tooSmall = size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows;
   useInput((input) => input.includes('q') && quit(), { isActive: tooSmall && !suspended });
@@ -99,6 +110,7 @@ export function App({
   return (
     <AppNotice.Provider value={notice}>
       <KeyBusProvider>
+      <UnsavedWorkProvider readOnly={services.service.config.read_only}>
       {tooSmall && !suspended ? <TooSmall size={size} /> : null}
       <Box flexDirection="column" width={size.columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
         {stack.map(({ key, route }, i) => {
@@ -111,6 +123,7 @@ export function App({
           );
         })}
       </Box>
+      </UnsavedWorkProvider>
       </KeyBusProvider>
     </AppNotice.Provider>
   );

@@ -100,8 +100,9 @@ export async function runTui(options: TuiOptions): Promise<number> {
   await draw(<App services={services} startupNotice={notes.length ? notes.join(' ') : undefined} />);
   const shown = instance!;
   try {
-    await shown.waitUntilExit();
-    return 0;
+    // The App exits with 130 for Ctrl-C (interrupted), with nothing for q.
+    const code = await shown.waitUntilExit();
+    return typeof code === 'number' ? code : 0;
   } finally {
     shown.unmount();
     session.restore();

@@ -132,8 +132,8 @@ export function formatHistory(entries: (AuditEntry & { rerun_state?: string })[]
       (e) =>
         `${e.applied_at.slice(0, 19)}  ${e.kind.padEnd(7)} ${e.stage}  plan ${e.plan_id}  by ${printable(e.operator)}@${printable(e.host)}` +
         `  (${e.counts.exclusions} exclusions, ${e.counts.exceptions} exceptions${e.counts.deleted.exclusions + e.counts.deleted.exceptions ? `, deleted ${e.counts.deleted.exclusions + e.counts.deleted.exceptions}` : ''})` +
-        (e.reverted_by ? `  reverted by ${e.reverted_by}` : '') +
-        (e.revert_of ? `  reverts ${e.revert_of}` : '') +
+        (e.reverted_by ? `  REVERTED by plan ${e.reverted_by}` : '') +
+        (e.revert_of ? `  reverts plan ${e.revert_of}` : '') +
         (e.rerun_state ? `  [${e.rerun_state}]` : '') +
         `\n    ${printable(e.description)}`,
     )

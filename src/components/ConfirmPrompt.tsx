@@ -8,18 +8,21 @@ import { useState } from 'react';
 import { LineView, useLineInput } from './TextField.js';
 import { tone } from './theme.js';
 
-export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onConfirm: () => void }) {
+/** `deletes`: the plan only deletes rows (a revert), and the question says so. */
+export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onConfirm: () => void; deletes?: boolean }) {
+  const verb = props.deletes ? 'delete' : 'write';
   if (!props.typedValue) {
     return (
       <Text wrap="wrap">
-        <Text bold color={tone('warn')}>Write these rows?</Text> press y to write, esc to go back (nothing is written)
+        <Text bold color={tone('warn')}>{props.deletes ? 'Delete these rows?' : 'Write these rows?'}</Text> press y to {verb}, esc to go back (nothing is{' '}
+        {props.deletes ? 'deleted' : 'written'})
       </Text>
     );
   }
-  return <TypedConfirm typedValue={props.typedValue} focus={props.focus} onConfirm={props.onConfirm} />;
+  return <TypedConfirm typedValue={props.typedValue} focus={props.focus} onConfirm={props.onConfirm} verb={verb} />;
 }
 
-function TypedConfirm(props: { typedValue: string; focus: boolean; onConfirm: () => void }) {
+function TypedConfirm(props: { typedValue: string; focus: boolean; onConfirm: () => void; verb: string }) {
   const [typed, setTyped] = useState('');
   const { line } = useLineInput({
     value: typed,
@@ -33,7 +36,7 @@ function TypedConfirm(props: { typedValue: string; focus: boolean; onConfirm: ()
   return (
     <Box flexDirection="column">
       <Text wrap="wrap">
-        <Text bold color={tone('danger')}>Production.</Text> Type the stage table name ({props.typedValue}) and press enter to write:
+        <Text bold color={tone('danger')}>Production.</Text> Type the stage table name ({props.typedValue}) and press enter to {props.verb}:
       </Text>
       <Box>
         <Text>{'> '}</Text>

@@ -8,6 +8,7 @@
 import { Box, Text } from 'ink';
 import { useContext, type ReactNode } from 'react';
 import { AppNotice } from './notice.js';
+import { PendingQuestion } from './unsavedWork.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { KeyHints } from './KeyHints.js';
 import type { Binding } from './keys.js';
@@ -42,7 +43,9 @@ export function Frame(props: {
   children: ReactNode;
 }) {
   const notice = useContext(AppNotice);
-  const flash: Flash = notice ? { text: notice, tone: 'warn' } : (props.flash ?? null);
+  // A question about discarding work is what the next key answers: it comes before everything else.
+  const question = useContext(PendingQuestion);
+  const flash: Flash = question ? { text: question, tone: 'warn' } : notice ? { text: notice, tone: 'warn' } : (props.flash ?? null);
   const lines = flashLines(flash, props.width, props.height);
   const bodyHeight = Math.max(1, props.height - 2 - lines.length);
   return (

@@ -13,7 +13,9 @@ export function ProgressLine({ label, startedAt }: { label: string; startedAt: n
   return (
     <Text>
       <Spinner label={label} />
-      <Text color={tone('muted')}> {((now - startedAt) / 1000).toFixed(1)}s</Text>
+      {/* The clock read at mount can be older than a start set later (a task started after this line was drawn):
+          never less than zero, which toFixed would print as -0.0s. */}
+      <Text color={tone('muted')}> {(Math.max(0, now - startedAt) / 1000).toFixed(1)}s</Text>
     </Text>
   );
 }

@@ -18,7 +18,8 @@ import { useTask } from './useTask.js';
 type Action = 'rerun' | 'done';
 
 const DONE_BINDINGS: Binding<Action>[] = [
-  { keys: ['y'], help: 'rerun the stage table now', action: 'rerun', footer: 1 },
+  // Opens the rerun screen, which asks (once) with what the rerun would do: no question here as well.
+  { keys: ['r', 'y'], help: 'rerun screen', action: 'rerun', footer: 1 },
   { keys: ['enter', 'n'], help: 'done, back to stage tables', action: 'done', footer: 1 },
 ];
 
@@ -43,6 +44,8 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
     // Nothing to press while the write runs: esc and q wait for it.
     active: active && !running,
     nav,
+    // The plan is written (or refused) and every way on goes home: the work on the screens below is done.
+    endsFlow: true,
     onBack: () => {
       nav.home();
       return true;
@@ -80,8 +83,8 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
           {'  '}recorded in {config.tables.audit} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
         </Text>
         <Text> </Text>
-        <Text bold>
-          Rerun {r.rerun.stage} now with current_date_offset = {r.rerun.current_date_offset}? y / n
+        <Text bold wrap="wrap">
+          The stage table shows this once it is rerun: r opens the rerun of {r.rerun.stage} from current_date_offset = {r.rerun.current_date_offset}; enter goes back to the stage tables.
         </Text>
       </Box>
     );

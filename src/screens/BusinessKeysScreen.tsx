@@ -15,6 +15,7 @@ import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
+import { count } from '../components/unsavedWork.js';
 import { stageOf, type ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { insideQuotedKey, validatePath } from './validators.js';
@@ -54,6 +55,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     nav,
     keysEnabled: !choosing && !describing,
     formKeys: formBindings({ enter: describing ? 'plan the exclusions' : 'group by this path' }),
+    unsaved: excluded.size ? count(excluded.size, 'event marked to exclude', 'events marked to exclude') : null,
     onBack: () => {
       if (describing) return setDescribing(false), true;
       if (choosing && load.task.status === 'done') return setChoosing(false), true;

@@ -23,6 +23,7 @@ import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
+import { keptCopyLines } from './changeSummary.js';
 
 type Action = 'write' | 'down' | 'up' | 'describe' | 'skip';
 
@@ -113,6 +114,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     busy: sealing || remaking,
     field: { open: editing, close: () => setEditing(false) },
     formKeys: formBindings({ enter: editing ? 'keep the description' : 'write' }),
+    unsaved: editing && draft !== info.description ? 'the description typed' : null,
     onAction: (action) => {
       if (action === 'write') {
         if (ready) nav.push({ name: 'apply', plan });
@@ -152,6 +154,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       `  ${p.path}: ${p.changes.slice(0, 2).map((ch) => `${printable(ch.before ?? '(missing)')} -> ${printable(ch.after ?? '(removed)')} ×${n(ch.events)}`).join(', ')}${p.changes.length > 2 || p.more.pairs ? ` and ${n(p.changes.length - 2 + p.more.pairs)} more` : ''}`,
     ]),
     ...plan.summary.notes.map((note) => `  ${printable(note)}`),
+    ...keptCopyLines(plan),
     ...(c.problems
       ? [`  ${n(c.problems)} event(s) cannot be changed as asked${plan.on_problem === 'skip' ? ' (left out)' : ''}, e.g. ${plan.problems[0]?.event_id.slice(0, 8)}: ${printable(plan.problems[0]?.reason ?? '')}`]
       : []),
@@ -201,7 +204,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       ) : blocked ? (
         <Text color={tone('warn')}>{remaking ? 'making the plan again without them…' : `${n(c.problems)} event(s) cannot be changed as asked: s leaves them out, esc goes back.`}</Text>
       ) : ready ? (
-        <ConfirmPrompt typedValue={typed ? info.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
+        <ConfirmPrompt deletes={c.exceptions + c.exclusions === 0} typedValue={typed ? info.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
       ) : (
         <Text color={tone('muted')}>{remaking ? 'making the plan again…' : 'putting the description on the plan…'}</Text>
       )}

@@ -43,7 +43,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
   // -1 is the summary page, shown first; 0.. are the changes.
   const [index, setIndex] = useState(-1);
   const [scroll, setScroll] = useState(0);
-  const [description, setDescription] = useState(info.description === PENDING_DESCRIPTION ? '' : info.description);
+  const initialDescription = info.description === PENDING_DESCRIPTION ? '' : info.description;
+  const [description, setDescription] = useState(initialDescription);
   // The diff is read first; enter (or tab) then moves to the description.
   const [editing, setEditing] = useState(false);
   const [flash, setFlash] = useState<Flash>(null);
@@ -91,6 +92,8 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
     busy: sealing,
     field: { open: editing, close: () => setEditing(false) },
     formKeys: formBindings({ enter: 'confirm' }),
+    // A description typed here goes with this screen (the changes stay on the screen below).
+    unsaved: description.trim() && description !== initialDescription ? 'the description' : null,
     onAction: (action) => {
       setFlash(null);
       const count = total;
@@ -116,7 +119,7 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
       flash={flash ?? (changeError ? { text: changeError, tone: 'danger' } : null)}
     >
       <Text wrap="truncate-end">
-        {index < 0 ? `${total.toLocaleString('en-US')} change(s) in ${info.stage}` : change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}` : total === 0 ? 'No changes.' : 'reading the change…'}
+        {index < 0 ? `${total.toLocaleString('en-US')} event(s) ${info.kind === 'insert' ? 'to add to' : 'to change in'} ${info.stage}` : change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}` : total === 0 ? 'No changes.' : 'reading the change…'}
       </Text>
       <Box height={diffHeight} flexDirection="column" overflow="hidden">
         {index < 0 ? (

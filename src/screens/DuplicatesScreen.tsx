@@ -14,7 +14,8 @@ import { CopiesTable, type CopyColumn } from '../components/CopiesTable.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
-import { initialList, listReducer } from '../components/listState.js';
+import { initialList, listReducer, rangeNote } from '../components/listState.js';
+import { count, listed } from '../components/unsavedWork.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
@@ -83,8 +84,6 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const [scroll, setScroll] = useState(0);
   const [keep, setKeep] = useState<Map<string, number>>(new Map());
   const [flash, setFlash] = useState<Flash>(null);
-  // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
-  const [leaving, setLeaving] = useState(false);
 
   useEffect(() => void run(), [run]);
   useEffect(() => dispatch({ type: 'reset', count: groups.length }), [groups]);
@@ -95,6 +94,10 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const openGroup: DuplicateGroup | undefined =
     openSummary && groupTask.task.status === 'done' && groupTask.task.value?.event_id === openSummary.event_id ? groupTask.task.value : undefined;
   const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
+
+  // The copies table's height, and the rows it shows under its heading.
+  const copiesHeight = height - 4;
+  const copyRows = Math.max(1, copiesHeight - 1);
 
   // Set from the first `d` until its plan is made: the marked groups are put in order before planning starts,
   // and a second `d` meanwhile must not plan them twice.
@@ -119,23 +122,15 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     nav,
     // Keys typed while the groups (or a group's copies) are read wait for them: `a` then `d` marks and plans what loads.
     busy: task.status === 'idle' || task.status === 'running' || (openSummary !== undefined && groupTask.task.status === 'running'),
+    // Marks and chosen copies are work: esc and q ask before they are thrown away.
+    unsaved: list.marked.size || keep.size ? listed([...(list.marked.size ? [count(list.marked.size, 'marked group')] : []), ...(keep.size ? [count(keep.size, 'chosen copy', 'chosen copies')] : [])]) : null,
     onBack: () => {
-      if (open !== null) {
-        setOpen(null);
-        return true;
-      }
-      // Marks and chosen copies are work: one esc does not throw them away. The second, straight after, does.
-      const kept = list.marked.size + keep.size;
-      if (kept && !leaving) {
-        setLeaving(true);
-        setFlash({ text: `esc again leaves, dropping ${list.marked.size} marked group(s)${keep.size ? ` and ${keep.size} chosen copy(ies)` : ''}`, tone: 'warn' });
-        return true;
-      }
-      return false;
+      if (open === null) return false;
+      setOpen(null);
+      return true;
     },
     onAction: (action) => {
       setFlash(null);
-      setLeaving(false);
       if (openSummary) {
         if (!openGroup) {
           if (action === 'open') setOpen(null);
@@ -143,7 +138,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
         }
         const copies = openGroup.copies.length;
         const current = keep.get(openGroup.event_id) ?? 0;
-        if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, (table?.rows.length ?? 0) - 1)));
+        // Scrolls only what does not fit: a table that fits keeps its first row in view.
+        if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, (table?.rows.length ?? 0) - copyRows)));
         else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
         else if (action === 'left' || action === 'right') {
           const next = (current + (action === 'right' ? 1 : copies - 1)) % copies;
@@ -179,7 +175,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
         <Text wrap="truncate-end">
           {openGroup.event_id} · {openGroup.copies.length} copies · {openGroup.identical ? 'identical' : `differ: ${openGroup.differences.join(', ')}`}
         </Text>
-        <CopiesTable rows={table.rows} columns={table.columns} kept={keep.get(openGroup.event_id) ?? 0} width={width} offset={scroll} height={height - 4} />
+        <CopiesTable rows={table.rows} columns={table.columns} kept={keep.get(openGroup.event_id) ?? 0} width={width} offset={scroll} height={copiesHeight} />
       </Box>
     );
   } else {
@@ -187,7 +183,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     body = (
       <Box flexDirection="column">
         <Text color={tone('muted')} wrap="truncate-end">
-          {'      ' + 'event_id'.padEnd(37) + 'n'.padStart(3) + ' ' + 'first ingest'.padEnd(13) + 'last ingest'}
+          {'      ' + 'event_id'.padEnd(37) + 'n'.padStart(3) + ' ' + '1st ingest'.padEnd(12) + 'last ingest'.padEnd(12) + 'same'}
         </Text>
         <WindowedList
           items={groups}
@@ -202,7 +198,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
       </Box>
     );
   }
-  const status = planTask.task.status === 'running' ? 'planning…' : `${list.marked.size} marked · ${list.count ? list.cursor + 1 : 0}/${list.count}`;
+  const range = rangeNote(list);
+  const status = planTask.task.status === 'running' ? 'planning…' : `${range ? `${range} · ` : ''}${list.marked.size} marked · ${list.count ? list.cursor + 1 : 0}/${list.count}`;
   const failure = planTask.task.status === 'failed' ? ({ text: planTask.task.message, tone: 'danger' } as Flash) : null;
   return (
     <Frame title={title} status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash ?? failure}>

@@ -96,7 +96,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
             {e.rerun_state === 'rerun pending' ? ' · not in the stage table yet (rerun pending)' : e.rerun_state ? ' · in the stage table' : ''}
           </Text>
           {e.reverted_by ? <Text color={tone('warn')}>reverted by plan {e.reverted_by}</Text> : null}
-          {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of}</Text> : null}
+          {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of} (r plans {e.revert_of} again)</Text> : null}
         </Box>
       ) : null}
     </Frame>

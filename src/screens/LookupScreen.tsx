@@ -20,6 +20,7 @@ import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
+import { count } from '../components/unsavedWork.js';
 import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
 import { insideQuotedKey, validateEventId, validatePath, validateTimestamp } from './validators.js';
 
@@ -160,6 +161,8 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     nav,
     keysEnabled,
     formKeys,
+    // The changes described so far are lost by leaving (or quitting): esc and q ask first.
+    unsaved: edits.length ? count(edits.length, 'change') : null,
     onBack: () => {
       if (mode === 'edit' || (mode === 'find' && targets.length === 0)) return false;
       setMode(targets.length ? 'edit' : 'find');

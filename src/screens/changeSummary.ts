@@ -21,3 +21,20 @@ export function summaryLines(plan: Plan): string[] {
   lines.push('', 'n or → goes through the events one at a time.');
   return lines;
 }
+
+/**
+ * For a dedupe plan, the copy each group keeps, for the confirm screen: the first groups of the plan's sample by
+ * event_id (all of them when there are at most `room`), then how many more. Empty for other plans.
+ */
+export function keptCopyLines(plan: Plan, room = 3): string[] {
+  if (plan.kind !== 'dedupe') return [];
+  const chosen = new Set((plan.keep?.choices ?? []).map(([id]) => id));
+  const order = plan.keep?.order === 'latest' ? 'latest' : 'earliest';
+  // Each kept copy is the one sample row per group with an after (the sample notes "copy 2 of 3, kept").
+  const kept = plan.sample.filter((c) => c.after !== null && /, kept$/.test(c.note ?? ''));
+  const groups = plan.counts.exceptions;
+  const shown = groups <= room ? kept.slice(0, room) : kept.slice(0, room - 1);
+  const lines = shown.map((c) => `  ${c.event_id} keeps ${c.note!.replace(/, kept$/, '')}${chosen.has(c.event_id) ? ' (chosen)' : ` (${order} ingested)`}`);
+  if (groups > shown.length) lines.push(`  and ${(groups - shown.length).toLocaleString('en-US')} more group(s): the ${order} ingested copy${chosen.size ? ', or the one chosen' : ''}`);
+  return lines;
+}

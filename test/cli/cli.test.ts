@@ -101,6 +101,31 @@ describe('evfix CLI', () => {
     expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event .* up to date/);
   });
 
+  it('marks a reverted plan in history, refuses a second revert naming the first, and offers the original again', async () => {
+    const { run, warehouse } = setup();
+    await run(['demo', '--events', '3000']);
+    const target = await pendingRemittance(warehouse());
+    const update = await run([
+      'update', 'remittance_was_sent_event', '--event-id', target.event_id, '--created-at', target.created,
+      '--set', '$.Status="Failed"', '--description', 'never sent', '--yes',
+    ]);
+    const updateId = /Applied plan ([0-9a-f]{16})/.exec(update.out)![1]!;
+    const revert = await run(['revert', updateId, '--yes']);
+    expect(revert.code).toBe(0);
+    const revertId = /Applied plan ([0-9a-f]{16})/.exec(revert.out)![1]!;
+    const history = (await run(['history'])).out;
+    expect(history).toMatch(new RegExp(`update\\s+remittance_was_sent_event\\s+plan ${updateId}.*REVERTED by plan ${revertId}`));
+    expect(history).toMatch(new RegExp(`revert\\s+remittance_was_sent_event\\s+plan ${revertId}.*reverts plan ${updateId}`));
+    const again = await run(['revert', updateId, '--yes']);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`plan ${updateId} was already reverted by plan ${revertId}`);
+    // Reverting the revert shows the update made again, and asks (here, says no).
+    const undo = await run(['revert', revertId], 'n');
+    expect(undo.out).toContain(`plan ${updateId} again, undoing its revert ${revertId}`);
+    expect(undo.out).toMatch(/Plan [0-9a-f]{16}: update on remittance_was_sent_event/);
+    expect(await counts(warehouse())).toEqual({ exceptions: 0, exclusions: 0 });
+  });
+
   it('writes nothing without --yes and no terminal, on --dry-run, in read-only mode, or when the operator says no', async () => {
     const { run, warehouse } = setup();
     await run(['demo', '--events', '2000']);

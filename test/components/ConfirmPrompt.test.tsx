@@ -10,6 +10,12 @@ describe('ConfirmPrompt', () => {
     view.unmount();
   });
 
+  it('asks to delete, not to write, when the plan only deletes rows (a revert)', async () => {
+    const view = renderComponent(<ConfirmPrompt focus deletes onConfirm={() => undefined} />);
+    expect(await view.waitForFrame('Delete these rows?')).toMatchInlineSnapshot(`"Delete these rows? press y to delete, esc to go back (nothing is deleted)"`);
+    view.unmount();
+  });
+
   it('in production writes only on the exact name and enter, typed in one burst or with corrections', async () => {
     let confirmed = 0;
     const view = renderComponent(<ConfirmPrompt typedValue="remittance_was_sent_event" focus onConfirm={() => confirmed++} />);

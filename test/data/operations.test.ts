@@ -489,8 +489,33 @@ describe('revert', () => {
     expect(history.find((e) => e.plan_id === dedupe.id)).toMatchObject({ reverted_by: revert.id });
     expect(history.find((e) => e.plan_id === revert.id)).toMatchObject({ kind: 'revert', revert_of: dedupe.id });
     await expect(service.call('makePlan', { op: 'revert', planId: dedupe.id })).rejects.toThrow(`was already reverted by plan ${revert.id}`);
-    await expect(service.call('makePlan', { op: 'revert', planId: revert.id })).rejects.toThrow('is itself a revert');
+    // A revert of the revert is the dedupe made again now: a new plan of its kind, saying so, written like any other.
+    const again = await service.call('makePlan', { op: 'revert', planId: revert.id });
+    expect(again).toMatchObject({ kind: 'dedupe', counts: { exceptions: 1, exclusions: 1 } });
+    expect(again.id).not.toBe(dedupe.id);
+    expect(again.summary.notes[0]).toBe(`plan ${dedupe.id} again, undoing its revert ${revert.id}`);
+    expect(again.description).toBe(`Plan ${dedupe.id} again (its revert ${revert.id} undone): ${dedupe.description}`);
+    expect(await service.call('applyPlan', { plan: again.id })).toMatchObject({ status: 'applied' });
+    expect(await tableCounts(warehouse)).toEqual({ events: 3, exceptions: 2, exclusions: 1 });
     await expect(service.call('makePlan', { op: 'revert', planId: 'ffffffffffffffff' })).rejects.toThrow('only applied plans can be reverted');
+  });
+
+  it('refuses the second of two reverts planned before either was applied, naming the first', async () => {
+    const { service, warehouse } = await makeWarehouse();
+    const a = event();
+    await insertOriginals(warehouse, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000' }]);
+    const dedupe = await service.call('makePlan', { op: 'dedupe', stage: REMITTANCE });
+    await service.call('applyPlan', { plan: dedupe.id });
+    const first = await service.call('makePlan', { op: 'revert', planId: dedupe.id });
+    // The same revert made twice is one plan (applied twice, it writes once). Another operator's, with their own
+    // description, is another plan.
+    const made = await service.call('makePlan', { op: 'revert', planId: dedupe.id });
+    expect(made.id).toBe(first.id);
+    const second = await service.call('describePlan', { plan: made.id, description: 'undo the dedupe of the 14th' });
+    expect(second.id).not.toBe(first.id);
+    await service.call('applyPlan', { plan: first.id });
+    await expect(service.call('applyPlan', { plan: second.id })).rejects.toThrow(`plan ${dedupe.id} was already reverted by plan ${first.id}; nothing was written`);
+    expect(await tableCounts(warehouse)).toEqual({ events: 2, exceptions: 0, exclusions: 0 });
   });
 
   it('refuses a revert made stale by a later write to the same rows', async () => {

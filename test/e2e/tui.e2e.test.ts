@@ -151,8 +151,11 @@ describe('evfix in a terminal', () => {
     await t.waitFor('Write these rows?');
     await t.press(KEY.escape);
     await t.waitFor('marked');
+    // Every group is still marked: q asks before dropping them, and y quits.
     await t.press('q');
-    await t.exited;
+    await t.waitFor(/quit and discard \d+ marked groups\? y\/N/);
+    await t.press('y');
+    expect((await t.exited).exitCode).toBe(0);
     const [counts] = await sql(db, `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS c, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS x`);
     expect(counts).toEqual({ c: 0, x: 0 });
   });
@@ -204,6 +207,8 @@ describe('evfix in a terminal', () => {
     expect(t.screen.term.buffer.active.type).toBe('alternate');
     expect(lines[22]).toMatch(/^s set  x remove  e \$EDITOR  a add event  enter diff/);
     await t.press('q');
+    await t.waitFor('quit and discard 1 change? y/N');
+    await t.press('y');
     expect((await t.exited).exitCode).toBe(0);
   });
 

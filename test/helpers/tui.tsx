@@ -100,7 +100,12 @@ export function renderComponent(node: ReactElement, size = { columns: 80, rows: 
 
 export function renderApp(services: Services, initial: Route[] = [{ name: 'stages' }]) {
   let quits = 0;
-  const view = renderSized(<App services={services} initial={initial} onQuit={() => quits++} />, 80, 24);
+  let code: number | undefined;
+  const onQuit = (c?: number) => {
+    quits++;
+    code = c;
+  };
+  const view = renderSized(<App services={services} initial={initial} onQuit={onQuit} />, 80, 24);
   const { frame, waitForFrame, waitForChange } = frames(view);
   return {
     ...view,
@@ -108,6 +113,8 @@ export function renderApp(services: Services, initial: Route[] = [{ name: 'stage
     waitForFrame,
     waitForChange,
     quits: () => quits,
+    /** The exit status the last quit asked for: 130 for Ctrl-C, undefined for q. */
+    quitCode: () => code,
     /**
      * Waits until the frame contains `text` (or fails after ~5 s with the frame in the message). Keys typed
      * next need no pause: the key bus holds them until the screen that takes them is there.

@@ -47,6 +47,20 @@ describe.each(['SIGHUP', 'SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('with no write in flight exits 130 (interrupted) and restores the terminal', async () => {
+    const { inst, before, t } = await tuiOnDemo(3000);
+    // On the duplicates list with every group marked: Ctrl-C is the way out that does not ask.
+    for (const k of ['j', '\r', '\r', 'a']) await t.press(k);
+    await t.waitFor(/(\d+) marked · 1\/\1/);
+    t.proc.write('\x03');
+    await t.waitFor('EXIT=130');
+    await expectRestored(t, expect);
+    t.proc.kill();
+    expect(await tableCounts(inst.warehouse())).toEqual(before);
+  });
+});
+
 describe('a signal while a write is in flight', () => {
   it.each(['SIGHUP', 'SIGTERM'] as const)('%s lets the apply commit, journals it, then restores the terminal', async (signal) => {
     const { inst, before, t } = await tuiOnDemo(20000);

@@ -14,23 +14,55 @@ async function withDuplicates(groups: number) {
 }
 
 describe('DuplicatesScreen', () => {
-  it('does not drop marked groups on one esc: it warns, any key cancels, a second esc leaves', async () => {
+  it('does not drop marked groups with one key: esc and q ask, only y goes on, any other key keeps them', async () => {
     const { w } = await withDuplicates(3);
     const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
     await app.waitFor('0 marked · 1/3');
     await app.press(' ', 'j', ' ');
     await app.waitFor('2 marked · 2/3');
     await app.press(KEY.escape);
-    await app.waitFor('esc again leaves, dropping 2 marked group(s)');
+    await app.waitFor('discard 2 marked groups? y/N');
+    expect(app.frame()).toMatch(/y yes, discard +n no \(or any other key\)/);
+    // A second esc is No, not yes: a double tap does not throw the marks away.
+    await app.press(KEY.escape);
+    await app.waitForFrame((f) => !f.includes('y/N'));
     expect(app.frame()).toContain('2 marked · 2/3');
-    // Another key cancels the warning; the next esc warns again.
-    await app.press('k');
-    await app.waitFor('2 marked · 1/3');
-    expect(app.frame()).not.toContain('esc again leaves');
-    await app.press(KEY.escape);
-    await app.waitFor('esc again leaves');
-    await app.press(KEY.escape);
+    // The answer key does nothing else: `k` only cancels, the cursor stays.
+    await app.press(KEY.escape, 'k');
+    await app.waitForFrame((f) => !f.includes('y/N'));
+    expect(app.frame()).toContain('2 marked · 2/3');
+    // q asks too, and names what quitting drops (a chosen copy as well, once one is chosen).
+    await app.press('q');
+    await app.waitFor('quit and discard 2 marked groups? y/N');
+    await app.press('n');
+    await app.waitForFrame((f) => !f.includes('y/N'));
+    expect(app.quits()).toBe(0);
+    await app.press(KEY.escape, 'y');
     await app.waitFor('evfix · stage tables');
+    // Nothing left to lose: q quits at once.
+    await app.press('q');
+    await app.waitForFrame(() => app.quits() === 1);
+    app.unmount();
+  });
+
+  it('shows the range v opened, heads the =/≠ column, and scrolls a group only when it does not fit', async () => {
+    const { w } = await withDuplicates(3);
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('0 marked · 1/3');
+    expect(app.frame()).toMatch(/event_id +n 1st ingest  last ingest same\n.*2x 03-14 10:00 03-14 12:00 ≠/);
+    await app.press('v');
+    await app.waitFor('range from row 1 · 1 marked · 1/3');
+    await app.press('j');
+    await app.waitFor('range from row 1 · 2 marked · 2/3');
+    await app.press('v');
+    await app.waitForFrame((f) => /\s2 marked · 2\/3/.test(f) && !f.includes('range from'));
+    // The group's copies fit the screen: j leaves its first row in view.
+    await app.press(KEY.enter);
+    await app.waitFor(/\* \$\.Status/);
+    // Keys are handled in order: once `l` has chosen copy 2, both j have been handled.
+    await app.press('j', 'j', 'l');
+    await app.waitFor('keep copy 2');
+    expect(app.frame()).toMatch(/keep copy 2[\s\S]*\* ingested[\s\S]*created[\s\S]*\$\.n/);
     app.unmount();
   });
 
@@ -53,8 +85,13 @@ describe('DuplicatesScreen', () => {
     await app.waitFor(/confirm dedupe[\s\S]*1 row\(s\) -> s3\.backend_events_exclusions/);
     expect(app.frame()).toMatch(/1 row\(s\) -> s3\.backend_events_exceptions \(is_event_update = false\)/);
     expect(app.frame()).toContain('current_date_offset = 1');
+    // Which copy each group keeps, on the confirm screen itself.
+    expect(app.frame()).toMatch(/[0-9a-f-]{36} keeps copy 2 of 2 \(chosen\)/);
     await app.press('y');
     await app.waitFor('Applied plan');
+    // One question: the apply screen offers the rerun screen, which asks.
+    expect(app.frame()).toMatch(/r opens the rerun of\s+remittance_was_sent_event\s+from\s+current_date_offset\s+=\s+1/);
+    expect(app.frame()).not.toMatch(/\? y \/ n/);
     expect(await tableCounts(w.warehouse)).toEqual({ events: 6, exceptions: 1, exclusions: 1 });
     await app.press('y');
     await app.waitFor('Rebuild remittance_was_sent_event with current_date_offset = 1');

@@ -33,6 +33,55 @@ async function removeAmount(app: ReturnType<typeof renderApp>, id: string) {
 }
 
 describe('lookup, edit, diff and confirm', () => {
+  it('asks before esc or q throws the changes away: on the form, and from the diff and confirm above it', async () => {
+    const { w, e, stage } = await remittance();
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'lookup', stage: stage.name }]);
+    await app.press(e.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('"Status": "Pending"');
+    await app.press('s', 'Status', KEY.enter, 'Failed', KEY.enter);
+    await app.waitFor('1. set $.Status = "Failed"');
+    await app.press(KEY.escape);
+    await app.waitFor('discard 1 change? y/N');
+    await app.press('n');
+    await app.waitForFrame((f) => !f.includes('y/N'));
+    expect(app.frame()).toContain('1. set $.Status = "Failed"');
+    // From the confirm screen, q would drop the change under it (and the description typed on the diff).
+    await app.press(KEY.enter);
+    await app.waitFor('summary/1');
+    await app.press(KEY.enter, 'why', KEY.enter);
+    await app.waitFor('Write these rows?');
+    await app.press('q');
+    await app.waitFor('quit and discard 1 change and the description? y/N');
+    await app.press(KEY.escape);
+    await app.waitForFrame((f) => !f.includes('y/N'));
+    expect(app.quits()).toBe(0);
+    expect(app.frame()).toContain('Write these rows?');
+    // Back on the diff (esc writes nothing and loses nothing), then on the form: esc asks, y leaves.
+    await app.press(KEY.escape);
+    await app.waitFor('summary/1');
+    await app.press(KEY.escape);
+    await app.waitFor('discard the description? y/N');
+    await app.press('y');
+    await app.waitFor('1. set $.Status = "Failed"');
+    await app.press(KEY.escape, 'y');
+    await app.waitFor('evfix · stage tables');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 1, exceptions: 0, exclusions: 0 });
+    app.unmount();
+  });
+
+  it('in read-only mode does not ask: nothing done there can be written', async () => {
+    const { w, e, stage } = await remittance({ read_only: true });
+    const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
+    await app.press(e.event_id, KEY.enter, KEY.enter);
+    await app.waitFor('"Status": "Pending"');
+    await app.press('s', 'Status', KEY.enter, 'Failed', KEY.enter);
+    await app.waitFor('1. set $.Status = "Failed"');
+    await app.press('q');
+    await app.waitForFrame(() => app.quits() === 1);
+    expect(app.frame()).not.toContain('y/N');
+    app.unmount();
+  });
+
   it('takes the whole path typed over the initial "$.", and opens each set form fresh', async () => {
     const { w, e, stage } = await remittance();
     const app = renderApp(testServices(w), [{ name: 'lookup', stage: stage.name }]);
@@ -71,6 +120,8 @@ describe('lookup, edit, diff and confirm', () => {
     // The summary of the changes comes first: each before -> after pair with its count.
     await app.waitFor('summary/1');
     expect(app.frame()).toContain('"Pending" -> "Failed"   ×1');
+    // Counted in events, not "changes" (the edits above are the changes).
+    expect(app.frame()).toContain('1 event(s) to change in remittance_was_sent_event');
     await app.press('n');
     await app.waitFor('-   "Status": "Pending",');
     expect(app.frame()).toContain('event 1/1');

@@ -72,6 +72,89 @@ describe('InsertScreen', () => {
   });
 });
 
+describe('InsertScreen checks', () => {
+  /** An editor that hands back `text(doc)` for each session, in turn (the last one again when they run out). */
+  const editorOf = (...edits: ((doc: Record<string, unknown>) => unknown)[]) => {
+    let session = 0;
+    return async (text: string) => {
+      const edit = edits[Math.min(session++, edits.length - 1)]!;
+      const out = edit(JSON.parse(text));
+      return typeof out === 'string' ? out : JSON.stringify(out, null, 2);
+    };
+  };
+  const remittance = (doc: Record<string, unknown>) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_9', Status: 'Sent', amount: 5 } });
+
+  it('says nothing changed when the buffer comes back as it was, and plans nothing', async () => {
+    const w = await makeWarehouse();
+    const app = renderApp(testServices(w, async (text) => text), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    await app.waitFor('the event was not changed: nothing to insert');
+    expect(app.frame()).not.toContain('summary/');
+    expect(app.frame()).toContain('insert a missing event');
+    app.unmount();
+  });
+
+  it('shows an error once', async () => {
+    const w = await makeWarehouse();
+    const app = renderApp(testServices(w, async () => '{ "event_id": '), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    const frame = await app.waitFor('! ');
+    expect(frame.match(/^! /gm)).toHaveLength(1);
+    app.unmount();
+  });
+
+  it('warns when event_data is not shaped like the stage\'s events, and goes on only on a second y', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event(), event(), event()]);
+    // A transaction written on the remittance stage: then fixed in the editor.
+    const editor = editorOf(
+      (doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { transaction_id: 'tx_1', amount: 5 } }),
+      remittance,
+    );
+    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('Press e');
+    await app.press('e');
+    await app.waitFor('Insert it anyway?');
+    expect(app.frame()).toMatch(/it lacks remittance_id, Status;\s+none of them has\s+transaction_id/);
+    expect(app.frame()).toMatch(/y insert it anyway +e edit it again/);
+    expect(app.frame()).not.toContain('summary/');
+    // e edits it again; shaped like the others, it goes straight on to the diff.
+    await app.press('e');
+    await app.waitFor('summary/1');
+    await app.press(KEY.escape);
+    await app.waitFor('Press e');
+    expect(app.frame()).not.toContain('Insert it anyway?');
+    app.unmount();
+  });
+
+  it('inserts the odd event on the second y', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event()]);
+    const edit = editorOf((doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_2', Status: 'Sent', amount: 1, note: 'by hand' } }));
+    // The second session is held open until the test lets it save, so the screen is seen while the editor runs.
+    let sessions = 0;
+    let save!: () => void;
+    const editor = async (text: string) => {
+      if (++sessions === 2) await new Promise<void>((r) => (save = r));
+      return edit(text);
+    };
+    const app = renderApp(testServices(w, editor), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.press('e');
+    await app.waitFor('none of them has note');
+    // Edited again and saved as it was: the same question, not "nothing changed".
+    await app.press('e');
+    await app.waitForFrame((f) => sessions === 2 && !f.includes('none of them has note'));
+    save();
+    await app.waitFor('none of them has note');
+    expect(app.frame()).not.toContain('not changed');
+    await app.press('y');
+    await app.waitFor('summary/1');
+    app.unmount();
+  });
+});
+
 describe('RerunScreen and HistoryScreen', () => {
   it('reruns with a typed offset and lists the audit table newest first', async () => {
     const w = await makeWarehouse();
@@ -138,6 +221,23 @@ describe('Ctrl-C', () => {
     await app.waitFor('stage tables');
     await app.press(KEY.ctrlC);
     expect(app.quits()).toBe(1);
+    // Interrupted: the exit status a shell reports for SIGINT, not 0.
+    expect(app.quitCode()).toBe(130);
+    app.unmount();
+  });
+
+  it('takes its write notice away once the write has finished, with no key pressed', async () => {
+    const w = await makeWarehouse();
+    const services = testServices(w);
+    let finish!: () => void;
+    void services.trackWrite(new Promise<void>((r) => (finish = r)));
+    const app = renderApp(services);
+    await app.waitFor('stage tables');
+    await app.press(KEY.ctrlC);
+    await app.waitFor('A write is in progress');
+    finish();
+    await app.waitForFrame((f) => !f.includes('A write is in progress'));
+    expect(app.quits()).toBe(0);
     app.unmount();
   });
 
@@ -175,6 +275,9 @@ describe('HistoryScreen revert', () => {
     await app.press('r');
     await app.waitFor(/confirm revert[\s\S]*1 row\(s\) deleted from s3\.backend_events_exclusions/);
     expect(app.frame()).toMatch(/1 row\(s\) deleted from s3\.backend_events_exceptions/);
+    // It only deletes, and asks so.
+    expect(app.frame()).toContain('Delete these rows? press y to delete');
+    expect(app.frame()).not.toContain('Write these rows?');
     await app.press('y');
     await app.waitFor('Applied plan');
     expect(app.frame()).toContain('deleted 1 exclusion row(s) and 1 exception row(s)');
@@ -182,9 +285,17 @@ describe('HistoryScreen revert', () => {
     // History marks the plan reverted, and a second revert is refused naming the revert.
     await app.press(KEY.enter);
     await app.waitFor('(reverted)');
+    expect(app.frame()).toContain(`reverts plan ${plan.id} (r plans ${plan.id} again)`);
     await app.press('j');
     await app.press('r');
     await app.waitFor(/already reverted by plan [0-9a-f]{16}/);
+    // r on the revert offers the dedupe again: a new plan, confirmed like any other.
+    await app.press('k', 'r');
+    await app.waitFor(`plan ${plan.id} again, undoing its revert`);
+    expect(app.frame()).toMatch(/confirm dedupe[\s\S]*1 row\(s\) -> s3\.backend_events_exclusions/);
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(await tableCounts(w.warehouse)).toEqual({ events: 2, exceptions: 1, exclusions: 1 });
     app.unmount();
   });
 });

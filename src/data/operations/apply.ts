@@ -77,6 +77,11 @@ export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal,
   }
   if (outcome.status === 'refused') {
     log({ result: 'refused', message: outcome.message });
+    // Two reverts of one plan planned before either was applied: the second is refused, naming the first.
+    if (plan.kind === 'revert' && plan.revert_of) {
+      const [entry] = await ctx.engine.auditEntries({ planId: plan.revert_of.plan_id, limit: 1 }).catch(() => []);
+      if (entry?.reverted_by && entry.reverted_by !== plan.id) throw refused(`plan ${plan.revert_of.plan_id} was already reverted by plan ${entry.reverted_by}; nothing was written`);
+    }
     throw refused(outcome.message);
   }
   const none = { exclusions: 0, exceptions: 0 };

@@ -54,3 +54,51 @@ export function eventFromRecord(record: FileRecord, stage: StageConfig, file: st
   }
 }
 
+
+/** How many of the stage's events the insert screen compares an event's keys with. */
+export const KEY_SAMPLE = 200;
+
+export type KeyComparison = {
+  /** Events of the stage compared with (0: the stage has none in the window, so nothing is usual). */
+  sampled: number;
+  /** Top-level event_data keys most of the sampled events have (at least half) and this event lacks. */
+  missing: string[];
+  /** Top-level keys of this event that none of the sampled events has. */
+  unusual: string[];
+};
+
+/**
+ * An event's top-level event_data keys against those of the stage's own events: an event shaped for another
+ * event name (a remittance written on TransactionWasCreated) lacks the usual keys and has others. An event the
+ * editor left unreadable compares as nothing (the plan says what is wrong with it).
+ */
+export function compareEventKeys(eventText: string, sample: readonly string[]): KeyComparison {
+  let keys: string[];
+  try {
+    const fields = parseJson(eventText, 'event');
+    const raw = isObject(fields) ? fields.event_data : undefined;
+    const data = typeof raw === 'string' ? parseJson(raw, 'event_data') : raw;
+    if (!isObject(data ?? null)) return { sampled: 0, missing: [], unusual: [] };
+    keys = Object.keys(data as Record<string, Json>);
+  } catch {
+    return { sampled: 0, missing: [], unusual: [] };
+  }
+  const seen = new Map<string, number>();
+  let sampled = 0;
+  for (const text of sample) {
+    let doc: Json;
+    try {
+      doc = parseJson(text, 'event_data');
+    } catch {
+      continue;
+    }
+    if (!isObject(doc)) continue;
+    sampled++;
+    for (const k of Object.keys(doc)) seen.set(k, (seen.get(k) ?? 0) + 1);
+  }
+  if (!sampled) return { sampled: 0, missing: [], unusual: [] };
+  const has = new Set(keys);
+  const missing = [...seen].filter(([k, n]) => n * 2 >= sampled && !has.has(k)).map(([k]) => k);
+  const unusual = keys.filter((k) => !seen.has(k));
+  return { sampled, missing, unusual };
+}

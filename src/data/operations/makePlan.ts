@@ -185,14 +185,32 @@ function editedEvent(text: string): Record<string, Json> {
   return fields;
 }
 
+/**
+ * A revert of a revert is the original written again: the original's definition (from the audit table's copy of
+ * it) made again now, as a new plan with new facts (the plan that was applied cannot be applied twice), with a
+ * note saying so. Confirmed like any other plan.
+ */
+async function againDefinition(ctx: PlanContext, revertId: string, originalId: string | null): Promise<{ definition: Definition; stage: StageConfig; inputs: PlanInputs; note: string }> {
+  if (!originalId) throw refused(`plan ${revertId} is a revert, but the audit table does not say of which plan; nothing to do`);
+  const text = await ctx.engine.auditedPlan(originalId);
+  const original = parsePlan(text ?? '', `the audit table's copy of plan ${originalId}`);
+  const stage = findStage(ctx.config, original.stage);
+  const { id: _id, seal: _seal, format: _format, created_at: _c, operator: _o, fingerprint: _f, counts: _n, extent: _e, summary: _s, sample: _x, problems: _p, sql: _q, ...definition } = original;
+  return {
+    stage,
+    definition: { ...definition, description: `Plan ${originalId} again (its revert ${revertId} undone): ${original.description}`.slice(0, 10_000) },
+    inputs: inputsOf(original),
+    // Short enough for one line of the confirm screen at 80 columns.
+    note: `plan ${originalId} again, undoing its revert ${revertId}`,
+  };
+}
+
 /** The revert of an applied plan: its rows, found by the time and description they were written with. */
-async function revertDefinition(ctx: PlanContext, planId: string): Promise<{ definition: Definition; stage: StageConfig }> {
+async function revertDefinition(ctx: PlanContext, planId: string): Promise<{ definition: Definition; stage: StageConfig; inputs?: PlanInputs; note?: string }> {
   if (!/^[0-9a-f]{16}$/.test(planId)) throw inputError('plan', `"${planId}" is not a plan id (16 hex digits, as history lists them)`);
   const [entry] = await ctx.engine.auditEntries({ planId, limit: 1 });
   if (!entry) throw refused(`plan ${planId} is not in the audit table of ${ctx.engine.label}; only applied plans can be reverted`);
-  if (entry.kind === 'revert') {
-    throw refused(`plan ${planId} is itself a revert (of plan ${entry.revert_of}); to write those rows again, apply plan ${entry.revert_of}'s definition again (evfix history shows it)`);
-  }
+  if (entry.kind === 'revert') return againDefinition(ctx, planId, entry.revert_of);
   if (entry.reverted_by) throw refused(`plan ${planId} was already reverted by plan ${entry.reverted_by}; nothing to do`);
   const text = await ctx.engine.auditedPlan(planId);
   const original = parsePlan(text ?? '', `the audit table's copy of plan ${planId}`);
@@ -216,13 +234,15 @@ async function revertDefinition(ctx: PlanContext, planId: string): Promise<{ def
 
 /** Makes the plan a request asks for: checked, read from the warehouse in one snapshot, sealed. */
 export async function makePlan(ctx: PlanContext, request: PlanRequest): Promise<Plan> {
-  let definition: Definition, stage: StageConfig, inputs: PlanInputs = {};
-  if (request.op === 'revert') ({ definition, stage } = await revertDefinition(ctx, request.planId));
+  let definition: Definition, stage: StageConfig, inputs: PlanInputs = {}, note: string | undefined;
+  if (request.op === 'revert') ({ definition, stage, inputs = {}, note } = await revertDefinition(ctx, request.planId));
   else {
     stage = findStage(ctx.config, request.stage);
     ({ definition, inputs } = await definitionOf(ctx, request, stage));
   }
-  const facts = await ctx.engine.preparePlan(stage, definition, inputs);
+  const prepared = await ctx.engine.preparePlan(stage, definition, inputs);
+  // What the plan is, when it is not what was asked for by name (a revert of a revert): first among its notes.
+  const facts = note ? { ...prepared, summary: { ...prepared.summary, notes: [note, ...prepared.summary.notes] } } : prepared;
   return sealPlan(definition, facts, { created_at: formatTimestamp(ctx.now()), operator: ctx.operator });
 }
 

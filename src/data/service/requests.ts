@@ -17,6 +17,7 @@ import { findBusinessKeyDuplicates } from '../operations/businessKeys.js';
 import { lookbackStart, type Context } from '../operations/context.js';
 import { runDoctor } from '../operations/doctor.js';
 import { listDuplicateGroups, loadDuplicateGroups } from '../operations/duplicates.js';
+import { compareEventKeys, KEY_SAMPLE } from '../operations/insert.js';
 import { lookupEvent } from '../operations/lookup.js';
 import { inputsOf, makePlan, redescribePlan, remakePlan, selectionOf } from '../operations/makePlan.js';
 import { reconcileJournal } from '../operations/reconcile.js';
@@ -207,6 +208,18 @@ export const REQUESTS = {
       // The same selection an update would make, without its edits.
       const { selection, inputs } = await selectionOf(ctx, a.selection);
       return ctx.engine.findEvents(stage, selection, inputs, a.after, a.limit);
+    },
+  }),
+  insertKeyCheck: request({
+    args: z.strictObject({ stage: Stage, text: z.string() }),
+    reply: z.strictObject({ sampled: z.number().int(), missing: z.array(z.string()), unusual: z.array(z.string()) }),
+    clock: true,
+    run: async ({ ctx }, a) => {
+      const stage = findStage(ctx.config, a.stage);
+      // A sample of the stage's events in the lookback window, read as the find-events list reads them.
+      const { selection, inputs } = await selectionOf(ctx, {});
+      const page = await ctx.engine.findEvents(stage, selection, inputs, undefined, KEY_SAMPLE);
+      return compareEventKeys(a.text, page.events.map((e) => e.event_data));
     },
   }),
   lookup: request({
