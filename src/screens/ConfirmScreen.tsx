@@ -5,6 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
+import { wrapText } from '../components/wrapText.js';
 import type { StageImpact } from '../data/engine.js';
 import { describeDocChange } from '../data/operations/impact.js';
 import { describeError } from '../data/errors.js';
@@ -25,25 +26,27 @@ import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
 import { keptCopyLines } from './changeSummary.js';
 
-type Action = 'write' | 'down' | 'up' | 'describe' | 'skip';
+type Action = 'write' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'describe' | 'skip';
 
-function wrapLines(text: string, width: number): string[] {
-  width = Math.max(20, width);
-  return text.split("\n").flatMap((line) => {
-    const out: string[] = [];
-    for (let rest = line; ; rest = '    ' + rest.slice(width)) {
-      out.push(rest.slice(0, width));
-      if (rest.length <= width) return out;
-    }
-  });
+/**
+ * A line wrapped at spaces to the width, its continuation lines indented two more than its own indent, so a
+ * wrapped row still reads as one. Nothing on the confirm screen is cut: what does not fit scrolls.
+ */
+function hang(line: string, width: number): string[] {
+  const indent = line.length - line.trimStart().length;
+  const pad = ' '.repeat(indent + 2);
+  const [first = '', ...rest] = wrapText(line.slice(indent), Math.max(20, width - indent - 2));
+  return [' '.repeat(indent) + first, ...rest.map((l) => pad + l)];
 }
 
 export function confirmBindings(readOnly: boolean, typed: boolean, problems = false): Binding<Action>[] {
   return [
     ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: 'write', action: 'write' as const, footer: 1 }]),
     ...(problems ? [{ keys: ['s'], help: 'leave out the events that cannot change', action: 'skip' as const, footer: 1 }] : []),
-    { keys: ['j', 'down'], help: 'scroll the SQL down', action: 'down', footer: 2, group: 'scroll SQL' },
-    { keys: ['k', 'up'], help: 'scroll the SQL up', action: 'up', footer: 2, group: 'scroll SQL' },
+    { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 2, group: 'scroll' },
+    { keys: ['k', 'up'], help: 'scroll up', action: 'up', footer: 2, group: 'scroll' },
+    { keys: ['pagedown', ' '], help: 'page down', action: 'pageDown', footer: 3, group: 'page' },
+    { keys: ['pageup'], help: 'page up', action: 'pageUp', footer: 3, group: 'page' },
     { keys: ['e'], help: 'edit description', action: 'describe', footer: 2 },
   ];
 }
@@ -98,8 +101,11 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const { sealing, describe } = useRedescribe(service, setFlash);
   const [remaking, setRemaking] = useState(false);
   const impact = useImpact(services, plan, !config.read_only);
+  // Set as the screen is drawn below; the scroll keys read them.
+  let viewHeight = 1;
+  let maxScroll = 0;
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
-  const sql = useMemo(() => wrapLines(plan.sql.statements.map((st) => `-- ${st.label}\n${st.sql};`).join('\n'), width - 1), [plan, width]);
+  const sql = useMemo(() => plan.sql.statements.flatMap((st) => [`-- ${st.label}`, ...`${st.sql};`.split('\n')]).flatMap((l) => hang(l, width - 1)), [plan, width]);
   const readOnly = config.read_only;
   const typed = config.environment === 'prod' && !readOnly;
   const blocked = plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse';
@@ -118,8 +124,10 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     onAction: (action) => {
       if (action === 'write') {
         if (ready) nav.push({ name: 'apply', plan });
-      } else if (action === 'down') setScroll((s) => Math.min(s + 1, Math.max(0, sql.length - 1)));
+      } else if (action === 'down') setScroll((s) => Math.min(s + 1, maxScroll));
       else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
+      else if (action === 'pageDown') setScroll((s) => Math.min(s + viewHeight, maxScroll));
+      else if (action === 'pageUp') setScroll((s) => Math.max(0, s - viewHeight));
       else if (action === 'describe') setEditing(true);
       else if (action === 'skip' && !remaking) {
         setRemaking(true);
@@ -161,15 +169,36 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
     ...impactRows(impact, n),
   ];
-  // The frame (3 rows), the description, the SQL heading and the prompt, and one row spare for a wrapped flash.
-  const sqlHeight = Math.max(2, height - 3 - infoRows.length - 4);
+  // Everything above the prompt is one document, wrapped, never cut: the plan, its impact, the description and
+  // the SQL. What does not fit scrolls (j/k, PgDn/PgUp); the status line says which lines show.
+  const doc: { text: string; tone?: 'muted' | 'accent' }[] = [
+    ...infoRows.flatMap((row) => hang(row, width - 1).map((text) => ({ text }))),
+    ...(editing ? [] : hang(`description (e edits): ${printable(info.description)}`, width - 1).map((text) => ({ text }))),
+    { text: `SQL (${plan.sql.statements.length} statement(s), ${sql.length} lines):`, tone: 'muted' as const },
+    ...sql.map((text) => ({ text, tone: 'accent' as const })),
+  ];
+  // The frame (3 rows), the prompt, the description field while it is edited, and one row spare for a wrapped flash.
+  viewHeight = Math.max(3, height - 3 - 1 - (editing ? 1 : 0) - 1);
+  maxScroll = Math.max(0, doc.length - viewHeight);
+  const top = Math.min(scroll, maxScroll);
+  const position = doc.length > viewHeight ? `lines ${top + 1}-${Math.min(doc.length, top + viewHeight)} of ${doc.length} · ` : '';
   return (
-    <Frame title={`confirm ${info.kind} · ${info.stage}`} status={readOnly ? 'read-only' : config.environment} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash}>
-      {infoRows.map((row, i) => (
-        <Text key={i} wrap="truncate-end">
-          {row}
-        </Text>
-      ))}
+    <Frame
+      title={`confirm ${info.kind} · ${info.stage}`}
+      status={`${position}${readOnly ? 'read-only' : config.environment}`}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={flash}
+    >
+      <Box flexDirection="column" height={viewHeight} overflow="hidden">
+        {doc.slice(top, top + viewHeight).map((line, i) => (
+          <Text key={top + i} color={line.tone ? tone(line.tone) : undefined}>
+            {line.text}
+          </Text>
+        ))}
+      </Box>
       {editing ? (
         <TextField
           label="description"
@@ -185,20 +214,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
             })
           }
         />
-      ) : (
-        <Text wrap="truncate-end">
-          <Text color={tone('muted')}>description (e edits): </Text>
-          {printable(info.description)}
-        </Text>
-      )}
-      <Text color={tone('muted')}>SQL ({sql.length} lines{sql.length > sqlHeight ? ', j/k scrolls' : ''}):</Text>
-      <Box flexDirection="column" height={sqlHeight} overflow="hidden">
-        {sql.slice(scroll, scroll + sqlHeight).map((line, i) => (
-          <Text key={scroll + i} color={tone('accent')} wrap="truncate-end">
-            {line}
-          </Text>
-        ))}
-      </Box>
+      ) : null}
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
       ) : blocked ? (

@@ -119,7 +119,7 @@ export function renderApp(services: Services, initial: Route[] = [{ name: 'stage
      * Waits until the frame contains `text` (or fails after ~5 s with the frame in the message). Keys typed
      * next need no pause: the key bus holds them until the screen that takes them is there.
      */
-    waitFor: (text: string | RegExp, timeout = 5000): Promise<string> => waitForFrame(text, timeout),
+    waitFor: (text: FrameTest, timeout = 5000): Promise<string> => waitForFrame(text, timeout),
     /** Backspace n times, one key per write as a terminal sends them. */
     async erase(n: number) {
       for (let i = 0; i < n; i++) {
