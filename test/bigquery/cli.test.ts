@@ -3,6 +3,7 @@
  * client and its SQL really runs, `doctor` reports one line per check, and reruns run dbt, a stand-in on PATH
  * that records its arguments.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -59,6 +60,7 @@ function writeConfig(extra: Record<string, unknown> = {}, engine: Record<string,
   );
 }
 
+/** `authClient` null: none handed in, so the engine builds its own (from the dbt profile, or ADC). */
 async function run(args: string[], authClient: unknown = bq.bq.authClient) {
   let out = '', err = '';
   const io: CliIO = {
@@ -67,7 +69,7 @@ async function run(args: string[], authClient: unknown = bq.bq.authClient) {
     env: { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops' },
     cwd: dir,
     now: () => parseTimestamp(NOW),
-    engine: { bigquery: { authClient, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 } } },
+    engine: { bigquery: { authClient: authClient ?? undefined, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 } } },
   };
   return { code: await runCli(args, io), out, err };
 }
@@ -250,5 +252,60 @@ describe('the config from dbt', () => {
         relation: { project: 'dw-prod-gwiiag', dataset: 'stage', table: 'remittance_was_sent_event', source: 'relation_name' },
       },
     ]);
+  });
+});
+
+describe('credentials from the dbt profile', () => {
+  const EMAIL = 'evfix-writer@dw-prod-gwiiag.iam.gserviceaccount.com';
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+  /** A dbt project whose prod target is a service account key file, with jobs in another project; evfix's config takes its connection from it. */
+  function profileConfig() {
+    mkdirSync(join(dir, 'dbt', 'keys'));
+    writeFileSync(
+      join(dir, 'dbt', 'keys', 'evfix.json'),
+      JSON.stringify({ type: 'service_account', project_id: 'dw-prod-gwiiag', private_key_id: 'k1', private_key: privateKey, client_email: EMAIL, token_uri: 'https://oauth2.googleapis.com/token' }),
+    );
+    writeFileSync(join(dir, 'dbt', 'dbt_project.yml'), 'name: analytics\nprofile: warehouse\n');
+    writeFileSync(
+      join(dir, 'dbt', 'profiles.yml'),
+      `warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: bigquery\n      method: service-account\n      keyfile: keys/evfix.json\n      project: dw-prod-gwiiag\n      execution_project: dw-jobs-gwiiag\n      dataset: stage\n      location: ${REGION}\n`,
+    );
+    writeFileSync(
+      join(dir, 'evfix.config.json'),
+      JSON.stringify({
+        engine: { type: 'bigquery', from_dbt_profile: true, api_endpoint: bq.bq.endpoint },
+        stages: DEMO_STAGES.slice(0, 2),
+        rerun: { runner: 'sql', dbt: { project_dir: 'dbt' } },
+      }),
+    );
+  }
+
+  test("method service-account: every request is signed with the profile's key file, and jobs run in its execution_project", async () => {
+    await warehouse({ events: [event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007' })] });
+    profileConfig();
+    bq.bq.addServiceAccount(EMAIL, publicKey);
+    // No auth client handed in: the engine builds its own from the profile.
+    const doctor = await run(['doctor'], null);
+    expect(doctor.err).toBe('');
+    expect(doctor.out).toContain(`ok    access: credentials work and can create query jobs in dw-jobs-gwiiag as service account ${EMAIL} (keyfile ${join(dir, 'dbt', 'keys', 'evfix.json')}), from dbt profile warehouse.prod`);
+    const excluded = await run(['exclude', R, '--event-id', ID, '--description', 'test event', '--yes'], null);
+    expect(excluded.err).toBe('');
+    expect(excluded.code).toBe(0);
+    expect(bq.bq.rows(bq.tables.exclusions).map((r) => r.event_id)).toEqual([ID]);
+    // Who BigQuery saw: the key file's service account on every request, never anything else.
+    expect(bq.bq.traffic.requests.length).toBeGreaterThan(5);
+    expect(new Set(bq.bq.traffic.requests.map((r) => r.principal))).toEqual(new Set([EMAIL]));
+    // Jobs in the execution project (billing), tables in the data project.
+    expect(new Set(bq.bq.jobs.map((j) => j.projectId))).toEqual(new Set(['dw-jobs-gwiiag']));
+    expect(bq.bq.jobs.find((j) => j.labels?.evfix === 'apply')?.query).toContain('`dw-prod-gwiiag.s3.backend_events_exclusions`');
+  });
+
+  test('a key BigQuery does not know is refused, and doctor says the credentials were refused', async () => {
+    await warehouse();
+    profileConfig();
+    const doctor = await run(['doctor'], null);
+    expect(doctor.code).toBe(1);
+    expect(doctor.out).toMatch(/FAIL  access: checking credentials and bigquery\.jobs\.create: the credentials were refused/);
   });
 });

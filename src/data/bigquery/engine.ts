@@ -81,7 +81,9 @@ export function bigqueryTables(config: BigqueryConfig): BigqueryTables {
   };
 }
 
-export type BigqueryEngineOptions = Pick<BigqueryClientOptions, 'authClient' | 'sleep' | 'retryOptions'> & {
+export type BigqueryEngineOptions = Pick<BigqueryClientOptions, 'authClient' | 'jobProject' | 'sleep' | 'retryOptions'> & {
+  /** Who the auth client acts as, in words (doctor's access line); never a secret. */
+  credentials?: string;
   /** Called with every statement before it is sent (tests check them with ZetaSQL). */
   onSql?: (statement: string, params: readonly p.QueryParameter[]) => void;
   /** Called with the estimate of every dry run (the TUI and CLI show it). */
@@ -112,6 +114,7 @@ export class BigqueryEngine implements Engine {
       maximumBytesBilled: engine.maximum_bytes_billed,
       apiEndpoint: engine.api_endpoint,
       authClient: options.authClient,
+      jobProject: options.jobProject,
       sleep: options.sleep,
       retryOptions: options.retryOptions,
     });
@@ -828,7 +831,8 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
 
   async checkAccess(): Promise<string> {
     const bytes = await this.client.dryRunBytes('SELECT 1', [], 'checking credentials and bigquery.jobs.create');
-    return `credentials work and can create query jobs in ${this.config.engine.project} (dry run: ${formatBytes(bytes)})`;
+    const as = this.options.credentials ? ` as ${this.options.credentials}` : '';
+    return `credentials work and can create query jobs in ${this.client.project}${as} (dry run: ${formatBytes(bytes)})`;
   }
 
   async jobOutcome(jobId: string): Promise<JobOutcome> {
