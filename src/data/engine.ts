@@ -149,6 +149,13 @@ export interface Engine {
    * the plan is stale or already applied.
    */
   stageImpact(stage: StageConfig, plan: Plan, inputs: PlanInputs, since: string): Promise<StageImpact>;
+  /**
+   * The bytes the plan's apply script would scan, from a dry run (nothing runs, nothing is billed), for confirm
+   * to show. Engines that bill by bytes have it; the others leave it out and confirm shows nothing.
+   */
+  estimateApply?(stage: StageConfig, plan: Plan, inputs: PlanInputs): Promise<bigint>;
+  /** The same for the rerun script of `runner: sql` from `since`. */
+  estimateRerun?(stage: StageConfig, since: string): Promise<bigint>;
   /** Applied plans, newest first, from the audit table. */
   auditEntries(filter: AuditFilter): Promise<AuditEntry[]>;
   /** The plan file an applied plan was made from, as the audit table keeps it. */

@@ -23,6 +23,7 @@ import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
+import { useEstimate } from './useEstimate.js';
 
 type Action = 'write' | 'down' | 'up' | 'describe' | 'skip';
 
@@ -97,6 +98,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const { sealing, describe } = useRedescribe(service, setFlash);
   const [remaking, setRemaking] = useState(false);
   const impact = useImpact(services, plan, !config.read_only);
+  const estimate = useEstimate(services, plan.id);
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
   const sql = useMemo(() => wrapLines(plan.sql.statements.map((st) => `-- ${st.label}\n${st.sql};`).join('\n'), width - 1), [plan, width]);
   const readOnly = config.read_only;
@@ -157,6 +159,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       : []),
     `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
     ...impactRows(impact, n),
+    ...estimate,
   ];
   // The frame (3 rows), the description, the SQL heading and the prompt, and one row spare for a wrapped flash.
   const sqlHeight = Math.max(2, height - 3 - infoRows.length - 4);

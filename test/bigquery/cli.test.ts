@@ -61,9 +61,10 @@ function writeConfig(extra: Record<string, unknown> = {}, engine: Record<string,
 }
 
 /** `authClient` null: none handed in, so the engine builds its own (from the dbt profile, or ADC). */
-async function run(args: string[], authClient: unknown = bq.bq.authClient) {
+async function run(args: string[], authClient: unknown = bq.bq.authClient, ask?: (question: string) => Promise<string>) {
   let out = '', err = '';
   const io: CliIO = {
+    ...(ask ? { ask: async (question: string) => ((out += question), ask(question)) } : {}),
     out: (t) => (out += t + '\n'),
     err: (t) => (err += t + '\n'),
     env: { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops' },
@@ -187,6 +188,40 @@ describe('subcommands on BigQuery', () => {
     expect(kinds.filter((k) => k === 'apply')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'rerun')).toHaveLength(1);
     expect(bq.bq.jobs.every((j) => j.location === REGION)).toBe(true);
+  });
+});
+
+describe('cost shown before a write', () => {
+  test("the apply script's dry-run estimate is in the plan output before `Write these rows?`, and over the threshold it says the write is refused", async () => {
+    await warehouse({ events: [event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', data: { remittance_id: 'rm_cli', Status: 'Pending' } })] });
+    writeConfig({}, { dry_run_threshold_bytes: 2 * 1024 ** 3 });
+    bq.bq.estimate = (job) => (job.dryRun && /^BEGIN TRANSACTION;\n/.test(job.query ?? '') ? 1_288_490_189n : undefined);
+    const args = ['update', R, '--event-id', ID, '--created-at', '2026-03-12 04:05:06.000007', '--set', '$.Status="Failed"', '--description', 'Never sent'];
+    const declined = await run(args, undefined, async () => 'n');
+    expect(declined.code).toBe(1);
+    expect(declined.out).toMatch(/\nBigQuery estimate: 1\.2 GiB scanned \(threshold 2\.0 GiB\)\n[^]*Write these rows\? \[y\/N\] $/);
+    expect(tableCounts(bq).exceptions).toBe(0);
+    // --dry-run shows it too.
+    const dry = await run([...args, '--dry-run']);
+    expect(dry.out).toContain('BigQuery estimate: 1.2 GiB scanned (threshold 2.0 GiB)\n');
+    // Over the threshold: the operator reads why before answering, and the apply is refused with nothing written.
+    bq.bq.estimate = (job) => (job.dryRun && /^BEGIN TRANSACTION;\n/.test(job.query ?? '') ? 3n * 1024n ** 3n : undefined);
+    const over = await run(args, undefined, async () => 'y');
+    expect(over.out).toContain('BigQuery estimate: 3.0 GiB scanned (threshold 2.0 GiB); over engine.dry_run_threshold_bytes, so writing is refused');
+    expect(over.code).toBe(1);
+    expect(over.err).toMatch(/BigQuery estimates 3\.0 GiB scanned, over engine\.dry_run_threshold_bytes \(2\.0 GiB\); nothing ran/);
+    expect(tableCounts(bq).exceptions).toBe(0);
+  });
+
+  test('the runner: sql rerun preview shows its dry-run estimate; runner dbt has none (dbt runs its own SQL)', async () => {
+    await warehouse({ events: [event({ event_created_at: '2026-03-12 04:05:06.000007' })] });
+    writeConfig({ rerun: { runner: 'sql' } });
+    bq.bq.estimate = (job) => (job.dryRun && /DELETE FROM/.test(job.query ?? '') ? 5n * 1024n ** 2n : undefined);
+    const r = await run(['rerun', R, '--offset', '3', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  BigQuery estimate: 5.0 MiB scanned (threshold 50.0 GiB)\n');
+    writeConfig();
+    expect((await run(['rerun', R, '--offset', '3', '--dry-run'])).out).not.toContain('BigQuery estimate');
   });
 });
 

@@ -32,6 +32,7 @@ import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import type { EffectiveEvent, EventRow, StoredException, StoredExclusion } from '../model.js';
 import { alreadyExists, insertFacts, PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
 import { describeSelection, valueColumns, type Selection } from '../selection.js';
+import { formatBytes } from '../printable.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
 import { BigqueryClient, type BigqueryClientOptions, type Row } from './client.js';
 import { failureOf } from './errors.js';
@@ -616,15 +617,29 @@ FROM touched`, ps, doing);
     }, true);
   }
 
-  async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
+  /** The apply script of a plan and the parameters it binds, as applyPlan sends it. */
+  private applyScript(stage: StageConfig, plan: Plan, options: ApplyOptions) {
     const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
     const { ps, statements } = this.planStatements(stage, plan, program);
+    this.applyParams(ps, plan, options);
+    const script = joinScript(statements);
+    return { statements, script, params: ps.usedBy(script) };
+  }
+
+  async estimateApply(stage: StageConfig, plan: Plan, inputs: PlanInputs): Promise<bigint> {
+    const { script, params } = this.applyScript(stage, plan, { operator: 'estimate', host: '' });
+    const doing = `estimating the apply of plan ${plan.id}`;
+    return this.inSession(plan.selection, inputs, doing, (session) => {
+      this.options.onSql?.(script, params);
+      return this.client.dryRunBytes(script, params, doing, session);
+    });
+  }
+
+  async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
+    const { statements, script, params } = this.applyScript(stage, plan, options);
     if (plan.sql.statements.map((s) => s.sql).join('\n;\n') !== statements.map((s) => s.sql).join('\n;\n')) {
       throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
     }
-    this.applyParams(ps, plan, options);
-    const script = joinScript(statements);
-    const params = ps.usedBy(script);
     const jobId = options.jobId ?? `evfix_apply_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const labels = { evfix: 'apply', evfix_plan: plan.id, evfix_kind: plan.kind, evfix_stage: labelValue(plan.stage) };
     return this.inSession(plan.selection, inputs, `applying plan ${plan.id}`, async (session) => {
@@ -768,13 +783,23 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
 
   // Stage tables ---------------------------------------------------------------------------------------------
 
-  async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
-    const statements = rerunStageScript(this.tables, stage);
+  /** The rerun script of a stage from `since` and the parameters it binds. */
+  private rerunScript(stage: StageConfig, since: string) {
     const ps = new p.Params();
     this.windowParams(ps, stage, since);
     stage.columns.forEach((c, i) => ps.set(p.string(`path_${i}`, c.path)));
-    const script = joinScript(statements);
-    const params = ps.usedBy(script);
+    const script = joinScript(rerunStageScript(this.tables, stage));
+    return { script, params: ps.usedBy(script) };
+  }
+
+  async estimateRerun(stage: StageConfig, since: string): Promise<bigint> {
+    const { script, params } = this.rerunScript(stage, since);
+    this.options.onSql?.(script, params);
+    return this.client.dryRunBytes(script, params, `estimating the rerun of ${stage.name}`);
+  }
+
+  async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
+    const { script, params } = this.rerunScript(stage, since);
     this.options.onSql?.(script, params);
     await this.estimate(script, params, `rebuilding ${stage.name}`);
     const jobId = `evfix_rerun_${labelValue(stage.name).slice(0, 40)}_${randomUUID().replace(/-/g, '')}`;
@@ -873,14 +898,4 @@ function auditValues(plan: Plan, options: ApplyOptions): Record<string, string |
   };
 }
 
-
-export function formatBytes(bytes: bigint): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = Number(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes };
