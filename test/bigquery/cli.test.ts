@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli, type CliIO } from '../../src/cli/main.js';
 import { DEMO_STAGES, readConfigFile } from '../../src/data/config.js';
+import { Journal } from '../../src/data/journal.js';
+import type { Fault } from '../helpers/bigqueryEmulator.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 import { makeBigquery, REGION, tableCounts, type MakeBigquery, type TestBigquery } from '../helpers/bigquery.js';
 import { bigqueryManifest, modelId, writeManifest } from '../helpers/dbtManifest.js';
@@ -88,10 +90,11 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('table exceptions: s3.backend_events_exceptions: 11 columns as expected');
     expect(r.out).toContain('table audit: s3.evfix_audit: 20 columns as expected');
     expect(r.out).toContain('stage card_was_shipped_event: stage.card_was_shipped_event exists');
+    expect(r.out).toContain("partitioning events: kinesis.backend_events: partitioned by event_created_at, with require_partition_filter; evfix's reads are pruned to their window");
     expect(r.out).toContain("cost: warning: engine.maximum_bytes_billed is not set, so a job's bytes are not capped (environment dev)");
     expect(r.out).toMatch(/dbt: - installed: 1\.8\.7; reruns run: dbt run --select remittance_was_sent_event --vars '\{"current_date_offset":3\}'/);
     // INFORMATION_SCHEMA of each dataset, in the datasets' region.
-    expect(bq.bq.jobs.filter((j) => /INFORMATION_SCHEMA\.COLUMNS/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
+    expect(bq.bq.jobs.filter((j) => /^SELECT table_name, column_name, data_type\nFROM `[^`]*INFORMATION_SCHEMA\.COLUMNS`/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
   });
 
   test('in prod every job is capped: 1 TiB unless the config says otherwise, and doctor says which', async () => {
@@ -127,6 +130,41 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('ok    table exclusions');
     expect(r.out).toContain('FAIL  stage card_was_shipped_event: stage.card_was_shipped_event does not exist');
     expect(r.out).toContain('FAIL  dbt: "dbt-not-installed" was not found on PATH');
+  });
+
+  test('partitioning from INFORMATION_SCHEMA: ingestion time or another column fails and refuses plans; none is a warning; the stage tables are checked too', async () => {
+    await warehouse({
+      tables: (tables) =>
+        tables.map((t) =>
+          t.path.endsWith('.backend_events')
+            ? { ...t, partitioning: { type: 'DAY' as const } }
+            : t.path.endsWith('.backend_events_exceptions')
+              ? { ...t, partitioning: { type: 'DAY' as const, field: 'event_ingested_at' }, requirePartitionFilter: false }
+              : t.path.endsWith('.backend_events_exclusions')
+                ? { ...t, partitioning: undefined, requirePartitionFilter: false }
+                : t.path.endsWith('.card_was_shipped_event')
+                  ? { ...t, partitioning: { type: 'DAY' as const } }
+                  : t,
+        ),
+    });
+    writeConfig();
+    const r = await run(['doctor']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      "FAIL  partitioning events: kinesis.backend_events: partitioned by ingestion time (_PARTITIONTIME), so evfix's reads, which bound event_created_at, cannot prune it and with require_partition_filter every one of them fails. evfix does not support it: re-create the table partitioned by DATE(event_created_at)",
+    );
+    expect(r.out).toContain("FAIL  partitioning exceptions: s3.backend_events_exceptions: partitioned by event_ingested_at, so evfix's reads, which bound event_created_at, cannot prune it and each would scan the whole table.");
+    expect(r.out).toContain('ok    partitioning exclusions: s3.backend_events_exclusions: warning: not partitioned, so every read scans the whole table');
+    expect(r.out).toContain("ok    partitioning remittance_was_sent_event: stage.remittance_was_sent_event: partitioned by event_created_at; evfix's reads are pruned to their window");
+    expect(r.out).toContain('ok    partitioning card_was_shipped_event: stage.card_was_shipped_event: warning: partitioned by ingestion time (_PARTITIONTIME)');
+    // Planning is refused before any event is read, naming the table and what to do; nothing is written.
+    const planned = await run(['exclude', R, '--event-id', ID, '--description', 'test', '--yes']);
+    expect(planned.code).toBe(1);
+    expect(planned.err).toContain('evfix exclude: tables.events kinesis.backend_events is partitioned by ingestion time (_PARTITIONTIME)');
+    expect(planned.err).toContain('nothing was planned (`evfix doctor` checks every table)');
+    expect(tableCounts(bq)).toEqual({ events: 0, exceptions: 0, exclusions: 0 });
+    // Doctor read the metadata and the audit table; no job touched the events.
+    expect(bq.bq.jobs.filter((j) => /backend_events/.test(j.query ?? '')).map((j) => j.query)).toEqual([]);
   });
 
   test('refused credentials: the access check says to run gcloud auth application-default login, and nothing else is tried', async () => {
@@ -222,6 +260,39 @@ describe('cost shown before a write', () => {
     expect(r.out).toContain('  BigQuery estimate: 5.0 MiB scanned (threshold 50.0 GiB)\n');
     writeConfig();
     expect((await run(['rerun', R, '--offset', '3', '--dry-run'])).out).not.toContain('BigQuery estimate');
+  });
+});
+
+describe('faults BigQuery answers with, through `evfix exclude --yes` (no engine.location: found from the dataset; one row per result page)', () => {
+  const script = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && /^BEGIN TRANSACTION/.test(r.query ?? '');
+  const read = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && !/^BEGIN TRANSACTION/.test(r.query ?? '');
+  type Case = { faults: Fault[]; estimate?: bigint; code: number; says: RegExp; journal: string[]; written: number };
+  const cases: [string, Case][] = [
+    ['lost response: the job was created, the answer was a 503, the retry met 409 Already Exists', { faults: [{ on: 'jobs.insert', match: script, effect: 'unavailable-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['connection reset after the job was created', { faults: [{ on: 'jobs.insert', match: script, effect: 'reset-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['a transient 500 before the job was created (retried by the client)', { faults: [{ on: 'jobs.insert', match: script, effect: 'internal-error' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['503 on every submission: the job never existed', { faults: [{ on: 'jobs.insert', match: script, times: Infinity, effect: 'unavailable-before' }], code: 1, says: /BigQuery is rate-limiting or busy \(backendError\); evfix retried and gave up/, journal: ['failed', 'started'], written: 0 }],
+    ['rateLimitExceeded (429) on a read: retried with backoff', { faults: [{ on: 'jobs.insert', match: read, times: 2, effect: { rateLimitExceeded: 429 } }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['quotaExceeded on every read: not retried, nothing planned', { faults: [{ on: 'jobs.insert', match: read, times: Infinity, effect: 'quotaExceeded' }], code: 1, says: /\(quotaExceeded\); evfix retried and gave up\. Try again in a minute/, journal: [], written: 0 }],
+    ['bytesBilledLimitExceeded: the script bills over engine.maximum_bytes_billed', { faults: [], estimate: 2_000_000_000n, code: 1, says: /the query would bill more than engine\.maximum_bytes_billed allows; nothing ran/, journal: ['failed', 'started'], written: 0 }],
+    ['the transaction aborted by a concurrent update', { faults: [{ on: 'jobs.insert', match: script, effect: 'concurrent-update' }], code: 1, says: /another job changed the same table at the same moment, so BigQuery aborted this transaction\. Nothing was written; run it again/, journal: ['failed', 'started'], written: 0 }],
+  ];
+  test.each(cases)('%s', async (_name, c) => {
+    const first = event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007' });
+    await warehouse({ pageSize: 1, events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000' }, event({ event_created_at: '2026-03-12 06:00:00.000000' })] });
+    writeConfig({ rerun: { runner: 'sql' } }, { location: undefined, maximum_bytes_billed: 1_000_000_000 });
+    // Results come a row per page: every read follows pageToken.
+    expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+3 events\s+duplicates 1 \/ 0/);
+    for (const f of c.faults) bq.bq.faults.add(f);
+    if (c.estimate) bq.bq.estimate = (job) => (!job.dryRun && /^BEGIN TRANSACTION/.test(job.query ?? '') ? c.estimate : undefined);
+    const r = await run(['exclude', R, '--event-id', ID, '--description', 'fault test', '--yes']);
+    expect(r.code).toBe(c.code);
+    expect(c.code ? r.err : r.out).toMatch(c.says);
+    expect(new Journal(join(dir, 'state', 'evfix', 'journal.jsonl')).read().map((e) => e.result)).toEqual(c.journal);
+    expect(bq.bq.rows(bq.tables.exclusions)).toHaveLength(c.written);
+    expect(bq.bq.rows(bq.tables.audit)).toHaveLength(c.written);
+    // Every job ran, and was looked up, in the datasets' region.
+    expect(bq.bq.jobs.every((j) => j.location === REGION)).toBe(true);
   });
 });
 

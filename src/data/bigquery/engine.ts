@@ -25,7 +25,9 @@ import type {
   StageImpact,
   StageRebuild,
   StageSummary,
+  TablePartitioning,
 } from '../engine.js';
+import { partitionProblem } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
 import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
@@ -348,6 +350,7 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
 
   async preparePlan(stage: StageConfig, def: Definition, inputs: PlanInputs): Promise<Facts> {
     const doing = `making a ${def.kind} plan for ${stage.name}`;
+    await this.requirePrunable();
     return this.inSession(def.selection, inputs, doing, (session) => {
       switch (def.kind) {
         case 'update':
@@ -828,7 +831,8 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
     return modified === undefined ? [] : [{ at: formatTimestamp(modified * 1000n), since: null }];
   }
 
-  async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
+  /** The named tables (as configured) grouped by their dataset, each with its bare table name. */
+  private byDataset(tables: readonly string[]) {
     const project = this.config.engine.project!;
     const byDataset = new Map<string, { configured: string; table: string }[]>();
     for (const configured of tables) {
@@ -836,6 +840,48 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
       const dataset = full.split('.').slice(0, 2).join('.');
       byDataset.set(dataset, [...(byDataset.get(dataset) ?? []), { configured, table: full.split('.')[2]! }]);
     }
+    return byDataset;
+  }
+
+  async tablePartitioning(tables: readonly string[]): Promise<Map<string, TablePartitioning>> {
+    const out = new Map<string, TablePartitioning>();
+    for (const [dataset, wanted] of this.byDataset(tables)) {
+      const statement = reads.partitioningSql(dataset);
+      const params = [p.stringArray('tables', wanted.map((w) => w.table))];
+      this.options.onSql?.(statement, params);
+      const rows = await this.client.read(statement, params, `reading the partitioning of ${dataset}`);
+      for (const w of wanted) {
+        const row = rows.find((r) => r.table_name === w.table);
+        if (row) out.set(w.configured, { column: row.partition_column ?? null, requireFilter: row.require_filter === 'true' });
+      }
+    }
+    return out;
+  }
+
+  private prunable: Promise<void> | undefined;
+
+  /**
+   * Refuses to plan against a source table whose partitions evfix's reads cannot prune: every read bounds
+   * event_created_at, so a table partitioned by ingestion time or by another column is scanned whole (and with
+   * require_partition_filter, every read fails). Checked once per engine; when the metadata cannot be read, doctor
+   * reports it and planning goes on (the dry-run threshold still bounds each read).
+   */
+  private requirePrunable(): Promise<void> {
+    this.prunable ??= (async () => {
+      const roles = ['events', 'exceptions', 'exclusions'] as const;
+      const found = await this.tablePartitioning(roles.map((r) => this.config.tables[r])).catch(() => undefined);
+      for (const role of roles) {
+        const name = this.config.tables[role];
+        const problem = partitionProblem(found?.get(name));
+        if (problem) throw refused(`tables.${role} ${name} is ${problem}; nothing was planned (\`evfix doctor\` checks every table)`);
+      }
+    })();
+    this.prunable.catch(() => (this.prunable = undefined));
+    return this.prunable;
+  }
+
+  async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const byDataset = this.byDataset(tables);
     const out = new Map<string, Map<string, string>>();
     for (const [dataset, wanted] of byDataset) {
       const statement = reads.columnsSql(dataset);
