@@ -40,6 +40,25 @@ describe('the TUI on BigQuery', () => {
     app.unmount();
   });
 
+  it.each([
+    ['a lost answer to the apply (503 after the job was created; the retry met 409)', 'unavailable-after' as const, 'Applied plan', 1],
+    ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0],
+  ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written) => {
+    const bq = await makeBigquery({ noLocation: true });
+    const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
+    await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000' }]);
+    bq.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? ''), effect });
+    const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
+    await app.waitFor('0 marked · 1/1');
+    await app.press(' ', 'd');
+    await app.waitFor(/confirm dedupe[\s\S]*Write these rows\?/);
+    await app.press('y');
+    await app.waitFor(shown);
+    expect(bq.bq.rows(bq.tables.audit)).toHaveLength(written);
+    expect(bq.bq.rows(bq.tables.exclusions)).toHaveLength(written);
+    app.unmount();
+  });
+
   it('the rerun screen shows what the rerun script would scan, from its dry run', async () => {
     const bq = await makeBigquery({ events: [event({ event_created_at: '2026-03-13 10:11:12.131415' })] });
     bq.bq.estimate = (job) => (job.dryRun && /DELETE FROM/.test(job.query ?? '') ? 3n * 1024n ** 3n : undefined);
