@@ -15,6 +15,7 @@ import { planRows, serializePlan, type Plan } from '../data/plan.js';
 import { defaultOperator, type Context } from '../data/operations/context.js';
 import { describeReconciled } from '../data/operations/reconcile.js';
 import { describeImpact } from '../data/operations/impact.js';
+import { describeEstimate } from '../data/operations/estimate.js';
 import { describeRerun, describeRerunPreview } from '../data/operations/rerun.js';
 import { createService, type Service } from '../data/service/service.js';
 import { nowMicros, type Micros } from '../data/timestamp.js';
@@ -152,12 +153,26 @@ async function showImpact(plan: Plan, service: Service, ctx: Context, io: CliIO)
   }
 }
 
+/**
+ * What the apply script would scan (the engine's dry run), against the threshold over which applying is refused.
+ * Engines without an estimate print nothing; an estimate that fails does not stop the review (apply checks again).
+ */
+async function showEstimate(plan: Plan, service: Service, io: CliIO) {
+  try {
+    const estimate = await service.call('estimatePlan', { plan: plan.id });
+    if (estimate) io.out(describeEstimate(estimate));
+  } catch (error) {
+    io.out(`BigQuery estimate: not computed: ${describeError(error)}`);
+  }
+}
+
 /** Shows a plan, then saves it, stops (dry run, read-only) or applies it after confirmation. */
 async function review(plan: Plan, service: Service, ctx: Context, values: Values, io: CliIO): Promise<number> {
   if (values.json) io.out(JSON.stringify(plan, null, 2));
   else io.out(format.formatPlan(plan, ctx.config.tables, ctx.now));
   if (values['dry-run']) {
     if (!values.json) {
+      await showEstimate(plan, service, io);
       await showImpact(plan, service, ctx, io);
       io.out(`\nSQL (dry run, nothing written):\n${format.formatSql(plan)}`);
     }
@@ -181,7 +196,10 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
     );
   }
   // An operator about to answer sees what the stage table will become; --yes skips the extra work.
-  if (!values.yes && io.ask && !values.json) await showImpact(plan, service, ctx, io);
+  if (!values.yes && io.ask && !values.json) {
+    await showEstimate(plan, service, io);
+    await showImpact(plan, service, ctx, io);
+  }
   const question = plan.counts.exceptions + plan.counts.exclusions ? 'Write these rows? [y/N] ' : 'Delete these rows? [y/N] ';
   if (!(await confirmWrite(ctx, values, io, { stage: plan.stage, rows: planRows(plan), question, declined: 'Not applied: nothing was written.' }))) return 1;
   const result = await service.call('applyPlan', { plan: plan.id });

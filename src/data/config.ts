@@ -15,7 +15,7 @@ import { EvfixError } from './errors.js';
 import { parsePath } from './json/path.js';
 import { DATASET_ID, PROJECT_ID, TABLE_ID } from './dbt/bigqueryNames.js';
 import { readManifest, stageRelation, stagesFromManifest } from './dbt/manifest.js';
-import { readDbtTarget } from './dbt/profile.js';
+import { readDbtTarget, type DbtTarget } from './dbt/profile.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** dataset.table, or project.dataset.table where a BigQuery project id may contain hyphens. */
@@ -138,6 +138,11 @@ export const ConfigSchema = z.strictObject({
 export type Config = z.infer<typeof ConfigSchema> & {
   /** Where the config came from, for messages; "demo" for the built-in one. */
   source: string;
+  /**
+   * With engine.from_dbt_profile: the dbt target the connection came from. Its auth method (oauth, a service
+   * account key, impersonation) and execution_project are what the BigQuery client uses (openWarehouse.ts).
+   */
+  dbtTarget?: DbtTarget;
 };
 
 export const DEMO_STAGES: StageConfig[] = [
@@ -229,10 +234,12 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     }
   }
   if (config.stages.length === 0) throw new EvfixError('config', `${file}: stages: must list at least one stage table`, 'stages');
+  let dbtTarget: DbtTarget | undefined;
   if (config.engine.type === 'bigquery') {
     if (config.engine.from_dbt_profile) {
       if (!dbt) throw new EvfixError('config', `${file}: engine.from_dbt_profile needs rerun.dbt (project_dir, profiles_dir)`, 'engine.from_dbt_profile');
       const target = readDbtTarget({ projectDir: dbt.project_dir, profilesDir: dbt.profiles_dir, profile: dbt.profile, target: dbt.target }, env);
+      dbtTarget = target;
       config.engine.project ??= target.project;
       config.engine.location ??= target.location;
       if (raw && typeof raw === 'object' && !('stage_schema' in raw)) config.stage_schema = target.dataset;
@@ -242,7 +249,7 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     // of years of events. doctor says which cap is in force.
     if (config.environment === 'prod') config.engine.maximum_bytes_billed ??= PROD_MAXIMUM_BYTES_BILLED;
   }
-  return { ...config, source: file };
+  return { ...config, source: file, ...(dbtTarget ? { dbtTarget } : {}) };
 }
 
 /** The cap on billed bytes per BigQuery job in `environment: prod` when the config sets none: 1 TiB. */

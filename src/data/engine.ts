@@ -118,6 +118,27 @@ export type StageImpact = {
   sample: { change: 'added' | 'removed' | 'changed'; event_id: string; event_created_at: string; before: string | null; after: string | null }[];
 };
 
+/**
+ * A table's partitioning: the partitioning column (`_PARTITIONTIME` for ingestion-time partitioning), or null
+ * when the table is not partitioned; and whether a query must filter on it (require_partition_filter).
+ */
+export type TablePartitioning = { column: string | null; requireFilter: boolean };
+
+/**
+ * Why a source table's partitions cannot be pruned by evfix's reads (each bounds event_created_at), in words that
+ * say what to do; undefined when they can, or the table is not partitioned (then doctor only warns: reads scan
+ * it whole, under the dry-run threshold).
+ */
+export function partitionProblem(p: TablePartitioning | undefined): string | undefined {
+  if (!p?.column || p.column === 'event_created_at') return undefined;
+  const what = p.column === '_PARTITIONTIME' ? 'partitioned by ingestion time (_PARTITIONTIME)' : `partitioned by ${p.column}`;
+  return (
+    `${what}, so evfix's reads, which bound event_created_at, cannot prune it` +
+    (p.requireFilter ? ' and with require_partition_filter every one of them fails' : ' and each would scan the whole table') +
+    '. evfix does not support it: re-create the table partitioned by DATE(event_created_at) (CREATE TABLE ... PARTITION BY DATE(event_created_at) AS SELECT ...), or point tables.* at such a copy'
+  );
+}
+
 export interface Engine {
   /** Identifies the warehouse in plans, so a plan is not applied to another one. */
   readonly label: string;
@@ -149,6 +170,13 @@ export interface Engine {
    * the plan is stale or already applied.
    */
   stageImpact(stage: StageConfig, plan: Plan, inputs: PlanInputs, since: string): Promise<StageImpact>;
+  /**
+   * The bytes the plan's apply script would scan, from a dry run (nothing runs, nothing is billed), for confirm
+   * to show. Engines that bill by bytes have it; the others leave it out and confirm shows nothing.
+   */
+  estimateApply?(stage: StageConfig, plan: Plan, inputs: PlanInputs): Promise<bigint>;
+  /** The same for the rerun script of `runner: sql` from `since`. */
+  estimateRerun?(stage: StageConfig, since: string): Promise<bigint>;
   /** Applied plans, newest first, from the audit table. */
   auditEntries(filter: AuditFilter): Promise<AuditEntry[]>;
   /** The plan file an applied plan was made from, as the audit table keeps it. */
@@ -170,6 +198,11 @@ export interface Engine {
 
   /** Columns of the named tables (as the config names them), types as TIMESTAMP, STRING, JSON, BOOL, INT64, FLOAT64. */
   tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>>;
+  /**
+   * How each named table (as the config names it) is partitioned, from the warehouse's metadata; tables that do
+   * not exist are left out. Engines without partitions (DuckDB) leave this out.
+   */
+  tablePartitioning?(tables: readonly string[]): Promise<Map<string, TablePartitioning>>;
   /** Proves the warehouse answers with these credentials; returns what it checked, in words. */
   checkAccess(): Promise<string>;
   /** The statement that creates the audit table, for the operator who must create it (doctor shows it). */

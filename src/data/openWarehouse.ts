@@ -12,5 +12,13 @@ export async function openEngine(config: Config, now: () => Micros = nowMicros, 
   // The BigQuery client and Google's auth library are loaded only when the config asks for BigQuery:
   // the embedded warehouse's start-up does not pay for them.
   const { BigqueryEngine } = await import('./bigquery/engine.js');
-  return new BigqueryEngine(config as Config & { engine: { type: 'bigquery' } }, now, options.bigquery);
+  let bigquery = options.bigquery;
+  // A connection taken from the dbt profile acts as dbt does: the target's auth method and its execution_project.
+  // An auth client handed in (the tests' emulator token) wins.
+  if (config.dbtTarget && !bigquery?.authClient) {
+    const { bigqueryAuth } = await import('./dbt/auth.js');
+    const auth = await bigqueryAuth(config.dbtTarget);
+    bigquery = { ...bigquery, authClient: auth.authClient, jobProject: auth.projectId, credentials: `${auth.description}, from dbt profile ${config.dbtTarget.profile}.${config.dbtTarget.target}` };
+  }
+  return new BigqueryEngine(config as Config & { engine: { type: 'bigquery' } }, now, bigquery);
 }

@@ -20,3 +20,15 @@ export const printable = (text: string) => text.replace(CONTROL_AND_NEWLINE, esc
 
 /** Text of several lines (a pretty-printed document): line breaks kept, other control characters escaped. */
 export const printableLines = (text: string) => text.replace(CONTROL, escape);
+
+/** A byte count as BigQuery's console shows it, in binary units: `1.2 GiB`. */
+export function formatBytes(bytes: bigint): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = Number(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

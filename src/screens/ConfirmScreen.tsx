@@ -25,6 +25,7 @@ import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
 import { keptCopyLines } from './changeSummary.js';
+import { useEstimate } from './useEstimate.js';
 
 type Action = 'write' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'describe' | 'skip';
 
@@ -101,6 +102,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const { sealing, describe } = useRedescribe(service, setFlash);
   const [remaking, setRemaking] = useState(false);
   const impact = useImpact(services, plan, !config.read_only);
+  const estimate = useEstimate(services, plan.id);
   // Set as the screen is drawn below; the scroll keys read them.
   let viewHeight = 1;
   let maxScroll = 0;
@@ -168,6 +170,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       : []),
     `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
     ...impactRows(impact, n),
+    ...estimate,
   ];
   // Everything above the prompt is one document, wrapped, never cut: the plan, its impact, the description and
   // the SQL. What does not fit scrolls (j/k, PgDn/PgUp); the status line says which lines show.

@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useState } from 'react';
 import { describeDownstream, describeRerun } from '../data/operations/rerun.js';
+import { describeEstimate } from '../data/operations/estimate.js';
 import { describeError } from '../data/errors.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { formBindings } from '../components/bindings.js';
@@ -43,7 +44,7 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     if (editing || validOffset(offset) || config.read_only) return;
     let current = true;
     service.call('rerunPreview', { stage: stage.name, offset: Number(offset) }).then(
-      (p) => current && setPreview({ offset, text: [`removes ${p.removes} row(s) of the window and writes ${p.writes}`, describeDownstream(p.downstream)] }),
+      (p) => current && setPreview({ offset, text: [`removes ${p.removes} row(s) of the window and writes ${p.writes}`, describeDownstream(p.downstream), ...(p.estimate ? [describeEstimate(p.estimate)] : [])] }),
       (error: unknown) => current && setPreview({ offset, text: [`cannot preview the rerun: ${describeError(error)}`] }),
     );
     return () => {

@@ -3,11 +3,14 @@
  * client and its SQL really runs, `doctor` reports one line per check, and reruns run dbt, a stand-in on PATH
  * that records its arguments.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli, type CliIO } from '../../src/cli/main.js';
 import { DEMO_STAGES, readConfigFile } from '../../src/data/config.js';
+import { Journal } from '../../src/data/journal.js';
+import type { Fault } from '../helpers/bigqueryEmulator.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 import { makeBigquery, REGION, tableCounts, type MakeBigquery, type TestBigquery } from '../helpers/bigquery.js';
 import { bigqueryManifest, modelId, writeManifest } from '../helpers/dbtManifest.js';
@@ -59,15 +62,17 @@ function writeConfig(extra: Record<string, unknown> = {}, engine: Record<string,
   );
 }
 
-async function run(args: string[], authClient: unknown = bq.bq.authClient) {
+/** `authClient` null: none handed in, so the engine builds its own (from the dbt profile, or ADC). */
+async function run(args: string[], authClient: unknown = bq.bq.authClient, ask?: (question: string) => Promise<string>) {
   let out = '', err = '';
   const io: CliIO = {
+    ...(ask ? { ask: async (question: string) => ((out += question), ask(question)) } : {}),
     out: (t) => (out += t + '\n'),
     err: (t) => (err += t + '\n'),
     env: { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops' },
     cwd: dir,
     now: () => parseTimestamp(NOW),
-    engine: { bigquery: { authClient, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 } } },
+    engine: { bigquery: { authClient: authClient ?? undefined, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 } } },
   };
   return { code: await runCli(args, io), out, err };
 }
@@ -85,10 +90,11 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('table exceptions: s3.backend_events_exceptions: 11 columns as expected');
     expect(r.out).toContain('table audit: s3.evfix_audit: 20 columns as expected');
     expect(r.out).toContain('stage card_was_shipped_event: stage.card_was_shipped_event exists');
+    expect(r.out).toContain("partitioning events: kinesis.backend_events: partitioned by event_created_at, with require_partition_filter; evfix's reads are pruned to their window");
     expect(r.out).toContain("cost: warning: engine.maximum_bytes_billed is not set, so a job's bytes are not capped (environment dev)");
     expect(r.out).toMatch(/dbt: - installed: 1\.8\.7; reruns run: dbt run --select remittance_was_sent_event --vars '\{"current_date_offset":3\}'/);
     // INFORMATION_SCHEMA of each dataset, in the datasets' region.
-    expect(bq.bq.jobs.filter((j) => /INFORMATION_SCHEMA\.COLUMNS/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
+    expect(bq.bq.jobs.filter((j) => /^SELECT table_name, column_name, data_type\nFROM `[^`]*INFORMATION_SCHEMA\.COLUMNS`/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
   });
 
   test('in prod every job is capped: 1 TiB unless the config says otherwise, and doctor says which', async () => {
@@ -124,6 +130,41 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('ok    table exclusions');
     expect(r.out).toContain('FAIL  stage card_was_shipped_event: stage.card_was_shipped_event does not exist');
     expect(r.out).toContain('FAIL  dbt: "dbt-not-installed" was not found on PATH');
+  });
+
+  test('partitioning from INFORMATION_SCHEMA: ingestion time or another column fails and refuses plans; none is a warning; the stage tables are checked too', async () => {
+    await warehouse({
+      tables: (tables) =>
+        tables.map((t) =>
+          t.path.endsWith('.backend_events')
+            ? { ...t, partitioning: { type: 'DAY' as const } }
+            : t.path.endsWith('.backend_events_exceptions')
+              ? { ...t, partitioning: { type: 'DAY' as const, field: 'event_ingested_at' }, requirePartitionFilter: false }
+              : t.path.endsWith('.backend_events_exclusions')
+                ? { ...t, partitioning: undefined, requirePartitionFilter: false }
+                : t.path.endsWith('.card_was_shipped_event')
+                  ? { ...t, partitioning: { type: 'DAY' as const } }
+                  : t,
+        ),
+    });
+    writeConfig();
+    const r = await run(['doctor']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      "FAIL  partitioning events: kinesis.backend_events: partitioned by ingestion time (_PARTITIONTIME), so evfix's reads, which bound event_created_at, cannot prune it and with require_partition_filter every one of them fails. evfix does not support it: re-create the table partitioned by DATE(event_created_at)",
+    );
+    expect(r.out).toContain("FAIL  partitioning exceptions: s3.backend_events_exceptions: partitioned by event_ingested_at, so evfix's reads, which bound event_created_at, cannot prune it and each would scan the whole table.");
+    expect(r.out).toContain('ok    partitioning exclusions: s3.backend_events_exclusions: warning: not partitioned, so every read scans the whole table');
+    expect(r.out).toContain("ok    partitioning remittance_was_sent_event: stage.remittance_was_sent_event: partitioned by event_created_at; evfix's reads are pruned to their window");
+    expect(r.out).toContain('ok    partitioning card_was_shipped_event: stage.card_was_shipped_event: warning: partitioned by ingestion time (_PARTITIONTIME)');
+    // Planning is refused before any event is read, naming the table and what to do; nothing is written.
+    const planned = await run(['exclude', R, '--event-id', ID, '--description', 'test', '--yes']);
+    expect(planned.code).toBe(1);
+    expect(planned.err).toContain('evfix exclude: tables.events kinesis.backend_events is partitioned by ingestion time (_PARTITIONTIME)');
+    expect(planned.err).toContain('nothing was planned (`evfix doctor` checks every table)');
+    expect(tableCounts(bq)).toEqual({ events: 0, exceptions: 0, exclusions: 0 });
+    // Doctor read the metadata and the audit table; no job touched the events.
+    expect(bq.bq.jobs.filter((j) => /backend_events/.test(j.query ?? '')).map((j) => j.query)).toEqual([]);
   });
 
   test('refused credentials: the access check says to run gcloud auth application-default login, and nothing else is tried', async () => {
@@ -184,6 +225,73 @@ describe('subcommands on BigQuery', () => {
     const kinds = bq.bq.jobs.filter((j) => !j.dryRun).map((j) => j.labels?.evfix);
     expect(kinds.filter((k) => k === 'apply')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'rerun')).toHaveLength(1);
+    expect(bq.bq.jobs.every((j) => j.location === REGION)).toBe(true);
+  });
+});
+
+describe('cost shown before a write', () => {
+  test("the apply script's dry-run estimate is in the plan output before `Write these rows?`, and over the threshold it says the write is refused", async () => {
+    await warehouse({ events: [event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', data: { remittance_id: 'rm_cli', Status: 'Pending' } })] });
+    writeConfig({}, { dry_run_threshold_bytes: 2 * 1024 ** 3 });
+    bq.bq.estimate = (job) => (job.dryRun && /^BEGIN TRANSACTION;\n/.test(job.query ?? '') ? 1_288_490_189n : undefined);
+    const args = ['update', R, '--event-id', ID, '--created-at', '2026-03-12 04:05:06.000007', '--set', '$.Status="Failed"', '--description', 'Never sent'];
+    const declined = await run(args, undefined, async () => 'n');
+    expect(declined.code).toBe(1);
+    expect(declined.out).toMatch(/\nBigQuery estimate: 1\.2 GiB scanned \(threshold 2\.0 GiB\)\n[^]*Write these rows\? \[y\/N\] $/);
+    expect(tableCounts(bq).exceptions).toBe(0);
+    // --dry-run shows it too.
+    const dry = await run([...args, '--dry-run']);
+    expect(dry.out).toContain('BigQuery estimate: 1.2 GiB scanned (threshold 2.0 GiB)\n');
+    // Over the threshold: the operator reads why before answering, and the apply is refused with nothing written.
+    bq.bq.estimate = (job) => (job.dryRun && /^BEGIN TRANSACTION;\n/.test(job.query ?? '') ? 3n * 1024n ** 3n : undefined);
+    const over = await run(args, undefined, async () => 'y');
+    expect(over.out).toContain('BigQuery estimate: 3.0 GiB scanned (threshold 2.0 GiB); over engine.dry_run_threshold_bytes, so writing is refused');
+    expect(over.code).toBe(1);
+    expect(over.err).toMatch(/BigQuery estimates 3\.0 GiB scanned, over engine\.dry_run_threshold_bytes \(2\.0 GiB\); nothing ran/);
+    expect(tableCounts(bq).exceptions).toBe(0);
+  });
+
+  test('the runner: sql rerun preview shows its dry-run estimate; runner dbt has none (dbt runs its own SQL)', async () => {
+    await warehouse({ events: [event({ event_created_at: '2026-03-12 04:05:06.000007' })] });
+    writeConfig({ rerun: { runner: 'sql' } });
+    bq.bq.estimate = (job) => (job.dryRun && /DELETE FROM/.test(job.query ?? '') ? 5n * 1024n ** 2n : undefined);
+    const r = await run(['rerun', R, '--offset', '3', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  BigQuery estimate: 5.0 MiB scanned (threshold 50.0 GiB)\n');
+    writeConfig();
+    expect((await run(['rerun', R, '--offset', '3', '--dry-run'])).out).not.toContain('BigQuery estimate');
+  });
+});
+
+describe('faults BigQuery answers with, through `evfix exclude --yes` (no engine.location: found from the dataset; one row per result page)', () => {
+  const script = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && /^BEGIN TRANSACTION/.test(r.query ?? '');
+  const read = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && !/^BEGIN TRANSACTION/.test(r.query ?? '');
+  type Case = { faults: Fault[]; estimate?: bigint; code: number; says: RegExp; journal: string[]; written: number };
+  const cases: [string, Case][] = [
+    ['lost response: the job was created, the answer was a 503, the retry met 409 Already Exists', { faults: [{ on: 'jobs.insert', match: script, effect: 'unavailable-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['connection reset after the job was created', { faults: [{ on: 'jobs.insert', match: script, effect: 'reset-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['a transient 500 before the job was created (retried by the client)', { faults: [{ on: 'jobs.insert', match: script, effect: 'internal-error' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['503 on every submission: the job never existed', { faults: [{ on: 'jobs.insert', match: script, times: Infinity, effect: 'unavailable-before' }], code: 1, says: /BigQuery is rate-limiting or busy \(backendError\); evfix retried and gave up/, journal: ['failed', 'started'], written: 0 }],
+    ['rateLimitExceeded (429) on a read: retried with backoff', { faults: [{ on: 'jobs.insert', match: read, times: 2, effect: { rateLimitExceeded: 429 } }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
+    ['quotaExceeded on every read: not retried, nothing planned', { faults: [{ on: 'jobs.insert', match: read, times: Infinity, effect: 'quotaExceeded' }], code: 1, says: /\(quotaExceeded\); evfix retried and gave up\. Try again in a minute/, journal: [], written: 0 }],
+    ['bytesBilledLimitExceeded: the script bills over engine.maximum_bytes_billed', { faults: [], estimate: 2_000_000_000n, code: 1, says: /the query would bill more than engine\.maximum_bytes_billed allows; nothing ran/, journal: ['failed', 'started'], written: 0 }],
+    ['the transaction aborted by a concurrent update', { faults: [{ on: 'jobs.insert', match: script, effect: 'concurrent-update' }], code: 1, says: /another job changed the same table at the same moment, so BigQuery aborted this transaction\. Nothing was written; run it again/, journal: ['failed', 'started'], written: 0 }],
+  ];
+  test.each(cases)('%s', async (_name, c) => {
+    const first = event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007' });
+    await warehouse({ pageSize: 1, events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000' }, event({ event_created_at: '2026-03-12 06:00:00.000000' })] });
+    writeConfig({ rerun: { runner: 'sql' } }, { location: undefined, maximum_bytes_billed: 1_000_000_000 });
+    // Results come a row per page: every read follows pageToken.
+    expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+3 events\s+duplicates 1 \/ 0/);
+    for (const f of c.faults) bq.bq.faults.add(f);
+    if (c.estimate) bq.bq.estimate = (job) => (!job.dryRun && /^BEGIN TRANSACTION/.test(job.query ?? '') ? c.estimate : undefined);
+    const r = await run(['exclude', R, '--event-id', ID, '--description', 'fault test', '--yes']);
+    expect(r.code).toBe(c.code);
+    expect(c.code ? r.err : r.out).toMatch(c.says);
+    expect(new Journal(join(dir, 'state', 'evfix', 'journal.jsonl')).read().map((e) => e.result)).toEqual(c.journal);
+    expect(bq.bq.rows(bq.tables.exclusions)).toHaveLength(c.written);
+    expect(bq.bq.rows(bq.tables.audit)).toHaveLength(c.written);
+    // Every job ran, and was looked up, in the datasets' region.
     expect(bq.bq.jobs.every((j) => j.location === REGION)).toBe(true);
   });
 });
@@ -250,5 +358,60 @@ describe('the config from dbt', () => {
         relation: { project: 'dw-prod-gwiiag', dataset: 'stage', table: 'remittance_was_sent_event', source: 'relation_name' },
       },
     ]);
+  });
+});
+
+describe('credentials from the dbt profile', () => {
+  const EMAIL = 'evfix-writer@dw-prod-gwiiag.iam.gserviceaccount.com';
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+  /** A dbt project whose prod target is a service account key file, with jobs in another project; evfix's config takes its connection from it. */
+  function profileConfig() {
+    mkdirSync(join(dir, 'dbt', 'keys'));
+    writeFileSync(
+      join(dir, 'dbt', 'keys', 'evfix.json'),
+      JSON.stringify({ type: 'service_account', project_id: 'dw-prod-gwiiag', private_key_id: 'k1', private_key: privateKey, client_email: EMAIL, token_uri: 'https://oauth2.googleapis.com/token' }),
+    );
+    writeFileSync(join(dir, 'dbt', 'dbt_project.yml'), 'name: analytics\nprofile: warehouse\n');
+    writeFileSync(
+      join(dir, 'dbt', 'profiles.yml'),
+      `warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: bigquery\n      method: service-account\n      keyfile: keys/evfix.json\n      project: dw-prod-gwiiag\n      execution_project: dw-jobs-gwiiag\n      dataset: stage\n      location: ${REGION}\n`,
+    );
+    writeFileSync(
+      join(dir, 'evfix.config.json'),
+      JSON.stringify({
+        engine: { type: 'bigquery', from_dbt_profile: true, api_endpoint: bq.bq.endpoint },
+        stages: DEMO_STAGES.slice(0, 2),
+        rerun: { runner: 'sql', dbt: { project_dir: 'dbt' } },
+      }),
+    );
+  }
+
+  test("method service-account: every request is signed with the profile's key file, and jobs run in its execution_project", async () => {
+    await warehouse({ events: [event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007' })] });
+    profileConfig();
+    bq.bq.addServiceAccount(EMAIL, publicKey);
+    // No auth client handed in: the engine builds its own from the profile.
+    const doctor = await run(['doctor'], null);
+    expect(doctor.err).toBe('');
+    expect(doctor.out).toContain(`ok    access: credentials work and can create query jobs in dw-jobs-gwiiag as service account ${EMAIL} (keyfile ${join(dir, 'dbt', 'keys', 'evfix.json')}), from dbt profile warehouse.prod`);
+    const excluded = await run(['exclude', R, '--event-id', ID, '--description', 'test event', '--yes'], null);
+    expect(excluded.err).toBe('');
+    expect(excluded.code).toBe(0);
+    expect(bq.bq.rows(bq.tables.exclusions).map((r) => r.event_id)).toEqual([ID]);
+    // Who BigQuery saw: the key file's service account on every request, never anything else.
+    expect(bq.bq.traffic.requests.length).toBeGreaterThan(5);
+    expect(new Set(bq.bq.traffic.requests.map((r) => r.principal))).toEqual(new Set([EMAIL]));
+    // Jobs in the execution project (billing), tables in the data project.
+    expect(new Set(bq.bq.jobs.map((j) => j.projectId))).toEqual(new Set(['dw-jobs-gwiiag']));
+    expect(bq.bq.jobs.find((j) => j.labels?.evfix === 'apply')?.query).toContain('`dw-prod-gwiiag.s3.backend_events_exclusions`');
+  });
+
+  test('a key BigQuery does not know is refused, and doctor says the credentials were refused', async () => {
+    await warehouse();
+    profileConfig();
+    const doctor = await run(['doctor'], null);
+    expect(doctor.code).toBe(1);
+    expect(doctor.out).toMatch(/FAIL  access: checking credentials and bigquery\.jobs\.create: the credentials were refused/);
   });
 });

@@ -126,12 +126,14 @@ async function exercise() {
 /** A script's statements: joined with ";\n", which no statement contains. */
 const statementsOf = (job: EmulatorJob) => (job.query ?? '').split(/;\n/).map((x) => x.replace(/;$/, '').trim()).filter(Boolean);
 
-/** INFORMATION_SCHEMA.COLUMNS of a dataset, as doctor and --from-table read it. */
+/** The INFORMATION_SCHEMA views of a dataset doctor and --from-table read (COLUMNS, TABLES, TABLE_OPTIONS), with BigQuery's column types. */
+const VIEWS: Record<string, ExtraTable['columns']> = {
+  COLUMNS: [['table_name', 'TYPE_STRING'], ['column_name', 'TYPE_STRING'], ['data_type', 'TYPE_STRING'], ['ordinal_position', 'TYPE_INT64'], ['is_partitioning_column', 'TYPE_STRING'], ['is_system_defined', 'TYPE_STRING']],
+  TABLES: [['table_name', 'TYPE_STRING'], ['table_type', 'TYPE_STRING'], ['creation_time', 'TYPE_TIMESTAMP'], ['ddl', 'TYPE_STRING']],
+  TABLE_OPTIONS: [['table_name', 'TYPE_STRING'], ['option_name', 'TYPE_STRING'], ['option_type', 'TYPE_STRING'], ['option_value', 'TYPE_STRING']],
+};
 const informationSchema = (statement: string): ExtraTable[] =>
-  [...statement.matchAll(/`([^`]*\.INFORMATION_SCHEMA\.COLUMNS)`/g)].map(([, name]) => ({
-    name: name!,
-    columns: [['table_name', 'TYPE_STRING'], ['column_name', 'TYPE_STRING'], ['data_type', 'TYPE_STRING'], ['ordinal_position', 'TYPE_INT64']],
-  }));
+  [...new Set([...statement.matchAll(/`([^`]*\.INFORMATION_SCHEMA\.(COLUMNS|TABLES|TABLE_OPTIONS))`/g)].map((m) => m[1]!))].map((name) => ({ name, columns: VIEWS[name.split('.').at(-1)!]! }));
 
 const KEY_TABLE_CATALOG: ExtraTable = { name: KEY_TABLE, columns: [['event_id', 'TYPE_STRING'], ['event_created_at', 'TYPE_TIMESTAMP'], ['status', 'TYPE_STRING']] };
 
@@ -167,7 +169,8 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
     expect(analysed).toBeGreaterThan(150);
     // What the exercise was meant to reach, reached.
     const texts = sent.map((j) => j.query ?? '');
-    expect(texts.filter((q) => /INFORMATION_SCHEMA\.COLUMNS/.test(q)).length).toBeGreaterThanOrEqual(3); // kinesis, s3 and stage
+    expect(texts.filter((q) => /^SELECT table_name, column_name/.test(q)).length).toBeGreaterThanOrEqual(3); // kinesis, s3 and stage
+    expect(texts.filter((q) => /INFORMATION_SCHEMA\.TABLE_OPTIONS/.test(q)).length).toBeGreaterThanOrEqual(3); // partitioning, per dataset
     expect(texts.some((q) => /^INSERT INTO evfix_keys SELECT \* FROM UNNEST\(@batch\)$/.test(q))).toBe(true);
     expect(texts.some((q) => /DELETE FROM `dw-prod-gwiiag\.s3\.backend_events_exceptions` AS c/.test(q))).toBe(true);
     expect(texts.some((q) => /JOIN `stage\.fix_keys` AS k/.test(q))).toBe(true);

@@ -309,7 +309,7 @@ async function load(w: TestWarehouse, world: World) {
 
 // Operations -----------------------------------------------------------------------------------------------------
 
-const SET_PATHS = ['$.Status', '$.amount', '$.meta.a', '$.meta.b.c', '$.items[0]', '$.items[4]', '$.items[1].k', '$.note', '$."x.y"', '$."q\\"k"', '$.new.deep.key', '$.flag', '$.meta', '$."sl/ash"', '$."til~de"', '$.é', '$.remittance_id'];
+const SET_PATHS = ['$.Status', '$.amount', '$.meta.a', '$.meta.b.c', '$.items[0]', '$.items[4]', '$.items[1].k', '$.note', '$."x.y"', '$."q=k"', '$.new.deep.key', '$.flag', '$.meta', '$."sl/ash"', '$."til~de"', '$.é', '$.remittance_id'];
 const NATIVE_PATHS = SET_PATHS.filter((p) => !p.includes('['));
 
 function editValue(r: Rng, f: Features, native: boolean): Json {

@@ -105,10 +105,21 @@ describe('JSON paths', () => {
     expect(() => parsePath(text, '--set path')).toThrow(/^--set path: ".*" is not a JSON path/);
   });
 
-  it('formats and parses back any key', () => {
+  it.each([
+    ['$."a\\"b"', 'a"b', 'double quote'],
+    ['$.x."a\\\\b"', 'a\\b', 'backslash'],
+    ["$['a\"b']", 'a"b', 'double quote'],
+    ['$["c\\\\"]', 'c\\', 'backslash'],
+  ])('refuses %s: BigQuery keeps the backslash, so the key would differ between engines', (text, key, what) => {
+    expect(() => parsePath(text, '--set path')).toThrow(
+      `--set path: "${text}" is not a JSON path: the key ${JSON.stringify(key)} holds a ${what}, which BigQuery's JSON paths do not unescape (it would edit another key than the one shown); evfix does not edit or select through such keys`,
+    );
+  });
+
+  it('formats and parses back any key without a double quote or a backslash', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ minLength: 1 }).map((key) => ({ kind: 'key' as const, key })), fc.nat(1000).map((index) => ({ kind: 'index' as const, index })))),
+        fc.array(fc.oneof(fc.string({ minLength: 1 }).filter((key) => !/["\\]/.test(key)).map((key) => ({ kind: 'key' as const, key })), fc.nat(1000).map((index) => ({ kind: 'index' as const, index })))),
         (path) => {
           expect(parsePath(formatPath(path))).toEqual(path);
         },
@@ -165,7 +176,9 @@ describe('JSON_SET semantics', () => {
   });
 
   const objects = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
-  const keyPaths = fc.array(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 3 });
+  // Keys evfix can name in a path: without a double quote or a backslash (refused: see JSON paths above).
+  const pathKey = fc.string({ minLength: 1, maxLength: 6 }).filter((key) => !/["\\]/.test(key));
+  const keyPaths = fc.array(pathKey, { minLength: 1, maxLength: 3 });
 
   it('property: after a set, the value is at the path (or the set was refused)', () => {
     fc.assert(
@@ -188,7 +201,7 @@ describe('JSON_SET semantics', () => {
 
   it('property: a set leaves every other top-level key untouched and the input unchanged', () => {
     fc.assert(
-      fc.property(objects, fc.string({ minLength: 1, maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), (object, key, value) => {
+      fc.property(objects, pathKey, fc.jsonValue({ maxDepth: 2 }), (object, key, value) => {
         const before = parseJson(JSON.stringify(object));
         const snapshot = canonicalJson(before);
         const after = jsonSet(before, formatPath([{ kind: 'key', key }]), parseJson(JSON.stringify(value))) as Record<string, Json>;
@@ -202,7 +215,7 @@ describe('JSON_SET semantics', () => {
 
   it('property: create_if_missing = false never adds a key', () => {
     fc.assert(
-      fc.property(objects, fc.string({ minLength: 1, maxLength: 6 }), (object, key) => {
+      fc.property(objects, pathKey, (object, key) => {
         const before = parseJson(JSON.stringify(object));
         const path = formatPath([{ kind: 'key', key }]);
         if (key in object) expect(valueAtPath(jsonSet(before, path, 1, false), path)).toBe(1);
@@ -213,7 +226,7 @@ describe('JSON_SET semantics', () => {
 
   it('property: remove after set restores a document without the key', () => {
     fc.assert(
-      fc.property(objects, fc.string({ minLength: 1, maxLength: 6 }), (object, key) => {
+      fc.property(objects, pathKey, (object, key) => {
         fc.pre(!(key in object));
         const before = parseJson(JSON.stringify(object));
         const path = formatPath([{ kind: 'key', key }]);

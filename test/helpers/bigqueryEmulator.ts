@@ -47,13 +47,17 @@ export type EmulatorOptions = {
   runningPolls?: number;
   /** The emulator's clock (lastModifiedTime, insert times), canonical timestamp text; default the machine's. */
   now?: string;
+  /** Service accounts whose self-signed JWTs are accepted: email -> public key PEM. */
+  serviceAccounts?: Record<string, string>;
 };
 
 export type BigqueryEmulator = {
   endpoint: string;
   project: string;
-  /** An OAuth2Client holding the one token the emulator accepts. */
+  /** An OAuth2Client holding the one fixed token the emulator accepts. */
   authClient: OAuth2Client;
+  /** Accepts self-signed JWTs of this service account (its key's public half, PEM) from now on. */
+  addServiceAccount(email: string, publicKey: string): void;
   /** Every job received, in order (dry runs and load jobs included). */
   jobs: EmulatorJob[];
   traffic: Traffic;
@@ -96,7 +100,8 @@ export async function startBigqueryEmulator(options: EmulatorOptions): Promise<B
 
     const service = new Service(store, z, { pageSize: options.pageSize ?? 10_000, runningPolls: options.runningPolls ?? 1 });
     const traffic = newTraffic();
-    const { server, endpoint } = await listen(service, traffic);
+    const accounts = new Map(Object.entries(options.serviceAccounts ?? {}));
+    const { server, endpoint } = await listen(service, traffic, accounts);
     const authClient = new OAuth2Client();
     authClient.setCredentials({ access_token: ACCESS_TOKEN, expiry_date: Date.now() + 3_600_000 });
 
@@ -104,6 +109,7 @@ export async function startBigqueryEmulator(options: EmulatorOptions): Promise<B
       endpoint,
       project: options.project,
       authClient,
+      addServiceAccount: (email, publicKey) => void accounts.set(email, publicKey),
       jobs: service.jobs,
       traffic,
       faults: service.faults,

@@ -9,6 +9,8 @@ const ALLOWED_STRINGS = new Set([
   "'object'", "'array'", "'string'", "'number'", "'boolean'", "'null'",
   // Which table a row a revert deletes is in.
   "'exception'", "'exclusion'",
+  // INFORMATION_SCHEMA's own vocabulary: the partitioning column's flag, the option doctor reads, its value.
+  "'YES'", "'require_partition_filter'", "'true'",
 ]);
 /** The markers a script's guards raise with ERROR() (the engine reads them back from the job's error). */
 const GUARD = /^'evfix-[a-z-]+ ?'$/;

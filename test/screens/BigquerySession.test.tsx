@@ -17,6 +17,8 @@ describe('the TUI on BigQuery', () => {
     const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
     await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000', event_data: '{"remittance_id":"rm_tui","Status":"Pending"}' }]);
     // The screens need only the context: the service is made from it.
+    // The apply script's dry run, as BigQuery would estimate it for a big table.
+    bq.bq.estimate = (job) => (job.dryRun && /^BEGIN TRANSACTION;\n/.test(job.query ?? '') ? 1_288_490_189n : undefined);
     const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
     await app.waitFor('0 marked · 1/1');
     await app.press(' ', KEY.enter);
@@ -26,6 +28,8 @@ describe('the TUI on BigQuery', () => {
     await app.press(KEY.enter, 'd');
     await app.waitFor(/confirm dedupe[\s\S]*1 row\(s\) -> s3\.backend_events_exclusions/);
     expect(app.frame()).toContain('BEGIN TRANSACTION;');
+    // What the apply will scan, from its dry run, before y is pressed.
+    await app.waitFor('  BigQuery estimate: 1.2 GiB scanned (threshold 50.0 GiB)');
     await app.press('y');
     await app.waitFor('Applied plan');
     const scripts = bq.bq.jobs.filter((j) => !j.dryRun && j.labels?.evfix === 'apply');
@@ -33,6 +37,36 @@ describe('the TUI on BigQuery', () => {
     expect(scripts[0]!.query).toMatch(/^BEGIN TRANSACTION;\n/);
     expect(bq.bq.rows(bq.tables.exclusions).map((r) => r.event_id)).toEqual([ID]);
     expect(bq.bq.rows(bq.tables.exceptions).map((r) => [r.event_id, r.event_data])).toEqual([[ID, '{"Status":"Sent","remittance_id":"rm_tui"}']]);
+    app.unmount();
+  });
+
+  it.each([
+    ['a lost answer to the apply (503 after the job was created; the retry met 409)', 'unavailable-after' as const, 'Applied plan', 1],
+    ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0],
+  ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written) => {
+    const bq = await makeBigquery({ noLocation: true });
+    const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
+    await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000' }]);
+    bq.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? ''), effect });
+    const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
+    await app.waitFor('0 marked · 1/1');
+    await app.press(' ', 'd');
+    await app.waitFor(/confirm dedupe[\s\S]*Write these rows\?/);
+    await app.press('y');
+    await app.waitFor(shown);
+    expect(bq.bq.rows(bq.tables.audit)).toHaveLength(written);
+    expect(bq.bq.rows(bq.tables.exclusions)).toHaveLength(written);
+    app.unmount();
+  });
+
+  it('the rerun screen shows what the rerun script would scan, from its dry run', async () => {
+    const bq = await makeBigquery({ events: [event({ event_created_at: '2026-03-13 10:11:12.131415' })] });
+    bq.bq.estimate = (job) => (job.dryRun && /DELETE FROM/.test(job.query ?? '') ? 3n * 1024n ** 3n : undefined);
+    const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'rerun', stage: R, offset: 3 }]);
+    await app.waitFor('BigQuery estimate: 3.0 GiB scanned (threshold 50.0 GiB)');
+    expect(app.frame()).toContain('removes 0 row(s) of the window and writes 1');
+    // Nothing was rebuilt: only reads and dry runs ran.
+    expect(bq.bq.jobs.filter((j) => !j.dryRun && j.labels?.evfix !== 'read')).toEqual([]);
     app.unmount();
   });
 

@@ -15,14 +15,17 @@ import type { JobOutcome } from '../engine.js';
 import type { QueryParameter } from './params.js';
 
 export type BigqueryClientOptions = {
+  /** The project that holds the data (tables are named in full). */
   project: string;
+  /** Where jobs run and are billed (dbt's execution_project); the data project when absent. */
+  jobProject?: string;
   /** Where jobs run and are looked up; when absent, the location of `locationOf` (a dataset) is read once. */
   location?: string;
   locationOf?: string;
   maximumBytesBilled?: number;
   /** A Private Service Connect endpoint, or the loopback server the tests run. */
   apiEndpoint?: string;
-  /** Tests hand in an auth client; production uses Application Default Credentials. */
+  /** The dbt profile's credentials (dbt/auth.ts), or a test's; without one, Application Default Credentials. */
   authClient?: unknown;
   /** Waits between read retries; tests pass a fast one. */
   sleep?: (ms: number) => Promise<void>;
@@ -76,7 +79,7 @@ export class BigqueryClient {
 
   constructor(private readonly options: BigqueryClientOptions) {
     this.bq = new BigQuery({
-      projectId: options.project,
+      projectId: options.jobProject ?? options.project,
       location: options.location,
       ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
       ...(options.authClient ? { authClient: options.authClient as never } : {}),
@@ -120,8 +123,9 @@ export class BigqueryClient {
     }
   }
 
+  /** The project jobs run in (and permission errors about them name). */
   get project() {
-    return this.options.project;
+    return this.options.jobProject ?? this.options.project;
   }
 
   private async queryConfig(sql: string, params: readonly QueryParameter[], extra: Record<string, unknown> = {}, session?: Session) {

@@ -25,13 +25,16 @@ import type {
   StageImpact,
   StageRebuild,
   StageSummary,
+  TablePartitioning,
 } from '../engine.js';
+import { partitionProblem } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
 import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import type { EffectiveEvent, EventRow, StoredException, StoredExclusion } from '../model.js';
 import { alreadyExists, insertFacts, PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
 import { describeSelection, valueColumns, type Selection } from '../selection.js';
+import { formatBytes } from '../printable.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
 import { BigqueryClient, type BigqueryClientOptions, type Row } from './client.js';
 import { failureOf } from './errors.js';
@@ -81,7 +84,9 @@ export function bigqueryTables(config: BigqueryConfig): BigqueryTables {
   };
 }
 
-export type BigqueryEngineOptions = Pick<BigqueryClientOptions, 'authClient' | 'sleep' | 'retryOptions'> & {
+export type BigqueryEngineOptions = Pick<BigqueryClientOptions, 'authClient' | 'jobProject' | 'sleep' | 'retryOptions'> & {
+  /** Who the auth client acts as, in words (doctor's access line); never a secret. */
+  credentials?: string;
   /** Called with every statement before it is sent (tests check them with ZetaSQL). */
   onSql?: (statement: string, params: readonly p.QueryParameter[]) => void;
   /** Called with the estimate of every dry run (the TUI and CLI show it). */
@@ -112,6 +117,7 @@ export class BigqueryEngine implements Engine {
       maximumBytesBilled: engine.maximum_bytes_billed,
       apiEndpoint: engine.api_endpoint,
       authClient: options.authClient,
+      jobProject: options.jobProject,
       sleep: options.sleep,
       retryOptions: options.retryOptions,
     });
@@ -344,6 +350,7 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
 
   async preparePlan(stage: StageConfig, def: Definition, inputs: PlanInputs): Promise<Facts> {
     const doing = `making a ${def.kind} plan for ${stage.name}`;
+    await this.requirePrunable();
     return this.inSession(def.selection, inputs, doing, (session) => {
       switch (def.kind) {
         case 'update':
@@ -613,15 +620,29 @@ FROM touched`, ps, doing);
     }, true);
   }
 
-  async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
+  /** The apply script of a plan and the parameters it binds, as applyPlan sends it. */
+  private applyScript(stage: StageConfig, plan: Plan, options: ApplyOptions) {
     const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
     const { ps, statements } = this.planStatements(stage, plan, program);
+    this.applyParams(ps, plan, options);
+    const script = joinScript(statements);
+    return { statements, script, params: ps.usedBy(script) };
+  }
+
+  async estimateApply(stage: StageConfig, plan: Plan, inputs: PlanInputs): Promise<bigint> {
+    const { script, params } = this.applyScript(stage, plan, { operator: 'estimate', host: '' });
+    const doing = `estimating the apply of plan ${plan.id}`;
+    return this.inSession(plan.selection, inputs, doing, (session) => {
+      this.options.onSql?.(script, params);
+      return this.client.dryRunBytes(script, params, doing, session);
+    });
+  }
+
+  async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
+    const { statements, script, params } = this.applyScript(stage, plan, options);
     if (plan.sql.statements.map((s) => s.sql).join('\n;\n') !== statements.map((s) => s.sql).join('\n;\n')) {
       throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
     }
-    this.applyParams(ps, plan, options);
-    const script = joinScript(statements);
-    const params = ps.usedBy(script);
     const jobId = options.jobId ?? `evfix_apply_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const labels = { evfix: 'apply', evfix_plan: plan.id, evfix_kind: plan.kind, evfix_stage: labelValue(plan.stage) };
     return this.inSession(plan.selection, inputs, `applying plan ${plan.id}`, async (session) => {
@@ -765,13 +786,23 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
 
   // Stage tables ---------------------------------------------------------------------------------------------
 
-  async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
-    const statements = rerunStageScript(this.tables, stage);
+  /** The rerun script of a stage from `since` and the parameters it binds. */
+  private rerunScript(stage: StageConfig, since: string) {
     const ps = new p.Params();
     this.windowParams(ps, stage, since);
     stage.columns.forEach((c, i) => ps.set(p.string(`path_${i}`, c.path)));
-    const script = joinScript(statements);
-    const params = ps.usedBy(script);
+    const script = joinScript(rerunStageScript(this.tables, stage));
+    return { script, params: ps.usedBy(script) };
+  }
+
+  async estimateRerun(stage: StageConfig, since: string): Promise<bigint> {
+    const { script, params } = this.rerunScript(stage, since);
+    this.options.onSql?.(script, params);
+    return this.client.dryRunBytes(script, params, `estimating the rerun of ${stage.name}`);
+  }
+
+  async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
+    const { script, params } = this.rerunScript(stage, since);
     this.options.onSql?.(script, params);
     await this.estimate(script, params, `rebuilding ${stage.name}`);
     const jobId = `evfix_rerun_${labelValue(stage.name).slice(0, 40)}_${randomUUID().replace(/-/g, '')}`;
@@ -800,7 +831,8 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
     return modified === undefined ? [] : [{ at: formatTimestamp(modified * 1000n), since: null }];
   }
 
-  async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
+  /** The named tables (as configured) grouped by their dataset, each with its bare table name. */
+  private byDataset(tables: readonly string[]) {
     const project = this.config.engine.project!;
     const byDataset = new Map<string, { configured: string; table: string }[]>();
     for (const configured of tables) {
@@ -808,6 +840,48 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
       const dataset = full.split('.').slice(0, 2).join('.');
       byDataset.set(dataset, [...(byDataset.get(dataset) ?? []), { configured, table: full.split('.')[2]! }]);
     }
+    return byDataset;
+  }
+
+  async tablePartitioning(tables: readonly string[]): Promise<Map<string, TablePartitioning>> {
+    const out = new Map<string, TablePartitioning>();
+    for (const [dataset, wanted] of this.byDataset(tables)) {
+      const statement = reads.partitioningSql(dataset);
+      const params = [p.stringArray('tables', wanted.map((w) => w.table))];
+      this.options.onSql?.(statement, params);
+      const rows = await this.client.read(statement, params, `reading the partitioning of ${dataset}`);
+      for (const w of wanted) {
+        const row = rows.find((r) => r.table_name === w.table);
+        if (row) out.set(w.configured, { column: row.partition_column ?? null, requireFilter: row.require_filter === 'true' });
+      }
+    }
+    return out;
+  }
+
+  private prunable: Promise<void> | undefined;
+
+  /**
+   * Refuses to plan against a source table whose partitions evfix's reads cannot prune: every read bounds
+   * event_created_at, so a table partitioned by ingestion time or by another column is scanned whole (and with
+   * require_partition_filter, every read fails). Checked once per engine; when the metadata cannot be read, doctor
+   * reports it and planning goes on (the dry-run threshold still bounds each read).
+   */
+  private requirePrunable(): Promise<void> {
+    this.prunable ??= (async () => {
+      const roles = ['events', 'exceptions', 'exclusions'] as const;
+      const found = await this.tablePartitioning(roles.map((r) => this.config.tables[r])).catch(() => undefined);
+      for (const role of roles) {
+        const name = this.config.tables[role];
+        const problem = partitionProblem(found?.get(name));
+        if (problem) throw refused(`tables.${role} ${name} is ${problem}; nothing was planned (\`evfix doctor\` checks every table)`);
+      }
+    })();
+    this.prunable.catch(() => (this.prunable = undefined));
+    return this.prunable;
+  }
+
+  async tableColumns(tables: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const byDataset = this.byDataset(tables);
     const out = new Map<string, Map<string, string>>();
     for (const [dataset, wanted] of byDataset) {
       const statement = reads.columnsSql(dataset);
@@ -828,7 +902,8 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
 
   async checkAccess(): Promise<string> {
     const bytes = await this.client.dryRunBytes('SELECT 1', [], 'checking credentials and bigquery.jobs.create');
-    return `credentials work and can create query jobs in ${this.config.engine.project} (dry run: ${formatBytes(bytes)})`;
+    const as = this.options.credentials ? ` as ${this.options.credentials}` : '';
+    return `credentials work and can create query jobs in ${this.client.project}${as} (dry run: ${formatBytes(bytes)})`;
   }
 
   async jobOutcome(jobId: string): Promise<JobOutcome> {
@@ -869,14 +944,4 @@ function auditValues(plan: Plan, options: ApplyOptions): Record<string, string |
   };
 }
 
-
-export function formatBytes(bytes: bigint): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = Number(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes };

@@ -108,6 +108,24 @@ WHERE table_name IN UNNEST(@tables)
 ORDER BY table_name, ordinal_position`;
 }
 
+/**
+ * Each named table of a dataset with its partitioning column (ingestion-time partitioned tables list the
+ * pseudo-column _PARTITIONTIME as theirs) and whether require_partition_filter is set.
+ */
+export function partitioningSql(dataset: string): string {
+  return `SELECT t.table_name, c.column_name AS partition_column, IFNULL(o.require_filter, FALSE) AS require_filter
+FROM ${quoteTable(`${dataset}.INFORMATION_SCHEMA.TABLES`)} AS t
+LEFT JOIN (
+  SELECT table_name, column_name FROM ${quoteTable(`${dataset}.INFORMATION_SCHEMA.COLUMNS`)} WHERE is_partitioning_column = 'YES'
+) AS c ON c.table_name = t.table_name
+LEFT JOIN (
+  SELECT table_name, LOGICAL_OR(LOWER(option_value) = 'true') AS require_filter
+  FROM ${quoteTable(`${dataset}.INFORMATION_SCHEMA.TABLE_OPTIONS`)} WHERE option_name = 'require_partition_filter' GROUP BY table_name
+) AS o ON o.table_name = t.table_name
+WHERE t.table_name IN UNNEST(@tables)
+ORDER BY t.table_name`;
+}
+
 /** The audit table as evfix writes it: the DDL an operator runs once (apply records every plan in it). */
 export const auditTableDdl = (t: BigqueryTables) => `CREATE TABLE ${quoteTable(t.audit)} (
 ${AUDIT_COLUMN_SPECS.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(',\n')}

@@ -97,6 +97,18 @@ function keyFromJson(target: DbtTarget): ServiceAccountKey {
   return serviceAccountKey(info, target, 'keyfile_json', true);
 }
 
+/**
+ * A service account key's client. It signs its own JWT for each API (AIP-4111 self-signed JWT, with the target's
+ * scopes), as Google's generated Node clients do for service accounts (google-gax sets useJWTAccessWithScope):
+ * the key proves who evfix is to BigQuery itself, with no token exchange at oauth2.googleapis.com, which a bastion
+ * host reaching BigQuery through a Private Service Connect endpoint (engine.api_endpoint) may not reach.
+ */
+function keyClient(key: ServiceAccountKey, target: DbtTarget): JWT {
+  const client = new JWT({ ...key, scopes: target.scopes });
+  client.useJWTAccessWithScope = true;
+  return client;
+}
+
 /** The source credentials of the target's method (before any impersonation). */
 async function sourceCredentials(target: DbtTarget, forImpersonation: boolean): Promise<{ client: GoogleAuth | AuthClient; description: string }> {
   switch (target.method) {
@@ -112,11 +124,11 @@ async function sourceCredentials(target: DbtTarget, forImpersonation: boolean): 
     }
     case 'service-account': {
       const key = keyFromFile(target);
-      return { client: new JWT({ ...key, scopes: target.scopes }), description: `service account ${key.email} (keyfile ${target.keyfile})` };
+      return { client: keyClient(key, target), description: `service account ${key.email} (keyfile ${target.keyfile})` };
     }
     case 'service-account-json': {
       const key = keyFromJson(target);
-      return { client: new JWT({ ...key, scopes: target.scopes }), description: `service account ${key.email} (keyfile_json)` };
+      return { client: keyClient(key, target), description: `service account ${key.email} (keyfile_json)` };
     }
     case 'oauth-secrets': {
       const s = target.secrets ?? {};

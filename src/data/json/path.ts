@@ -3,6 +3,13 @@
  * `['key']` and `[0]`. evfix parses them itself so that a typo is reported
  * before anything is planned, and so that the same path means the same thing
  * on DuckDB and on BigQuery.
+ *
+ * A key holding a double quote or a backslash is refused: BigQuery's JSON_SET
+ * and JSON_REMOVE take the text between a key's quotes as it stands, so
+ * `$."a\"b"` names the key `a\"b` there (backslash kept; ZetaSQL's reference
+ * evaluator agrees), while `$."a\\b"` names `a\\b`. No spelling of such a key
+ * means the same on both engines, and an edit through it would write another
+ * key than the one the plan shows.
  */
 import { inputError } from '../errors.js';
 
@@ -24,7 +31,7 @@ export function parsePath(text: string, field = 'path'): JsonPath {
       pos++;
       if (text[pos] === '"') {
         const [key, end] = quoted(text, pos, '"', fail);
-        segments.push({ kind: 'key', key });
+        segments.push({ kind: 'key', key: portable(key, fail) });
         pos = end;
       } else {
         const start = pos;
@@ -38,7 +45,7 @@ export function parsePath(text: string, field = 'path'): JsonPath {
       if (q === '"' || q === "'") {
         const [key, end] = quoted(text, pos, q, fail);
         pos = end;
-        segments.push({ kind: 'key', key });
+        segments.push({ kind: 'key', key: portable(key, fail) });
       } else {
         const digits = /^\d+/.exec(text.slice(pos));
         if (!digits) fail(`expected an array index or a quoted key at character ${pos + 1}`);
@@ -54,6 +61,17 @@ export function parsePath(text: string, field = 'path'): JsonPath {
     }
   }
   return segments;
+}
+
+/** A quoted key both engines read alike: without a double quote or a backslash (see the header). */
+function portable(key: string, fail: (why: string) => never): string {
+  if (/["\\]/.test(key)) {
+    fail(
+      `the key ${JSON.stringify(key)} holds a ${key.includes('"') ? 'double quote' : 'backslash'}, which BigQuery's JSON paths do not unescape ` +
+        `(it would edit another key than the one shown); evfix does not edit or select through such keys`,
+    );
+  }
+  return key;
 }
 
 function quoted(text: string, pos: number, q: string, fail: (why: string) => never): [string, number] {

@@ -6,6 +6,7 @@
 import { describePending, pendingRerun } from './pending.js';
 import { PROD_MAXIMUM_BYTES_BILLED } from '../config.js';
 import { dbtCommandLine, dbtVersion } from '../dbt/runner.js';
+import { partitionProblem, type TablePartitioning } from '../engine.js';
 import { describeError } from '../errors.js';
 import { TABLE_SCHEMAS } from '../model.js';
 import type { Context } from './context.js';
@@ -21,6 +22,22 @@ function columnProblems(found: Map<string, string>, expected: [string, string][]
     else if (actual !== type) problems.push(`${name} is ${actual}, expected ${type}`);
   }
   return problems.length ? problems.join('; ') : undefined;
+}
+
+/**
+ * One table's partitioning as doctor words it. A source table evfix cannot prune fails (plans are refused); a
+ * stage table fails only where every read of it would fail (require_partition_filter on another column), and is
+ * otherwise a warning: dbt decides its layout, and evfix reads it over the rerun's window only.
+ */
+function partitionCheck(name: string, table: string, p: TablePartitioning | undefined, source: boolean): { name: string; ok: boolean; detail: string } {
+  const required = p?.requireFilter ? ', with require_partition_filter' : '';
+  if (!p?.column) return { name, ok: true, detail: `${table}: warning: not partitioned, so every read scans the whole table (each under dry_run_threshold_bytes); partition it by DATE(event_created_at) to prune reads to their window` };
+  if (p.column === 'event_created_at') return { name, ok: true, detail: `${table}: partitioned by event_created_at${required}; evfix's reads are pruned to their window` };
+  if (source) return { name, ok: false, detail: `${table}: ${partitionProblem(p)}; until then evfix refuses to plan` };
+  const what = p.column === '_PARTITIONTIME' ? 'ingestion time (_PARTITIONTIME)' : p.column;
+  return p.requireFilter
+    ? { name, ok: false, detail: `${table}: partitioned by ${what}, with require_partition_filter: evfix's reads of the stage table bound event_created_at, so every one fails; drop the option or partition the model by DATE(event_created_at)` }
+    : { name, ok: true, detail: `${table}: warning: partitioned by ${what}, so evfix's reads of it (bounded by event_created_at) scan it whole; partition the model by DATE(event_created_at) to prune them` };
 }
 
 export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
@@ -79,6 +96,20 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
           continue;
         }
         checks.push({ name: `table ${role}`, ok: !problem, detail: problem ? `${name}: ${problem}` : `${name}: ${found!.size} columns as expected` });
+      }
+      // Whether evfix's reads (each bounds event_created_at) can be pruned to their window, table by table.
+      const partitioned = await engine.tablePartitioning?.([config.tables.events, config.tables.exceptions, config.tables.exclusions, ...stageTables]).catch((error: unknown) => {
+        checks.push({ name: 'partitioning', ok: false, detail: `cannot read it from INFORMATION_SCHEMA: ${describeError(error)}` });
+        return undefined;
+      });
+      if (partitioned) {
+        for (const role of ['events', 'exceptions', 'exclusions'] as const) {
+          const name = config.tables[role];
+          if (columns.has(name)) checks.push(partitionCheck(`partitioning ${role}`, name, partitioned.get(name), true));
+        }
+        config.stages.forEach((stage, i) => {
+          if (columns.has(stageTables[i]!)) checks.push(partitionCheck(`partitioning ${stage.name}`, stageTables[i]!, partitioned.get(stageTables[i]!), false));
+        });
       }
       for (const [i, stage] of config.stages.entries()) {
         const found = columns.get(stageTables[i]!);

@@ -10,6 +10,7 @@ import { dbtCommandLine, runDbt } from '../dbt/runner.js';
 import { describeError, inputError, refused } from '../errors.js';
 import { addDays, daysBetween, formatTimestamp, parseTimestamp, startOfDay } from '../timestamp.js';
 import type { Context } from './context.js';
+import { describeEstimate, estimateRerun, type ScanEstimate } from './estimate.js';
 
 export type RerunWindow = { offset?: number; since?: string };
 export type RerunResult = { stage: string; since: string; runner: 'sql' | 'dbt'; deleted?: number; inserted?: number };
@@ -36,6 +37,8 @@ export type RerunPreview = {
   /** Rows the create_stage_table rules give for the window: the rerun writes them. */
   writes: number;
   downstream: Downstream;
+  /** runner sql on an engine that bills by bytes: what the rerun script would scan (a dry run). */
+  estimate?: ScanEstimate;
 };
 
 /**
@@ -77,6 +80,7 @@ export async function previewRerun(ctx: Context, stage: StageConfig, window: Rer
   const offset = Math.max(0, daysBetween(parseTimestamp(since), ctx.now()));
   const dbt = ctx.config.rerun.runner === 'dbt' ? ctx.config.rerun.dbt : undefined;
   const counts = await ctx.engine.rerunPreview(stage, since);
+  const estimate = dbt ? undefined : await estimateRerun(ctx, stage, since);
   return {
     stage: stage.name,
     since,
@@ -85,6 +89,7 @@ export async function previewRerun(ctx: Context, stage: StageConfig, window: Rer
     runs: dbt ? dbtCommandLine(dbt, stage, offset) : ctx.engine.rerunSql(stage),
     ...counts,
     downstream: downstreamOf(ctx, stage),
+    ...(estimate ? { estimate } : {}),
   };
 }
 
@@ -95,6 +100,7 @@ export function describeRerunPreview(p: RerunPreview): string {
     `  removes ${p.removes} row(s) of the stage table in the window and writes ${p.writes}` +
       (p.runner === 'dbt' ? ' (as evfix computes the stage rules; dbt runs the model itself)' : ''),
     `  ${describeDownstream(p.downstream)}`,
+    ...(p.estimate ? [`  ${describeEstimate(p.estimate)}`] : []),
     p.runner === 'dbt' ? `  runs: ${p.runs}` : `  runs:\n${p.runs.replace(/^/gm, '    ')}`,
   ].join('\n');
 }

@@ -22,6 +22,7 @@ import { lookupEvent } from '../operations/lookup.js';
 import { inputsOf, makePlan, redescribePlan, remakePlan, selectionOf } from '../operations/makePlan.js';
 import { reconcileJournal } from '../operations/reconcile.js';
 import { previewImpact } from '../operations/impact.js';
+import { estimatePlan } from '../operations/estimate.js';
 import { pendingRerun, withRerunStates } from '../operations/pending.js';
 import { previewRerun, rerunStage } from '../operations/rerun.js';
 import type { Journal } from '../journal.js';
@@ -145,6 +146,9 @@ const PendingRerunSchema = z.strictObject({
   current_date_offset: z.number().int(),
   command: z.string(),
 });
+
+/** Bytes a script would scan (decimal text: they can pass 2^53) and the threshold it is held to. */
+const ScanEstimateSchema = z.strictObject({ bytes: z.string().regex(/^\d+$/), threshold: z.string().regex(/^\d+$/) });
 
 const RerunWindowSchema = z.strictObject({ stage: Stage, offset: z.number().int().min(0).max(36500).optional(), since: z.string().optional() });
 
@@ -293,6 +297,13 @@ export const REQUESTS = {
     clock: true,
     run: (h, a) => previewImpact(h.ctx, held(h, a.plan)),
   }),
+  /** The apply script's dry-run estimate, for confirm; null on engines without one (DuckDB). */
+  estimatePlan: request({
+    args: z.strictObject({ plan: z.string() }),
+    reply: ScanEstimateSchema.nullable(),
+    clock: false,
+    run: (h, a) => estimatePlan(h.ctx, held(h, a.plan)),
+  }),
   applyPlan: request({
     args: z.strictObject({ plan: z.string(), ticket: z.string().optional() }),
     reply: ApplyResultSchema,
@@ -313,6 +324,7 @@ export const REQUESTS = {
         z.strictObject({ known: z.literal(false), reason: z.string() }),
         z.strictObject({ known: z.literal(true), included: z.boolean(), models: z.array(z.strictObject({ name: z.string(), depth: z.number().int(), table: z.string().optional() })) }),
       ]),
+      estimate: ScanEstimateSchema.optional(),
     }),
     clock: true,
     run: ({ ctx }, a) => previewRerun(ctx, findStage(ctx.config, a.stage), { offset: a.offset, since: a.since }),

@@ -5,8 +5,9 @@
  * .../jobs/{id}/cancel?location, GET .../queries/{id}?location&pageToken&
  * maxResults&formatOptions.useInt64Timestamp, GET .../datasets/{d}[/tables/{t}],
  * POST /upload/bigquery/v2/projects/{p}/jobs?uploadType=multipart), the
- * fixed bearer token, and a count of the bytes each request carried in and out.
+ * fixed bearer token or a registered service account's self-signed JWT, and a count of the bytes each request carried in and out.
  */
+import { verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BigqueryError, errors, errorBody, UNAUTHENTICATED_BODY } from './errors.js';
 import { loadJob } from './loadJob.js';
@@ -14,7 +15,42 @@ import type { Reply, Service } from './service.js';
 
 export const ACCESS_TOKEN = 'test-access-token';
 
-export type TrafficEntry = { method: string; path: string; api: string; status: number; bytesIn: number; bytesOut: number };
+export type TrafficEntry = {
+  method: string;
+  path: string;
+  api: string;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Who the request was authorised as: 'test-access-token', or the service account whose self-signed JWT it carried. */
+  principal?: string;
+};
+
+/** Service accounts the emulator knows: email -> the public key (PEM) of its key, as Google publishes its certs. */
+export type ServiceAccounts = Map<string, string>;
+
+/**
+ * Who a bearer token is: the fixed access token, or a service account's self-signed JWT (AIP-4111: RS256, iss =
+ * sub = the account, a scope or an audience, not expired), checked against the account's public key as Google
+ * checks it. Anything else is unauthenticated.
+ */
+function principalOf(authorization: string | undefined, accounts: ServiceAccounts): string | undefined {
+  const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+  if (!token) return undefined;
+  if (token === ACCESS_TOKEN) return ACCESS_TOKEN;
+  const [head, body, signature] = token.split('.');
+  if (!head || !body || !signature) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: string };
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as { iss?: string; sub?: string; exp?: number; scope?: string; aud?: string };
+    const key = claims.iss ? accounts.get(claims.iss) : undefined;
+    if (!key || header.alg !== 'RS256' || claims.sub !== claims.iss || !(claims.scope || claims.aud)) return undefined;
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return undefined;
+    return verify('RSA-SHA256', Buffer.from(`${head}.${body}`), key, Buffer.from(signature, 'base64url')) ? claims.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export type Traffic = {
   requests: TrafficEntry[];
   /** Bytes received (request line, headers, body) over every request. */
@@ -92,9 +128,9 @@ async function route(service: Service, api: string, m: string[], url: URL, req: 
   }
 }
 
-export async function listen(service: Service, traffic: Traffic): Promise<{ server: Server; endpoint: string }> {
+export async function listen(service: Service, traffic: Traffic, accounts: ServiceAccounts = new Map()): Promise<{ server: Server; endpoint: string }> {
   const server = createServer((req, res) => {
-    handle(service, traffic, req, res).catch((e: Error) => {
+    handle(service, traffic, accounts, req, res).catch((e: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 500, message: `bigquery emulator bug: ${e.stack ?? e}`, errors: [{ reason: 'internalError', message: String(e) }] } }));
     });
@@ -104,7 +140,7 @@ export async function listen(service: Service, traffic: Traffic): Promise<{ serv
   return { server, endpoint: `http://127.0.0.1:${port}` };
 }
 
-async function handle(service: Service, traffic: Traffic, req: IncomingMessage, res: ServerResponse) {
+async function handle(service: Service, traffic: Traffic, accounts: ServiceAccounts, req: IncomingMessage, res: ServerResponse) {
   const body = await readBody(req);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`.length + req.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, 0) + 2 /* each `name: value\r\n`, then a blank line */;
@@ -118,7 +154,8 @@ async function handle(service: Service, traffic: Traffic, req: IncomingMessage, 
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
-  if (req.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) return send(401, UNAUTHENTICATED_BODY);
+  entry.principal = principalOf(req.headers.authorization, accounts);
+  if (!entry.principal) return send(401, UNAUTHENTICATED_BODY);
   for (const [method, pattern, api] of ROUTES) {
     const m = req.method === method ? pattern.exec(url.pathname) : null;
     if (!m) continue;
