@@ -43,6 +43,10 @@ export function translate(error: unknown, doing: string, project: string): Evfix
   if (f.code === 401) {
     return new EvfixError('warehouse', `${doing}: the credentials were refused (expired?). Run \`gcloud auth application-default login\` and try again.`);
   }
+  // Before the cancel check: BigQuery reports a transaction aborted by a concurrent update with reason `stopped` too.
+  if (isConcurrentUpdate(f)) {
+    return new EvfixError('warehouse', `${doing}: another job changed the same table at the same moment, so BigQuery aborted this transaction. Nothing was written; run it again.`);
+  }
   if (isCancelled(f)) return new EvfixError('refused', `${doing}: cancelled; BigQuery stopped the job`);
   if (f.reason === 'accessDenied' || f.code === 403 && !isRetryable(f) && f.reason !== 'quotaExceeded') {
     const permission = PERMISSION.exec(m)?.[1];
@@ -61,9 +65,6 @@ export function translate(error: unknown, doing: string, project: string): Evfix
   }
   if (f.reason === 'bytesBilledLimitExceeded' || /bytes billed/i.test(m)) {
     return new EvfixError('warehouse', `${doing}: the query would bill more than engine.maximum_bytes_billed allows; nothing ran. BigQuery said: ${m}`);
-  }
-  if (isConcurrentUpdate(f)) {
-    return new EvfixError('warehouse', `${doing}: another job changed the same table at the same moment, so BigQuery aborted this transaction. Nothing was written; run it again.`);
   }
   if (/^evfix: /.test(m) || /evfix: the rows of the events in this plan/.test(m)) {
     return new EvfixError('refused', m.slice(m.indexOf('evfix: ') + 'evfix: '.length));
