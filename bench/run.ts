@@ -11,8 +11,9 @@ import { bigqueryCostBenchmark } from './bigqueryCost.js';
 import { machine, table, verdict, writeResults, type Figure } from './report.js';
 import { rerunBenchmarks } from './rerun.js';
 import { scanBenchmarks } from './scans.js';
-import { keysBenchmark, startupBenchmark } from './tui.js';
+import { keysBenchmark, stageListBenchmark, startupBenchmark } from './tui.js';
 import { applyFile } from './apply.js';
+import { eventsFile } from './lib/events.js';
 
 const args = new Set(process.argv.slice(2));
 const check = args.has('--check');
@@ -36,6 +37,19 @@ const m = machine();
 process.stderr.write(`bench: ${m.cores} cores, ${m.cpu}, Node ${m.node}\n`);
 await step('start-up', () => startupBenchmark(dataDir, join(process.cwd(), 'bench', '.build', 'minimal.mjs'), quick ? 5 : 15));
 await step('keys', async () => keysBenchmark(dataDir, await applyFile(dataDir), 100_000));
+await step('stage list', async () => {
+  // The generated file ends at NOW; the TUI counts back from today, so its lookback reaches NOW's 14-day window.
+  const lookbackDays = Math.floor((Date.now() - Date.parse('2026-03-17T00:00:00Z')) / 86_400_000);
+  return stageListBenchmark(
+    dataDir,
+    [
+      { label: 'demo warehouse', path: join(dataDir, 'xdg-data', 'evfix', 'demo.duckdb') },
+      ...(quick ? [] : [{ label: '10M events', path: await eventsFile(dataDir, 10_000_000), lookbackDays }]),
+    ],
+    join(process.cwd(), 'bench', '.build', 'minimal.mjs'),
+    quick ? 1 : 3,
+  );
+});
 await step('scans', () => scanBenchmarks(dataDir, quick ? [1_000_000] : [1_000_000, 10_000_000], (events) => (events < 10_000_000 ? 11 : 5)));
 await step('plans', () => applyBenchmarks(dataDir, quick ? 1 : 3));
 await step('rerun', () => rerunBenchmarks(dataDir, quick ? 1_000_000 : 10_000_000, 3));

@@ -7,7 +7,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigSchema, DEMO_STAGES, type Config } from '../src/data/config.js';
+import { DuckdbEngine } from '../src/data/duckdb/engine.js';
+import * as reads from '../src/data/duckdb/readSql.js';
+import { Params } from '../src/data/duckdb/selectionSql.js';
+import { stageTable } from '../src/data/duckdb/stageSql.js';
+import { lookbackStart } from '../src/data/operations/context.js';
+import { FAR_FUTURE, nowMicros } from '../src/data/timestamp.js';
+import { plainSession } from './lib/plainDuckdb.js';
 import { median, p95 } from './lib/stats.js';
+import { windowValues } from './lib/window.js';
 import { TimedTerminal } from './lib/terminal.js';
 import type { Figure } from './report.js';
 
@@ -147,4 +156,80 @@ export async function keysBenchmark(dataDir: string, warehouseFile: string, grou
   } finally {
     term.kill();
   }
+}
+
+/** Every stage row of the list with its counts filled in (no `…` left in the rows). */
+const STAGE_ROW = /^[> ] (\w+_event)\s+(\d+|…)\s+(\d+|…)\s+(\d+|…|not built)\s*(.*)$/gm;
+function countsFilled(output: string, stages: number): boolean {
+  // The last frame drawn: after the last "stage tables" title.
+  const frame = output.slice(output.lastIndexOf('evfix · stage tables')).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  const rows = [...frame.matchAll(STAGE_ROW)];
+  return rows.length >= stages && rows.slice(0, stages).every((r) => r[2] !== '…' && r[3] !== '…' && r[4] !== '…' && r[5] !== '');
+}
+
+/**
+ * Time to a useful stage list: from spawn to the frame with every count of every stage filled in, against the
+ * plain SQL that computes the same counts on the same file (the stage rules' events and duplicate groups, the
+ * stage table's own duplicates, the audit table and the rebuilds evfix reads for pending reruns) plus a minimal
+ * Ink app's first frame.
+ */
+export async function stageListBenchmark(dataDir: string, files: { label: string; path: string; lookbackDays?: number }[], reference: string, runs: number): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const env = { XDG_DATA_HOME: join(dataDir, 'xdg-data'), XDG_STATE_HOME: join(dataDir, 'stage-list-state'), CI: 'true' };
+  const minimal: number[] = [];
+  for (let i = 0; i < runs; i++) minimal.push((await firstFrame([reference], 'row 20', { ...env, CI: 'false' })).ms);
+  for (const file of files) {
+    const dir = join(dataDir, 'stage-list');
+    mkdirSync(dir, { recursive: true });
+    const configFile = join(dir, `${file.label.replace(/\W+/g, '-')}.json`);
+    const raw = { engine: { type: 'duckdb', path: file.path }, stages: DEMO_STAGES, read_only: true, ...(file.lookbackDays ? { lookback_days: file.lookbackDays } : {}) };
+    writeFileSync(configFile, JSON.stringify(raw));
+    const config = { ...ConfigSchema.parse(raw), source: 'bench' } as Config & { engine: { type: 'duckdb' } };
+    const since = lookbackStart({ config, now: nowMicros });
+    const tables = { ...config.tables, stageSchema: config.stage_schema };
+    const subject: number[] = [], plain: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const term = new TimedTerminal([BIN, '--config', configFile], { columns: 80, rows: 24, env, cwd: ROOT });
+      try {
+        await term.waitFor('evfix · stage tables', 60_000);
+        const deadline = Date.now() + 600_000;
+        while (!countsFilled(term.output, config.stages.length)) {
+          if (Date.now() > deadline) throw new Error(`stage list never filled in:\n${term.output.slice(-2000)}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        subject.push(performance.now() - t0);
+      } finally {
+        term.kill();
+      }
+      const p0 = performance.now();
+      await plainSession(file.path, async (run) => {
+        for (const stage of config.stages) {
+          await run(reads.stageSummarySql(tables), windowValues(config, stage, since));
+          const table = stageTable(tables, stage);
+          if ((await run(`SELECT 1 FROM information_schema.tables WHERE table_schema || '.' || table_name = $t`, { t: table })) > 0) {
+            await run(reads.stageDuplicatesSql(table), { from: since, until: FAR_FUTURE });
+          }
+          if ((await run(`SELECT 1 FROM information_schema.tables WHERE table_schema || '.' || table_name = $t`, { t: config.tables.audit })) > 0) {
+            const p = new Params();
+            await run(reads.auditReadSql(tables, { stage: stage.name, limit: 500 }, p), p.values);
+          }
+          if ((await run(`SELECT 1 FROM information_schema.tables WHERE table_schema || '.' || table_name = $t`, { t: reads.rebuildsTable(tables) })) > 0) {
+            await run(reads.stageRebuildsSql(tables), { stage: stage.name });
+          }
+        }
+      }, new DuckdbEngine({ ...config, read_only: true }).settings());
+      plain.push(performance.now() - p0);
+    }
+    const reference = median(plain) + median(minimal);
+    figures.push({
+      name: `stage list: spawn to every count, ${file.label}`,
+      unit: 'ms',
+      value: median(subject),
+      reference,
+      ratio: median(subject) / reference,
+      budget: { ratio: 1.2 },
+    });
+  }
+  return figures;
 }
