@@ -56,7 +56,9 @@ export function Frame(props: {
         </Text>
         {props.status ? <Box flexShrink={0}>{typeof props.status === 'string' ? <Text color={tone('muted')}>{props.status}</Text> : props.status}</Box> : null}
       </Box>
-      <Box flexDirection="column" height={bodyHeight} overflow="hidden">
+      {/* Clipped below only: lines are cut to the width by their own Text (truncate or wrap), and a horizontal
+          clip would have Ink slice every line of every frame again (a grapheme segmenter per character). */}
+      <Box flexDirection="column" height={bodyHeight} overflowY="hidden">
         {props.helpOpen ? <HelpOverlay title={props.title} bindings={props.bindings} height={bodyHeight} /> : props.children}
       </Box>
       <Box flexDirection="column" height={lines.length} flexShrink={0}>

@@ -41,13 +41,16 @@ describe('the TUI on BigQuery', () => {
   });
 
   it.each([
-    ['a lost answer to the apply (503 after the job was created; the retry met 409)', 'unavailable-after' as const, 'Applied plan', 1],
-    ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0],
-  ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written) => {
+    ['a lost answer to the apply (503 after the job was created; the retry met 409)', 'unavailable-after' as const, 'Applied plan', 1, 1],
+    ['a connection reset after the job was created', 'reset-after' as const, 'Applied plan', 1, 1],
+    ['a transient 500 before the job was created (retried)', 'internal-error' as const, 'Applied plan', 1, 1],
+    ['503 on every submission: the job never existed', 'unavailable-before' as const, 'evfix retried and gave up', 0, Infinity],
+    ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0, 1],
+  ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written, times) => {
     const bq = await makeBigquery({ noLocation: true });
     const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
     await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000' }]);
-    bq.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? ''), effect });
+    bq.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? ''), effect, times });
     const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
     await app.waitFor('0 marked · 1/1');
     await app.press(' ', 'd');
