@@ -105,6 +105,30 @@ export type RerunCounts = { deleted?: number; inserted?: number };
 export const IMPACT_SAMPLE = 10;
 
 /**
+ * A preview from the rows an engine read: the counts (added, removed, changed, same) and sampled rows whose kind
+ * of change comes as two flags (is_changed, is_added; neither: removed). Values as either driver returns them.
+ */
+export function impactFrom(since: string, counts: Record<string, unknown> | undefined, sample: Record<string, unknown>[]): StageImpact {
+  const n = (v: unknown) => Number(v ?? 0);
+  const yes = (v: unknown) => v === true || v === 'true';
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    since,
+    added: n(counts?.added),
+    removed: n(counts?.removed),
+    changed: n(counts?.changed),
+    unchanged: n(counts?.same),
+    sample: sample.map((r) => ({
+      change: yes(r.is_changed) ? 'changed' : yes(r.is_added) ? 'added' : 'removed',
+      event_id: String(r.event_id),
+      event_created_at: String(r.event_created_at),
+      before: text(r.before_doc),
+      after: text(r.after_doc),
+    })),
+  };
+}
+
+/**
  * What the stage table would become if the plan were applied and the stage rerun from `since`, against the
  * stage table as it is now: rows added, removed and changed (same event_id and created-at, other columns),
  * with a sample. Rows are matched by (event_id, event_created_at), so an unresolved duplicate's copies pair up.

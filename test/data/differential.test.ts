@@ -29,6 +29,7 @@ import {
   canonicalData, eventVersions, exceptionLine, exclusionLine, FAR_FUTURE, readTables, runOperation, storedExceptionLine, storedExclusionLine,
   tableDiff, unresolvedOriginals, type KeyRef, type Operation, type Outcome, type Refusal, type Tables, type UpdateOp,
 } from '../reference/rowByRow.js';
+import { Rng } from '../helpers/rng.js';
 import { makeWarehouse, type TestWarehouse } from '../helpers/warehouse.js';
 
 const STAGE = 'remittance_was_sent_event';
@@ -36,42 +37,6 @@ const EVENT = 'RemittanceWasSent';
 const OTHER_EVENT = 'CardWasShipped';
 /** The warehouse helper's clock is 2026-03-15 12:00; the default lookback (14 days) starts at midnight of 03-01. */
 const LOOKBACK = { from: '2026-03-01 00:00:00.000000', until: FAR_FUTURE };
-
-// A seeded PRNG (mulberry32), so a case is its seed ------------------------------------------------------------------
-
-class Rng {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  shuffle<T>(xs: readonly T[]): T[] {
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
-  some<T>(xs: readonly T[], lo: number, hi: number): T[] {
-    return this.shuffle(xs).slice(0, Math.min(xs.length, this.int(lo, hi)));
-  }
-}
 
 /**
  * What a case may hold beyond ordinary warehouse data. The main property runs with MAIN; the others are the

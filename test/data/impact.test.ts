@@ -9,30 +9,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/data/model.js';
 import { describeImpact } from '../../src/data/operations/impact.js';
+import { Rng } from '../helpers/rng.js';
 import { insertException, insertExclusion, insertOriginals, makeWarehouse, query, tableCounts, tempDir, type TestWarehouse } from '../helpers/warehouse.js';
 
 const STAGE = 'remittance_was_sent_event';
 const DAYS = ['2026-03-02', '2026-03-05', '2026-03-08', '2026-03-11', '2026-03-13', '2026-03-14'];
-
-class Rng {
-  constructor(private a: number) {}
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number) {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  chance(p: number) {
-    return this.next() < p;
-  }
-}
 
 const at = (r: Rng) => `${r.pick(DAYS)} ${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(10, 59))}:00.${String(r.int(0, 999999)).padStart(6, '0')}`;
 

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
-import { IMPACT_SAMPLE } from '../engine.js';
+import { IMPACT_SAMPLE, impactFrom } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -730,20 +730,7 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
         this.options.onSql?.(countsSql, impactParams);
         const [counts] = await this.client.read(countsSql, impactParams, doing, session);
         const sample = await this.client.read(sampleSql, wp.usedBy(sampleSql), doing, session);
-        return {
-          since,
-          added: num(counts?.added),
-          removed: num(counts?.removed),
-          changed: num(counts?.changed),
-          unchanged: num(counts?.same),
-          sample: sample.map((r) => ({
-            change: r.is_changed === 'true' ? ('changed' as const) : r.is_added === 'true' ? ('added' as const) : ('removed' as const),
-            event_id: r.event_id!,
-            event_created_at: r.event_created_at!,
-            before: r.before_doc ?? null,
-            after: r.after_doc ?? null,
-          })),
-        };
+        return impactFrom(since, counts, sample);
       } finally {
         await this.client.read('ROLLBACK TRANSACTION', [], doing, session).catch(() => undefined);
       }

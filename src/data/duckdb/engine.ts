@@ -6,7 +6,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
-import { IMPACT_SAMPLE } from '../engine.js';
+import { IMPACT_SAMPLE, impactFrom } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -749,24 +749,11 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
     const [counts] = await rows(conn, 'SELECT sum(added)::BIGINT AS added, sum(removed)::BIGINT AS removed, sum(changed)::BIGINT AS changed, sum(same)::BIGINT AS same FROM evfix_impact');
     const sample = await rows(
       conn,
-      `SELECT CASE WHEN changed > 0 THEN 'changed' WHEN added > 0 THEN 'added' ELSE 'removed' END AS change, event_id, ${TS('event_created_at')} AS event_created_at, before_doc, after_doc
+      `SELECT changed > 0 AS is_changed, added > 0 AS is_added, event_id, ${TS('event_created_at')} AS event_created_at, before_doc, after_doc
 FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event_id LIMIT ${IMPACT_SAMPLE}`,
     );
     await conn.run('DROP TABLE evfix_impact');
-    return {
-      since,
-      added: num(counts?.added),
-      removed: num(counts?.removed),
-      changed: num(counts?.changed),
-      unchanged: num(counts?.same),
-      sample: sample.map((r) => ({
-        change: String(r.change) as 'added' | 'removed' | 'changed',
-        event_id: String(r.event_id),
-        event_created_at: String(r.event_created_at),
-        before: r.before_doc === null ? null : String(r.before_doc),
-        after: r.after_doc === null ? null : String(r.after_doc),
-      })),
-    };
+    return impactFrom(since, counts, sample);
   }
 
   /**
