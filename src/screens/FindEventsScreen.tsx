@@ -4,6 +4,7 @@
  * `space`, `v` and `a` mark them as on the duplicates list, and then `u` updates them, `x` excludes them, or
  * enter looks up the one under the cursor. With nothing marked, `u` and `x` take every match.
  */
+import { count as countOf } from '../components/unsavedWork.js';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { valueAtPath } from '../data/json/edit.js';
@@ -75,7 +76,6 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const { state, dispatch, cursorEvent, markedKeys, everyId } = useFindEvents(service, stage.name, Math.max(1, height - 5));
   const [flash, setFlash] = useState<Flash>(null);
   // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
-  const [leaving, setLeaving] = useState(false);
   const { list, pages } = state;
   const paths = useMemo(
     () => [...new Set((state.search?.input.where ?? []).flatMap((w) => {
@@ -168,8 +168,11 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
     : state.field === 'conditions'
       ? PICK_LIST_KEYS
       : formBindings({ enter: state.field === 'where' ? (state.where.trim() ? 'add the condition' : 'search') : 'search', fields: true });
+  const marked = state.all ? pages.total : list.marked.size;
   const { helpOpen, bindings } = useScreen({
     bindings: LIST_KEYS,
+    // Marked events are work: esc from the list and q ask first (`discard 2 marked events? y/N`).
+    unsaved: !inForm && !describing && marked ? countOf(marked, 'marked event') : null,
     active: active && planTask.task.status !== 'running',
     nav,
     keysEnabled: listKeys,
@@ -182,18 +185,11 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
       if (describing) return dispatch({ type: 'phase', phase: 'list' }), true;
       // Back from changing the conditions to the list searched before (enter would search again).
       if (inForm) return state.search ? (dispatch({ type: 'phase', phase: 'list' }), true) : false;
-      // Marks are work: one esc does not throw them away. The second, straight after, does.
-      const marked = state.all ? pages.total : list.marked.size;
-      if (marked && !leaving) {
-        setLeaving(true);
-        setFlash({ text: `esc again leaves, dropping ${n(marked)} marked event(s)`, tone: 'warn' });
-        return true;
-      }
+      // Marks are work: leaving the list asks first (the `unsaved` question, as every screen's).
       return false;
     },
     onAction: (action) => {
       setFlash(null);
-      setLeaving(false);
       if (planTask.task.status === 'failed') planTask.reset();
       if (isListMove(action)) return dispatch({ type: 'list', action: listMove(action) });
       if (action === 'conditions') return dispatch({ type: 'phase', phase: 'form' });

@@ -4,6 +4,7 @@
  * description and the confirm screen as any update does. The selection is a definition the warehouse
  * evaluates: every match of the conditions, or the marked events by key; the events never travel here.
  */
+import { count } from '../components/unsavedWork.js';
 import { Box, Text } from 'ink';
 import { useCallback, useState } from 'react';
 import { describeError } from '../data/errors.js';
@@ -61,7 +62,6 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
   const [scroll, setScroll] = useState(0);
   const [flash, setFlash] = useState<Flash>(null);
   // Set by an esc that would drop changes: the next esc leaves, any other key cancels it.
-  const [leaving, setLeaving] = useState(false);
   const planTask = useTask(
     useCallback(
       (changes: Edit[]) => service.call('makePlan', { op: 'update', stage: stage.name, selection: route.selection, edits: changes, description: PENDING_DESCRIPTION }),
@@ -95,22 +95,17 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
     nav,
     keysEnabled: mode === 'changes',
     formKeys,
+    unsaved: edits.length ? count(edits.length, 'change') : null,
     onBack: () => {
       if (mode !== 'changes') {
         setMode('changes');
         return true;
       }
-      // Changes are work: one esc does not throw them away. The second, straight after, does.
-      if (edits.length && !leaving) {
-        setLeaving(true);
-        setFlash({ text: `esc again leaves, dropping ${edits.length} change(s)`, tone: 'warn' });
-        return true;
-      }
+      // Changes are work: leaving asks first (the `unsaved` question, as every screen's).
       return false;
     },
     onAction: async (action) => {
       setFlash(null);
-      setLeaving(false);
       // Each form opens fresh: what was typed for the last change would be appended to, not replaced.
       if (action === 'set') setMode('set'), setField(0), setPath('$.'), setValue('');
       else if (action === 'remove') setMode('remove'), setPath('$.');

@@ -212,7 +212,7 @@ describe('find events', () => {
     app.unmount();
   });
 
-  it('goes back from the conditions to the list with esc, and leaves with marks only on a second esc', async () => {
+  it('goes back from the conditions to the list with esc, and asks before leaving with marks or changes', async () => {
     const { w } = await remittances(8, 5);
     const app = open(w);
     app.stdin.write('$.Status="Pending"\r\r');
@@ -222,12 +222,15 @@ describe('find events', () => {
     app.stdin.write('\x1b');
     await app.waitFor('0 marked · 1/5');
     app.stdin.write(' \x1b');
-    await app.waitFor('esc again leaves, dropping 1 marked event(s)');
-    // Any other key cancels the leaving; esc then warns again, and a second esc leaves.
-    app.stdin.write('j\x1b');
-    await app.waitFor('esc again leaves, dropping 1 marked event(s)');
-    expect(app.frame()).toContain('1 marked · 2/5');
-    app.stdin.write('\x1b');
+    await app.waitFor('discard 1 marked event? y/N');
+    // Any other key than y answers no (and does nothing else): the marks stay; q asks the same before quitting.
+    app.stdin.write('j');
+    await app.waitFor((f) => !f.includes('discard') && f.includes('1 marked · 1/5'));
+    app.stdin.write('q');
+    await app.waitFor('quit and discard 1 marked event? y/N');
+    app.stdin.write('n\x1b');
+    await app.waitFor('discard 1 marked event? y/N');
+    app.stdin.write('y');
     await app.waitFor('evfix · remittance_was_sent_event');
     app.unmount();
 
@@ -238,8 +241,8 @@ describe('find events', () => {
     again.stdin.write('x$.amount\r');
     await again.waitFor('1. remove $.amount');
     again.stdin.write('\x1b');
-    await again.waitFor('esc again leaves, dropping 1 change(s)');
-    again.stdin.write('\x1b');
+    await again.waitFor('discard 1 change? y/N');
+    again.stdin.write('y');
     await again.waitFor('0 marked · 1/5');
     again.unmount();
   });
