@@ -27,6 +27,8 @@ export type BigqueryClientOptions = {
   apiEndpoint?: string;
   /** The dbt profile's credentials (dbt/auth.ts), or a test's; without one, Application Default Credentials. */
   authClient?: unknown;
+  /** Who `authClient` acts as, in words, for the message when BigQuery refuses it; never a secret. */
+  credentials?: string;
   /** Waits between read retries; tests pass a fast one. */
   sleep?: (ms: number) => Promise<void>;
   /** The client library's own retries of its HTTP calls (tests make them fast). */
@@ -103,7 +105,7 @@ export class BigqueryClient {
         return this.location;
       } catch (error) {
         this.locating = undefined;
-        throw translate(error, `reading the location of dataset ${project}.${dataset}`, this.project);
+        throw translate(error, `reading the location of dataset ${project}.${dataset}`, this.project, this.options.credentials);
       }
     })();
     return this.locating;
@@ -119,7 +121,7 @@ export class BigqueryClient {
     } catch (error) {
       const f = failureOf(error);
       if (f.code === 404 || f.reason === 'notFound') return undefined;
-      throw translate(error, doing, this.project);
+      throw translate(error, doing, this.project, this.options.credentials);
     }
   }
 
@@ -149,7 +151,7 @@ export class BigqueryClient {
       const stats = (job.metadata as { statistics?: { totalBytesProcessed?: string } }).statistics;
       return BigInt(stats?.totalBytesProcessed ?? '0');
     } catch (error) {
-      throw translate(error, doing, this.project);
+      throw translate(error, doing, this.project, this.options.credentials);
     }
   }
 
@@ -160,12 +162,12 @@ export class BigqueryClient {
         return (await this.readOnce(sql, params, session)).rows;
       } catch (error) {
         if (error instanceof EvfixError) throw error;
-        if (error instanceof Unanswered) throw translate(error.cause, doing, this.project);
+        if (error instanceof Unanswered) throw translate(error.cause, doing, this.project, this.options.credentials);
         if (attempt < 3 && isRetryable(failureOf(error))) {
           await this.sleep(500 * 2 ** attempt);
           continue;
         }
-        throw translate(error, doing, this.project);
+        throw translate(error, doing, this.project, this.options.credentials);
       }
     }
   }
@@ -180,7 +182,7 @@ export class BigqueryClient {
       if (!sessionId) throw new EvfixError('warehouse', `${doing}: BigQuery did not start a session`);
       return sessionId;
     } catch (error) {
-      throw translate(error instanceof Unanswered ? error.cause : error, doing, this.project);
+      throw translate(error instanceof Unanswered ? error.cause : error, doing, this.project, this.options.credentials);
     }
   }
 
@@ -273,7 +275,7 @@ export class BigqueryClient {
       job = await this.submit(jobId, await this.queryConfig(sql, params, { jobId, labels }, session));
     } catch (error) {
       if (error instanceof Unanswered) throw outcomeUnknown(error.cause, jobId, doing);
-      throw translate(error, doing, this.project);
+      throw translate(error, doing, this.project, this.options.credentials);
     }
     try {
       return await this.waitFor(job);
@@ -281,7 +283,7 @@ export class BigqueryClient {
       if (error instanceof Unanswered) throw outcomeUnknown(error.cause, jobId, doing);
       // Done, without error, and its result cannot be read: it succeeded; the caller reads what it wrote instead.
       if (error instanceof Unreadable) return [];
-      throw translate(error, doing, this.project);
+      throw translate(error, doing, this.project, this.options.credentials);
     }
   }
 
@@ -335,7 +337,7 @@ export class BigqueryClient {
     } catch (error) {
       const f = failureOf(error);
       if (f.code === 404 || f.reason === 'notFound') return { state: 'not-found' };
-      throw translate(error, `checking job ${jobId}`, this.project);
+      throw translate(error, `checking job ${jobId}`, this.project, this.options.credentials);
     }
   }
 }

@@ -117,6 +117,7 @@ export class BigqueryEngine implements Engine {
       maximumBytesBilled: engine.maximum_bytes_billed,
       apiEndpoint: engine.api_endpoint,
       authClient: options.authClient,
+      credentials: options.credentials,
       jobProject: options.jobProject,
       sleep: options.sleep,
       retryOptions: options.retryOptions,

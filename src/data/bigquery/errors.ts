@@ -26,7 +26,7 @@ export const isConcurrentUpdate = (f: BigqueryFailure) => /concurrent update|cou
 export const isCancelled = (f: BigqueryFailure) => f.reason === 'stopped' || /job execution was cancell?ed/i.test(f.message);
 
 /** One EvfixError whose message says what failed and what to do. `doing` names the step ("reading duplicates"). */
-export function translate(error: unknown, doing: string, project: string): EvfixError {
+export function translate(error: unknown, doing: string, project: string, credentials?: string): EvfixError {
   if (error instanceof EvfixError) return error;
   const f = failureOf(error);
   const m = f.message;
@@ -41,6 +41,8 @@ export function translate(error: unknown, doing: string, project: string): Evfix
     return new EvfixError('warehouse', `${doing}: cannot reach BigQuery (${network[1]}); check this host's network or proxy to bigquery.googleapis.com (or engine.api_endpoint).`);
   }
   if (f.code === 401) {
+    // gcloud's login renews Application Default Credentials only: a dbt profile's key or impersonation is fixed there.
+    if (credentials) return new EvfixError('warehouse', `${doing}: the credentials were refused (${credentials}). Check that key or account in the dbt profile (a revoked or unknown key, a deleted account), then try again.`);
     return new EvfixError('warehouse', `${doing}: the credentials were refused (expired?). Run \`gcloud auth application-default login\` and try again.`);
   }
   // Before the cancel check: BigQuery reports a transaction aborted by a concurrent update with reason `stopped` too.
