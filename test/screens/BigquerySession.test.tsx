@@ -46,11 +46,15 @@ describe('the TUI on BigQuery', () => {
     ['a transient 500 before the job was created (retried)', 'internal-error' as const, 'Applied plan', 1, 1],
     ['503 on every submission: the job never existed', 'unavailable-before' as const, 'evfix retried and gave up', 0, Infinity],
     ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0, 1],
+    ['bytesBilledLimitExceeded: the apply bills over engine.maximum_bytes_billed', undefined, /would bill more than[\s│]+engine\.maximum_bytes_billed allows; nothing ran/, 0, 0],
   ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written, times) => {
     const bq = await makeBigquery({ noLocation: true });
     const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
     await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000' }]);
-    bq.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? ''), effect, times });
+    const apply = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? '');
+    if (effect) bq.bq.faults.add({ on: 'jobs.insert', match: apply, effect, times });
+    // The apply job itself bills 6 GB, over the 5 GB cap every test config sets (its dry run is under the threshold).
+    else bq.bq.estimate = (job) => (apply(job) ? 6_000_000_000n : undefined);
     const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
     await app.waitFor('0 marked · 1/1');
     await app.press(' ', 'd');
