@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { insertEvents, makeBigquery } from '../helpers/bigquery.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
-import { event, type TestWarehouse } from '../helpers/warehouse.js';
+import { join } from 'node:path';
+import { Journal } from '../../src/data/journal.js';
+import { createService } from '../../src/data/service/service.js';
+import { event, tempDir, type TestWarehouse } from '../helpers/warehouse.js';
 
 const ID = '9b9b9b9b-0000-4000-8000-000000000007';
 const R = 'remittance_was_sent_event';
@@ -41,13 +44,13 @@ describe('the TUI on BigQuery', () => {
   });
 
   it.each([
-    ['a lost answer to the apply (503 after the job was created; the retry met 409)', 'unavailable-after' as const, 'Applied plan', 1, 1],
-    ['a connection reset after the job was created', 'reset-after' as const, 'Applied plan', 1, 1],
-    ['a transient 500 before the job was created (retried)', 'internal-error' as const, 'Applied plan', 1, 1],
-    ['503 on every submission: the job never existed', 'unavailable-before' as const, 'evfix retried and gave up', 0, Infinity],
-    ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0, 1],
-    ['bytesBilledLimitExceeded: the apply bills over engine.maximum_bytes_billed', undefined, /would bill more than[\s│]+engine\.maximum_bytes_billed allows; nothing ran/, 0, 0],
-  ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written, times) => {
+    ['a lost answer to the apply (503 after the job was created; the retry met 409)', 'unavailable-after' as const, 'Applied plan', 1, 1, 'applied'],
+    ['a connection reset after the job was created', 'reset-after' as const, 'Applied plan', 1, 1, 'applied'],
+    ['a transient 500 before the job was created (retried)', 'internal-error' as const, 'Applied plan', 1, 1, 'applied'],
+    ['503 on every submission: the job never existed', 'unavailable-before' as const, 'evfix retried and gave up', 0, Infinity, 'failed'],
+    ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0, 1, 'failed'],
+    ['bytesBilledLimitExceeded: the apply bills over engine.maximum_bytes_billed', undefined, /would bill more than[\s│]+engine\.maximum_bytes_billed allows; nothing ran/, 0, 0, 'failed'],
+  ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written, times, journaled) => {
     const bq = await makeBigquery({ noLocation: true });
     const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
     await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000' }]);
@@ -55,7 +58,10 @@ describe('the TUI on BigQuery', () => {
     if (effect) bq.bq.faults.add({ on: 'jobs.insert', match: apply, effect, times });
     // The apply job itself bills 6 GB, over the 5 GB cap every test config sets (its dry run is under the threshold).
     else bq.bq.estimate = (job) => (apply(job) ? 6_000_000_000n : undefined);
-    const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
+    // The TUI's services with a journal the test reads back.
+    const journal = new Journal(join(tempDir(), 'journal.jsonl'));
+    const services = { ...testServices({ ctx: bq.ctx } as TestWarehouse), service: createService(bq.ctx, journal) };
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
     await app.waitFor('0 marked · 1/1');
     await app.press(' ', 'd');
     await app.waitFor(/confirm dedupe[\s\S]*Write these rows\?/);
@@ -63,6 +69,8 @@ describe('the TUI on BigQuery', () => {
     await app.waitFor(shown);
     expect(bq.bq.rows(bq.tables.audit)).toHaveLength(written);
     expect(bq.bq.rows(bq.tables.exclusions)).toHaveLength(written);
+    // The journal says what the warehouse holds: the result line after the started line.
+    expect(journal.read().map((e) => e.result)).toEqual([journaled, 'started']);
     app.unmount();
   });
 
