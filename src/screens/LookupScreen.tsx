@@ -14,23 +14,17 @@ import { keyOf, parseEventId, type EffectiveEvent, type EventKey } from '../data
 import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import { canonicalTimestamp } from '../data/timestamp.js';
 import { formBindings } from '../components/bindings.js';
-import { ChoiceField } from '../components/ChoiceField.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { count } from '../components/unsavedWork.js';
-import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
-import { insideQuotedKey, validateEventId, validatePath, validateTimestamp } from './validators.js';
+import { typedPath, type ValueType } from './editForm.js';
+import { insideQuotedKey, validateEventId, validateTimestamp } from './validators.js';
 
-/**
- * The path field starts at "$.": an operator who types the whole path ("$.Status") gets "$.$.Status", read as
- * the path typed. (A top-level key named "$" is written $."$".)
- */
-const typedPath = (p: string) => (/^\$\.\$[.[]/.test(p) ? p.slice(2) : p);
-const checkPath = (p: string) => validatePath(typedPath(p));
 import { stageOf, type ScreenProps } from './navigation.js';
+import { checkPath, SetPathForm, setFormFields } from './SetPathForm.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
@@ -146,9 +140,8 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   // While the event is looked up or the plan made, keys typed ahead wait for the screen that follows.
   const keysOn = active && planTask.task.status !== 'running' && lookup.task.status !== 'running';
   // tab / shift-tab between the form's fields: event_id and event_created_at; or path, type and value.
-  const fields = mode === 'find' ? 2 : mode === 'set' ? (valueType === 'null' ? 2 : 3) : 1;
+  const fields = mode === 'find' ? 2 : mode === 'set' ? setFormFields(valueType) : 1;
   const onTab = (direction: 1 | -1) => setField((f) => (f + direction + fields) % fields);
-  const addNull = () => !checkPath(path) && addEdits([{ op: 'set', path: normalizePath(typedPath(path)), value: 'null', createIfMissing: true }]);
   const formKeys =
     mode === 'find'
       ? formBindings({ enter: field === 0 ? 'next field' : 'look the event up', fields: true })
@@ -194,7 +187,6 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     }
   })() : [];
   const bodyHeight = height - 3;
-  const typed = typedValue(valueType, value);
   let form = null;
   if (mode === 'find') {
     form = (
@@ -207,34 +199,7 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     );
   } else if (mode === 'set') {
     form = (
-      <Box flexDirection="column">
-        {/* Enter on the path goes straight to the value, so "path⏎value⏎" adds a string; tab reaches the type. */}
-        <TextField label="path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => setField(valueType === 'null' ? 1 : 2)} hint="enter goes to the value; tab to its JSON type" />
-        <ChoiceField
-          label="type"
-          options={VALUE_TYPES}
-          value={valueType}
-          onChange={setValueType}
-          focus={keysOn && field === 1}
-          onTab={onTab}
-          onSubmit={(t) => (t === 'null' ? addNull() : setField(2))}
-          hint="←/→ or space change the type; enter goes on"
-        />
-        {valueType === 'null' ? null : (
-          <TextField
-            label={`value (${valueType})`}
-            value={value}
-            onChange={setValue}
-            validate={() => ('error' in typed ? typed.error : undefined)}
-            focus={keysOn && field === 2}
-            freeText={valueType === 'string' || valueType === 'json'}
-            onTab={onTab}
-            onSubmit={() => 'json' in typed && !checkPath(path) && addEdits([{ op: 'set', path: normalizePath(typedPath(path)), value: typed.json, createIfMissing: true }])}
-            hint={`${valueType === 'string' ? 'typed as text, no quotes needed' : 'enter adds the change'}; shift-tab changes the type`}
-          />
-        )}
-        {valueType === 'null' && field === 1 ? <Text color={tone('muted')}>enter adds: set {path} = null</Text> : null}
-      </Box>
+      <SetPathForm path={path} onPath={setPath} valueType={valueType} onValueType={setValueType} value={value} onValue={setValue} field={field} onField={setField} keysOn={keysOn} onSet={(edit) => addEdits([edit])} />
     );
   } else if (mode === 'remove') {
     form = <TextField label="remove path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdits([{ op: 'remove', path: normalizePath(typedPath(p)) }])} />;

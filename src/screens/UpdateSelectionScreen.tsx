@@ -13,17 +13,17 @@ import { normalizePath } from '../data/json/path.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { PENDING_DESCRIPTION, type SelectionInput } from '../data/operations/makePlan.js';
 import { formBindings } from '../components/bindings.js';
-import { ChoiceField } from '../components/ChoiceField.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
-import { typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
+import { typedPath, type ValueType } from './editForm.js';
 import { stageOf, type ScreenProps } from './navigation.js';
+import { checkPath, SetPathForm, setFormFields } from './SetPathForm.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
-import { insideQuotedKey, validatePath } from './validators.js';
+import { insideQuotedKey } from './validators.js';
 
 export type UpdateSelectionRoute = {
   stage: string;
@@ -46,9 +46,6 @@ const BINDINGS: Binding<Action>[] = [
   { keys: ['enter'], help: 'diff', action: 'continue', footer: 1 },
 ];
 
-/** The path field starts at "$.": a whole path typed over it ("$.$.Status") is the path typed, as in the update form. */
-const typedPath = (p: string) => (/^\$\.\$[.[]/.test(p) ? p.slice(2) : p);
-const checkPath = (p: string) => validatePath(typedPath(p));
 
 export function UpdateSelectionScreen({ route, active, width, height, nav, services }: ScreenProps & { route: UpdateSelectionRoute }) {
   const { service } = services;
@@ -80,10 +77,9 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
       setFlash({ text: describeError(error), tone: 'danger' });
     }
   };
-  const setEdit = (json: string): Edit => ({ op: 'set', path: normalizePath(typedPath(path)), value: json, createIfMissing: true });
 
   const keysOn = active && planTask.task.status !== 'running';
-  const fields = valueType === 'null' ? 2 : 3;
+  const fields = setFormFields(valueType);
   const onTab = (direction: 1 | -1) => setField((f) => (f + direction + fields) % fields);
   const formKeys =
     mode === 'set'
@@ -120,36 +116,10 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
     },
   });
 
-  const typed = typedValue(valueType, value);
   let form = null;
   if (mode === 'set') {
     form = (
-      <Box flexDirection="column">
-        <TextField label="path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => setField(valueType === 'null' ? 1 : 2)} hint="enter goes to the value; tab to its JSON type" />
-        <ChoiceField
-          label="type"
-          options={VALUE_TYPES}
-          value={valueType}
-          onChange={setValueType}
-          focus={keysOn && field === 1}
-          onTab={onTab}
-          onSubmit={(t) => (t === 'null' ? !checkPath(path) && addEdit(setEdit('null')) : setField(2))}
-          hint="←/→ or space change the type; enter goes on"
-        />
-        {valueType === 'null' ? null : (
-          <TextField
-            label={`value (${valueType})`}
-            value={value}
-            onChange={setValue}
-            validate={() => ('error' in typed ? typed.error : undefined)}
-            focus={keysOn && field === 2}
-            freeText={valueType === 'string' || valueType === 'json'}
-            onTab={onTab}
-            onSubmit={() => 'json' in typed && !checkPath(path) && addEdit(setEdit(typed.json))}
-            hint={`${valueType === 'string' ? 'typed as text, no quotes needed' : 'enter adds the change'}; shift-tab changes the type`}
-          />
-        )}
-      </Box>
+      <SetPathForm path={path} onPath={setPath} valueType={valueType} onValueType={setValueType} value={value} onValue={setValue} field={field} onField={setField} keysOn={keysOn} onSet={addEdit} />
     );
   } else if (mode === 'remove') {
     form = <TextField label="remove path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdit({ op: 'remove', path: normalizePath(typedPath(p)) })} />;

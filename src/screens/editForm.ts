@@ -23,3 +23,9 @@ export function typedValue(type: ValueType, text: string): { json: string } | { 
       }
   }
 }
+
+/**
+ * The path as the operator meant it: the path field starts at "$.", so one who types the whole path ("$.Status")
+ * gets "$.$.Status", read as "$.Status". (A top-level key named "$" is written $."$".)
+ */
+export const typedPath = (p: string) => (/^\$\.\$[.[]/.test(p) ? p.slice(2) : p);
