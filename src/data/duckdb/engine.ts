@@ -340,10 +340,16 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     let guard: string;
     switch (def.kind) {
       case 'update': {
+        // The events are read and edited once, into a temp table that the re-check and the insert both read:
+        // the selection scan and the edits cost once per apply, not once for the check and again for the write.
         const { with: w } = planSql.updateEditedSql(this.tables, def, program!, p);
-        guard = `${w}\nSELECT ${FINGERPRINT(rowHash('edited', valueColumns(def.selection).length))} AS fingerprint,
-  count(*) FILTER (WHERE problem IS NOT NULL)::BIGINT AS problems FROM edited`;
-        statements.push({ label: 'insert exceptions', sql: planSql.updateInsertSql(this.tables, w, p) });
+        const keep = [...EVENT_COLUMN_NAMES, 'after', 'problem', 'unchanged'].join(', ');
+        prepare.push({
+          label: 'select and edit the events',
+          sql: `CREATE OR REPLACE TEMP TABLE ${planSql.EDITED_TABLE} AS ${w}\nSELECT ${keep}, ${rowHash('edited', valueColumns(def.selection).length)} AS row_hash FROM edited`,
+        });
+        guard = `SELECT ${FINGERPRINT('row_hash')} AS fingerprint, count(*) FILTER (WHERE problem IS NOT NULL)::BIGINT AS problems FROM ${planSql.EDITED_TABLE}`;
+        statements.push({ label: 'insert exceptions', sql: planSql.updateInsertSql(this.tables, `WITH edited AS (SELECT * FROM ${planSql.EDITED_TABLE})`, p) });
         break;
       }
       case 'dedupe': {
