@@ -7,8 +7,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parsePlan, serializePlan, type Plan } from './plan.js';
-import { serializePlan as serializePlanV2, type Plan as PlanV2 } from './plan.js';
+import { serializePlan, type Plan } from './plan.js';
 import * as z from 'zod';
 
 export const JournalEntrySchema = z.object({
@@ -46,7 +45,7 @@ export class Journal {
 
   append(entry: JournalEntry): void {
     this.ensureDir(dirname(this.path));
-    appendFileSync(this.path, JSON.stringify(entry) + '\n', { mode: 0o600 });
+    appendFileSync(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     chmodSync(this.path, 0o600);
   }
 

@@ -175,7 +175,7 @@ export function sealPlan(definition: Definition, facts: Facts, made: { created_a
   return PlanSchema.parse({ ...body, seal: sealOf(body) });
 }
 
-export const serializePlan = (plan: Plan) => JSON.stringify(plan, null, 2) + '\n';
+export const serializePlan = (plan: Plan) => `${JSON.stringify(plan, null, 2)}\n`;
 
 /** Reads a plan file, refusing anything malformed, of the old format, or edited since it was made. */
 export function parsePlan(text: string, source = 'plan'): Plan {

@@ -2,12 +2,10 @@
  * Stored text (descriptions, event_data strings) as it is safe to print: control characters (ESC, BEL, ...)
  * shown escaped, so text another operator stored can never drive this operator's terminal.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
-// eslint-disable-next-line no-control-regex
 const CONTROL_AND_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
-const escape = (ch: string) => {
+const escaped = (ch: string) => {
   const code = ch.charCodeAt(0);
   if (ch === '\n') return '\\n';
   if (ch === '\t') return '\\t';
@@ -16,10 +14,10 @@ const escape = (ch: string) => {
 };
 
 /** One line of stored text: every control character escaped, line breaks too. */
-export const printable = (text: string) => text.replace(CONTROL_AND_NEWLINE, escape);
+export const printable = (text: string) => text.replace(CONTROL_AND_NEWLINE, escaped);
 
 /** Text of several lines (a pretty-printed document): line breaks kept, other control characters escaped. */
-export const printableLines = (text: string) => text.replace(CONTROL, escape);
+export const printableLines = (text: string) => text.replace(CONTROL, escaped);
 
 /** A byte count as BigQuery's console shows it, in binary units: `1.2 GiB`. */
 export function formatBytes(bytes: bigint): string {

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { inputError } from './errors.js';
 import { firstOutsideQuotes, formatPath, parsePath } from './json/path.js';
-import { jsonType, parseJson, stringifyJson } from './json/value.js';
+import { jsonType, parseJson, stringifyJson, type Json } from './json/value.js';
 import { EventIdText, TimestampText } from './model.js';
 import { canonicalTimestamp } from './timestamp.js';
 
@@ -118,7 +118,7 @@ export function parseCondition(text: string, field = 'where'): Condition {
     if (!m) continue;
     const subject = trimmed.slice(0, m.index).trim();
     if (op === 'in') {
-      let list;
+      let list: Json;
       try {
         list = parseJson(m[1]!, `${field} list`);
       } catch (error) {
@@ -140,7 +140,7 @@ export function parseCondition(text: string, field = 'where'): Condition {
   if (!valueText) return fail(`no value after ${found.op}`);
   if (subject.startsWith('$')) {
     const path = pathOf(subject, field);
-    let value;
+    let value: Json;
     try {
       value = parseJson(valueText, `${field} value for ${path}`);
     } catch (error) {

@@ -121,7 +121,7 @@ export function selectedCte(sel: Selection, ps: p.Params): string {
   if (keys?.kind === 'table') joins.push(`JOIN ${quoteTable(keys.table)} AS k ON ${on}`);
   else if (keys?.kind === 'file') joins.push(`JOIN ${KEYS_TABLE} AS k ON ${on}`);
   else if (keys) joins.push(`JOIN UNNEST(${ps.set(keysParam('keys', sel))}) AS k ON ${on}`);
-  keys?.columns.forEach((c, i) => values.push(`${valueAsJson('k', i, c, keys.kind === 'table')} AS ${valueName(i)}`));
+  for (const [i, c] of (keys?.columns ?? []).entries()) values.push(`${valueAsJson('k', i, c, keys!.kind === 'table')} AS ${valueName(i)}`);
   const where = sel.conditions.map((c) => conditionSql(c, 'e', ps));
   // The copy that stands for the event is chosen before the conditions are asked (see the DuckDB engine's).
   return `selected AS (

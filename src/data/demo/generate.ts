@@ -79,7 +79,10 @@ export function* demoEvents({ events, seed, now }: DemoOptions): Generator<Event
   const totalWeight = kinds.reduce((s, k) => s + k.weight, 0);
   const chooseKind = () => {
     let r = rand() * totalWeight;
-    for (const k of kinds) if ((r -= k.weight) < 0) return k;
+    for (const k of kinds) {
+      r -= k.weight;
+      if (r < 0) return k;
+    }
     return kinds[0]!;
   };
 

@@ -23,7 +23,8 @@ const programOf = (text: string) => {
   let p = programs.get(text);
   if (!p) {
     if (programs.size > 100) programs.clear();
-    programs.set(text, (p = programFromText(text)));
+    p = programFromText(text);
+    programs.set(text, p);
   }
   return p;
 };

@@ -31,7 +31,7 @@ export class Params {
 
 /** A path as a JSON pointer, the form DuckDB's json functions take any key in. */
 export function pointer(path: JsonPath): string {
-  return path.map((s) => '/' + (s.kind === 'index' ? String(s.index) : s.key.replace(/~/g, '~0').replace(/\//g, '~1'))).join('');
+  return path.map((s) => `/${s.kind === 'index' ? String(s.index) : s.key.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
 export const NUMERIC_TYPES = `('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')`;
@@ -121,10 +121,10 @@ export function selectedCte(sel: Selection, p: Params): string {
   const keys = sel.keys;
   if (keys?.kind === 'table') {
     joins.push(`JOIN ${quoteTable(keys.table)} AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`);
-    keys.columns.forEach((c, i) => values.push(`${tableValue('k', c)} AS ${valueName(i)}`));
+    for (const [i, c] of keys.columns.entries()) values.push(`${tableValue('k', c)} AS ${valueName(i)}`);
   } else if (keys) {
     joins.push(`JOIN ${KEYS_TABLE} AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`);
-    keys.columns.forEach((_, i) => values.push(`k.${valueName(i)}`));
+    for (let i = 0; i < keys.columns.length; i++) values.push(`k.${valueName(i)}`);
   }
   const where = sel.conditions.map((c) => conditionSql(c, 'e', p));
   // One version per event: the copies of an unresolved duplicate are one event, and the copy the stage stands for
@@ -156,7 +156,10 @@ function constantPatch(program: EditProgram): Json | undefined {
     edit.path.forEach((seg, i) => {
       const key = (seg as { key: string }).key;
       if (i === edit.path.length - 1) node[key] = edit.op === 'remove' ? null : parseJson((edit.source as { json: string }).json);
-      else node = (node[key] ??= Object.create(null) as Record<string, Json>) as Record<string, Json>;
+      else {
+        node[key] ??= Object.create(null) as Record<string, Json>;
+        node = node[key] as Record<string, Json>;
+      }
     });
   }
   return patch;

@@ -47,7 +47,10 @@ export function lineDiff(before: Json, after: Json): DiffLine[] {
   const out: DiffLine[] = [];
   let i = 0, j = 0;
   while (i < n && j < m) {
-    if (a[i] === b[j]) out.push({ op: ' ', text: a[i++]! }), j++;
+    if (a[i] === b[j]) {
+      out.push({ op: ' ', text: a[i++]! });
+      j++;
+    }
     else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) out.push({ op: '-', text: a[i++]! });
     else out.push({ op: '+', text: b[j++]! });
   }
@@ -61,7 +64,9 @@ export function flattenJson(value: Json, prefix: JsonPath = [], out: [string, st
   if (isObject(value) && Object.keys(value).length) {
     for (const key of Object.keys(value)) flattenJson(value[key] as Json, [...prefix, { kind: 'key', key }], out);
   } else if (Array.isArray(value) && value.length) {
-    value.forEach((item, index) => flattenJson(item, [...prefix, { kind: 'index', index }], out));
+    value.forEach((item, index) => {
+      flattenJson(item, [...prefix, { kind: 'index', index }], out);
+    });
   } else {
     out.push([formatPath(prefix), canonicalJson(value)]);
   }

@@ -48,7 +48,10 @@ function build(rest: JsonPath, value: Json): Json {
     const seg = rest[i] as PathSegment;
     const c = container(seg);
     if (seg.kind === 'key') (c as JsonObject)[seg.key] = out;
-    else (c as Json[])[seg.index] = out, fillHoles(c as Json[]);
+    else {
+      (c as Json[])[seg.index] = out;
+      fillHoles(c as Json[]);
+    }
     out = c;
   }
   return out;
@@ -76,7 +79,7 @@ export function jsonSet(doc: Json, pathText: string, value: Json, createIfMissin
     const last = i === path.length - 1;
     if (seg.kind === 'key') {
       if (!isObject(node)) return refuse(`${where(i)} is ${article(jsonType(node))}, not an object`);
-      const exists = Object.prototype.hasOwnProperty.call(node, seg.key);
+      const exists = Object.hasOwn(node, seg.key);
       const child: Json | undefined = exists ? node[seg.key] : undefined;
       if (last) {
         if (!exists && !createIfMissing) refuse(`${formatPath(path)} does not exist and create_if_missing is false`);
@@ -121,7 +124,7 @@ export function jsonRemove(doc: Json, pathText: string): Json {
     const last = i === path.length - 1;
     const missing = () => new EvfixError('input', `remove ${pathText}: ${formatPath(path.slice(0, i + 1))} does not exist`, 'path');
     if (seg.kind === 'key') {
-      if (!isObject(node) || !Object.prototype.hasOwnProperty.call(node, seg.key)) throw missing();
+      if (!isObject(node) || !Object.hasOwn(node, seg.key)) throw missing();
       if (last) {
         delete node[seg.key];
         return root;
@@ -143,7 +146,7 @@ export function jsonRemove(doc: Json, pathText: string): Json {
 export function valueAtPath(doc: Json, pathText: string): Json | undefined {
   let node: Json | undefined = doc;
   for (const seg of parsePath(pathText)) {
-    if (seg.kind === 'key') node = isObject(node) && Object.prototype.hasOwnProperty.call(node, seg.key) ? node[seg.key] : undefined;
+    if (seg.kind === 'key') node = isObject(node) && Object.hasOwn(node, seg.key) ? node[seg.key] : undefined;
     else node = Array.isArray(node) ? node[seg.index] : undefined;
     if (node === undefined) return undefined;
   }

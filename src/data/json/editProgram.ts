@@ -131,7 +131,7 @@ export function problemCode(doc: Json, edit: ProgramEdit, i: number): string | u
     if (node === undefined || node === null) return mustExist ? `e${i}missing` : undefined;
     if (p.needs === 'object' ? !isObject(node) : !Array.isArray(node)) return `e${i}q${j}:${jsonType(node)}`;
     const seg = edit.path[j]!;
-    node = seg.kind === 'key' ? (Object.prototype.hasOwnProperty.call(node, seg.key) ? (node as Record<string, Json>)[seg.key] : undefined) : (node as Json[])[seg.index];
+    node = seg.kind === 'key' ? (Object.hasOwn(node as object, seg.key) ? (node as Record<string, Json>)[seg.key] : undefined) : (node as Json[])[seg.index];
   }
   if (mustExist && node === undefined) return `e${i}missing`;
   return undefined;

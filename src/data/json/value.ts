@@ -25,6 +25,11 @@ export const isObject = (v: Json | undefined): v is JsonObject =>
 
 export const newObject = (): JsonObject => Object.create(null) as JsonObject;
 
+const LITERALS: [string, Json][] = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+];
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 
 const SIMPLE_ESCAPES: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -94,9 +99,12 @@ export function parseJson(text: string, field = 'JSON'): Json {
       }
     }
     if (ch === '"') return string();
-    if (text.startsWith('true', pos)) return (pos += 4), true;
-    if (text.startsWith('false', pos)) return (pos += 5), false;
-    if (text.startsWith('null', pos)) return (pos += 4), null;
+    for (const [word, value] of LITERALS) {
+      if (text.startsWith(word, pos)) {
+        pos += word.length;
+        return value;
+      }
+    }
     NUMBER.lastIndex = pos;
     const num = NUMBER.exec(text);
     if (!num) return fail(ch === undefined ? 'unexpected end' : `unexpected ${JSON.stringify(ch)}`);
@@ -196,7 +204,7 @@ export function jsonEquals(a: Json, b: Json): boolean {
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const k of keys) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || !jsonEquals(a[k]!, b[k]!)) return false;
+    if (!Object.hasOwn(b, k) || !jsonEquals(a[k]!, b[k]!)) return false;
   }
   return true;
 }

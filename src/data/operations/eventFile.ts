@@ -21,18 +21,26 @@ function parseCsv(text: string, file: string): FileRecord[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') field += '"', i++;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      }
       else if (ch === '"') quoted = false;
       else {
         if (ch === '\n') line++;
         field += ch;
       }
     } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n' || ch === '\r') {
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       row.push(field);
-      if (row.some((f) => f !== '')) records.push(row), lines.push(rowLine);
+      if (row.some((f) => f !== '')) {
+        records.push(row);
+        lines.push(rowLine);
+      }
       row = [];
       field = '';
       line++;
@@ -41,7 +49,10 @@ function parseCsv(text: string, file: string): FileRecord[] {
   }
   if (quoted) throw new EvfixError('input', `${file}: line ${rowLine}: unterminated quoted field`);
   row.push(field);
-  if (row.some((f) => f !== '')) records.push(row), lines.push(rowLine);
+  if (row.some((f) => f !== '')) {
+    records.push(row);
+    lines.push(rowLine);
+  }
   const [header, ...body] = records;
   if (!header) return [];
   return body.map((values, i) => {

@@ -5,7 +5,7 @@
 import type { StageConfig } from '../config.js';
 import { EvfixError, inputError } from '../errors.js';
 import { isObject, parseJson, stringifyJson, type Json } from '../json/value.js';
-import { parseEventId, requireDescription, type ExceptionRow } from '../model.js';
+import { parseEventId, type ExceptionRow } from '../model.js';
 import { canonicalTimestamp } from '../timestamp.js';
 import type { FileRecord } from './eventFile.js';
 

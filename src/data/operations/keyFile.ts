@@ -73,12 +73,17 @@ function csvFields(line: string, where: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      }
       else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') out.push(field), (field = '');
-    else field += ch;
+    else if (ch === ',') {
+      out.push(field);
+      field = '';
+    } else field += ch;
   }
   if (quoted) throw new EvfixError('input', `${where}: unterminated quoted field (a key file's fields cannot span lines)`, 'from-file');
   out.push(field);
@@ -161,7 +166,7 @@ export async function readKeyFile(file: string, named: readonly string[]): Promi
       if (seen.has(text)) throw inputError('from-file', `${where}: event ${key.event_id} at ${key.event_created_at} is listed twice`);
       seen.add(text);
     }
-    hash.update(JSON.stringify(key) + '\n');
+    hash.update(`${JSON.stringify(key)}\n`);
     if (count < INLINE_KEYS) inline.push(key);
     count++;
     if (!lo || key.event_created_at < lo) lo = key.event_created_at;
@@ -210,7 +215,7 @@ export function keyFeed(file: string, named: readonly string[], sha256: string):
       const where = `${file}: ${entry.csv ? 'line' : 'entry'} ${entry.line}`;
       headers ??= entry.header ?? Object.keys(entry.fields).map((k) => parseHeader(k, file));
       const key = checkEntry(entry, headers, named, where);
-      hash.update(JSON.stringify(key) + '\n');
+      hash.update(`${JSON.stringify(key)}\n`);
       batch.push(key);
       if (batch.length >= BATCH) {
         yield batch;

@@ -4,7 +4,7 @@
  * a Plan. Every kind of plan is made here, for the CLI and the TUI alike.
  */
 import { findStage, type StageConfig } from '../config.js';
-import type { Engine, PlanInputs } from '../engine.js';
+import type { PlanInputs } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
 import type { Edit } from '../json/edit.js';
 import { compileEdits, programColumns } from '../json/editProgram.js';
@@ -12,8 +12,7 @@ import { isObject, JsonNumber, parseJson, type Json } from '../json/value.js';
 import { parseEventId, parseEventKey, requireDescription } from '../model.js';
 import { parsePlan, sealPlan, type Definition, type InsertRow, type Plan } from '../plan.js';
 import { parseCondition, type Condition, type Selection, type ValueColumn, type ValueType } from '../selection.js';
-import { canonicalTimestamp, formatTimestamp, FAR_FUTURE, type Micros } from '../timestamp.js';
-import type { Config } from '../config.js';
+import { canonicalTimestamp, formatTimestamp, FAR_FUTURE, } from '../timestamp.js';
 import { lookbackStart, type Context } from './context.js';
 import { eventFromRecord } from './insert.js';
 import { readEventFile, type FileRecord } from './eventFile.js';

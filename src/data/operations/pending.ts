@@ -68,7 +68,7 @@ export async function pendingRerun(ctx: Context, stage: StageConfig, journal?: J
   if (plans.length === 0) return null;
   // A plan whose oldest event is unknown (journal only) reruns the lookback window.
   const days = plans.map((e) => e.oldest?.slice(0, 10) ?? lookbackStart(ctx).slice(0, 10));
-  const day = days.reduce((a, b) => (a < b ? a : b));
+  const day = [...days].sort()[0]!;
   const since = `${day} 00:00:00.000000`;
   return {
     stage: stage.name,
