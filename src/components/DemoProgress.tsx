@@ -2,8 +2,10 @@
  * What the TUI shows on a first start while it creates the demo warehouse (src/data/demo/seed.ts reports
  * how far it has got), until the stage tables take its place.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, Text, useInput, useStdin } from 'ink';
+import { useEffect } from 'react';
 import type { SeedProgress } from '../data/demo/seed.js';
+import { guardUnnamedKeys } from './keyBus.js';
 import { Spinner } from './Spinner.js';
 import { tone } from './theme.js';
 
@@ -16,6 +18,9 @@ export function demoProgressLine(progress: SeedProgress | undefined): string {
 }
 
 export function DemoProgress({ progress, path, onQuit }: { progress?: SeedProgress; path: string; onQuit: () => void }) {
+  // Outside the App's key bus: the same guard keeps a key Ink cannot name from ending the process.
+  const { internal_eventEmitter: emitter } = useStdin();
+  useEffect(() => guardUnnamedKeys(emitter), [emitter]);
   // Keys are read (raw mode) so they are not echoed over the screen; q or Ctrl-C leave, as on every screen.
   useInput((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) onQuit();

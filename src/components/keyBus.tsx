@@ -21,6 +21,29 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, ty
 import { parseKeys, type KeyName } from './keys.js';
 
 /**
+ * Ink 6.8.0's useInput throws on a modified function key it has no name for (Ctrl+F1 is `\x1b[1;5P`: the key's
+ * name is undefined and its handler calls `.startsWith` on it; vadimdemedes/ink#901, fixed in Ink 7, which needs
+ * Node 22). The throw escapes the stdin read and ends the process, with whatever the operator was doing. Such a
+ * key means nothing to evfix (parseKeys names none), so its event is dropped where Ink emits it; every other
+ * error is thrown as before. test/components/keyBus.test.tsx pins the upstream behaviour: remove this when
+ * that test says Ink no longer throws.
+ */
+export function guardUnnamedKeys(emitter: NodeJS.EventEmitter): () => void {
+  const original = emitter.emit;
+  emitter.emit = function guarded(this: NodeJS.EventEmitter, event: string | symbol, ...args: unknown[]) {
+    try {
+      return original.call(this, event, ...args);
+    } catch (error) {
+      if (event === 'input' && error instanceof TypeError && /startsWith/.test(error.message)) return true;
+      throw error;
+    }
+  } as typeof emitter.emit;
+  return () => {
+    emitter.emit = original;
+  };
+}
+
+/**
  * What a target says of a key: 'take' it now, 'wait' (it is this target's, but not yet: the key and every
  * key behind it stay queued), or 'pass' it to the target below.
  */
@@ -97,7 +120,11 @@ export function KeyBusProvider({ children }: { children: ReactNode }) {
     const remember = (input: string) => void (raw.current = input);
     // Registered before useInput's own listener (effects run in order), so it always runs first.
     emitter.prependListener('input', remember);
-    return () => void emitter.off('input', remember);
+    const unguard = guardUnnamedKeys(emitter);
+    return () => {
+      emitter.off('input', remember);
+      unguard();
+    };
   }, [emitter]);
   useInput(() => {
     // Ctrl-C is the App's: it quits, or asks while a write is in flight.
