@@ -18,26 +18,14 @@ const exposeLogUpdate = {
   },
 };
 
-// Ink imports react-devtools-core only when DEV=true; in one bundle that import would be hoisted and
-// required at start, so it is replaced by a stub that does nothing.
+// Ink loads its devtools module only when DEV=true, but that module imports react-devtools-core, an optional
+// peer evfix does not install: without this stub esbuild cannot resolve it and the build fails. The stub does
+// nothing. (vadimdemedes/ink#885 moved the import behind the check in Ink 7; #571 asks for a bundle without it.)
 const noDevtools = {
   name: 'no-react-devtools',
   setup(b) {
     b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };' }));
-  },
-};
-
-// zod's classic API re-exports every locale (about 300 KB of the bundle, parsed at every start); evfix's
-// messages are its own and English, so only zod's English locale is kept.
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!/export \{ default as en \} from "\.\/en\.js";/.test(source)) throw new Error("zod's locales/index.js changed shape: review scripts/esbuild.mjs");
-      return { contents: 'export { default as en } from "./en.js";\n', loader: 'js', resolveDir: args.path.replace(/[\\/][^\\/]+$/, '') };
-    });
   },
 };
 
@@ -159,7 +147,7 @@ export const releaseOptions = {
   target: 'node20',
   define: { 'process.env.NODE_ENV': '"production"' },
   external: ['@duckdb/node-api', '@lydell/node-pty'],
-  plugins: [noDevtools, exposeLogUpdate, zodEnglishOnly],
+  plugins: [noDevtools, exposeLogUpdate],
   // Bundled CommonJS packages call require(); give them one in the ESM output.
   banner: { js: "import { createRequire as __evfixRequire } from 'node:module'; const require = __evfixRequire(import.meta.url);" },
   logLevel: 'warning',
