@@ -103,22 +103,25 @@ export function App({
     }
   });
   const tooSmall = size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows;
-  useInput((input) => input.includes('q') && quit(), { isActive: tooSmall && !suspended });
+  // While the terminal is too small the screens, hidden, keep the smallest size they are drawn at: a list keeps
+  // its window and cursor, a form its layout, whatever the window goes through on its way back.
+  const columns = Math.max(size.columns, MIN_SIZE.columns);
   // One line shorter than the terminal: a full-height frame makes Ink repaint the whole screen.
-  const height = Math.max(1, size.rows - 1);
-  // The screens stay mounted while hidden (editor running, terminal too small), so nothing typed is lost.
+  const height = Math.max(1, Math.max(size.rows, MIN_SIZE.rows) - 1);
+  // The screens stay mounted while hidden (editor running, terminal too small), so nothing typed is lost; q on
+  // the too-small notice asks before it drops their work, as q on a screen does.
   return (
     <AppNotice.Provider value={notice}>
       <KeyBusProvider>
       <UnsavedWorkProvider readOnly={services.service.config.read_only}>
-      {tooSmall && !suspended ? <TooSmall size={size} /> : null}
-      <Box flexDirection="column" width={size.columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
+      {tooSmall && !suspended ? <TooSmall size={size} onQuit={() => quit()} /> : null}
+      <Box flexDirection="column" width={columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
         {stack.map(({ key, route }, i) => {
           const Screen = SCREENS[route.name];
           const top = i === stack.length - 1;
           return (
             <Box key={key} display={top ? 'flex' : 'none'}>
-              <Screen route={route} active={top && !suspended && !tooSmall} width={size.columns} height={height} nav={nav} services={services} />
+              <Screen route={route} active={top && !suspended && !tooSmall} width={columns} height={height} nav={nav} services={services} />
             </Box>
           );
         })}

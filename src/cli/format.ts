@@ -27,6 +27,19 @@ export function formatRows(plan: Pick<Plan, 'counts'>, tables: { exceptions: str
   return rows;
 }
 
+/**
+ * What applying a plan does to rows, in the words its confirmation uses: a plan that only deletes rows (a revert)
+ * is asked about as a delete, one that only writes as a write, and one that does both says both.
+ */
+export function confirmWords(plan: Pick<Plan, 'counts'>): { verb: string; question: string; nothing: string } {
+  const c = plan.counts;
+  const writes = c.exceptions + c.exclusions > 0;
+  const deletes = c.deleted.exceptions + c.deleted.exclusions > 0;
+  if (deletes && !writes) return { verb: 'delete', question: 'Delete these rows? [y/N] ', nothing: 'nothing was deleted' };
+  if (deletes) return { verb: 'write and delete', question: 'Write and delete these rows? [y/N] ', nothing: 'nothing was written or deleted' };
+  return { verb: 'write', question: 'Write these rows? [y/N] ', nothing: 'nothing was written' };
+}
+
 /** The summary of the changes: per edited path, the distinct before -> after values and how many events each. */
 export function formatSummary(plan: Plan): string[] {
   const lines: string[] = [];

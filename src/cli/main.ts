@@ -200,8 +200,10 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
     await showEstimate(plan, service, io);
     await showImpact(plan, service, ctx, io);
   }
-  const question = plan.counts.exceptions + plan.counts.exclusions ? 'Write these rows? [y/N] ' : 'Delete these rows? [y/N] ';
-  if (!(await confirmWrite(ctx, values, io, { stage: plan.stage, rows: planRows(plan), question, declined: 'Not applied: nothing was written.' }))) return 1;
+  // The question names what happens: a revert deletes rows, most plans write them, a plan may do both.
+  const words = format.confirmWords(plan);
+  const asked = { stage: plan.stage, rows: planRows(plan), question: words.question, verb: words.verb, nothing: words.nothing };
+  if (!(await confirmWrite(ctx, values, io, { ...asked, declined: `Not applied: ${words.nothing}.` }))) return 1;
   const result = await service.call('applyPlan', { plan: plan.id });
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else io.out(format.formatApplyResult(result));
@@ -217,21 +219,26 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
  * name typed), or --yes; in prod --yes alone is capped at prod_yes_max_rows rows without --confirm-table.
  * Returns false when the operator said no; throws when the write may not go ahead at all.
  */
-async function confirmWrite(ctx: Context, values: Values, io: CliIO, what: { stage: string; rows: number; question: string; declined: string }): Promise<boolean> {
+async function confirmWrite(
+  ctx: Context,
+  values: Values,
+  io: CliIO,
+  what: { stage: string; rows: number; question: string; declined: string; verb: string; nothing: string },
+): Promise<boolean> {
   const prod = ctx.config.environment === 'prod';
   const confirmTable = str(values, 'confirm-table');
   if (confirmTable !== undefined && confirmTable !== what.stage) {
-    throw new EvfixError('refused', `not written: --confirm-table ${confirmTable} does not name this stage table (${what.stage}); nothing was written`);
+    throw new EvfixError('refused', `--confirm-table ${confirmTable} does not name this stage table (${what.stage}); ${what.nothing}`);
   }
   if (values.yes && prod && what.rows > ctx.config.prod_yes_max_rows && confirmTable === undefined) {
     throw new EvfixError(
       'refused',
-      `not written: this production write touches ${what.rows} rows, more than --yes alone may (${ctx.config.prod_yes_max_rows}); add --confirm-table ${what.stage}. Nothing was written`,
+      `this production change touches ${what.rows} rows, more than --yes alone may (${ctx.config.prod_yes_max_rows}); add --confirm-table ${what.stage}. ${what.nothing[0]!.toUpperCase()}${what.nothing.slice(1)}`,
     );
   }
   if (values.yes) return true;
-  if (!io.ask) throw new EvfixError('refused', 'not written: there is no terminal to confirm on; pass --yes to write, or --dry-run to see what would be written');
-  const answer = await io.ask(prod ? `Production: type the stage table name (${what.stage}) to write: ` : what.question);
+  if (!io.ask) throw new EvfixError('refused', `there is no terminal to confirm on, so ${what.nothing}; pass --yes to ${what.verb}, or --dry-run to see what would be done`);
+  const answer = await io.ask(prod ? `Production: type the stage table name (${what.stage}) to ${what.verb}: ` : what.question);
   if (prod ? answer.trim() === what.stage : /^y(es)?$/i.test(answer.trim())) return true;
   io.err(what.declined);
   return false;
@@ -263,7 +270,8 @@ async function rerun(service: Service, ctx: Context, { values, positionals }: Pa
     return 0;
   }
   const question = `Rebuild ${stage.name} from ${preview.since.slice(0, 10)}? [y/N] `;
-  if (!(await confirmWrite(ctx, values, io, { stage: stage.name, rows: preview.removes + preview.writes, question, declined: 'Not rebuilt: the stage table is as it was.' }))) return 1;
+  const rebuild = { stage: stage.name, rows: preview.removes + preview.writes, question, verb: 'rebuild it', nothing: 'nothing was rebuilt' };
+  if (!(await confirmWrite(ctx, values, io, { ...rebuild, declined: 'Not rebuilt: the stage table is as it was.' }))) return 1;
   // dbt's output goes to stderr as it comes, so stdout stays the result (and --json stays JSON).
   const result = await service.call('rerun', { stage: stage.name, since: preview.since.slice(0, 10) }, { onProgress: (line) => io.err(`  ${line}`) });
   io.out(values.json ? JSON.stringify(result, null, 2) : describeRerun(result));

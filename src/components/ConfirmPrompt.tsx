@@ -8,14 +8,28 @@ import { useState } from 'react';
 import { LineView, useLineInput } from './TextField.js';
 import { tone } from './theme.js';
 
-/** `deletes`: the plan only deletes rows (a revert), and the question says so. */
-export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onConfirm: () => void; deletes?: boolean }) {
-  const verb = props.deletes ? 'delete' : 'write';
+type Counts = { exceptions: number; exclusions: number; deleted: { exceptions: number; exclusions: number } };
+
+/**
+ * The words of the question: a plan that only deletes rows (a revert) asks to delete, one that writes and
+ * deletes says both, any other asks to write (the CLI's `confirmWords` asks the same).
+ */
+function wordsOf(props: { deletes?: boolean; counts?: Counts }) {
+  const c = props.counts;
+  const writes = c ? c.exceptions + c.exclusions > 0 : !props.deletes;
+  const deletes = c ? c.deleted.exceptions + c.deleted.exclusions > 0 : props.deletes === true;
+  if (deletes && !writes) return { question: 'Delete these rows?', verb: 'delete', done: 'deleted' };
+  if (deletes) return { question: 'Write and delete these rows?', verb: 'write and delete', done: 'written or deleted' };
+  return { question: 'Write these rows?', verb: 'write', done: 'written' };
+}
+
+/** `counts`: the plan's, which say whether it writes rows, deletes them, or both; `deletes` says it only deletes. */
+export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onConfirm: () => void; deletes?: boolean; counts?: Counts }) {
+  const { question, verb, done } = wordsOf(props);
   if (!props.typedValue) {
     return (
       <Text wrap="wrap">
-        <Text bold color={tone('warn')}>{props.deletes ? 'Delete these rows?' : 'Write these rows?'}</Text> press y to {verb}, esc to go back (nothing is{' '}
-        {props.deletes ? 'deleted' : 'written'})
+        <Text bold color={tone('warn')}>{question}</Text> press y to {verb}, esc to go back (nothing is {done})
       </Text>
     );
   }

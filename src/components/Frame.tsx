@@ -13,6 +13,7 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { KeyHints } from './KeyHints.js';
 import type { Binding } from './keys.js';
 import { tone, type Tone } from './theme.js';
+import fastStringWidth from './fastStringWidth.js';
 import { wrapText } from './wrapText.js';
 
 export type Flash = { text: string; tone: Tone } | null;
@@ -32,6 +33,21 @@ export function flashLines(flash: Flash, width: number, height: number): string[
   return kept;
 }
 
+/** Columns kept between the title and the status. */
+const TITLE_GAP = 2;
+
+/**
+ * The title line as it fits the width, never cut: the title and the status on one line when they fit; else
+ * without the leading "evfix · " (the app's name says nothing of the screen); else the status on a line of its
+ * own under the title, a row taken from the body as a long flash takes its rows.
+ */
+export function titleLines(title: string, status: string | undefined, width: number): { title: string; ownLine: boolean } {
+  const fits = (t: string) => fastStringWidth(t) + (status ? TITLE_GAP + fastStringWidth(status) : 0) <= width;
+  if (fits(title)) return { title, ownLine: false };
+  const short = title.replace(/^evfix · /, '');
+  return { title: short, ownLine: !fits(short) };
+}
+
 export function Frame(props: {
   title: string;
   status?: ReactNode;
@@ -47,15 +63,23 @@ export function Frame(props: {
   const question = useContext(PendingQuestion);
   const flash: Flash = question ? { text: question, tone: 'warn' } : notice ? { text: notice, tone: 'warn' } : (props.flash ?? null);
   const lines = flashLines(flash, props.width, props.height);
-  const bodyHeight = Math.max(1, props.height - 2 - lines.length);
+  const status = props.status ? typeof props.status === 'string' ? <Text color={tone('muted')}>{props.status}</Text> : props.status : null;
+  // A status drawn by the screen itself (not a string) is measured by Ink alone: it keeps its place on the title line.
+  const head = titleLines(props.title, typeof props.status === 'string' ? props.status : undefined, props.width);
+  const bodyHeight = Math.max(1, props.height - 2 - lines.length - (head.ownLine ? 1 : 0));
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box justifyContent="space-between" height={1}>
         <Text bold wrap="truncate-end">
-          {props.title}
+          {head.title}
         </Text>
-        {props.status ? <Box flexShrink={0}>{typeof props.status === 'string' ? <Text color={tone('muted')}>{props.status}</Text> : props.status}</Box> : null}
+        {status && !head.ownLine ? <Box flexShrink={0} marginLeft={TITLE_GAP}>{status}</Box> : null}
       </Box>
+      {status && head.ownLine ? (
+        <Box justifyContent="flex-end" height={1}>
+          {status}
+        </Box>
+      ) : null}
       {/* Clipped below only: lines are cut to the width by their own Text (truncate or wrap), and a horizontal
           clip would have Ink slice every line of every frame again (a grapheme segmenter per character). */}
       <Box flexDirection="column" height={bodyHeight} overflowY="hidden">

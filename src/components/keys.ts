@@ -48,7 +48,6 @@ export const bindingLabel = (b: Pick<Binding, 'keys'>): string => b.keys.map(key
 /** The escape sequences terminals send for the keys evfix binds (xterm, VT220, rxvt/PuTTY, the Linux console). */
 const SEQUENCES: Record<string, KeyName> = {
   '\x1b': 'escape',
-  '\x1b\x1b': 'escape',
   '\x1b[A': 'up',
   '\x1b[B': 'down',
   '\x1b[C': 'right',
@@ -101,6 +100,8 @@ export function parseKeys(raw: string): KeyName[] {
     if (name) return [name];
     // Esc and the next key typed fast arrive in one read ("\x1bj"), as alt-j would: evfix binds no alt key, so it
     // is esc, then the key, and neither is lost. Unknown CSI/SS3 sequences (F5, mouse reports) stay no keys.
+    // Esc pressed twice in one read ("\x1b\x1b", which Ink hands over as one meta-escape) is two escs: back twice,
+    // or a question and its No, as the same keys typed slowly.
     if (raw.length > 1 && raw[1] !== '[' && raw[1] !== 'O') return ['escape', ...parseKeys(raw.slice(1))];
     return [];
   }

@@ -60,6 +60,9 @@ export function UnsavedWorkProvider({ children, readOnly = false }: { children: 
 /** Outside the App (a screen rendered alone in a test) nothing is registered and nothing is asked about quitting. */
 const NONE: UnsavedWork = { set: () => undefined, remove: () => undefined, all: () => [], ask: () => undefined, nextId: () => 0, enabled: false };
 
+/** The registry, for what is not a screen (the too-small notice) but asks before q drops the screens' work. */
+export const useWorkRegistry = (): UnsavedWork => useContext(Registry) ?? NONE;
+
 /** Keeps this screen's entry current; returns the registry. */
 export function useUnsavedWork(what: string | null, ends: boolean): UnsavedWork {
   const registry = useContext(Registry) ?? NONE;

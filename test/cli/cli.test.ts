@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tuiOptions, type CliIO } from '../../src/cli/main.js';
 import { COMMANDS } from '../../src/cli/commands.js';
+import { confirmWords } from '../../src/cli/format.js';
 import { DEMO_STAGES } from '../../src/data/config.js';
 import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { loadConfig } from '../../src/data/config.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
 import { NOW, query, tempDir } from '../helpers/warehouse.js';
 
-type Run = { code: number; out: string; err: string };
+/** `asked`: the questions put to the terminal, as the operator reads them. */
+type Run = { code: number; out: string; err: string; asked: string[] };
 
 function setup(extra: Record<string, unknown> = {}) {
   const dir = tempDir();
@@ -18,15 +20,16 @@ function setup(extra: Record<string, unknown> = {}) {
   const env = { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops@example' };
   const run = async (args: string[], answer?: string): Promise<Run> => {
     let out = '', err = '';
+    const asked: string[] = [];
     const io: CliIO = {
       out: (t) => (out += t + '\n'),
       err: (t) => (err += t + '\n'),
-      ask: answer === undefined ? undefined : async () => answer,
+      ask: answer === undefined ? undefined : async (question) => (asked.push(question), answer),
       env,
       cwd: dir,
       now: () => parseTimestamp(NOW),
     };
-    return { code: await runCli(args, io), out, err };
+    return { code: await runCli(args, io), out, err, asked };
   };
   const warehouse = () => new DuckdbEngine(loadConfig({ cwd: dir }) as never);
   return { dir, env, run, warehouse };
@@ -126,6 +129,54 @@ describe('evfix CLI', () => {
     expect(await counts(warehouse())).toEqual({ exceptions: 0, exclusions: 0 });
   });
 
+  it('asks in words that say what happens: a write, a delete (a revert), or both', async () => {
+    const { run, warehouse } = setup();
+    await run(['demo', '--events', '2000']);
+    const target = await pendingRemittance(warehouse());
+    const exclude = ['exclude', 'remittance_was_sent_event', '--event-id', target.event_id, '--lookback', '30', '--description', 'sent twice'];
+    const declined = await run(exclude, 'n');
+    expect(declined.asked).toEqual(['Write these rows? [y/N] ']);
+    expect(declined.err).toContain('Not applied: nothing was written.');
+    const excludeId = /Applied plan ([0-9a-f]{16})/.exec((await run([...exclude, '--yes'])).out)![1]!;
+
+    // The revert only deletes the rows the exclusion wrote: it is asked about as a delete, everywhere.
+    const revert = await run(['revert', excludeId], 'n');
+    expect(revert.out).toContain('1 row(s) deleted from s3.backend_events_exclusions');
+    expect(revert.asked).toEqual(['Delete these rows? [y/N] ']);
+    expect(revert.err).toContain('Not applied: nothing was deleted.');
+    expect(revert.err).not.toMatch(/writ/);
+    const noTty = await run(['revert', excludeId]);
+    expect(noTty.code).toBe(1);
+    expect(noTty.err).toContain('there is no terminal to confirm on, so nothing was deleted; pass --yes to delete');
+    expect(await counts(warehouse())).toEqual({ exceptions: 0, exclusions: 1 });
+
+    // The revert applied, reverting it writes the exclusion again: a write.
+    const revertId = /Applied plan ([0-9a-f]{16})/.exec((await run(['revert', excludeId, '--yes'])).out)![1]!;
+    expect((await run(['revert', revertId], 'n')).asked).toEqual(['Write these rows? [y/N] ']);
+
+    // No plan kind both writes and deletes yet; one that did would say so.
+    const counts0 = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
+    expect(confirmWords({ counts: { ...counts0, exceptions: 2, deleted: { exceptions: 1, exclusions: 0 } } as never })).toEqual({
+      verb: 'write and delete',
+      question: 'Write and delete these rows? [y/N] ',
+      nothing: 'nothing was written or deleted',
+    });
+  });
+
+  it('in production, asks for the stage table name with the words of what happens', async () => {
+    const { run, warehouse } = setup({ environment: 'prod' });
+    await run(['demo', '--events', '2000']);
+    const target = await pendingRemittance(warehouse());
+    const exclude = ['exclude', 'remittance_was_sent_event', '--event-id', target.event_id, '--lookback', '30', '--description', 'sent twice'];
+    expect((await run(exclude, 'no')).asked).toEqual(['Production: type the stage table name (remittance_was_sent_event) to write: ']);
+    const excludeId = /Applied plan ([0-9a-f]{16})/.exec((await run(exclude, 'remittance_was_sent_event')).out)![1]!;
+    const revert = await run(['revert', excludeId], 'no');
+    expect(revert.asked).toEqual(['Production: type the stage table name (remittance_was_sent_event) to delete: ']);
+    expect(revert.err).toContain('Not applied: nothing was deleted.');
+    const rerun = await run(['rerun', 'remittance_was_sent_event'], 'no');
+    expect(rerun.asked).toEqual(['Production: type the stage table name (remittance_was_sent_event) to rebuild it: ']);
+  });
+
   it('writes nothing without --yes and no terminal, on --dry-run, in read-only mode, or when the operator says no', async () => {
     const { run, warehouse } = setup();
     await run(['demo', '--events', '2000']);
@@ -173,7 +224,7 @@ describe('evfix CLI', () => {
 
     const noTty = await run(args);
     expect(noTty.code).toBe(1);
-    expect(noTty.err).toContain('no terminal to confirm on; pass --yes');
+    expect(noTty.err).toContain('there is no terminal to confirm on, so nothing was rebuilt; pass --yes to rebuild it');
     expect((await run(args, 'n')).err).toContain('Not rebuilt');
     expect((await run([...args, '--read-only', '--yes'])).err).toContain('read-only mode; the stage table was not rebuilt');
     expect(await stageRows()).toEqual(before);

@@ -16,6 +16,26 @@ describe('ConfirmPrompt', () => {
     view.unmount();
   });
 
+  it("says what the plan's counts say happens: write, delete, or both", async () => {
+    const none = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
+    const view = renderComponent(<ConfirmPrompt focus counts={{ ...none, deleted: { exceptions: 0, exclusions: 3 } }} onConfirm={() => undefined} />);
+    expect(await view.waitForFrame('Delete these rows?')).toMatchInlineSnapshot(`"Delete these rows? press y to delete, esc to go back (nothing is deleted)"`);
+    view.rerender(<ConfirmPrompt focus counts={{ ...none, exceptions: 2, deleted: { exceptions: 1, exclusions: 0 } }} onConfirm={() => undefined} />);
+    expect(await view.waitForFrame('Write and delete')).toMatchInlineSnapshot(`
+      "Write and delete these rows? press y to write and delete, esc to go back
+      (nothing is written or deleted)"
+    `);
+    view.rerender(<ConfirmPrompt focus counts={{ ...none, exclusions: 1 }} onConfirm={() => undefined} />);
+    expect(await view.waitForFrame('Write these rows?')).toMatchInlineSnapshot(`"Write these rows? press y to write, esc to go back (nothing is written)"`);
+    view.rerender(<ConfirmPrompt focus typedValue="remittance_was_sent_event" counts={{ ...none, deleted: { exceptions: 1, exclusions: 0 } }} onConfirm={() => undefined} />);
+    expect(await view.waitForFrame('Production')).toMatchInlineSnapshot(`
+      "Production. Type the stage table name (remittance_was_sent_event) and press
+      enter to delete:
+      >"
+    `);
+    view.unmount();
+  });
+
   it('in production writes only on the exact name and enter, typed in one burst or with corrections', async () => {
     let confirmed = 0;
     const view = renderComponent(<ConfirmPrompt typedValue="remittance_was_sent_event" focus onConfirm={() => confirmed++} />);

@@ -40,6 +40,37 @@ describe('Frame', () => {
     view.unmount();
   });
 
+  it('never cuts the title or the status: drops the leading evfix, then gives the status a line of its own', async () => {
+    const frame = (title: string, status: string) => (
+      <Frame title={title} status={status} width={80} height={8} bindings={BINDINGS} helpOpen={false}>
+        {body}
+      </Frame>
+    );
+    const view = renderComponent(frame('evfix · update event data · transaction_was_created_event', '1 event(s) · 1 change(s)'));
+    expect(await view.waitForFrame('row 1')).toMatchInlineSnapshot(`
+      "update event data · transaction_was_created_event       1 event(s) · 1 change(s)
+      row 1
+      row 2
+      row 3
+      row 4
+      row 5
+
+      j/k move  enter details  ? help  esc back  q quit"
+    `);
+    view.rerender(frame('evfix · remittance_was_sent_event · business-key duplicates', 'group 1/3 · 2 to exclude in 1 group(s)'));
+    expect(await view.waitForFrame('business-key')).toMatchInlineSnapshot(`
+      "remittance_was_sent_event · business-key duplicates
+                                                group 1/3 · 2 to exclude in 1 group(s)
+      row 1
+      row 2
+      row 3
+      row 4
+
+      j/k move  enter details  ? help  esc back  q quit"
+    `);
+    view.unmount();
+  });
+
   it('wraps a long error onto as many lines as it needs, taking them from the body', async () => {
     const message =
       'remittance_was_sent_event: Binder Error: Referenced column "event_created_at" not found in FROM clause! Candidate bindings: "created_at", "event_ingested_at" (r reloads)';

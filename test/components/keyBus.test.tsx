@@ -32,6 +32,19 @@ describe('key bus', () => {
     view.unmount();
   });
 
+  it('hands over both escs of a double tap that arrives in one read', async () => {
+    function Escapes() {
+      const [n, count] = useReducer((c: number) => c + 1, 0);
+      useBindings([{ keys: ['escape'], help: 'back', action: 'back' }], () => count(), true);
+      return <Text>esc {n}</Text>;
+    }
+    const view = renderComponent(<Escapes />);
+    await view.waitForFrame('esc 0');
+    view.type('\x1b\x1b');
+    expect(await view.waitForFrame('esc 2')).toBe('esc 2');
+    view.unmount();
+  });
+
   it('keeps keys while no target is registered, and hands them to the first that is', async () => {
     const got: string[] = [];
     function Later() {

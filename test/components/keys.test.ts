@@ -37,6 +37,9 @@ describe('parseKeys', () => {
     // Esc and the key typed right after it in one read (fast typing over SSH): both, in order (no alt keys are bound).
     expect(parseKeys('\x1bx')).toEqual(['escape', 'x']);
     expect(parseKeys('\x1bj\r')).toEqual(['escape', 'j', 'enter']);
+    // Esc tapped twice in one read (tmux send-keys, a fast double tap over SSH) is two escs, not one.
+    expect(parseKeys('\x1b\x1b')).toEqual(['escape', 'escape']);
+    expect(parseKeys('\x1b\x1b\x1b[A')).toEqual(['escape', 'escape', 'up']);
   });
 });
 
