@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import type { DuplicateGroup } from '../data/operations/duplicates.js';
-import type { DuplicateSummary } from '../data/engine.js';
+import type { DuplicateSummary } from '../data/service/requests.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { CopiesTable, type CopyColumn } from '../components/CopiesTable.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';

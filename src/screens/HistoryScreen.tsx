@@ -12,13 +12,13 @@ import { listPosition, WindowedList } from '../components/WindowedList.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { describeWritten } from '../data/operations/apply.js';
-import type { AuditEntry } from '../data/engine.js';
+import type { AuditEntry } from '../data/service/requests.js';
 import { printable, printableLines } from '../data/printable.js';
 
 type Action = ListMove | 'open' | 'revert';
 
 /** An applied plan in full, for the details view: the list and the lines under it cut the description. */
-function entryText(e: AuditEntry & { rerun_state?: string }): string {
+function entryText(e: AuditEntry): string {
   return [
     `plan ${e.plan_id} · ${e.kind} · ${e.stage}`,
     `applied ${e.applied_at} by ${printable(e.operator)} on ${printable(e.host)}${e.job_id ? ` (job ${printable(e.job_id)})` : ''}`,

@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useMemo, useReducer, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
-import type { StageSummary } from '../data/engine.js';
+import type { StageSummaryReply as StageSummary } from '../data/service/requests.js';
 import type { PendingRerun } from '../data/operations/pending.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { formBindings } from '../components/bindings.js';
