@@ -4,7 +4,6 @@
  * type. `onSet` is given the edit only when the path and the value are valid.
  */
 import { Box, Text } from 'ink';
-import type { Dispatch, SetStateAction } from 'react';
 import type { Edit } from '../data/json/edit.js';
 import { normalizePath } from '../data/json/path.js';
 import { ChoiceField } from '../components/ChoiceField.js';
@@ -29,14 +28,15 @@ export function SetPathForm(props: {
   value: string;
   onValue: (value: string) => void;
   field: number;
-  onField: Dispatch<SetStateAction<number>>;
+  onField: (field: number) => void;
+  /** tab (1) or shift-tab (-1) in one of the fields. */
+  onTab: (direction: 1 | -1) => void;
   keysOn: boolean;
   onSet: (edit: Edit) => void;
 }) {
   const { path, valueType, field, keysOn } = props;
   const typed = typedValue(valueType, props.value);
-  const fields = setFormFields(valueType);
-  const onTab = (direction: 1 | -1) => props.onField((f) => (f + direction + fields) % fields);
+  const { onTab } = props;
   const set = (json: string) => !checkPath(path) && props.onSet(setEditOf(path, json));
   return (
     <Box flexDirection="column">

@@ -119,7 +119,7 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
   let form = null;
   if (mode === 'set') {
     form = (
-      <SetPathForm path={path} onPath={setPath} valueType={valueType} onValueType={setValueType} value={value} onValue={setValue} field={field} onField={setField} keysOn={keysOn} onSet={addEdit} />
+      <SetPathForm path={path} onPath={setPath} valueType={valueType} onValueType={setValueType} value={value} onValue={setValue} field={field} onField={setField} onTab={onTab} keysOn={keysOn} onSet={addEdit} />
     );
   } else if (mode === 'remove') {
     form = <TextField label="remove path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdit({ op: 'remove', path: normalizePath(typedPath(p)) })} />;
