@@ -8,7 +8,6 @@
  */
 import { Box, Text } from 'ink';
 import { describeEdit } from '../data/json/edit.js';
-import { normalizePath } from '../data/json/path.js';
 import type { EventKey } from '../data/model.js';
 import { formBindings, isListMove, scrollBindings, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
@@ -18,12 +17,12 @@ import { useScroll } from '../components/scrollState.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { count } from '../components/unsavedWork.js';
-import { typedPath } from './editForm.js';
+import { changeFormKeys, firstAfter } from './changesState.js';
 import { stageOf, type ScreenProps } from './navigation.js';
-import { checkPath, SetPathForm } from './SetPathForm.js';
-import { closesForm, previewLines, useLookupState, type LookupState } from './useLookupState.js';
+import { ChangeForm } from './SetPathForm.js';
+import { closesForm, formOf, useLookupState } from './useLookupState.js';
 import { useScreen } from './useScreen.js';
-import { insideQuotedKey, validateEventId, validateTimestamp } from './validators.js';
+import { validateEventId, validateTimestamp } from './validators.js';
 
 type Action = ListMove | 'set' | 'remove' | 'editor' | 'add' | 'undo' | 'continue';
 
@@ -37,30 +36,24 @@ const EDIT_BINDINGS: Binding<Action>[] = [
   { keys: ['enter'], help: 'diff', action: 'continue', footer: 1 },
 ];
 
-/** The keys of the form on screen, for the footer and the help overlay (the fields handle them). */
-function formKeysOf({ mode, field, valueType }: LookupState): Binding[] {
-  if (mode === 'find') return formBindings({ enter: field === 0 ? 'next field' : 'look the event up', fields: true });
-  if (mode === 'set') return formBindings({ enter: field === 2 || (field === 1 && valueType === 'null') ? 'add the change' : 'next field', fields: true, choice: field === 1 ? 'type' : undefined });
-  return formBindings({ enter: 'remove this path' });
-}
-
 export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string; event?: EventKey } }) {
   const stage = stageOf(services, route.stage);
-  const { state, dispatch, lookup, planning, find, editDocument, plan } = useLookupState({ service: services.service, stage, editText: services.editText, event: route.event });
-  const { mode, targets, edits, field } = state;
+  const { state, dispatch, change, lookup, planning, find, editDocument, plan } = useLookupState({ service: services.service, stage, editText: services.editText, event: route.event });
+  const { targets, keyField, changes } = state;
+  const { edits } = changes;
+  const form = formOf(state);
   // While the event is looked up or the plan made, keys typed ahead wait for the screen that follows.
   const keysOn = active && planning.status !== 'running' && lookup.status !== 'running';
 
-  const preview = previewLines(state);
-  const form = mode !== 'edit';
-  const docHeight = Math.max(2, height - 3 - 4 - edits.length - (form ? 4 : 0));
+  const preview = firstAfter(changes);
+  const docHeight = Math.max(2, height - 3 - 4 - edits.length - (form !== 'changes' ? 4 : 0));
   const doc = useScroll({ lines: preview.length, room: docHeight - 1 });
 
   const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
-    set: () => dispatch({ type: 'openSet' }),
-    remove: () => dispatch({ type: 'openRemove' }),
+    set: () => change({ type: 'openSet' }),
+    remove: () => change({ type: 'openRemove' }),
     add: () => dispatch({ type: 'openFind' }),
-    undo: () => dispatch({ type: 'undo' }),
+    undo: () => change({ type: 'undo' }),
     editor: editDocument,
     continue: async () => {
       const made = await plan();
@@ -71,8 +64,8 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
     bindings: EDIT_BINDINGS,
     active: keysOn,
     nav,
-    keysEnabled: mode === 'edit',
-    formKeys: formKeysOf(state),
+    keysEnabled: form === 'changes',
+    formKeys: form === 'find' ? formBindings({ enter: keyField === 0 ? 'next field' : 'look the event up', fields: true }) : changeFormKeys(changes),
     // The changes described so far are lost by leaving (or quitting): esc and q ask first.
     unsaved: edits.length ? count(edits.length, 'change') : null,
     onBack: () => {
@@ -81,46 +74,16 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
       return true;
     },
     onAction: (action) => {
-      dispatch({ type: 'flash', flash: null });
+      change({ type: 'flash', flash: null });
       if (isListMove(action)) doc.scroll(action);
       else void actions[action]();
     },
   });
 
-  const onTab = (direction: 1 | -1) => dispatch({ type: 'tab', direction });
-  const focus = (to: number) => dispatch({ type: 'focus', field: to });
-  const forms = {
-    edit: null,
-    find: (
-      <Box flexDirection="column">
-        <TextField label="event_id" value={state.eventId} onChange={(text) => dispatch({ type: 'type', field: 'eventId', text })} validate={validateEventId} freeText={false} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => focus(1)} placeholder="8-4-4-4-12 hex UUID" />
-        <TextField label="event_created_at" value={state.createdAt} onChange={(text) => dispatch({ type: 'type', field: 'createdAt', text })} validate={validateTimestamp} freeText={false} onTab={onTab} focus={keysOn && field === 1} onSubmit={() => void find()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
-        {lookup.status === 'running' ? <ProgressLine label="looking up" startedAt={lookup.startedAt} /> : null}
-        {lookup.status === 'failed' ? <Text color={tone('danger')} wrap="wrap">! {lookup.message}</Text> : null}
-      </Box>
-    ),
-    set: (
-      <SetPathForm
-        path={state.path}
-        onPath={(text) => dispatch({ type: 'type', field: 'path', text })}
-        valueType={state.valueType}
-        onValueType={(valueType) => dispatch({ type: 'chooseType', valueType })}
-        value={state.value}
-        onValue={(text) => dispatch({ type: 'type', field: 'value', text })}
-        field={field}
-        onField={focus}
-        onTab={onTab}
-        keysOn={keysOn}
-        onSet={(edit) => dispatch({ type: 'addEdits', edits: [edit] })}
-      />
-    ),
-    remove: (
-      <TextField label="remove path" value={state.path} onChange={(text) => dispatch({ type: 'type', field: 'path', text })} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => dispatch({ type: 'addEdits', edits: [{ op: 'remove', path: normalizePath(typedPath(p)) }] })} />
-    ),
-  };
+  const onTab = (direction: 1 | -1) => dispatch({ type: 'tabKey', direction });
   const first = targets[0];
   return (
-    <Frame title={`evfix · update event data · ${stage.name}`} status={`${targets.length} event(s) · ${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={state.flash ?? (planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null)}>
+    <Frame title={`evfix · update event data · ${stage.name}`} status={`${targets.length} event(s) · ${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={changes.flash ?? (planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null)}>
       {first ? (
         <Text wrap="truncate-end">
           {targets.length === 1 ? `${first.event_id} @ ${first.event_created_at} (${first.source})` : `${targets.length} events: ${targets.map((t) => t.event_id.slice(0, 8)).join(', ')}`}
@@ -134,7 +97,16 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
           {i + 1}. {describeEdit(e)}
         </Text>
       ))}
-      {forms[mode]}
+      {form === 'find' ? (
+        <Box flexDirection="column">
+          <TextField label="event_id" value={state.eventId} onChange={(text) => dispatch({ type: 'typeKey', field: 'eventId', text })} validate={validateEventId} freeText={false} onTab={onTab} focus={keysOn && keyField === 0} onSubmit={() => dispatch({ type: 'focusKey', field: 1 })} placeholder="8-4-4-4-12 hex UUID" />
+          <TextField label="event_created_at" value={state.createdAt} onChange={(text) => dispatch({ type: 'typeKey', field: 'createdAt', text })} validate={validateTimestamp} freeText={false} onTab={onTab} focus={keysOn && keyField === 1} onSubmit={() => void find()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
+          {lookup.status === 'running' ? <ProgressLine label="looking up" startedAt={lookup.startedAt} /> : null}
+          {lookup.status === 'failed' ? <Text color={tone('danger')} wrap="wrap">! {lookup.message}</Text> : null}
+        </Box>
+      ) : (
+        <ChangeForm state={changes} dispatch={change} keysOn={keysOn} />
+      )}
       {first ? (
         <Box flexDirection="column" height={docHeight} overflow="hidden">
           <Text color={tone('muted')}>{edits.length ? 'after the changes' : 'event_data now'}{targets.length > 1 ? ' (first event)' : ''}:</Text>

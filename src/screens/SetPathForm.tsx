@@ -11,6 +11,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { typedPath, typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
 import { insideQuotedKey, validatePath } from './validators.js';
+import type { ChangesAction, ChangesState } from './changesState.js';
 
 export const checkPath = (p: string) => validatePath(typedPath(p));
 
@@ -67,4 +68,32 @@ export function SetPathForm(props: {
       {valueType === 'null' && field === 1 ? <Text color={tone('muted')}>enter adds: set {path} = null</Text> : null}
     </Box>
   );
+}
+
+/** The form of the changes' state that is open (set or remove), wired to its actions; nothing on the list. */
+export function ChangeForm({ state, dispatch, keysOn }: { state: ChangesState; dispatch: (action: ChangesAction) => void; keysOn: boolean }) {
+  const typePath = (text: string) => dispatch({ type: 'type', field: 'path', text });
+  if (state.mode === 'set') {
+    return (
+      <SetPathForm
+        path={state.path}
+        onPath={typePath}
+        valueType={state.valueType}
+        onValueType={(valueType) => dispatch({ type: 'chooseType', valueType })}
+        value={state.value}
+        onValue={(text) => dispatch({ type: 'type', field: 'value', text })}
+        field={state.field}
+        onField={(field) => dispatch({ type: 'focus', field })}
+        onTab={(direction) => dispatch({ type: 'tab', direction })}
+        keysOn={keysOn}
+        onSet={(edit) => dispatch({ type: 'addEdits', edits: [edit] })}
+      />
+    );
+  }
+  if (state.mode === 'remove') {
+    return (
+      <TextField label="remove path" value={state.path} onChange={typePath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => dispatch({ type: 'addEdits', edits: [{ op: 'remove', path: normalizePath(typedPath(p)) }] })} />
+    );
+  }
+  return null;
 }

@@ -6,136 +6,87 @@
 import { useCallback, useEffect, useReducer } from 'react';
 import type { StageConfig } from '../data/config.js';
 import { describeError } from '../data/errors.js';
-import { applyEdits, editsBetween, type Edit } from '../data/json/edit.js';
+import { applyEdits, editsBetween } from '../data/json/edit.js';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { keyOf, parseEventId, type EffectiveEvent, type EventKey } from '../data/model.js';
 import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import type { Service } from '../data/service/service.js';
 import { canonicalTimestamp } from '../data/timestamp.js';
-import type { Flash } from '../components/Frame.js';
-import type { ValueType } from './editForm.js';
+import { changesReducer, initialChanges, type ChangeMode, type ChangesAction, type ChangesState } from './changesState.js';
 import type { EditText } from './navigation.js';
-import { setFormFields } from './SetPathForm.js';
 import { useTask } from './useTask.js';
 import { validateEventId, validateTimestamp } from './validators.js';
 
-/** find: the event's keys; edit: the changes so far, and the keys that add one; set, remove: a change's form. */
-export type LookupMode = 'find' | 'edit' | 'set' | 'remove';
-
-/** The text fields of the forms. */
-export type LookupText = 'eventId' | 'createdAt' | 'path' | 'value';
-
 export type LookupState = {
-  mode: LookupMode;
+  /** The find form is open: the keys of an event to add. */
+  finding: boolean;
   eventId: string;
   createdAt: string;
-  path: string;
-  valueType: ValueType;
-  value: string;
-  /** The focused field of the form on screen. */
-  field: number;
+  /** The focused field of the find form: event_id or event_created_at. */
+  keyField: number;
   /** The events the changes are for; the first is the one shown. */
   targets: EffectiveEvent[];
-  edits: Edit[];
-  flash: Flash;
+  /** The changes, checked against every target's document. */
+  changes: ChangesState;
 };
 
 export type LookupAction =
-  | { type: 'type'; field: LookupText; text: string }
-  | { type: 'chooseType'; valueType: ValueType }
-  | { type: 'focus'; field: number }
-  | { type: 'tab'; direction: 1 | -1 }
-  /** An event was looked up: it joins the list (unless it is there already) and the form closes. */
+  | { type: 'typeKey'; field: 'eventId' | 'createdAt'; text: string }
+  | { type: 'focusKey'; field: number }
+  | { type: 'tabKey'; direction: 1 | -1 }
+  /** An event was looked up: it joins the list (unless it is there already) and the find form closes. */
   | { type: 'found'; event: EffectiveEvent }
-  /** Each form opens fresh: what was typed for the last change would be appended to, not replaced. */
-  | { type: 'openSet' }
-  | { type: 'openRemove' }
+  /** a: the find form, for another event. */
   | { type: 'openFind' }
-  /** Changes to add: checked against every chosen event now, not at the diff. */
-  | { type: 'addEdits'; edits: Edit[] }
-  | { type: 'undo' }
-  /** esc on a form: back to the changes, or to the find form while no event is chosen. */
+  /** esc on a form: back to the changes (the find form stays while no event is chosen). */
   | { type: 'closeForm' }
-  | { type: 'flash'; flash: Flash };
+  | { type: 'changes'; action: ChangesAction };
 
 /** Opened on an event (from the find-events list), its keys stand typed. */
 export const initialLookup = (event?: EventKey): LookupState => ({
-  mode: 'find',
+  finding: true,
   eventId: event?.event_id ?? '',
   createdAt: event?.event_created_at ?? '',
-  path: '$.',
-  valueType: 'string',
-  value: '',
-  field: 0,
+  keyField: 0,
   targets: [],
-  edits: [],
-  flash: null,
+  changes: initialChanges(),
 });
 
-/** Fields tab moves between: event_id and event_created_at; path, type and value; or the one path. */
-export const fieldCount = (state: LookupState) => (state.mode === 'find' ? 2 : state.mode === 'set' ? setFormFields(state.valueType) : 1);
+/** The form on screen: find, set or remove; or none ('changes'), when the screen's own keys work. */
+export const formOf = (state: LookupState): 'find' | ChangeMode => (state.finding ? 'find' : state.changes.mode);
 
 /** Whether esc closes a form here (true) or is the screen's (leaving it). */
-export const closesForm = (state: LookupState) => state.mode !== 'edit' && !(state.mode === 'find' && state.targets.length === 0);
-
-function addEdits(state: LookupState, added: Edit[]): LookupState {
-  try {
-    for (const t of state.targets) applyEdits(parseJson(t.event_data), [...state.edits, ...added]);
-    return { ...state, edits: [...state.edits, ...added], mode: 'edit', flash: null };
-  } catch (error) {
-    return { ...state, flash: { text: describeError(error), tone: 'danger' } };
-  }
-}
+export const closesForm = (state: LookupState) => (state.finding ? state.targets.length > 0 : state.changes.mode !== 'changes');
 
 export function lookupReducer(state: LookupState, action: LookupAction): LookupState {
   switch (action.type) {
-    case 'type':
+    case 'typeKey':
       return { ...state, [action.field]: action.text };
-    case 'chooseType':
-      return { ...state, valueType: action.valueType };
-    case 'focus':
-      return { ...state, field: action.field };
-    case 'tab': {
-      const fields = fieldCount(state);
-      return { ...state, field: (state.field + action.direction + fields) % fields };
-    }
+    case 'focusKey':
+      return { ...state, keyField: action.field };
+    case 'tabKey':
+      return { ...state, keyField: (state.keyField + action.direction + 2) % 2 };
     case 'found': {
       const known = state.targets.some((t) => keyOf(t) === keyOf(action.event));
+      const targets = known ? state.targets : [...state.targets, action.event];
+      const changes = changesReducer(state.changes, { type: 'documents', documents: targets.map((t) => t.event_data) });
       return {
         ...state,
-        targets: known ? state.targets : [...state.targets, action.event],
-        flash: known ? { text: 'that event is already in the list', tone: 'warn' } : state.flash,
+        targets,
+        changes: known ? changesReducer(changes, { type: 'flash', flash: { text: 'that event is already in the list', tone: 'warn' } }) : changes,
         eventId: '',
         createdAt: '',
-        field: 0,
-        mode: 'edit',
+        keyField: 0,
+        finding: false,
       };
     }
-    case 'openSet':
-      return { ...state, mode: 'set', field: 0, path: '$.', value: '' };
-    case 'openRemove':
-      return { ...state, mode: 'remove', path: '$.' };
     case 'openFind':
-      return { ...state, mode: 'find', field: 0 };
-    case 'addEdits':
-      return addEdits(state, action.edits);
-    case 'undo':
-      return { ...state, edits: state.edits.slice(0, -1) };
+      return { ...state, finding: true, keyField: 0 };
     case 'closeForm':
-      return { ...state, mode: state.targets.length ? 'edit' : 'find' };
-    case 'flash':
-      return { ...state, flash: action.flash };
-  }
-}
-
-/** The first event's document after the changes, as lines; none while no event is chosen or the changes do not apply. */
-export function previewLines(state: LookupState): string[] {
-  const first = state.targets[0];
-  if (!first) return [];
-  try {
-    return prettyJson(applyEdits(parseJson(first.event_data), state.edits)).split('\n');
-  } catch {
-    return [];
+      if (state.finding) return { ...state, finding: state.targets.length === 0 };
+      return { ...state, changes: changesReducer(state.changes, action) };
+    case 'changes':
+      return { ...state, changes: changesReducer(state.changes, action.action) };
   }
 }
 
@@ -164,7 +115,8 @@ export function useLookupState(options: { service: Service; stage: StageConfig; 
       [service, stage],
     ),
   );
-  const { targets, edits } = state;
+  const { targets } = state;
+  const { edits } = state.changes;
   const planTask = useTask(
     useCallback(
       () =>
@@ -178,6 +130,9 @@ export function useLookupState(options: { service: Service; stage: StageConfig; 
       [service, stage, targets, edits],
     ),
   );
+
+  /** An action on the changes. */
+  const change = (action: ChangesAction) => dispatch({ type: 'changes', action });
 
   const find = async () => {
     if (validateEventId(state.eventId) || (state.createdAt && validateTimestamp(state.createdAt))) return;
@@ -198,20 +153,20 @@ export function useLookupState(options: { service: Service; stage: StageConfig; 
       const saved = await editText(note + text, '.json');
       try {
         const derived = editsBetween(current, parseJson(stripNotes(saved), 'edited document'));
-        return dispatch(derived.length ? { type: 'addEdits', edits: derived } : { type: 'flash', flash: { text: 'the document was not changed', tone: 'warn' } });
+        return change(derived.length ? { type: 'addEdits', edits: derived } : { type: 'flash', flash: { text: 'the document was not changed', tone: 'warn' } });
       } catch (error) {
         text = stripNotes(saved);
         note = `// ${describeError(error)}\n// Fix it, or empty the file to give up.\n`;
-        if (!text.trim()) return dispatch({ type: 'flash', flash: { text: 'editing abandoned', tone: 'warn' } });
+        if (!text.trim()) return change({ type: 'flash', flash: { text: 'editing abandoned', tone: 'warn' } });
       }
     }
   };
 
   /** The update plan of the changes, or undefined (with a flash) when there are none or it failed. */
   const plan = async () => {
-    if (!edits.length) return dispatch({ type: 'flash', flash: { text: 'describe a change first (s, x or e)', tone: 'warn' } });
+    if (!edits.length) return change({ type: 'flash', flash: { text: 'describe a change first (s, x or e)', tone: 'warn' } });
     return planTask.run();
   };
 
-  return { state, dispatch, lookup: lookup.task, planning: planTask.task, find, editDocument, plan };
+  return { state, dispatch, change, lookup: lookup.task, planning: planTask.task, find, editDocument, plan };
 }
