@@ -6,15 +6,16 @@
  */
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import { HELP_BINDING } from './bindings.js';
+import { HELP_BINDING, isListMove, type ListMove } from './bindings.js';
 import { Frame } from './Frame.js';
 import { LAYER } from './keyBus.js';
 import type { Binding } from './keys.js';
+import { useScroll } from './scrollState.js';
 import { tone } from './theme.js';
 import { useBindings } from './useBindings.js';
 import { wrapText } from './wrapText.js';
 
-type Action = 'down' | 'up' | 'pageDown' | 'pageUp' | 'first' | 'last' | 'close' | 'help';
+type Action = ListMove | 'close' | 'help';
 
 export const DETAILS_BINDINGS: Binding<Action>[] = [
   { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 1, group: 'scroll' },
@@ -28,22 +29,18 @@ export const DETAILS_BINDINGS: Binding<Action>[] = [
 ];
 
 export function DetailsView(props: { title: string; text: string; width: number; height: number; active: boolean; onClose: () => void }) {
-  const [offset, setOffset] = useState(0);
   const [helpOpen, setHelpOpen] = useState(false);
   const lines = wrapText(props.text, props.width);
   // Title, the position line, flash and footer take four rows.
   const room = Math.max(1, props.height - 4);
-  const last = Math.max(0, lines.length - room);
+  const { top, scroll } = useScroll({ lines: lines.length, room });
   useBindings(
     DETAILS_BINDINGS,
     (action) => {
-      if (helpOpen) return void ((action === 'help' || action === 'close') && setHelpOpen(false));
-      if (action === 'down') setOffset((o) => Math.min(last, o + 1));
-      else if (action === 'up') setOffset((o) => Math.max(0, o - 1));
-      else if (action === 'pageDown') setOffset((o) => Math.min(last, o + room));
-      else if (action === 'pageUp') setOffset((o) => Math.max(0, o - room));
-      else if (action === 'first') setOffset(0);
-      else if (action === 'last') setOffset(last);
+      // While the help overlay is open, only its own keys (help again, or close) do anything: they close it.
+      if (helpOpen) {
+        if (action === 'help' || action === 'close') setHelpOpen(false);
+      } else if (isListMove(action)) scroll(action);
       else if (action === 'help') setHelpOpen(true);
       else props.onClose();
     },
@@ -51,7 +48,6 @@ export function DetailsView(props: { title: string; text: string; width: number;
     LAYER.overlay,
     true,
   );
-  const top = Math.min(offset, last);
   return (
     <Frame title={props.title} width={props.width} height={props.height} bindings={DETAILS_BINDINGS} helpOpen={helpOpen}>
       <Box flexDirection="column" height={room} overflow="hidden">

@@ -14,6 +14,23 @@ export const LIST_BINDINGS: Binding<ListMove>[] = [
   { keys: ['G', 'end'], help: 'last row', action: 'last' },
 ];
 
+/**
+ * Scrolling text, on the list's keys and actions (src/components/scrollState.ts): j/k name what scrolls ("the
+ * document"), and share a footer hint at `footer` when given.
+ */
+export function scrollBindings(options: { what?: string; footer?: number } = {}): Binding<ListMove>[] {
+  const what = options.what ? ` ${options.what}` : '';
+  const footer = options.footer === undefined ? {} : { footer: options.footer, group: 'scroll' };
+  return [
+    { keys: ['j', 'down'], help: `scroll${what} down`, action: 'down', ...footer },
+    { keys: ['k', 'up'], help: `scroll${what} up`, action: 'up', ...footer },
+    { keys: ['pagedown'], help: 'page down', action: 'pageDown' },
+    { keys: ['pageup'], help: 'page up', action: 'pageUp' },
+    { keys: ['g', 'home'], help: 'top', action: 'first' },
+    { keys: ['G', 'end'], help: 'bottom', action: 'last' },
+  ];
+}
+
 export type GlobalAction = 'help' | 'back' | 'quit';
 
 /** Footer 0: the help key is in every footer, whatever else has to go. */

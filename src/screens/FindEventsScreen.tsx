@@ -6,11 +6,10 @@
  */
 import { count as countOf } from '../components/unsavedWork.js';
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { valueAtPath } from '../data/json/edit.js';
 import { parseJson, stringifyJson } from '../data/json/value.js';
 import type { EffectiveEvent } from '../data/model.js';
-import { parseCondition } from '../data/selection.js';
 import { formBindings, isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { flashLines, Frame, type Flash } from '../components/Frame.js';
@@ -21,12 +20,10 @@ import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
-import { boundProblem, conditionProblem, windowProblem, findSelection, lookbackReaching, markedSelection, MAX_NAMED } from './findQuery.js';
 import { rowAt } from './findPages.js';
 import { stageOf, type ScreenProps } from './navigation.js';
-import { chosen, useFindEvents } from './useFindEvents.js';
+import { chosen, conditionsText, dataPaths, stepsBack, useFindEventsState, windowText } from './useFindEventsState.js';
 import { useScreen } from './useScreen.js';
-import { useTask } from './useTask.js';
 
 type Action = ListMove | 'toggle' | 'all' | 'range' | 'lookup' | 'update' | 'exclude' | 'conditions' | 'reload';
 
@@ -45,6 +42,10 @@ const LIST_KEYS: Binding<Action>[] = [
 const EXAMPLES = ['$.Status="Pending"', '$.amount>100', '$.Status in ["A","B"]', '$.note is missing', 'user_id=u-42', 'event_ingested_at>=2026-11-01'];
 
 const n = (x: number) => x.toLocaleString('en-US');
+
+/** Keys that act on the matches: they wait for the first page; those that take events also need a match. */
+const ON_MATCHES = new Set<Action>(['toggle', 'range', 'all', 'lookup', 'update', 'exclude']);
+const ON_SOME_MATCH = new Set<Action>(['lookup', 'update', 'exclude']);
 
 /** The values a row shows: those at the paths the conditions name (what was searched for), else the document. */
 function rowValues(e: EffectiveEvent, paths: readonly string[]): string {
@@ -70,95 +71,13 @@ function rowIndexes(count: number): readonly number[] {
 }
 
 export function FindEventsScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
-  const { service } = services;
-  const config = service.config;
+  const config = services.service.config;
   const stage = stageOf(services, route.stage);
-  const { state, dispatch, cursorEvent, markedKeys, everyId } = useFindEvents(service, stage.name, Math.max(1, height - 5));
-  const [flash, setFlash] = useState<Flash>(null);
-  // Set by an esc that would drop marks: the next esc leaves, any other key cancels it.
+  const { state, dispatch, cursorEvent, planning, resetPlanning, plan, updateRoute, excludePlan } = useFindEventsState(services.service, stage, Math.max(1, height - 5), config.lookback_days);
   const { list, pages } = state;
-  const paths = useMemo(
-    () => [...new Set((state.search?.input.where ?? []).flatMap((w) => {
-      const c = typeof w === 'string' ? parseCondition(w) : w;
-      return c.on === 'data' ? [c.path] : [];
-    }))],
-    [state.search],
-  );
-  // What the list shows was searched for with these (the form may have been changed since, and not searched yet).
-  const searched = useMemo(() => (state.search?.input.where ?? []).map(String), [state.search]);
-  const conditionsText = searched.length ? searched.join(' · ') : 'no condition: every event of the window';
-  const from = state.search?.input.from;
-  const until = state.search?.input.until;
-  const windowText = `created ${from ? `from ${from}` : `in the last ${config.lookback_days} days`}${until ? ` until ${until}` : ''}`;
-
+  const paths = useMemo(() => dataPaths(state.search), [state.search]);
+  const summary = `${conditionsText(state)}; ${windowText(state, config.lookback_days)}`;
   const { every, count } = chosen(state);
-  // Set from an action's key until its plan (or its keys) are ready: a second key meanwhile must not start it twice.
-  const working = useRef(false);
-  const planTask = useTask(useCallback(async (work: () => Promise<void>) => work(), []));
-
-  const search = () => {
-    for (const [text, field] of [[state.from, 'from'], [state.until, 'until']] as const) {
-      const problem = boundProblem(text, field);
-      if (problem) return dispatch({ type: 'formError', message: problem }), dispatch({ type: 'focus', field });
-    }
-    const backwards = windowProblem(state.from, state.until);
-    if (backwards) return dispatch({ type: 'formError', message: backwards }), dispatch({ type: 'focus', field: 'until' });
-    setFlash(null);
-    dispatch({ type: 'search', input: findSelection(state) });
-  };
-  const submitWhere = (text: string) => {
-    if (!text.trim()) return search();
-    const problem = conditionProblem(text);
-    if (problem) return dispatch({ type: 'formError', message: problem });
-    dispatch({ type: 'addCondition', text });
-  };
-
-  const update = async () => {
-    if (every) {
-      if (!searched.length) return setFlash({ text: 'no condition narrows the matches: add one (c), or mark the events to update', tone: 'warn' });
-      const input = state.search!.input;
-      return nav.push({
-        name: 'updateSelection',
-        stage: stage.name,
-        selection: input,
-        what: `every match (${n(count)} now) of ${conditionsText}; ${windowText}`,
-        example: cursorEvent?.event_data,
-      });
-    }
-    if (count > MAX_NAMED) return setFlash({ text: `${n(count)} events marked; at most ${n(MAX_NAMED)} go into a plan by key. Unmark them (a) to update every match of the conditions as one set`, tone: 'warn' });
-    const keys = await markedKeys();
-    const first = keys[0] && rowAt(pages, [...list.marked].sort((a, b) => a - b)[0]!);
-    nav.push({
-      name: 'updateSelection',
-      stage: stage.name,
-      selection: markedSelection(keys, searched),
-      what: `${n(keys.length)} marked event(s), still matching ${conditionsText}`,
-      example: (first ?? cursorEvent)?.event_data,
-    });
-  };
-
-  const exclude = async (description: string) => {
-    if (count > MAX_NAMED) {
-      return setFlash({ text: `${n(count)} events: an exclusion names its event_ids, at most ${n(MAX_NAMED)} at a time; narrow the conditions or the window`, tone: 'warn' });
-    }
-    const ids = every ? await everyId() : (await markedKeys()).map((k) => k.event_id);
-    if (!ids.length) return setFlash({ text: 'nothing to exclude: no event matches', tone: 'warn' });
-    const plan = await service.call('makePlan', { op: 'exclude', stage: stage.name, eventIds: ids, description, lookbackDays: lookbackReaching(from ?? '') });
-    dispatch({ type: 'phase', phase: 'list' });
-    nav.push({ name: 'confirm', plan });
-  };
-
-  const run = async (work: () => Promise<void>) => {
-    if (working.current) return;
-    working.current = true;
-    try {
-      await planTask.run(work);
-    } finally {
-      working.current = false;
-    }
-  };
-  // A failed plan's message stays until the next key (onAction resets the task).
-  const failure: Flash = planTask.task.status === 'failed' ? { text: planTask.task.message, tone: 'danger' } : null;
 
   const inForm = state.phase === 'form';
   const describing = state.phase === 'describe';
@@ -169,43 +88,48 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
       ? PICK_LIST_KEYS
       : formBindings({ enter: state.field === 'where' ? (state.where.trim() ? 'add the condition' : 'search') : 'search', fields: true });
   const marked = state.all ? pages.total : list.marked.size;
+
+  const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
+    conditions: () => dispatch({ type: 'phase', phase: 'form' }),
+    reload: () => dispatch({ type: 'searchAgain' }),
+    toggle: () => dispatch({ type: 'mark', how: 'toggle' }),
+    range: () => dispatch({ type: 'mark', how: 'range' }),
+    all: () => dispatch({ type: 'all' }),
+    lookup: () => cursorEvent && nav.push({ name: 'lookup', stage: stage.name, event: { event_id: cursorEvent.event_id, event_created_at: cursorEvent.event_created_at } }),
+    update: () =>
+      plan(async () => {
+        const next = await updateRoute();
+        if (next) nav.push(next);
+      }),
+    exclude: () => dispatch({ type: 'phase', phase: 'describe' }),
+  };
   const { helpOpen, bindings } = useScreen({
     bindings: LIST_KEYS,
     // Marked events are work: esc from the list and q ask first (`discard 2 marked events? y/N`).
     unsaved: !inForm && !describing && marked ? countOf(marked, 'marked event') : null,
-    active: active && planTask.task.status !== 'running',
+    active: active && planning.status !== 'running',
     nav,
     keysEnabled: listKeys,
     formKeys,
     // Keys typed while the matches are read wait for them (`⏎` then `a x…` marks and excludes what loads); so
     // does every key while the row under the cursor is being read.
     busy: listKeys && (!state.loaded || (list.count > 0 && !cursorEvent)) && !state.readError,
+    // Marks are work: leaving the list asks first (the `unsaved` question, as every screen's).
     onBack: () => {
-      setFlash(null);
-      if (describing) return dispatch({ type: 'phase', phase: 'list' }), true;
-      // Back from changing the conditions to the list searched before (enter would search again).
-      if (inForm) return state.search ? (dispatch({ type: 'phase', phase: 'list' }), true) : false;
-      // Marks are work: leaving the list asks first (the `unsaved` question, as every screen's).
-      return false;
+      dispatch({ type: 'back' });
+      return stepsBack(state);
     },
     onAction: (action) => {
-      setFlash(null);
-      if (planTask.task.status === 'failed') planTask.reset();
+      dispatch({ type: 'flash', flash: null });
+      // A failed plan's message stays until the next key.
+      if (planning.status === 'failed') resetPlanning();
       if (isListMove(action)) return dispatch({ type: 'list', action: listMove(action) });
-      if (action === 'conditions') return dispatch({ type: 'phase', phase: 'form' });
-      if (action === 'reload') return state.search && dispatch({ type: 'search', input: state.search.input });
-      if (!state.loaded) return;
-      if (action === 'toggle' || action === 'range') {
-        if (state.all) return setFlash({ text: `every match is marked; a unmarks them, then mark rows one by one`, tone: 'warn' });
-        return dispatch({ type: 'list', action: { type: action } });
-      }
-      if (action === 'all') return dispatch({ type: 'all' });
-      if (!pages.total) return setFlash({ text: 'no event matches: c changes the conditions', tone: 'warn' });
-      if (action === 'lookup' && cursorEvent) return nav.push({ name: 'lookup', stage: stage.name, event: { event_id: cursorEvent.event_id, event_created_at: cursorEvent.event_created_at } });
-      if (action === 'update') return void run(update);
-      if (action === 'exclude') return dispatch({ type: 'phase', phase: 'describe' });
+      if (ON_MATCHES.has(action) && !state.loaded) return;
+      if (ON_SOME_MATCH.has(action) && !pages.total) return dispatch({ type: 'flash', flash: { text: 'no event matches: c changes the conditions', tone: 'warn' } });
+      void actions[action]();
     },
   });
+  const onTab = (direction: 1 | -1) => dispatch({ type: 'tab', direction });
 
   const title = `${stage.name} · find events`;
   let body;
@@ -220,8 +144,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
           value={state.where}
           onChange={(value) => dispatch({ type: 'edit', field: 'where', value })}
           focus={active && state.field === 'where'}
-          onTab={(direction) => dispatch({ type: 'tab', direction })}
-          onSubmit={submitWhere}
+          onTab={onTab}
+          onSubmit={(text) => dispatch({ type: 'submitWhere', text })}
           placeholder='e.g. $.Status="Pending"'
           hint={state.where.trim() ? 'enter adds the condition' : state.conditions.length ? 'enter searches; or type another condition' : 'enter with nothing typed lists every event of the window'}
         />
@@ -234,7 +158,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
             onMove={(delta) => dispatch({ type: 'pick', delta })}
             onRemove={() => dispatch({ type: 'removeCondition' })}
             onEdit={() => dispatch({ type: 'reviseCondition' })}
-            onTab={(direction) => dispatch({ type: 'tab', direction })}
+            onTab={onTab}
           />
         ) : null}
         <TextField
@@ -243,8 +167,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
           onChange={(value) => dispatch({ type: 'edit', field: 'from', value })}
           focus={active && state.field === 'from'}
           freeText={false}
-          onTab={(direction) => dispatch({ type: 'tab', direction })}
-          onSubmit={search}
+          onTab={onTab}
+          onSubmit={() => dispatch({ type: 'submitSearch' })}
           placeholder={`last ${config.lookback_days} days, the lookback`}
           hint="YYYY-MM-DD [HH:MM:SS[.ffffff]] UTC; enter searches"
         />
@@ -254,8 +178,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
           onChange={(value) => dispatch({ type: 'edit', field: 'until', value })}
           focus={active && state.field === 'until'}
           freeText={false}
-          onTab={(direction) => dispatch({ type: 'tab', direction })}
-          onSubmit={search}
+          onTab={onTab}
+          onSubmit={() => dispatch({ type: 'submitSearch' })}
           placeholder="no end"
           hint="before this time (exclusive); enter searches"
         />
@@ -289,16 +213,21 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
           }}
         />
         <Text color={tone('muted')} wrap="truncate-end">
-          {`${conditionsText}; ${windowText}`}
+          {summary}
         </Text>
         {describing ? (
           <TextField
             label="exclusion_description"
             value={state.description}
             onChange={(value) => dispatch({ type: 'edit', field: 'description', value })}
-            focus={active && planTask.task.status !== 'running'}
+            focus={active && planning.status !== 'running'}
             required
-            onSubmit={(text) => void run(() => exclude(text))}
+            onSubmit={(text) =>
+              void plan(async () => {
+                const made = await excludePlan(text);
+                if (made) nav.push({ name: 'confirm', plan: made });
+              })
+            }
             placeholder={`why are ${every ? 'these' : 'the marked'} ${n(count)} excluded?`}
           />
         ) : null}
@@ -308,7 +237,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const range = rangeNote(list);
   const status = inForm
     ? `${state.conditions.length} condition(s)`
-    : planTask.task.status === 'running'
+    : planning.status === 'running'
       ? 'planning…'
       : !state.loaded
         ? 'finding…'
@@ -317,7 +246,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const spacedStatus = `  ${status}`;
   const formError: Flash = state.formError ? { text: state.formError, tone: 'danger' } : null;
   const readError: Flash = state.loaded && state.readError ? { text: `${state.readError} (r searches again)`, tone: 'danger' } : null;
-  const shownFlash = formError ?? flash ?? failure ?? readError;
+  const failure: Flash = planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null;
+  const shownFlash = formError ?? state.flash ?? failure ?? readError;
   // The list takes what the title, its header, the line under it, the flash, the description field and the footer leave.
   const listHeight = Math.max(1, height - 4 - flashLines(shownFlash, width, height).length - (describing ? 2 : 0));
   useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight, dispatch]);

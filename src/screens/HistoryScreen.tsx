@@ -1,24 +1,22 @@
 /** History: every applied plan from the warehouse's audit table (every operator, every host), newest first. */
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useReducer, useState } from 'react';
-import { useTask } from './useTask.js';
 import { DetailsView } from '../components/DetailsView.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
-import { initialList, listReducer } from '../components/listState.js';
 import { tone } from '../components/theme.js';
 import { listPosition, WindowedList } from '../components/WindowedList.js';
 import type { ScreenProps } from './navigation.js';
+import { useHistoryState } from './useHistoryState.js';
 import { useScreen } from './useScreen.js';
 import { describeWritten } from '../data/operations/apply.js';
-import type { AuditEntry } from '../data/engine.js';
+import type { AuditEntry } from '../data/service/requests.js';
 import { printable, printableLines } from '../data/printable.js';
 
 type Action = ListMove | 'open' | 'revert';
 
 /** An applied plan in full, for the details view: the list and the lines under it cut the description. */
-function entryText(e: AuditEntry & { rerun_state?: string }): string {
+function entryText(e: AuditEntry): string {
   return [
     `plan ${e.plan_id} · ${e.kind} · ${e.stage}`,
     `applied ${e.applied_at} by ${printable(e.operator)} on ${printable(e.host)}${e.job_id ? ` (job ${printable(e.job_id)})` : ''}`,
@@ -41,34 +39,24 @@ const BINDINGS: Binding<Action>[] = [
 ];
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
-  const { service } = services;
-  const load = useTask(useCallback(() => service.call('history', {}), [service]));
-  // Read again whenever the screen comes back into view: a plan may have been applied or reverted meanwhile.
-  useEffect(() => {
-    if (active) void load.run();
-  }, [active, load.run]);
-  const entries = load.task.status === 'done' ? load.task.value : [];
   const detailRows = 6;
-  const [list, dispatch] = useReducer(listReducer, initialList(entries.length, Math.max(1, height - 5 - detailRows)));
-  useEffect(() => dispatch({ type: 'reset', count: entries.length }), [entries.length]);
-  // The chosen plan in full, in a DetailsView over the list.
-  const [reading, setReading] = useState(false);
-  const revert = useTask(useCallback((id: string) => service.call('makePlan', { op: 'revert', planId: id }), [service]));
-  const e = entries[list.cursor];
+  const { state, dispatch, entries, entry: e, reading: load, reverting, planRevert } = useHistoryState(services.service, active, Math.max(1, height - 5 - detailRows));
+  const { list } = state;
+  const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
+    // The chosen plan in full, in a DetailsView over the list.
+    open: () => e && dispatch({ type: 'read', reading: true }),
+    revert: async () => {
+      const plan = await planRevert();
+      if (plan) nav.push({ name: 'confirm', plan });
+    },
+  };
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
-    active: active && revert.task.status !== 'running' && !(reading && e),
+    active: active && reverting.status !== 'running' && !(state.reading && e),
     nav,
-    onAction: async (action) => {
-      if (isListMove(action)) dispatch(listMove(action));
-      else if (action === 'open' && entries[list.cursor]) setReading(true);
-      else if (action === 'revert' && entries[list.cursor]) {
-        const plan = await revert.run(entries[list.cursor]!.plan_id);
-        if (plan) nav.push({ name: 'confirm', plan });
-      }
-    },
+    onAction: (action) => (isListMove(action) ? dispatch({ type: 'list', action: listMove(action) }) : void actions[action]()),
   });
-  if (reading && e) return <DetailsView title={`evfix · history · plan ${e.plan_id}`} text={entryText(e)} width={width} height={height} active={active} onClose={() => setReading(false)} />;
+  if (state.reading && e) return <DetailsView title={`evfix · history · plan ${e.plan_id}`} text={entryText(e)} width={width} height={height} active={active} onClose={() => dispatch({ type: 'read', reading: false })} />;
   return (
     <Frame
       title="evfix · history"
@@ -77,12 +65,12 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
       height={height}
       bindings={bindings}
       helpOpen={helpOpen}
-      flash={revert.task.status === 'failed' ? { text: revert.task.message, tone: 'danger' } : null}
+      flash={reverting.status === 'failed' ? { text: reverting.message, tone: 'danger' } : null}
     >
       <WindowedList
         items={entries}
         state={list}
-        empty={load.task.status === 'done' ? `No plan has been applied yet (audit table ${service.config.tables.audit}).` : load.task.status === 'failed' ? load.task.message : 'reading the audit table…'}
+        empty={load.status === 'done' ? `No plan has been applied yet (audit table ${services.service.config.tables.audit}).` : load.status === 'failed' ? load.message : 'reading the audit table…'}
         render={(x) => `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}${x.rerun_state === 'rerun pending' ? '  rerun pending' : ''}`}
       />
       {e ? (

@@ -5,17 +5,14 @@
  * event name, say) needs a second `y`.
  */
 import { Box, Text } from 'ink';
-import { randomUUID } from 'node:crypto';
-import { useCallback, useState } from 'react';
-import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
-import { formatTimestamp, nowMicros } from '../data/timestamp.js';
-import { Frame, type Flash } from '../components/Frame.js';
+import type { Plan } from '../data/plan.js';
+import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { tone } from '../components/theme.js';
 import { stageOf, type ScreenProps } from './navigation.js';
+import { useInsertState, type KeyWarning } from './useInsertState.js';
 import { useScreen } from './useScreen.js';
-import { useTask } from './useTask.js';
 
 type Action = 'edit' | 'anyway';
 const BINDINGS: Binding<Action>[] = [{ keys: ['e', 'enter'], help: 'write the event in $EDITOR', action: 'edit', footer: 1 }];
@@ -24,8 +21,6 @@ const WARNED_BINDINGS: Binding<Action>[] = [
   { keys: ['e'], help: 'edit it again', action: 'edit', footer: 1 },
 ];
 
-type KeyWarning = { text: string; sampled: number; missing: string[]; unusual: string[] };
-
 /** One string, so it wraps as one paragraph. */
 const shapeWarning = (eventName: string, stageName: string, w: KeyWarning) =>
   `This event_data is not shaped like the ${eventName} events of ${stageName} (compared with ${w.sampled}): ` +
@@ -33,68 +28,32 @@ const shapeWarning = (eventName: string, stageName: string, w: KeyWarning) =>
   '.';
 
 export function InsertScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
-  const { service, editText } = services;
   const stage = stageOf(services, route.stage);
-  const [flash, setFlash] = useState<Flash>(null);
-  const [template] = useState(() =>
-    JSON.stringify(
-      { event_id: randomUUID(), event_created_at: formatTimestamp(nowMicros()), user_id: null, event_external_reference_id: null, event_advisor_id: null, event_data: {} },
-      null,
-      2,
-    ),
-  );
-  const [text, setText] = useState(template);
-  // The last text a plan was made of: saved unchanged again, it goes to its diff again rather than to "nothing changed".
-  const [planned, setPlanned] = useState<string | null>(null);
-  const [warning, setWarning] = useState<KeyWarning | null>(null);
-  const planTask = useTask(
-    useCallback((text: string) => service.call('makePlan', { op: 'insert', stage: stage.name, text, description: PENDING_DESCRIPTION }), [service, stage]),
-  );
-  const checkTask = useTask(useCallback((text: string) => service.call('insertKeyCheck', { stage: stage.name, text }), [service, stage]));
-
-  const plan = async (saved: string) => {
-    setWarning(null);
-    const made = await planTask.run(saved);
-    if (!made) return;
-    setPlanned(saved);
-    nav.push({ name: 'diff', plan: made });
-  };
-  const edit = async () => {
-    setFlash(null);
-    const warned = warning;
-    setWarning(null);
-    const saved = await editText(text, '.json');
-    // Saved as it was after the warning: the same event, the same question.
-    if (warned && saved === warned.text) return setWarning(warned);
-    if (saved === text && saved !== planned) {
-      // Saved as it was: nothing to do. What was wrong with it last time (shown in the flash) still is.
-      if (planTask.task.status !== 'failed') setFlash({ text: 'the event was not changed: nothing to insert (e writes it)', tone: 'warn' });
-      return;
-    }
-    setText(saved);
-    const keys = await checkTask.run(saved);
-    if (keys && (keys.missing.length || keys.unusual.length)) return setWarning({ text: saved, ...keys });
-    await plan(saved);
+  const { state, dispatch, planning: planTask, checking: checkTask, edit, plan } = useInsertState(services.service, stage, services.editText);
+  const { text, warning, flash } = state;
+  const toDiff = async (made: Promise<Plan | undefined>) => {
+    const diff = await made;
+    if (diff) nav.push({ name: 'diff', plan: diff });
   };
 
-  const busy = planTask.task.status === 'running' || checkTask.task.status === 'running';
+  const busy = planTask.status === 'running' || checkTask.status === 'running';
   const { helpOpen, bindings } = useScreen({
     bindings: warning ? WARNED_BINDINGS : BINDINGS,
     active: active && !busy,
     nav,
-    unsaved: text !== template ? 'the event written' : null,
+    unsaved: text !== state.template ? 'the event written' : null,
     onBack: () => {
       if (!warning) return false;
-      setWarning(null);
+      dispatch({ type: 'dismissWarning' });
       return true;
     },
-    onAction: async (action) => {
-      if (action === 'edit') await edit();
-      else if (action === 'anyway' && warning) await plan(warning.text);
+    onAction: (action) => {
+      if (action === 'edit') void toDiff(edit());
+      else if (action === 'anyway' && warning) void toDiff(plan(warning.text));
     },
   });
   // Each error once: in the flash, which wraps onto as many lines as it needs.
-  const failure = planTask.task.status === 'failed' ? planTask.task.message : checkTask.task.status === 'failed' ? checkTask.task.message : null;
+  const failure = planTask.status === 'failed' ? planTask.message : checkTask.status === 'failed' ? checkTask.message : null;
   return (
     <Frame title={`evfix · insert a missing event · ${stage.name}`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash ?? (failure ? { text: failure, tone: 'danger' } : null)}>
       <Text wrap="wrap">
@@ -112,7 +71,7 @@ export function InsertScreen({ route, active, width, height, nav, services }: Sc
         </Box>
       ) : null}
       {busy ? (
-        <ProgressLine label={planTask.task.status === 'running' ? 'checking the event' : `comparing with the ${stage.event_name} events`} startedAt={planTask.task.status === 'running' ? planTask.task.startedAt : checkTask.task.status === 'running' ? checkTask.task.startedAt : Date.now()} />
+        <ProgressLine label={planTask.status === 'running' ? 'checking the event' : `comparing with the ${stage.event_name} events`} startedAt={planTask.status === 'running' ? planTask.startedAt : checkTask.status === 'running' ? checkTask.startedAt : Date.now()} />
       ) : null}
       {/* The event takes the rows left over, cut at the bottom: the warning above it is never squeezed. */}
       <Box flexDirection="column" marginTop={1} flexGrow={1} flexShrink={1} minHeight={1} overflow="hidden">

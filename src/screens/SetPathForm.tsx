@@ -4,7 +4,6 @@
  * type. `onSet` is given the edit only when the path and the value are valid.
  */
 import { Box, Text } from 'ink';
-import type { Dispatch, SetStateAction } from 'react';
 import type { Edit } from '../data/json/edit.js';
 import { normalizePath } from '../data/json/path.js';
 import { ChoiceField } from '../components/ChoiceField.js';
@@ -12,6 +11,7 @@ import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { typedPath, typedValue, VALUE_TYPES, type ValueType } from './editForm.js';
 import { insideQuotedKey, validatePath } from './validators.js';
+import type { ChangesAction, ChangesState } from './changesState.js';
 
 export const checkPath = (p: string) => validatePath(typedPath(p));
 
@@ -29,14 +29,15 @@ export function SetPathForm(props: {
   value: string;
   onValue: (value: string) => void;
   field: number;
-  onField: Dispatch<SetStateAction<number>>;
+  onField: (field: number) => void;
+  /** tab (1) or shift-tab (-1) in one of the fields. */
+  onTab: (direction: 1 | -1) => void;
   keysOn: boolean;
   onSet: (edit: Edit) => void;
 }) {
   const { path, valueType, field, keysOn } = props;
   const typed = typedValue(valueType, props.value);
-  const fields = setFormFields(valueType);
-  const onTab = (direction: 1 | -1) => props.onField((f) => (f + direction + fields) % fields);
+  const { onTab } = props;
   const set = (json: string) => !checkPath(path) && props.onSet(setEditOf(path, json));
   return (
     <Box flexDirection="column">
@@ -67,4 +68,32 @@ export function SetPathForm(props: {
       {valueType === 'null' && field === 1 ? <Text color={tone('muted')}>enter adds: set {path} = null</Text> : null}
     </Box>
   );
+}
+
+/** The form of the changes' state that is open (set or remove), wired to its actions; nothing on the list. */
+export function ChangeForm({ state, dispatch, keysOn }: { state: ChangesState; dispatch: (action: ChangesAction) => void; keysOn: boolean }) {
+  const typePath = (text: string) => dispatch({ type: 'type', field: 'path', text });
+  if (state.mode === 'set') {
+    return (
+      <SetPathForm
+        path={state.path}
+        onPath={typePath}
+        valueType={state.valueType}
+        onValueType={(valueType) => dispatch({ type: 'chooseType', valueType })}
+        value={state.value}
+        onValue={(text) => dispatch({ type: 'type', field: 'value', text })}
+        field={state.field}
+        onField={(field) => dispatch({ type: 'focus', field })}
+        onTab={(direction) => dispatch({ type: 'tab', direction })}
+        keysOn={keysOn}
+        onSet={(edit) => dispatch({ type: 'addEdits', edits: [edit] })}
+      />
+    );
+  }
+  if (state.mode === 'remove') {
+    return (
+      <TextField label="remove path" value={state.path} onChange={typePath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => dispatch({ type: 'addEdits', edits: [{ op: 'remove', path: normalizePath(typedPath(p)) }] })} />
+    );
+  }
+  return null;
 }

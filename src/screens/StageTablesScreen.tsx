@@ -5,22 +5,18 @@
  * appear as they arrive; the line under the list says what the row under the cursor means.
  */
 import { Box, Text } from 'ink';
-import { useEffect, useMemo, useReducer, useState } from 'react';
 import type { StageConfig } from '../data/config.js';
-import { describeError } from '../data/errors.js';
-import type { StageSummary } from '../data/engine.js';
-import type { PendingRerun } from '../data/operations/pending.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { formBindings } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
-import { initialList, listReducer } from '../components/listState.js';
 import { Spinner } from '../components/Spinner.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import { WindowedList } from '../components/WindowedList.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
+import { counting, useStageTablesState, type StageCounts } from './useStageTablesState.js';
 
 type Action = ListMove | 'open' | 'filter' | 'history' | 'reload';
 
@@ -32,13 +28,11 @@ export const STAGE_TABLES_BINDINGS: Binding<Action>[] = [
   { keys: ['r'], help: 'reload counts', action: 'reload' },
 ];
 
-type Loaded = { status: 'loading' } | { status: 'done'; summary: StageSummary; pending: PendingRerun | null } | { status: 'failed'; message: string };
-
 /** Column widths after the name: events, duplicates in the sources, duplicates in the stage table. */
 const COLUMNS = { events: 8, sources: 8, stage: 9 };
 
 /** The line under the list: the row under the cursor in words, with the command a pending rerun needs. */
-function describeRow(stage: StageConfig, state: Loaded | undefined): string {
+function describeRow(stage: StageConfig, state: StageCounts | undefined): string {
   if (state?.status !== 'done') return stage.event_name;
   const { summary, pending } = state;
   const held =
@@ -50,43 +44,20 @@ function describeRow(stage: StageConfig, state: Loaded | undefined): string {
 }
 
 export function StageTablesScreen({ active, width, height, nav, services }: ScreenProps) {
-  const { service } = services;
-  const config = service.config;
-  const [filter, setFilter] = useState('');
-  const [filtering, setFiltering] = useState(false);
-  const [loaded, setLoaded] = useState<Record<string, Loaded>>({});
-  const [generation, setGeneration] = useState(0);
-  const stages = useMemo(
-    () => config.stages.filter((s) => !filter || `${s.name} ${s.event_name}`.toLowerCase().includes(filter.toLowerCase())),
-    [config.stages, filter],
-  );
+  const config = services.service.config;
   // Frame (title, flash, footer), the filter line, two header lines, three lines describing the row.
   const listHeight = Math.max(1, height - 9);
-  const [list, dispatch] = useReducer(listReducer, initialList(stages.length, listHeight));
-  useEffect(() => dispatch({ type: 'reset', count: stages.length }), [stages.length]);
-  useEffect(() => dispatch({ type: 'resize', height: listHeight }), [listHeight]);
-
-  // Reload whenever the screen comes back into view: a plan may have just changed the counts.
-  useEffect(() => {
-    if (!active) return;
-    let cancelled = false;
-    // All stages at once: on the embedded warehouse their reads share one open file (it is opened and released
-    // around each read otherwise, which cost more than the counting), on BigQuery they are jobs that run side by
-    // side. Each row fills in as its counts arrive.
-    for (const stage of config.stages) {
-      setLoaded((l) => ({ ...l, [stage.name]: { status: 'loading' } }));
-      void Promise.all([service.call('stageSummary', { stage: stage.name }), service.call('pendingReruns', { stage: stage.name })]).then(
-        ([summary, [pending]]) => !cancelled && setLoaded((l) => ({ ...l, [stage.name]: { status: 'done', summary, pending: pending ?? null } })),
-        (error: unknown) => !cancelled && setLoaded((l) => ({ ...l, [stage.name]: { status: 'failed', message: describeError(error) } })),
-      );
-    }
-    return () => {
-      cancelled = true;
-    };
-  }, [active, generation, service, config]);
+  const { state, dispatch, stages } = useStageTablesState(services.service, active, listHeight);
+  const { filter, filtering, counts: loaded, list } = state;
 
   const current: StageConfig | undefined = stages[list.cursor];
   const currentState = current ? loaded[current.name] : undefined;
+  const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
+    open: () => current && nav.push({ name: 'actions', stage: current.name }),
+    filter: () => dispatch({ type: 'openFilter' }),
+    history: () => nav.push({ name: 'history' }),
+    reload: () => dispatch({ type: 'reload' }),
+  };
   const { helpOpen, bindings } = useScreen({
     bindings: STAGE_TABLES_BINDINGS,
     active,
@@ -94,22 +65,15 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     keysEnabled: !filtering,
     formKeys: formBindings({ enter: 'keep the filter' }),
     onBack: () => {
-      if (filtering) setFiltering(false);
-      else setFilter('');
+      dispatch({ type: 'back' });
       return true; // the first screen has nowhere to go back to
     },
-    onAction: (action) => {
-      if (isListMove(action)) dispatch(listMove(action));
-      else if (action === 'open' && current) nav.push({ name: 'actions', stage: current.name });
-      else if (action === 'filter') setFiltering(true);
-      else if (action === 'history') nav.push({ name: 'history' });
-      else if (action === 'reload') setGeneration((g) => g + 1);
-    },
+    onAction: (action) => (isListMove(action) ? dispatch({ type: 'list', action: listMove(action) }) : void actions[action]()),
   });
 
   // Counting stops when the screen is hidden (it restarts on return): a hidden screen shows no spinner, which
   // would otherwise turn (and make Ink render) for as long as the operator stays on another screen.
-  const loading = active && config.stages.some((s) => loaded[s.name]?.status === 'loading' || !loaded[s.name]);
+  const loading = active && counting(config.stages, loaded);
   const nameWidth = Math.min(34, Math.max(12, ...stages.map((s) => s.name.length)) + 1);
   const status = (
     <Text>
@@ -133,8 +97,8 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
         <TextField
           label="filter"
           value={filter}
-          onChange={setFilter}
-          onSubmit={() => setFiltering(false)}
+          onChange={(text) => dispatch({ type: 'typeFilter', text })}
+          onSubmit={() => dispatch({ type: 'keepFilter' })}
           focus={active}
           hint="enter keeps the filter; esc in the list clears it"
         />

@@ -4,26 +4,21 @@
  * description and the confirm screen as any update does. The selection is a definition the warehouse
  * evaluates: every match of the conditions, or the marked events by key; the events never travel here.
  */
-import { count } from '../components/unsavedWork.js';
 import { Box, Text } from 'ink';
-import { useCallback, useState } from 'react';
-import { describeError } from '../data/errors.js';
-import { applyEdits, describeEdit, type Edit } from '../data/json/edit.js';
-import { normalizePath } from '../data/json/path.js';
-import { parseJson, prettyJson } from '../data/json/value.js';
-import { PENDING_DESCRIPTION, type SelectionInput } from '../data/operations/makePlan.js';
-import { formBindings } from '../components/bindings.js';
+import { describeEdit } from '../data/json/edit.js';
+import type { SelectionInput } from '../data/operations/makePlan.js';
+import { isListMove, scrollBindings, type ListMove } from '../components/bindings.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
-import { TextField } from '../components/TextField.js';
+import { useScroll } from '../components/scrollState.js';
 import { tone } from '../components/theme.js';
-import { typedPath, type ValueType } from './editForm.js';
+import { count } from '../components/unsavedWork.js';
+import { changeFormKeys, firstAfter } from './changesState.js';
 import { stageOf, type ScreenProps } from './navigation.js';
-import { checkPath, SetPathForm, setFormFields } from './SetPathForm.js';
+import { ChangeForm } from './SetPathForm.js';
 import { useScreen } from './useScreen.js';
-import { useTask } from './useTask.js';
-import { insideQuotedKey } from './validators.js';
+import { useUpdateSelectionState } from './useUpdateSelectionState.js';
 
 export type UpdateSelectionRoute = {
   stage: string;
@@ -34,109 +29,58 @@ export type UpdateSelectionRoute = {
   example?: string;
 };
 
-type Mode = 'changes' | 'set' | 'remove';
-type Action = 'set' | 'remove' | 'undo' | 'continue' | 'down' | 'up';
+type Action = ListMove | 'set' | 'remove' | 'undo' | 'continue';
 
 const BINDINGS: Binding<Action>[] = [
   { keys: ['s'], help: 'set', action: 'set', footer: 1 },
   { keys: ['x'], help: 'remove', action: 'remove', footer: 1 },
   { keys: ['u'], help: 'undo the last change', action: 'undo', footer: 3 },
-  { keys: ['j', 'down'], help: 'scroll the example down', action: 'down' },
-  { keys: ['k', 'up'], help: 'scroll the example up', action: 'up' },
+  ...scrollBindings({ what: 'the example' }),
   { keys: ['enter'], help: 'diff', action: 'continue', footer: 1 },
 ];
 
-
 export function UpdateSelectionScreen({ route, active, width, height, nav, services }: ScreenProps & { route: UpdateSelectionRoute }) {
-  const { service } = services;
   const stage = stageOf(services, route.stage);
-  const [mode, setMode] = useState<Mode>('changes');
-  const [edits, setEdits] = useState<Edit[]>([]);
-  const [path, setPath] = useState('$.');
-  const [valueType, setValueType] = useState<ValueType>('string');
-  const [value, setValue] = useState('');
-  const [field, setField] = useState(0);
-  const [scroll, setScroll] = useState(0);
-  const [flash, setFlash] = useState<Flash>(null);
-  // Set by an esc that would drop changes: the next esc leaves, any other key cancels it.
-  const planTask = useTask(
-    useCallback(
-      (changes: Edit[]) => service.call('makePlan', { op: 'update', stage: stage.name, selection: route.selection, edits: changes, description: PENDING_DESCRIPTION }),
-      [service, stage, route.selection],
-    ),
-  );
+  const { state, dispatch, planning, plan } = useUpdateSelectionState(services.service, stage, route.selection, route.example);
+  const { mode, edits } = state;
+  const keysOn = active && planning.status !== 'running';
 
-  const addEdit = (edit: Edit) => {
-    // The example is checked now; every other event is checked by the warehouse when the plan is made.
-    try {
-      if (route.example) applyEdits(parseJson(route.example), [...edits, edit]);
-      setEdits((e) => [...e, edit]);
-      setMode('changes');
-      setFlash(null);
-    } catch (error) {
-      setFlash({ text: describeError(error), tone: 'danger' });
-    }
+  const example = firstAfter(state);
+  const exampleHeight = Math.max(2, height - 3 - 2 - edits.length - (mode !== 'changes' ? 5 : 0) - 1);
+  const scroll = useScroll({ lines: example.length, room: exampleHeight - 1 });
+
+  const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
+    set: () => dispatch({ type: 'openSet' }),
+    remove: () => dispatch({ type: 'openRemove' }),
+    undo: () => dispatch({ type: 'undo' }),
+    continue: async () => {
+      const made = await plan();
+      if (made) nav.push({ name: 'diff', plan: made });
+    },
   };
-
-  const keysOn = active && planTask.task.status !== 'running';
-  const fields = setFormFields(valueType);
-  const onTab = (direction: 1 | -1) => setField((f) => (f + direction + fields) % fields);
-  const formKeys =
-    mode === 'set'
-      ? formBindings({ enter: field === 2 || (field === 1 && valueType === 'null') ? 'add the change' : 'next field', fields: true, choice: field === 1 ? 'type' : undefined })
-      : formBindings({ enter: 'remove this path' });
   const { helpOpen, bindings } = useScreen({
     bindings: BINDINGS,
     active: keysOn,
     nav,
     keysEnabled: mode === 'changes',
-    formKeys,
+    formKeys: changeFormKeys(state),
     unsaved: edits.length ? count(edits.length, 'change') : null,
+    // A form closes back to the changes; from the changes, leaving asks first (the `unsaved` question, as every screen's).
     onBack: () => {
-      if (mode !== 'changes') {
-        setMode('changes');
-        return true;
-      }
-      // Changes are work: leaving asks first (the `unsaved` question, as every screen's).
-      return false;
+      if (mode === 'changes') return false;
+      dispatch({ type: 'closeForm' });
+      return true;
     },
-    onAction: async (action) => {
-      setFlash(null);
-      // Each form opens fresh: what was typed for the last change would be appended to, not replaced.
-      if (action === 'set') setMode('set'), setField(0), setPath('$.'), setValue('');
-      else if (action === 'remove') setMode('remove'), setPath('$.');
-      else if (action === 'undo') setEdits((e) => e.slice(0, -1));
-      else if (action === 'down') setScroll((s) => s + 1);
-      else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
-      else if (action === 'continue') {
-        if (!edits.length) return setFlash({ text: 'describe a change first (s sets a path, x removes one)', tone: 'warn' });
-        const plan = await planTask.run(edits);
-        if (plan) nav.push({ name: 'diff', plan });
-      }
+    onAction: (action) => {
+      dispatch({ type: 'flash', flash: null });
+      if (isListMove(action)) scroll.scroll(action);
+      else void actions[action]();
     },
   });
 
-  let form = null;
-  if (mode === 'set') {
-    form = (
-      <SetPathForm path={path} onPath={setPath} valueType={valueType} onValueType={setValueType} value={value} onValue={setValue} field={field} onField={setField} keysOn={keysOn} onSet={addEdit} />
-    );
-  } else if (mode === 'remove') {
-    form = <TextField label="remove path" value={path} onChange={setPath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => addEdit({ op: 'remove', path: normalizePath(typedPath(p)) })} />;
-  }
-
-  let example: string[] = [];
-  if (route.example) {
-    try {
-      example = prettyJson(applyEdits(parseJson(route.example), edits)).split('\n');
-    } catch {
-      example = [];
-    }
-  }
-  const exampleHeight = Math.max(2, height - 3 - 2 - edits.length - (form ? 5 : 0) - 1);
-  const failure: Flash = planTask.task.status === 'failed' ? { text: planTask.task.message, tone: 'danger' } : null;
+  const failure: Flash = planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null;
   return (
-    <Frame title={`evfix · update found events · ${stage.name}`} status={`${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={flash ?? failure}>
+    <Frame title={`evfix · update found events · ${stage.name}`} status={`${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={state.flash ?? failure}>
       <Text wrap="truncate-end">{route.what}</Text>
       {edits.length ? null : <Text color={tone('muted')}>No change yet: s sets a path, x removes one.</Text>}
       {edits.map((e, i) => (
@@ -145,12 +89,12 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
           {i + 1}. {describeEdit(e)}
         </Text>
       ))}
-      {form}
-      {planTask.task.status === 'running' ? <ProgressLine label="making the plan" startedAt={planTask.task.startedAt} /> : null}
+      <ChangeForm state={state} dispatch={dispatch} keysOn={keysOn} />
+      {planning.status === 'running' ? <ProgressLine label="making the plan" startedAt={planning.startedAt} /> : null}
       {example.length ? (
         <Box flexDirection="column" height={exampleHeight} overflow="hidden">
           <Text color={tone('muted')}>{edits.length ? 'one of them after the changes' : 'one of them now'}:</Text>
-          {example.slice(scroll, scroll + exampleHeight - 1).map((line, i) => (
+          {example.slice(scroll.top, scroll.top + exampleHeight - 1).map((line, i) => (
             <Text key={i} wrap="truncate-end">
               {line}
             </Text>

@@ -6,7 +6,7 @@
  *
  * Plain state, no React: the screen's hook asks which pages to read and hands back what it read.
  */
-import type { PageKey } from '../data/engine.js';
+import type { PageKey } from '../data/service/requests.js';
 import type { EffectiveEvent } from '../data/model.js';
 
 /** Events per read: a few screens of rows, one small query. */

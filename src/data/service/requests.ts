@@ -379,3 +379,11 @@ export type Requests = typeof REQUESTS;
 export type RequestKind = keyof Requests;
 export type RequestArgs<K extends RequestKind> = z.input<Requests[K]['args']>;
 export type Reply<K extends RequestKind> = z.infer<Requests[K]['reply']>;
+
+/** Reply types the screens read, inferred from the reply schemas above (the screens import no engine). */
+export type StageSummaryReply = Reply<'stageSummary'>;
+export type DuplicateSummary = Reply<'duplicateGroups'>[number];
+export type AuditEntry = Reply<'history'>[number];
+export type StageImpact = Reply<'planImpact'>;
+/** Where a page of events starts: the key of the row it is read after. */
+export type PageKey = z.infer<typeof PageKeySchema>;

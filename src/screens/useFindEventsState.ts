@@ -1,15 +1,23 @@
 /**
  * The find-events screen's state as a reducer: the form (conditions, the created-at window), the matches as a
- * paged list (findPages.ts: a few pages in memory, read by keyset as the cursor reaches them), the marks, and
- * the exclusion's description. The hook also reads the pages the list shows and turns marks into event keys.
+ * paged list (findPages.ts: a few pages in memory, read by keyset as the cursor reaches them), the marks, the
+ * exclusion's description and the flash. The hook also reads the pages the list shows, turns marks into event
+ * keys, and plans the update or the exclusion of what is marked.
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
+import type { StageConfig } from '../data/config.js';
 import type { EffectiveEvent, EventKey } from '../data/model.js';
 import type { SelectionInput } from '../data/operations/makePlan.js';
+import type { Plan } from '../data/plan.js';
+import { parseCondition } from '../data/selection.js';
 import type { Service } from '../data/service/service.js';
 import { describeError } from '../data/errors.js';
+import type { Flash } from '../components/Frame.js';
 import { initialList, listReducer, type ListAction, type ListState } from '../components/listState.js';
 import { emptyPages, PAGE_SIZE, pagesOfRows, pagesToRead, reachableRows, rowAt, withPage, type PageCache } from './findPages.js';
+import { boundProblem, conditionProblem, findSelection, lookbackReaching, markedSelection, MAX_NAMED, windowProblem } from './findQuery.js';
+import type { Route } from './navigation.js';
+import { useTask } from './useTask.js';
 
 /** The form's fields in tab order; `conditions` (the list of those added) is skipped while there are none. */
 export const FIELDS = ['where', 'conditions', 'from', 'until'] as const;
@@ -39,6 +47,8 @@ export type FindState = {
   /** `a`: every match is marked, as the set the conditions select (not a list of rows). */
   all: boolean;
   description: string;
+  /** The one-line message over the footer (a warning about a key), until the next key. */
+  flash: Flash;
 };
 
 export type FindAction =
@@ -50,13 +60,24 @@ export type FindAction =
   | { type: 'removeCondition' }
   | { type: 'reviseCondition' }
   | { type: 'formError'; message: string | null }
+  /** enter in the where field: adds what is typed as a condition, or searches when nothing is. */
+  | { type: 'submitWhere'; text: string }
+  /** enter in a bound: searches, unless a bound is not a time or the window runs backwards (that field gets the focus). */
+  | { type: 'submitSearch' }
   | { type: 'search'; input: SelectionInput }
+  /** r: the same search again. */
+  | { type: 'searchAgain' }
   | { type: 'reading'; page: number }
   | { type: 'page'; generation: number; page: number; events: readonly EffectiveEvent[]; total: number }
   | { type: 'readFailed'; generation: number; page: number; message: string }
   | { type: 'list'; action: ListAction }
   | { type: 'all' }
-  | { type: 'phase'; phase: FindState['phase'] };
+  /** space or v: a row, or the start or end of a range, unless every match is marked already. */
+  | { type: 'mark'; how: 'toggle' | 'range' }
+  | { type: 'phase'; phase: FindState['phase'] }
+  /** esc: the description back to the list; the conditions back to the list searched before. */
+  | { type: 'back' }
+  | { type: 'flash'; flash: Flash };
 
 export const initialFind = (height: number): FindState => ({
   phase: 'form',
@@ -75,7 +96,38 @@ export const initialFind = (height: number): FindState => ({
   list: initialList(0, height),
   all: false,
   description: '',
+  flash: null,
 });
+
+const warn = (text: string): Flash => ({ text, tone: 'warn' });
+
+/** Whether esc is the screen's to handle (closing the description, or the form over a list) rather than leaving it. */
+export const stepsBack = (state: FindState) => state.phase === 'describe' || (state.phase === 'form' && state.search !== null);
+
+function searched(state: FindState, input: SelectionInput): FindState {
+  return {
+    ...state,
+    phase: 'list',
+    search: { input, generation: (state.search?.generation ?? 0) + 1 },
+    pages: emptyPages(),
+    reading: new Set(),
+    loaded: false,
+    readError: null,
+    list: initialList(0, state.list.height),
+    all: false,
+    formError: null,
+  };
+}
+
+function submitSearch(state: FindState): FindState {
+  for (const field of ['from', 'until'] as const) {
+    const problem = boundProblem(state[field], field);
+    if (problem) return { ...state, formError: problem, field };
+  }
+  const backwards = windowProblem(state.from, state.until);
+  if (backwards) return { ...state, formError: backwards, field: 'until' };
+  return searched({ ...state, flash: null }, findSelection(state));
+}
 
 const without = (set: ReadonlySet<number>, n: number) => {
   const next = new Set(set);
@@ -110,19 +162,17 @@ export function findReducer(state: FindState, action: FindAction): FindState {
     }
     case 'formError':
       return { ...state, formError: action.message };
+    case 'submitWhere': {
+      if (!action.text.trim()) return submitSearch(state);
+      const problem = conditionProblem(action.text);
+      return problem ? { ...state, formError: problem } : findReducer(state, { type: 'addCondition', text: action.text });
+    }
+    case 'submitSearch':
+      return submitSearch(state);
     case 'search':
-      return {
-        ...state,
-        phase: 'list',
-        search: { input: action.input, generation: (state.search?.generation ?? 0) + 1 },
-        pages: emptyPages(),
-        reading: new Set(),
-        loaded: false,
-        readError: null,
-        list: initialList(0, state.list.height),
-        all: false,
-        formError: null,
-      };
+      return searched(state, action.input);
+    case 'searchAgain':
+      return state.search ? searched(state, state.search.input) : state;
     case 'reading':
       return { ...state, reading: new Set(state.reading).add(action.page) };
     case 'page': {
@@ -139,10 +189,40 @@ export function findReducer(state: FindState, action: FindAction): FindState {
       return { ...state, list: listReducer(state.list, action.action) };
     case 'all':
       return { ...state, all: !state.all, list: { ...state.list, marked: new Set(), anchor: null } };
+    case 'mark':
+      if (state.all) return { ...state, flash: warn('every match is marked; a unmarks them, then mark rows one by one') };
+      return { ...state, list: listReducer(state.list, { type: action.how }) };
     case 'phase':
       return { ...state, phase: action.phase, formError: null };
+    case 'back':
+      return stepsBack(state) ? { ...state, phase: 'list', formError: null, flash: null } : { ...state, flash: null };
+    case 'flash':
+      return { ...state, flash: action.flash };
   }
 }
+
+/** The paths the searched conditions name in event_data: the list shows the values there. */
+export function dataPaths(search: FindState['search']): string[] {
+  const where = search?.input.where ?? [];
+  return [...new Set(where.flatMap((w) => {
+    const c = typeof w === 'string' ? parseCondition(w) : w;
+    return c.on === 'data' ? [c.path] : [];
+  }))];
+}
+
+/** The conditions the list was searched with (the form may have been changed since, and not searched yet). */
+export const searchedConditions = (state: FindState): string[] => (state.search?.input.where ?? []).map(String);
+
+export function conditionsText(state: FindState): string {
+  const conditions = searchedConditions(state);
+  return conditions.length ? conditions.join(' · ') : 'no condition: every event of the window';
+}
+
+export function windowText(state: FindState, lookbackDays: number): string {
+  const { from, until } = state.search?.input ?? {};
+  return `created ${from ? `from ${from}` : `in the last ${lookbackDays} days`}${until ? ` until ${until}` : ''}`;
+}
+
 
 /** Marked rows (or none), how many events the actions would take, and whether that is every match. */
 export function chosen(state: FindState): { every: boolean; count: number } {
@@ -150,8 +230,14 @@ export function chosen(state: FindState): { every: boolean; count: number } {
   return { every, count: every ? state.pages.total : state.list.marked.size };
 }
 
-/** `initialHeight`: the list's rows at first; the screen resizes it as the flash and the description field come and go. */
-export function useFindEvents(service: Service, stage: string, initialHeight: number) {
+const n = (x: number) => x.toLocaleString('en-US');
+
+/**
+ * `initialHeight`: the list's rows at first; the screen resizes it as the flash and the description field come
+ * and go. `lookbackDays`: the window when no start is given, for what an update says it takes.
+ */
+export function useFindEventsState(service: Service, stageConfig: StageConfig, initialHeight: number, lookbackDays: number) {
+  const stage = stageConfig.name;
   const [state, dispatch] = useReducer(findReducer, initialHeight, initialFind);
 
   const read = useCallback(
@@ -208,5 +294,57 @@ export function useFindEvents(service: Service, stage: string, initialHeight: nu
   }, [read]);
 
   const cursorEvent = rowAt(state.pages, state.list.cursor);
-  return { state, dispatch, cursorEvent, markedKeys, everyId };
+  const flash = (text: string) => dispatch({ type: 'flash', flash: warn(text) });
+
+  /** Where `u` goes: the update form for every match of the conditions, or for the marked events by key. */
+  const updateRoute = async (): Promise<Route | undefined> => {
+    const { every, count } = chosen(state);
+    const what = conditionsText(state);
+    if (every) {
+      if (!searchedConditions(state).length) return void flash('no condition narrows the matches: add one (c), or mark the events to update');
+      return {
+        name: 'updateSelection',
+        stage,
+        selection: state.search!.input,
+        what: `every match (${n(count)} now) of ${what}; ${windowText(state, lookbackDays)}`,
+        example: cursorEvent?.event_data,
+      };
+    }
+    if (count > MAX_NAMED) return void flash(`${n(count)} events marked; at most ${n(MAX_NAMED)} go into a plan by key. Unmark them (a) to update every match of the conditions as one set`);
+    const keys = await markedKeys();
+    const first = keys[0] && rowAt(state.pages, [...state.list.marked].sort((a, b) => a - b)[0]!);
+    return {
+      name: 'updateSelection',
+      stage,
+      selection: markedSelection(keys, searchedConditions(state)),
+      what: `${n(keys.length)} marked event(s), still matching ${what}`,
+      example: (first ?? cursorEvent)?.event_data,
+    };
+  };
+
+  /** The exclusion plan of the marked events (every match with none marked), or undefined with a flash saying why not. */
+  const excludePlan = async (description: string): Promise<Plan | undefined> => {
+    const { every, count } = chosen(state);
+    if (count > MAX_NAMED) return void flash(`${n(count)} events: an exclusion names its event_ids, at most ${n(MAX_NAMED)} at a time; narrow the conditions or the window`);
+    const ids = every ? await everyId() : (await markedKeys()).map((k) => k.event_id);
+    if (!ids.length) return void flash('nothing to exclude: no event matches');
+    const plan = await service.call('makePlan', { op: 'exclude', stage, eventIds: ids, description, lookbackDays: lookbackReaching(state.search?.input.from ?? '') });
+    dispatch({ type: 'phase', phase: 'list' });
+    return plan;
+  };
+
+  // Planning: set from an action's key until its plan (or its keys) are ready, so a second key meanwhile does not start it twice.
+  const working = useRef(false);
+  const planTask = useTask(useCallback(async (work: () => Promise<void>) => work(), []));
+  const plan = async (work: () => Promise<void>) => {
+    if (working.current) return;
+    working.current = true;
+    try {
+      await planTask.run(work);
+    } finally {
+      working.current = false;
+    }
+  };
+
+  return { state, dispatch, cursorEvent, planning: planTask.task, resetPlanning: planTask.reset, plan, updateRoute, excludePlan };
 }
