@@ -23,7 +23,7 @@ function entryText(e: AuditEntry & { rerun_state?: string }): string {
     `plan ${e.plan_id} · ${e.kind} · ${e.stage}`,
     `applied ${e.applied_at} by ${printable(e.operator)} on ${printable(e.host)}${e.job_id ? ` (job ${printable(e.job_id)})` : ''}`,
     ...(e.ticket ? [`ticket: ${printable(e.ticket)}`] : []),
-    ...(e.approved_by ? [`approved by ${printable(e.approved_by)}${e.approved_at ? ` at ${e.approved_at}` : ''} (the second operator; applied by ${printable(e.operator)})`] : []),
+    ...(e.approved_by ? [`approved by ${printable(e.approved_by)}${e.approved_at ? ` at ${e.approved_at}` : ''} (the second operator)`] : []),
     '',
     `description: ${printableLines(e.description)}`,
     ...(e.selection ? [`selection: ${printable(e.selection)}`] : []),
