@@ -3,6 +3,7 @@
  * folders (journal, kept plans) on one shared DuckDB warehouse file, each run as it would be on its own host.
  * What is asserted is what each operator sees and what the warehouse and the journals hold afterwards.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { runCli, type CliIO } from '../../src/cli/main.js';
 import { DEMO_STAGES, loadConfig } from '../../src/data/config.js';
 import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { parseTimestamp } from '../../src/data/timestamp.js';
+import { BIN, installation } from '../helpers/cliProcess.js';
 import { NOW, query, tempDir } from '../helpers/warehouse.js';
 
 type Run = { code: number; out: string; err: string };
@@ -235,5 +237,25 @@ describe('tickets (ticket_pattern)', () => {
     const r = await alice.run(['stages']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/evfix\.config\.json: ticket_pattern: is not a valid regular expression/);
+  });
+});
+
+describe('two operators, two processes (bin/evfix, built)', () => {
+  it('each with a state folder of their own on one warehouse file: one approves what the other made, history shows both', () => {
+    const inst = installation({ approval: 'required' });
+    const as = (name: string, args: string[]) => {
+      const env = { ...inst.env, XDG_STATE_HOME: join(inst.dir, `state-${name}`), EVFIX_OPERATOR: name };
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: inst.dir, env, encoding: 'utf8', timeout: 120_000 });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    expect(as('alice', ['demo', '--events', '2000']).code).toBe(0);
+    const file = join(inst.dir, 'plan.json');
+    expect(as('alice', ['dedupe', 'card_was_shipped_event', '--lookback', '30', '--description', 'replayed', '--plan-out', file]).code).toBe(0);
+    expect(as('bob', ['approve', file, '--yes']).code).toBe(0);
+    const applied = as('alice', ['apply', file, '--yes']);
+    expect(applied.code).toBe(0);
+    const id = planId(applied.out)!;
+    const history = JSON.parse(as('bob', ['history', '--json']).out) as { plan_id: string; operator: string; approved_by: string }[];
+    expect(history).toEqual([expect.objectContaining({ plan_id: id, operator: 'alice', approved_by: 'bob' })]);
   });
 });
