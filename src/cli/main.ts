@@ -197,7 +197,11 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
   if (planOut) {
     // A plan carries event documents (its sample): private to the operator, as the journal's kept plans are.
     writeFileSync(planOut, serializePlan(plan), { mode: 0o600 });
-    io.err(`Saved plan to ${planOut}; apply it with: evfix apply ${planOut}`);
+    io.err(
+      ctx.config.approval === 'required'
+        ? `Saved plan to ${planOut}; a second operator approves it with: evfix approve ${planOut}; then apply it with: evfix apply ${planOut}`
+        : `Saved plan to ${planOut}; apply it with: evfix apply ${planOut}`,
+    );
     return 0;
   }
   if (ctx.config.read_only) {

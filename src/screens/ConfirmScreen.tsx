@@ -47,10 +47,14 @@ function hang(line: string, width: number): string[] {
   return [' '.repeat(indent) + first, ...rest.map((l) => pad + l)];
 }
 
-/** `ticket`: the config asks for a ticket (t types it); `approval`: the plan awaits a second operator's approval (y keeps it for them). */
-export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: boolean } = {}): Binding<Action>[] {
+/**
+ * `ticket`: the config asks for a ticket (t types it); `approval`: the plan awaits a second operator's approval
+ * (y keeps it for them, or, once kept, writes it if they approved it).
+ */
+export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck' } = {}): Binding<Action>[] {
+  const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? 'write once approved' : 'write';
   return [
-    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: more.approval ? 'keep for approval' : 'write', action: 'write' as const, footer: 1 }]),
+    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: write, action: 'write' as const, footer: 1 }]),
     ...(problems ? [{ keys: ['s'], help: 'leave out the events that cannot change', action: 'skip' as const, footer: 1 }] : []),
     ...(more.ticket && !readOnly ? [{ keys: ['t'], help: 'type the ticket', action: 'ticket' as const, footer: 1 }] : []),
     { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 2, group: 'scroll' },
@@ -146,7 +150,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     });
   };
   const { helpOpen, bindings } = useScreen({
-    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, approval: awaiting }),
+    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
     active,
     nav,
     keysEnabled: !typed || blocked,
@@ -227,8 +231,8 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     ? []
     : kept
       ? [
-          'Not written: this plan needs a second operator\'s approval (approval: required). It is kept for them; they',
-          'review and approve it with:',
+          'Not written: a second operator must approve it first (approval: required).',
+          'They review and approve the plan file kept for them with:',
           `  evfix approve ${kept}`,
           'Then y here writes it (the approval is checked again); esc goes back.',
         ].flatMap((l) => hang(l, width - 1))

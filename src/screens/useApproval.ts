@@ -66,7 +66,7 @@ export function approvalRow(state: ApprovalState, approvals: string): string[] {
     case 'approved':
       return [`  approval: approved by ${state.by} at ${state.at.slice(0, 19)}`];
     case 'missing':
-      return [`  approval: none yet (approval: required); a second operator approves it, recorded in ${approvals}`];
+      return [`  approval: none yet by a second operator (approval: required; ${approvals})`];
     case 'failed':
       return [`  approval: cannot be read: ${state.message}`];
   }

@@ -82,12 +82,13 @@ describe('ConfirmScreen', () => {
     const plan = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
     const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
     let frame = await app.waitFor("Needs a second operator's approval before it is written");
-    expect(frame).toContain('approval: none yet (approval: required)');
+    expect(frame).toContain('approval: none yet by a second operator (approval: required');
     expect(frame).toContain('y keep for approval');
     fits(frame);
     await app.press('y');
     frame = await app.waitFor('evfix approve ');
     fits(frame);
+    expect(frame).toContain('y write once approved');
     const file = /evfix approve (\S+)/.exec(frame)![1]!;
     expect(file).toMatch(new RegExp(`plans/${plan.id}\\.json$`));
     expect(existsSync(file)).toBe(true);
