@@ -28,6 +28,7 @@ export type CommandAction =
   | { type: 'read'; run: (service: Service, p: Parsed) => Promise<Printed> }
   /** A command with a flow of its own (apply a file, rerun, demo). */
   | { type: 'apply-file' }
+  | { type: 'approve' }
   | { type: 'rerun' }
   | { type: 'demo' };
 
@@ -66,6 +67,7 @@ export function integer(text: string | undefined, name: string, min: number, max
 const description: OptionSpec = { type: 'string', value: 'TEXT', help: 'why these rows are written (stored with them)' };
 const lookback: OptionSpec = { type: 'string', value: 'DAYS', help: 'lookback window in days (default from config, 14)' };
 const rerun: OptionSpec = { type: 'boolean', help: 'rerun the stage table right after applying' };
+const ticket: OptionSpec = { type: 'string', value: 'TICKET', help: 'the change ticket, stored in the audit row (required when the config sets ticket_pattern)' };
 const lookbackOf = (p: Parsed) => integer(str(p.values, 'lookback'), 'lookback', 1, 3650);
 
 /** update's selection: keys typed, a key file, a table, or conditions; and the edits in the order typed. */
@@ -171,6 +173,7 @@ export const COMMANDS: CommandSpec[] = [
       lookback,
       description,
       rerun,
+      ticket,
     },
     action: {
       type: 'plan',
@@ -187,7 +190,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'exclude events (e.g. business-key duplicates) from the stage table',
     example: "evfix exclude transaction_was_created_event --event-id 3f0c...e1 --description 'Duplicate transaction_id'",
     positionals: ['STAGE'],
-    options: { 'event-id': { type: 'string', multiple: true, value: 'ID', help: 'event to exclude (repeatable)' }, lookback, description, rerun },
+    options: { 'event-id': { type: 'string', multiple: true, value: 'ID', help: 'event to exclude (repeatable)' }, lookback, description, rerun, ticket },
     action: {
       type: 'plan',
       request: (p) => ({ op: 'exclude', stage: p.positionals[0]!, eventIds: list(p.values, 'event-id'), description: str(p.values, 'description') ?? '', lookbackDays: lookbackOf(p) }),
@@ -224,6 +227,7 @@ export const COMMANDS: CommandSpec[] = [
       'skip-problems': { type: 'boolean', help: 'leave out events the edits cannot change as asked (by default the plan is refused)' },
       description,
       rerun,
+      ticket,
     },
     action: { type: 'plan', request: updateRequest },
   },
@@ -233,7 +237,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'add events that never arrived (written as exception rows)',
     example: "evfix insert card_was_shipped_event --from-file missing.jsonl --description 'Lost in Kinesis outage'",
     positionals: ['STAGE'],
-    options: { 'from-file': { type: 'string', value: 'FILE', help: 'events as CSV, JSON or JSON lines' }, description, rerun },
+    options: { 'from-file': { type: 'string', value: 'FILE', help: 'events as CSV, JSON or JSON lines' }, description, rerun, ticket },
     action: {
       type: 'plan',
       request: (p) => {
@@ -266,8 +270,17 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'apply a saved plan (re-checking that nothing changed since it was made)',
     example: 'evfix apply plan.json --yes',
     positionals: ['PLAN_FILE'],
-    options: { rerun },
+    options: { rerun, ticket },
     action: { type: 'apply-file' },
+  },
+  {
+    name: 'approve',
+    args: 'PLAN_FILE [--note TEXT]',
+    summary: "approve a saved plan as the second operator (approval: required); it shows the plan, its impact and its SQL first",
+    example: 'evfix approve plan.json',
+    positionals: ['PLAN_FILE'],
+    options: { note: { type: 'string', value: 'TEXT', help: 'a note stored with the approval' } },
+    action: { type: 'approve' },
   },
   {
     name: 'rerun',
@@ -287,7 +300,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'plan the deletion of exactly the rows an applied plan wrote',
     example: 'evfix revert 264be720e41287fe --dry-run',
     positionals: ['PLAN_ID'],
-    options: { rerun },
+    options: { rerun, ticket },
     action: { type: 'plan', request: (p) => ({ op: 'revert', planId: p.positionals[0]! }) },
   },
   {
@@ -311,15 +324,15 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'doctor',
-    args: '',
+    args: '[--create-audit]',
     summary: 'check the config, credentials, tables, stage tables and dbt; one line per check',
     example: 'evfix doctor --config prod.evfix.yaml',
     positionals: [],
-    options: {},
+    options: { 'create-audit': { type: 'boolean', help: "create the audit and approvals tables first where they are missing (BigQuery; DuckDB creates its own)" } },
     action: {
       type: 'read',
-      run: async (service) => {
-        const checks = await service.call('doctor', {});
+      run: async (service, p) => {
+        const checks = await service.call('doctor', { createAudit: Boolean(p.values['create-audit']) });
         return { json: checks, text: formatDoctor(checks), code: checks.every((c) => c.ok) ? 0 : 1 };
       },
     },

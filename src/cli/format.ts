@@ -148,7 +148,10 @@ export function formatHistory(entries: (AuditEntry & { rerun_state?: string })[]
         (e.reverted_by ? `  REVERTED by plan ${e.reverted_by}` : '') +
         (e.revert_of ? `  reverts plan ${e.revert_of}` : '') +
         (e.rerun_state ? `  [${e.rerun_state}]` : '') +
-        `\n    ${printable(e.description)}`,
+        `\n    ${printable(e.description)}` +
+        (e.approved_by || e.ticket
+          ? `\n    ${[e.ticket ? `ticket ${printable(e.ticket)}` : '', e.approved_by ? `approved by ${printable(e.approved_by)}${e.approved_at ? ` at ${e.approved_at.slice(0, 19)}` : ''}` : ''].filter(Boolean).join(' · ')}`
+          : ''),
     )
     .join('\n');
 }

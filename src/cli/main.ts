@@ -15,6 +15,7 @@ import { planRows, serializePlan, type Plan } from '../data/plan.js';
 import { defaultOperator, type Context } from '../data/operations/context.js';
 import { describeReconciled } from '../data/operations/reconcile.js';
 import { describeImpact } from '../data/operations/impact.js';
+import { refuseApprover, requireTicket } from '../data/operations/approval.js';
 import { describeEstimate } from '../data/operations/estimate.js';
 import { describeRerun, describeRerunPreview } from '../data/operations/rerun.js';
 import { createService, type Service } from '../data/service/service.js';
@@ -110,9 +111,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return printed.code ?? 0;
       }
       case 'plan':
+        ticketFor(ctx, parsed.values);
         return await review(await service.call('makePlan', spec.action.request(parsed)), service, ctx, parsed.values, io);
       case 'apply-file':
-        return await review(await service.call('readPlanFile', { file: parsed.positionals[0]! }), service, ctx, parsed.values, io);
+        ticketFor(ctx, parsed.values);
+        return await review(await service.call('readPlanFile', { file: parsed.positionals[0]! }), service, ctx, parsed.values, io, parsed.positionals[0]);
+      case 'approve':
+        return await approve(parsed.positionals[0]!, service, ctx, parsed.values, io);
       case 'rerun':
         return await rerun(service, ctx, parsed, io);
     }
@@ -166,8 +171,18 @@ async function showEstimate(plan: Plan, service: Service, io: CliIO) {
   }
 }
 
-/** Shows a plan, then saves it, stops (dry run, read-only) or applies it after confirmation. */
-async function review(plan: Plan, service: Service, ctx: Context, values: Values, io: CliIO): Promise<number> {
+/**
+ * The ticket a command that applies a plan carries (--ticket), checked before anything is planned: with
+ * `ticket_pattern` in the config, one is required and must match it whole. A dry run or a saved plan applies
+ * nothing, and needs none.
+ */
+function ticketFor(ctx: Context, values: Values): string | undefined {
+  if (values['dry-run'] || str(values, 'plan-out') !== undefined || ctx.config.read_only) return str(values, 'ticket');
+  return requireTicket(ctx.config, str(values, 'ticket'));
+}
+
+/** Shows a plan, then saves it, stops (dry run, read-only) or applies it after confirmation. `file`: where it was read from. */
+async function review(plan: Plan, service: Service, ctx: Context, values: Values, io: CliIO, file?: string): Promise<number> {
   if (values.json) io.out(JSON.stringify(plan, null, 2));
   else io.out(format.formatPlan(plan, ctx.config.tables, ctx.now));
   if (values['dry-run']) {
@@ -182,7 +197,11 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
   if (planOut) {
     // A plan carries event documents (its sample): private to the operator, as the journal's kept plans are.
     writeFileSync(planOut, serializePlan(plan), { mode: 0o600 });
-    io.err(`Saved plan to ${planOut}; apply it with: evfix apply ${planOut}`);
+    io.err(
+      ctx.config.approval === 'required'
+        ? `Saved plan to ${planOut}; a second operator approves it with: evfix approve ${planOut}; then apply it with: evfix apply ${planOut}`
+        : `Saved plan to ${planOut}; apply it with: evfix apply ${planOut}`,
+    );
     return 0;
   }
   if (ctx.config.read_only) {
@@ -204,13 +223,51 @@ async function review(plan: Plan, service: Service, ctx: Context, values: Values
   const words = format.confirmWords(plan);
   const asked = { stage: plan.stage, rows: planRows(plan), question: words.question, verb: words.verb, nothing: words.nothing };
   if (!(await confirmWrite(ctx, values, io, { ...asked, declined: `Not applied: ${words.nothing}.` }))) return 1;
-  const result = await service.call('applyPlan', { plan: plan.id });
+  const result = await service.call('applyPlan', { plan: plan.id, ticket: ticketFor(ctx, values), file });
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else io.out(format.formatApplyResult(result));
   if (values.rerun && result.status === 'applied') {
     const rerun = await service.call('rerun', { stage: plan.stage, offset: result.rerun.current_date_offset }, { onProgress: (line) => io.err(`  ${line}`) });
     io.out(describeRerun(rerun));
   }
+  return 0;
+}
+
+/**
+ * `evfix approve FILE`: the second operator's review. The plan file is read and verified as `apply FILE` reads
+ * it, shown with its impact and SQL (the impact's transaction re-checks that it is not applied and not stale),
+ * and, once confirmed, the approval is recorded after the same re-checks. Refused, with nothing written, for the
+ * plan's author and for an operator who approved it already.
+ */
+async function approve(file: string, service: Service, ctx: Context, values: Values, io: CliIO): Promise<number> {
+  const plan = await service.call('readPlanFile', { file });
+  if (ctx.config.read_only) throw new EvfixError('refused', 'evfix is in read-only mode; nothing was approved');
+  // The author, or an operator who approved it already, is refused before the plan is shown (and again when recorded).
+  refuseApprover(ctx, plan, plan.operator === ctx.operator ? [] : (await service.call('planApproval', { plan: plan.id })).approvals);
+  if (!values.json) {
+    io.out(format.formatPlan(plan, ctx.config.tables, ctx.now));
+    await showEstimate(plan, service, io);
+  }
+  // The impact preview is apply's transaction rolled back: a plan applied already, or stale, is refused here.
+  const impact = await service.call('planImpact', { plan: plan.id }).catch((error: unknown) => {
+    throw new EvfixError('refused', `${describeError(error)} (not approved)`);
+  });
+  if (!values.json) {
+    io.out(`\n${describeImpact(impact)}`);
+    io.out(`\nSQL:\n${format.formatSql(plan)}`);
+    if (ctx.config.approval !== 'required') io.err(`Note: approval is not required by ${ctx.config.source} (approval: ${ctx.config.approval}); the approval is recorded all the same.`);
+  }
+  if (!values.yes) {
+    if (!io.ask) throw new EvfixError('refused', 'not approved: there is no terminal to confirm on; pass --yes to approve');
+    const answer = await io.ask(`Approve plan ${plan.id} (made by ${plan.operator}) as ${ctx.operator}? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      io.err('Not approved: nothing was written.');
+      return 1;
+    }
+  }
+  const approval = await service.call('approvePlan', { plan: plan.id, note: str(values, 'note') });
+  if (values.json) io.out(JSON.stringify(approval, null, 2));
+  else io.out(`Approved plan ${plan.id} as ${approval.approved_by} at ${approval.approved_at} (recorded in ${ctx.config.tables.approvals}).\n${plan.operator} can now apply it with: evfix apply ${file}`);
   return 0;
 }
 

@@ -111,12 +111,15 @@ export const ConfigSchema = z.strictObject({
       exclusions: tableName.default('s3.backend_events_exclusions'),
       /** evfix's audit table: one row per applied plan, written in the plan's transaction (see README). */
       audit: tableName.default('s3.evfix_audit'),
+      /** One row per approval of a plan by a second operator (`evfix approve`), read by apply when approval is required. */
+      approvals: tableName.default('s3.evfix_approvals'),
     })
     .default({
       events: 'kinesis.backend_events',
       exceptions: 's3.backend_events_exceptions',
       exclusions: 's3.backend_events_exclusions',
       audit: 's3.evfix_audit',
+      approvals: 's3.evfix_approvals',
     }),
   stage_schema: identifier.default('stage'),
   stages: z.array(StageSchema).default([]),
@@ -134,7 +137,27 @@ export const ConfigSchema = z.strictObject({
   /** In prod, `--yes` alone may write plans up to this many rows; larger ones also need `--confirm-table STAGE`. */
   prod_yes_max_rows: z.number().int().min(0).default(100),
   operator: z.string().min(1).optional(),
+  /**
+   * Four-eyes: with `required`, a plan is applied only once a second operator (neither its author nor the one
+   * applying it) has approved it with `evfix approve FILE`; apply checks it inside its transaction.
+   */
+  approval: z.enum(['none', 'required']).default('none'),
+  /** A regular expression every apply's ticket must match as a whole (e.g. `[A-Z]+-[0-9]+`); no ticket asked without it. */
+  ticket_pattern: z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      try {
+        ticketRegExp(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` });
+      }
+    })
+    .optional(),
 });
+
+/** The ticket pattern as matched: against the whole ticket, never a part of it. */
+export const ticketRegExp = (pattern: string) => new RegExp(`^(?:${pattern})$`, 'u');
 export type Config = z.infer<typeof ConfigSchema> & {
   /** Where the config came from, for messages; "demo" for the built-in one. */
   source: string;

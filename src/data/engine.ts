@@ -70,7 +70,16 @@ export type ApplyOptions = { operator: string; host: string; jobId?: string; tic
 export type ApplyOutcome =
   | { status: 'applied'; written: ApplyCounts; appliedAt: string }
   | { status: 'already-applied'; message: string; appliedAt?: string }
-  | { status: 'refused'; message: string };
+  /** `missing: 'approval'`: approval is required and no second operator's approval of this plan is recorded. */
+  | { status: 'refused'; message: string; missing?: 'approval' };
+
+/** One approval of a plan, as the approvals table keeps it. */
+export type Approval = { plan_id: string; fingerprint: string; approved_by: string; approved_at: string; host: string | null; author: string; note: string | null };
+
+/** Who approves, from where, with an optional note. */
+export type ApproveOptions = { operator: string; host: string; note?: string };
+
+export type ApproveOutcome = { status: 'approved'; approval: Approval } | { status: 'refused'; message: string };
 
 /** A plan as the audit table keeps it: written in the same transaction as the plan's rows. */
 export type AuditEntry = {
@@ -86,7 +95,9 @@ export type AuditEntry = {
   job_id: string | null;
   applied_at: string;
   ticket: string | null;
+  /** The second operator whose approval the apply checked (approval: required), and when they gave it. */
   approved_by: string | null;
+  approved_at: string | null;
   /** The revert plan that deleted this plan's rows, if any; and for a revert, the plan it reverted. */
   reverted_by: string | null;
   revert_of: string | null;
@@ -185,7 +196,9 @@ export interface Engine {
   planChanges(stage: StageConfig, plan: Plan, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<Change[]>;
   /**
    * Applies a plan in one transaction: refuses it when the audit table already has it (applied) or its
-   * fingerprint changed (stale), else writes every row and the audit row, or nothing.
+   * fingerprint changed (stale), or, with `approval: required`, when the approvals table holds no approval of
+   * its id and fingerprint by someone other than its author and the applying operator; else writes every row
+   * and the audit row (with the approver), or nothing.
    */
   applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome>;
   /**
@@ -201,6 +214,13 @@ export interface Engine {
   estimateApply?(stage: StageConfig, plan: Plan, inputs: PlanInputs): Promise<bigint>;
   /** The same for the rerun script of `runner: sql` from `since`. */
   estimateRerun?(stage: StageConfig, since: string): Promise<bigint>;
+  /**
+   * Records a second operator's approval of a plan, after the same re-checks as apply (not applied yet, the
+   * fingerprint unchanged) in one transaction; refused when this operator approved it already. Writes nothing else.
+   */
+  approvePlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApproveOptions): Promise<ApproveOutcome>;
+  /** The approvals of a plan with this id and fingerprint, oldest first; none when the approvals table does not exist. */
+  approvals(plan: Pick<Plan, 'id' | 'fingerprint'>): Promise<Approval[]>;
   /** Applied plans, newest first, from the audit table. */
   auditEntries(filter: AuditFilter): Promise<AuditEntry[]>;
   /** The plan file an applied plan was made from, as the audit table keeps it. */
@@ -229,8 +249,13 @@ export interface Engine {
   tablePartitioning?(tables: readonly string[]): Promise<Map<string, TablePartitioning>>;
   /** Proves the warehouse answers with these credentials; returns what it checked, in words. */
   checkAccess(): Promise<string>;
-  /** The statement that creates the audit table, for the operator who must create it (doctor shows it). */
-  auditTableDdl(): string;
+  /** The statement that creates the audit (or approvals) table, for the operator who must create it (doctor shows it). */
+  auditTableDdl(table?: 'audit' | 'approvals'): string;
+  /**
+   * Creates the audit and approvals tables where they are missing (`evfix doctor --create-audit`); returns the
+   * tables it created. Engines that create them themselves (DuckDB, on the first apply) leave this out.
+   */
+  createAuditTables?(): Promise<string[]>;
   /** The outcome of an apply job by the id the journal recorded; engines without jobs leave this out. */
   jobOutcome?(jobId: string): Promise<JobOutcome>;
   /** Stops the reads in flight (leaving a screen); they reject with a "cancelled" error. */

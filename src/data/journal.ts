@@ -49,8 +49,11 @@ export class Journal {
     chmodSync(this.path, 0o600);
   }
 
-  /** Plans applied from this host are kept beside the journal (a few kilobytes each, whatever their row count). */
-  savePlan(plan: Plan): void {
+  /**
+   * Plans applied from this host are kept beside the journal (a few kilobytes each, whatever their row count),
+   * as are plans waiting for a second operator's approval; returns the file.
+   */
+  savePlan(plan: Plan): string {
     const dir = join(dirname(this.path), 'plans');
     this.ensureDir(dir);
     const file = join(dir, `${plan.id}.json`);
@@ -58,6 +61,7 @@ export class Journal {
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     writeFileSync(temporary, serializePlan(plan), { mode: 0o600 });
     renameSync(temporary, file);
+    return file;
   }
 
   /** Entries newest first; lines that do not parse are skipped rather than failing the history. */

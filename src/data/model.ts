@@ -97,20 +97,41 @@ export const AUDIT_COLUMN_SPECS = [
   { name: 'plan', type: 'STRING', nullable: false },
 ] as const satisfies readonly ColumnSpec[];
 
+/**
+ * evfix's approvals table: one row per approval of a plan by a second operator (`evfix approve FILE`). An
+ * approval holds for the plan it names with the fingerprint it names: a plan made again, or gone stale, needs
+ * a new one. With `approval: required`, apply reads it inside its transaction and copies the approver into the
+ * audit row.
+ */
+export const APPROVAL_COLUMN_SPECS = [
+  { name: 'plan_id', type: 'STRING', nullable: false },
+  { name: 'fingerprint', type: 'STRING', nullable: false },
+  { name: 'approved_by', type: 'STRING', nullable: false },
+  { name: 'approved_at', type: 'TIMESTAMP', nullable: false },
+  { name: 'host', type: 'STRING', nullable: true },
+  { name: 'author', type: 'STRING', nullable: false },
+  { name: 'kind', type: 'STRING', nullable: false },
+  { name: 'stage', type: 'STRING', nullable: false },
+  { name: 'description', type: 'STRING', nullable: false },
+  { name: 'note', type: 'STRING', nullable: true },
+] as const satisfies readonly ColumnSpec[];
+
 const pairs = (specs: readonly ColumnSpec[]): [string, ColumnType][] => specs.map((c) => [c.name, c.type]);
 
 /** The tables evfix works on, as production has them: what doctor checks and the SQL analyser's catalog holds. */
-export const TABLE_SCHEMAS: Record<'events' | 'exceptions' | 'exclusions' | 'audit', [string, ColumnType][]> = {
+export const TABLE_SCHEMAS: Record<'events' | 'exceptions' | 'exclusions' | 'audit' | 'approvals', [string, ColumnType][]> = {
   events: pairs(EVENT_COLUMN_SPECS),
   exceptions: pairs([...EVENT_COLUMN_SPECS, ...EXCEPTION_EXTRA]),
   exclusions: pairs(EXCLUSION_SPECS),
   audit: pairs(AUDIT_COLUMN_SPECS),
+  approvals: pairs(APPROVAL_COLUMN_SPECS),
 };
 export const TABLE_SPECS = {
   events: EVENT_COLUMN_SPECS as readonly ColumnSpec[],
   exceptions: [...EVENT_COLUMN_SPECS, ...EXCEPTION_EXTRA] as readonly ColumnSpec[],
   exclusions: EXCLUSION_SPECS as readonly ColumnSpec[],
   audit: AUDIT_COLUMN_SPECS as readonly ColumnSpec[],
+  approvals: APPROVAL_COLUMN_SPECS as readonly ColumnSpec[],
 };
 
 /** An exceptions row as a plan carries it; exception_added_timestamp is the apply time. */

@@ -23,12 +23,13 @@ const DONE_BINDINGS: Binding<Action>[] = [
   { keys: ['enter', 'n'], help: 'done, back to stage tables', action: 'done', footer: 1 },
 ];
 
-export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
+export function ApplyScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan; ticket?: string } }) {
   const { service, trackWrite } = services;
   const config = service.config;
   const plan = route.plan;
   const info = plan;
-  const apply = useCallback(() => trackWrite(service.call('applyPlan', { plan: plan.id })), [plan, service, trackWrite]);
+  const ticket = route.ticket;
+  const apply = useCallback(() => trackWrite(service.call('applyPlan', { plan: plan.id, ticket })), [plan, ticket, service, trackWrite]);
   const { task, run } = useTask<ApplyResult, []>(apply);
   const started = useRef(false);
   useEffect(() => {

@@ -2,6 +2,11 @@
  * Confirm: the plan summarised (rows per table, events, dates, the rerun it
  * will need) and the SQL it will run. Only `y` writes; in production the
  * stage table's name must be typed. Esc goes back and writes nothing.
+ *
+ * With `ticket_pattern`, a ticket field must hold a matching ticket before `y`
+ * writes. With `approval: required`, a plan no second operator has approved is
+ * not written: `y` keeps the plan file in the state folder and shows the
+ * `evfix approve FILE` command for them; once approved, `y` writes it.
  */
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
@@ -26,8 +31,10 @@ import { useScreen } from './useScreen.js';
 import { useRedescribe } from './useRedescribe.js';
 import { keptCopyLines } from './changeSummary.js';
 import { useEstimate } from './useEstimate.js';
+import { approvalRow, useApproval } from './useApproval.js';
+import { ticketProblem } from '../data/operations/approval.js';
 
-type Action = 'write' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'describe' | 'skip';
+type Action = 'write' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'describe' | 'skip' | 'ticket';
 
 /**
  * A line wrapped at spaces to the width, its continuation lines indented two more than its own indent, so a
@@ -40,10 +47,16 @@ function hang(line: string, width: number): string[] {
   return [' '.repeat(indent) + first, ...rest.map((l) => pad + l)];
 }
 
-export function confirmBindings(readOnly: boolean, typed: boolean, problems = false): Binding<Action>[] {
+/**
+ * `ticket`: the config asks for a ticket (t types it); `approval`: the plan awaits a second operator's approval
+ * (y keeps it for them, or, once kept, writes it if they approved it).
+ */
+export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck' } = {}): Binding<Action>[] {
+  const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? 'write once approved' : 'write';
   return [
-    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: 'write', action: 'write' as const, footer: 1 }]),
+    ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: write, action: 'write' as const, footer: 1 }]),
     ...(problems ? [{ keys: ['s'], help: 'leave out the events that cannot change', action: 'skip' as const, footer: 1 }] : []),
+    ...(more.ticket && !readOnly ? [{ keys: ['t'], help: 'type the ticket', action: 'ticket' as const, footer: 1 }] : []),
     { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 2, group: 'scroll' },
     { keys: ['k', 'up'], help: 'scroll up', action: 'up', footer: 2, group: 'scroll' },
     { keys: ['pagedown', ' '], help: 'page down', action: 'pageDown', footer: 3, group: 'page' },
@@ -103,30 +116,61 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const [remaking, setRemaking] = useState(false);
   const impact = useImpact(services, plan, !config.read_only);
   const estimate = useEstimate(services, plan.id);
+  const readOnly = config.read_only;
+  // The change ticket (ticket_pattern): typed first, in a field that has the keys until a matching one is kept.
+  const pattern = readOnly ? undefined : config.ticket_pattern;
+  const [ticket, setTicket] = useState<string>();
+  const [ticketDraft, setTicketDraft] = useState('');
+  const [ticketing, setTicketing] = useState(pattern !== undefined);
+  const approval = useApproval(service, plan, config.approval === 'required' && !readOnly);
+  const awaiting = approval.state.status !== 'off' && approval.state.status !== 'approved';
+  const [proceeding, setProceeding] = useState(false);
   // Set as the screen is drawn below; the scroll keys read them.
   let viewHeight = 1;
   let maxScroll = 0;
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
   const sql = useMemo(() => plan.sql.statements.flatMap((st) => [`-- ${st.label}`, ...`${st.sql};`.split('\n')]).flatMap((l) => hang(l, width - 1)), [plan, width]);
-  const readOnly = config.read_only;
-  const typed = config.environment === 'prod' && !readOnly;
+  // In production the stage name is typed to write; a plan awaiting approval is not written, so `y` keeps it instead.
+  const typed = config.environment === 'prod' && !readOnly && !awaiting;
   const blocked = plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse';
-  const ready = !sealing && !remaking && !blocked;
+  const ready = !sealing && !remaking && !blocked && !proceeding;
+  /** `y` (or the stage name typed): the ticket first, then the approval, then the apply screen writes. */
+  const proceed = () => {
+    if (!ready) return;
+    if (pattern !== undefined && ticket === undefined) {
+      setTicketing(true);
+      setFlash({ text: `a ticket is required before writing (ticket_pattern ${pattern}): type it and press enter`, tone: 'warn' });
+      return;
+    }
+    if (approval.state.status === 'off') return nav.push({ name: 'apply', plan, ticket });
+    setProceeding(true);
+    void approval.clear().then((approved) => {
+      setProceeding(false);
+      if (approved) nav.push({ name: 'apply', plan, ticket });
+    });
+  };
   const { helpOpen, bindings } = useScreen({
-    bindings: confirmBindings(readOnly, typed, blocked),
+    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
     active,
     nav,
     keysEnabled: !typed || blocked,
     // A `y` (or the stage name) typed ahead waits until the description is on the plan, or the plan is made again,
     // and the question asked.
     busy: sealing || remaking,
-    field: { open: editing, close: () => setEditing(false) },
-    formKeys: formBindings({ enter: editing ? 'keep the description' : 'write' }),
+    field: {
+      open: editing || ticketing,
+      close: () => {
+        setEditing(false);
+        setTicketing(false);
+        setTicketDraft(ticket ?? '');
+      },
+    },
+    formKeys: formBindings({ enter: editing ? 'keep the description' : ticketing ? 'keep the ticket' : 'write' }),
     unsaved: editing && draft !== info.description ? 'the description typed' : null,
     onAction: (action) => {
-      if (action === 'write') {
-        if (ready) nav.push({ name: 'apply', plan });
-      } else if (action === 'down') setScroll((s) => Math.min(s + 1, maxScroll));
+      if (action === 'write') proceed();
+      else if (action === 'ticket') setTicketing(true);
+      else if (action === 'down') setScroll((s) => Math.min(s + 1, maxScroll));
       else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
       else if (action === 'pageDown') setScroll((s) => Math.min(s + viewHeight, maxScroll));
       else if (action === 'pageUp') setScroll((s) => Math.max(0, s - viewHeight));
@@ -171,6 +215,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
     ...impactRows(impact, n),
     ...estimate,
+    ...approvalRow(approval.state, tables.approvals),
   ];
   // Everything above the prompt is one document, wrapped, never cut: the plan, its impact, the description and
   // the SQL. What does not fit scrolls (j/k, PgDn/PgUp); the status line says which lines show.
@@ -180,8 +225,28 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     { text: `SQL (${plan.sql.statements.length} statement(s), ${sql.length} lines):`, tone: 'muted' as const },
     ...sql.map((text) => ({ text, tone: 'accent' as const })),
   ];
-  // The frame (3 rows), the prompt, the description field while it is edited, and one row spare for a wrapped flash.
-  viewHeight = Math.max(3, height - 3 - 1 - (editing ? 1 : 0) - 1);
+  // Instead of the question while the plan awaits approval: what happens, and the command for the second operator.
+  const kept = approval.state.status === 'missing' ? approval.state.file : undefined;
+  const notice = !awaiting
+    ? []
+    : kept
+      ? [
+          'Not written: a second operator must approve it first (approval: required).',
+          'They review and approve the plan file kept for them with:',
+          `  evfix approve ${kept}`,
+          'Then y here writes it (the approval is checked again); esc goes back.',
+        ].flatMap((l) => hang(l, width - 1))
+      : approval.state.status === 'checking'
+        ? ['checking the approval…']
+        : hang(
+            approval.state.status === 'failed'
+              ? `The approval cannot be read: ${printable(approval.state.message)}. y tries again; esc goes back.`
+              : "Needs a second operator's approval before it is written (approval: required): y keeps the plan file for them and shows the command; nothing is written. esc goes back.",
+            width - 1,
+          );
+  // The frame (3 rows), the prompt (or the approval notice), the description field while it is edited, the ticket
+  // field and its message, and one row spare for a wrapped flash.
+  viewHeight = Math.max(3, height - 3 - Math.max(1, notice.length) - (editing ? 1 : 0) - (pattern !== undefined ? 2 : 0) - 1);
   maxScroll = Math.max(0, doc.length - viewHeight);
   const top = Math.min(scroll, maxScroll);
   const position = doc.length > viewHeight ? `lines ${top + 1}-${Math.min(doc.length, top + viewHeight)} of ${doc.length} · ` : '';
@@ -218,12 +283,38 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           }
         />
       ) : null}
+      {pattern !== undefined ? (
+        <TextField
+          label="ticket"
+          value={ticketDraft}
+          onChange={setTicketDraft}
+          focus={active && ticketing && !editing && !sealing}
+          required
+          validate={(v) => ticketProblem(config, v)}
+          placeholder={`required, matching ${pattern}`}
+          width={width}
+          onSubmit={(v) => {
+            setTicket(v.trim());
+            setTicketDraft(v.trim());
+            setTicketing(false);
+            setFlash(null);
+          }}
+        />
+      ) : null}
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
       ) : blocked ? (
         <Text color={tone('warn')}>{remaking ? 'making the plan again without them…' : `${n(c.problems)} event(s) cannot be changed as asked: s leaves them out, esc goes back.`}</Text>
+      ) : awaiting ? (
+        <Box flexDirection="column">
+          {notice.map((line, i) => (
+            <Text key={i} color={tone(line.startsWith('  evfix approve') ? 'accent' : 'warn')}>
+              {line}
+            </Text>
+          ))}
+        </Box>
       ) : ready ? (
-        <ConfirmPrompt deletes={c.exceptions + c.exclusions === 0} typedValue={typed ? info.stage : undefined} focus={active && !editing} onConfirm={() => nav.push({ name: 'apply', plan })} />
+        <ConfirmPrompt deletes={c.exceptions + c.exclusions === 0} typedValue={typed ? info.stage : undefined} focus={active && !editing && !ticketing} onConfirm={proceed} />
       ) : (
         <Text color={tone('muted')}>{remaking ? 'making the plan again…' : 'putting the description on the plan…'}</Text>
       )}

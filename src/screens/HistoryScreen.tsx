@@ -21,7 +21,7 @@ function entryText(e: AuditEntry): string {
     `plan ${e.plan_id} · ${e.kind} · ${e.stage}`,
     `applied ${e.applied_at} by ${printable(e.operator)} on ${printable(e.host)}${e.job_id ? ` (job ${printable(e.job_id)})` : ''}`,
     ...(e.ticket ? [`ticket: ${printable(e.ticket)}`] : []),
-    ...(e.approved_by ? [`approved by ${printable(e.approved_by)}`] : []),
+    ...(e.approved_by ? [`approved by ${printable(e.approved_by)}${e.approved_at ? ` at ${e.approved_at}` : ''} (the second operator)`] : []),
     '',
     `description: ${printableLines(e.description)}`,
     ...(e.selection ? [`selection: ${printable(e.selection)}`] : []),
@@ -77,6 +77,8 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
         <Box flexDirection="column" marginTop={1}>
           <Text wrap="truncate-end">
             plan {e.plan_id} by {printable(e.operator)} on {printable(e.host)}
+            {e.approved_by ? ` · approved by ${printable(e.approved_by)}` : ''}
+            {e.ticket ? ` · ticket ${printable(e.ticket)}` : ''}
           </Text>
           <Text wrap="truncate-end">description: {printable(e.description)}</Text>
           <Text wrap="truncate-end">

@@ -18,7 +18,8 @@ export type Route =
   | ({ name: 'updateSelection' } & UpdateSelectionRoute)
   | { name: 'diff'; plan: Plan }
   | { name: 'confirm'; plan: Plan }
-  | { name: 'apply'; plan: Plan }
+  /** `ticket`: the change ticket typed on confirm (ticket_pattern), stored in the audit row. */
+  | { name: 'apply'; plan: Plan; ticket?: string }
   | { name: 'rerun'; stage: string; offset?: number }
   | { name: 'history' };
 

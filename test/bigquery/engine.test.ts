@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BigqueryEngine, bigqueryTables } from '../../src/data/bigquery/engine.js';
+import { BigqueryEngine } from '../../src/data/bigquery/engine.js';
 import type { QueryParameter } from '../../src/data/bigquery/params.js';
 import { DEMO_STAGES } from '../../src/data/config.js';
 import { Journal } from '../../src/data/journal.js';
@@ -21,7 +21,7 @@ import type { EffectiveEvent } from '../../src/data/model.js';
 import type { Reply } from '../../src/data/service/requests.js';
 import { createService, type Service } from '../../src/data/service/service.js';
 import {
-  insertEvents, insertExceptions, loadRows, makeBigquery, paramValue, productionTables, PROJECT, random, randomWarehouse, REGION, sentParams, tableCounts, tablesOf, type TestBigquery, type WarehouseRows,
+  insertEvents, insertExceptions, loadRows, makeBigquery, paramValue, PROJECT, random, randomWarehouse, REGION, sentParams, tableCounts, tablesOf, type TestBigquery, type WarehouseRows,
 } from '../helpers/bigquery.js';
 import type { EmulatorJob } from '../helpers/bigqueryEmulator.js';
 import { event, insertOriginals, makeWarehouse, query, tempDir, type TestWarehouse } from '../helpers/warehouse.js';
@@ -347,12 +347,14 @@ describe('apply', () => {
     await insertEvents(t, [a]);
     const plan = await updateByKey(t, a);
     const refusal = t.service.call('applyPlan', { plan: plan.id });
-    await expect(refusal).rejects.toThrow(`plan ${plan.id}: the audit table ${t.tables.audit} does not exist, and every apply records itself in it; create it once with\nCREATE TABLE \`${t.tables.audit}\` (\n  \`plan_id\` STRING NOT NULL,`);
+    await expect(refusal).rejects.toThrow(
+      `plan ${plan.id}: the audit table ${t.tables.audit} does not exist, and every apply records itself in it; create it once with \`evfix doctor --create-audit\`, or with\nCREATE TABLE \`${t.tables.audit}\` (\n  \`plan_id\` STRING NOT NULL,`,
+    );
     await expect(refusal).rejects.toThrow(/\n {2}`plan` STRING NOT NULL\n\);\nNothing was written$/);
     expect(t.bq.jobs.filter(isScript)).toEqual([]);
     expect(tableCounts(t).exceptions).toBe(0);
-    // Once the table is there (the emulator creates no permanent table from DDL; zetasql.test.ts resolves the statement), the same plan applies.
-    await t.bq.createTable(productionTables(bigqueryTables(t.config), []).find((x) => x.path === t.tables.audit)!);
+    // Once doctor --create-audit made the table, the same plan applies.
+    await expect(t.service.call('doctor', { createAudit: true })).resolves.toContainEqual({ name: 'create audit', ok: true, detail: `created ${t.tables.audit}` });
     await expect(t.service.call('applyPlan', { plan: plan.id })).resolves.toMatchObject({ status: 'applied' });
   });
 

@@ -9,8 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bigqueryTables } from '../../src/data/bigquery/engine.js';
-import { auditTableDdl } from '../../src/data/bigquery/readSql.js';
+import { BigqueryEngine, bigqueryTables } from '../../src/data/bigquery/engine.js';
+import { approvalsTableDdl, auditTableDdl } from '../../src/data/bigquery/readSql.js';
+import { serializePlan } from '../../src/data/plan.js';
+import { createService } from '../../src/data/service/service.js';
 import { TABLE_SCHEMAS } from '../../src/data/model.js';
 import type { QueryParameter } from '../../src/data/bigquery/params.js';
 import { inputsOf } from '../../src/data/operations/makePlan.js';
@@ -24,7 +26,7 @@ const R = 'remittance_was_sent_event';
 const ID = '5a5a5a5a-0000-4000-8000-00000000abcd';
 const OTHER = '5a5a5a5a-0000-4000-8000-00000000beef';
 const DESCRIPTION = "fix: O'Brien's `status` -- ; DROP TABLE x";
-const VALUES = [ID, OTHER, 'rm_zeta', 'Failed', 'Pending', 'RemittanceWasSent', '2026-03-10', "O'Brien", '$.remittance_id', '$.Status', 'user-7', '98765'];
+const VALUES = [ID, OTHER, 'CHG-1', 'reviewer', 'rm_four_eyes', 'rm_zeta', 'Failed', 'Pending', 'RemittanceWasSent', '2026-03-10', "O'Brien", '$.remittance_id', '$.Status', 'user-7', '98765'];
 /** A table of keys an operator made (update --from-table), with a value column. */
 const KEY_TABLE = 'stage.fix_keys';
 
@@ -115,9 +117,29 @@ async function exercise() {
   writeFileSync(inserts, JSON.stringify({ event_id: 'ffffffff-0000-4000-8000-000000000001', event_created_at: '2026-03-12 01:02:03.000001', event_data: { remittance_id: 'rm_new' } }) + '\n');
   await s.call('applyPlan', { plan: (await s.call('makePlan', { op: 'insert', stage: R, file: inserts, description: DESCRIPTION })).id });
 
+  // Four-eyes (approval: required) on the same warehouse: the author's apply refused before any script, a second
+  // operator's approval (apply's re-checks, then the row), the preview without the approval check, and the
+  // apply whose script checks the approval in its transaction.
+  const required = { ...t.config, approval: 'required' as const };
+  const engine = new BigqueryEngine(required, t.ctx.now, { authClient: t.bq.authClient, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 }, onSql: (sql, params) => t.statements.push({ sql, params: [...params] }) });
+  const author = createService({ ...t.ctx, config: required, engine });
+  const reviewer = createService({ ...t.ctx, config: required, engine, operator: 'reviewer' });
+  const unfixed = event({ event_created_at: '2026-03-13 07:00:00.000001', data: { remittance_id: 'rm_four_eyes', Status: 'Pending' } });
+  await insertEvents(t, [unfixed]);
+  const approvalPlan = await author.call('makePlan', { op: 'exclude', stage: R, eventIds: [unfixed.event_id], description: DESCRIPTION });
+  await expect(author.call('applyPlan', { plan: approvalPlan.id })).rejects.toThrow("needs a second operator's approval");
+  const planFile = join(tempDir(), 'approval-plan.json');
+  writeFileSync(planFile, serializePlan(approvalPlan));
+  await reviewer.call('readPlanFile', { file: planFile });
+  await reviewer.call('planImpact', { plan: approvalPlan.id });
+  await reviewer.call('estimatePlan', { plan: approvalPlan.id });
+  await reviewer.call('approvePlan', { plan: approvalPlan.id, note: DESCRIPTION });
+  await author.call('planApproval', { plan: approvalPlan.id });
+  expect(await author.call('applyPlan', { plan: approvalPlan.id, ticket: 'CHG-1' })).toMatchObject({ status: 'applied' });
+
   // History, doctor, reruns (a stage with flattened columns, and one with two).
   await s.call('history', { stage: R, operator: 'tester', since: '2026-01-01', limit: 5 });
-  await s.call('doctor', {});
+  await s.call('doctor', { createAudit: true });
   await s.call('rerunPreview', { stage: R, offset: 3 });
   await s.call('rerun', { stage: R, offset: 3 });
   await s.call('rerun', { stage: 'transaction_was_created_event', offset: 3 });
@@ -175,6 +197,10 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
     expect(texts.some((q) => /DELETE FROM `dw-prod-gwiiag\.s3\.backend_events_exceptions` AS c/.test(q))).toBe(true);
     expect(texts.some((q) => /JOIN `stage\.fix_keys` AS k/.test(q))).toBe(true);
     expect(texts.some((q) => /CREATE TEMP TABLE evfix_chosen AS/.test(q) && /^BEGIN TRANSACTION;/.test(q))).toBe(true);
+    // The approval: recorded after apply's re-checks, and checked inside the apply's transaction.
+    expect(texts.some((q) => /^BEGIN TRANSACTION;/.test(q) && /INSERT INTO `dw-prod-gwiiag\.s3\.evfix_approvals`/.test(q) && /evfix-approved-twice/.test(q))).toBe(true);
+    expect(texts.some((q) => /^BEGIN TRANSACTION;/.test(q) && /evfix-not-approved/.test(q) && /INSERT INTO `dw-prod-gwiiag\.s3\.evfix_audit`/.test(q))).toBe(true);
+    expect(texts.some((q) => /^SELECT `plan_id`, `fingerprint`, `approved_by`/.test(q))).toBe(true);
     expect(sent.filter((j) => !j.dryRun && j.labels?.evfix === 'apply' && j.error).map((j) => j.error!.message)).toEqual([
       expect.stringMatching(/evfix-already-applied/),
       expect.stringMatching(/evfix-stale /),
@@ -190,12 +216,21 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
     await expect(analyzer.analyze(`SELECT 1 FROM \`${tables.events}\` WHERE event_created_at >= 'yesterday' QUALIFY 1 = 1`)).rejects.toThrow();
   });
 
-  test('the audit table the engine tells operators to create is the one its statements resolve against', async () => {
-    const ddl = auditTableDdl(bigqueryTables(t.config));
-    // As a temporary table: the analyzer's catalog already holds the audit table by its name.
-    const created = await analyzer.analyze(ddl.replace('CREATE TABLE', 'CREATE TEMP TABLE').replace(/`[^`]+`/, 'evfix_audit_check'));
-    expect(created!.columns.map(([name]) => name)).toEqual(TABLE_SCHEMAS.audit.map(([name]) => name));
-    expect(created!.columns.map(([, type]) => (type as { typeKind: unknown }).typeKind)).toEqual(TABLE_SCHEMAS.audit.map(([, type]) => KIND_NUMBER[type]));
+  test('the audit and approvals tables the engine tells operators to create (and doctor --create-audit creates) are the ones its statements resolve against', async () => {
+    const tables = bigqueryTables(t.config);
+    for (const [role, ddl] of [
+      ['audit', auditTableDdl],
+      ['approvals', approvalsTableDdl],
+    ] as const) {
+      for (const ifNotExists of [false, true]) {
+        const text = ddl(tables, ifNotExists);
+        expect(text.startsWith(ifNotExists ? 'CREATE TABLE IF NOT EXISTS `' : 'CREATE TABLE `')).toBe(true);
+        // As a temporary table: the analyzer's catalog already holds the table by its name.
+        const created = await analyzer.analyze(text.replace('CREATE TABLE', 'CREATE TEMP TABLE').replace(/`[^`]+`/, `evfix_${role}_check`));
+        expect(created!.columns.map(([name]) => name)).toEqual(TABLE_SCHEMAS[role].map(([name]) => name));
+        expect(created!.columns.map(([, type]) => (type as { typeKind: unknown }).typeKind)).toEqual(TABLE_SCHEMAS[role].map(([, type]) => KIND_NUMBER[type]));
+      }
+    }
   });
 
   test("BigQuery's JSON_SET with create_if_missing, as operators write it by hand, resolves", async () => {

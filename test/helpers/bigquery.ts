@@ -38,7 +38,7 @@ export type TestBigquery = {
   /** Every statement the engine sent (reads, facts, apply and rerun scripts), with its parameters. */
   statements: { sql: string; params: QueryParameter[] }[];
   /** The full paths of the tables, as the engine names them. */
-  tables: { events: string; exceptions: string; exclusions: string; audit: string; stage: (name: string) => string };
+  tables: { events: string; exceptions: string; exclusions: string; audit: string; approvals: string; stage: (name: string) => string };
 };
 
 export type MakeBigquery = {
@@ -95,7 +95,7 @@ export async function makeBigquery(options: MakeBigquery = {}): Promise<TestBigq
   });
   const ctx: Context = { config, engine, now: () => now, operator: 'tester' };
   const journal = new Journal(join(tempDir(), 'state', 'journal.jsonl'));
-  const tables = { events: t.events, exceptions: t.exceptions, exclusions: t.exclusions, audit: t.audit, stage: (name: string) => `${t.stageDataset}.${name}` };
+  const tables = { events: t.events, exceptions: t.exceptions, exclusions: t.exclusions, audit: t.audit, approvals: t.approvals, stage: (name: string) => `${t.stageDataset}.${name}` };
   const made: TestBigquery = { bq, engine, ctx, service: createService(ctx, journal), journal, config, statements, tables };
   if (options.events?.length) await insertEvents(made, options.events);
   return made;

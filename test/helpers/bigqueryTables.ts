@@ -1,6 +1,6 @@
 /**
  * The production tables as the BigQuery emulator holds them: the three event tables partitioned by day on
- * event_created_at with require_partition_filter, the audit table, and the stage tables. Kept apart from
+ * event_created_at with require_partition_filter, the audit and approvals tables, and the stage tables. Kept apart from
  * bigquery.ts (which registers vitest hooks) so the benchmarks can build the same warehouse.
  */
 import type { bigqueryTables } from '../../src/data/bigquery/engine.js';
@@ -19,6 +19,7 @@ export function productionTables(t: ReturnType<typeof bigqueryTables>, stages: r
     { path: t.exceptions, schema: TABLE_SPECS.exceptions.map(field), partitioning: DAY, requirePartitionFilter: true },
     { path: t.exclusions, schema: TABLE_SPECS.exclusions.map(field), partitioning: DAY, requirePartitionFilter: true },
     { path: t.audit, schema: TABLE_SPECS.audit.map(field) },
+    { path: t.approvals, schema: TABLE_SPECS.approvals.map(field) },
     ...stages.map((s) => ({
       path: `${t.stageDataset}.${s.name}`,
       schema: [...stageSchema, ...s.columns.map((c) => ({ name: c.name, type: 'STRING', mode: 'NULLABLE' as const }))],

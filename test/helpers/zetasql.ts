@@ -2,7 +2,7 @@
  * Google's ZetaSQL analyzer as a test oracle for the BigQuery SQL: the
  * analyzer server from @fivetrandevelopers/zetasql runs on a free loopback
  * port (one per test file, i.e. per worker), with a catalog of the three event
- * tables, the audit table and the stage tables, every language feature,
+ * tables, the audit and approvals tables and the stage tables, every language feature,
  * product mode EXTERNAL. A statement that does not resolve (unknown column,
  * wrong type, undeclared parameter, a value where a parameter belongs) fails
  * the test. Temporary tables a statement creates are returned, so a test can
@@ -48,6 +48,7 @@ export function catalogTables(t: BigqueryTables, stages: readonly StageConfig[],
     table(t.exceptions, columns('exceptions')),
     table(t.exclusions, columns('exclusions')),
     table(t.audit, columns('audit')),
+    table(t.approvals, columns('approvals')),
     ...stages.map((s) =>
       table(`${t.stageDataset}.${s.name}`, [...columns('events'), ['is_exception', 'TYPE_BOOL'], ...s.columns.map((c): [string, string] => [c.name, 'TYPE_STRING'])]),
     ),

@@ -1,7 +1,26 @@
 /** Confirm: nothing is cut at 80 columns; what does not fit scrolls, and the status line says which lines show. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { event, insertOriginals, makeWarehouse } from '../helpers/warehouse.js';
-import { renderApp, testServices } from '../helpers/tui.js';
+import { Journal } from '../../src/data/journal.js';
+import { createService } from '../../src/data/service/service.js';
+import { event, insertOriginals, makeWarehouse, query, tempDir, type TestWarehouse } from '../helpers/warehouse.js';
+import { KEY, renderApp, testServices } from '../helpers/tui.js';
+
+/** Three duplicate groups in the remittance stage: a dedupe plan to confirm. */
+async function duplicates(w: TestWarehouse) {
+  const copies = [event(), event(), event()].flatMap((e) => [e, { ...e, event_ingested_at: '2026-03-14 11:00:00.000000' }]);
+  await insertOriginals(w.warehouse, copies);
+}
+
+const audit = (w: TestWarehouse) => query(w.warehouse, `SELECT plan_id, operator, ticket, approved_by FROM s3.evfix_audit`).catch(() => []);
+
+/** Every line of an 80x24 frame fits: 24 rows, none cut with an ellipsis. */
+function fits(frame: string) {
+  const lines = frame.split('\n');
+  expect(lines.length).toBeLessThanOrEqual(24);
+  expect(lines.filter((l) => l.endsWith('…') && !l.includes('computing…') && !l.includes('checking'))).toEqual([]);
+}
 
 describe('ConfirmScreen', () => {
   it('wraps every line of the plan, its impact and its SQL, and pages through them to the last statement', async () => {
@@ -24,6 +43,64 @@ describe('ConfirmScreen', () => {
     expect(last).toContain(`of ${total}`);
     expect(last).toContain('COMMIT');
     expect(last).toContain('Write these rows?');
+    app.unmount();
+  });
+
+  it('with ticket_pattern: a ticket field has the keys first; a ticket that does not match, or none, writes nothing; a matching one is stored', async () => {
+    const w = await makeWarehouse({ ticket_pattern: 'CHG-[0-9]+' });
+    await duplicates(w);
+    const services = testServices(w);
+    const plan = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    let frame = await app.waitFor('> ticket: ');
+    expect(frame).toContain('required, matching CHG-[0-9]+');
+    fits(frame);
+    // Typed whole-or-nothing: CHG-12x does not match, and enter keeps nothing.
+    await app.press(...'CHG-12x', KEY.enter);
+    frame = await app.waitFor('! does not match CHG-[0-9]+');
+    fits(frame);
+    // esc leaves the field without a ticket (what was typed is dropped); y then asks for one, and nothing is written.
+    await app.press(KEY.escape, 'y');
+    frame = await app.waitFor('a ticket is required before writing (ticket_pattern CHG-[0-9]+)');
+    expect(frame).toContain('> ticket: ');
+    fits(frame);
+    expect(await audit(w)).toEqual([]);
+    await app.press(...'CHG-12', KEY.enter);
+    frame = await app.waitFor((f) => /^ {2}ticket: CHG-12/m.test(f) && f.includes('Write these rows?'));
+    fits(frame);
+    expect(frame).toMatch(/y write/);
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(await audit(w)).toEqual([{ plan_id: plan.id, operator: 'tester', ticket: 'CHG-12', approved_by: null }]);
+    app.unmount();
+  });
+
+  it('with approval required: y keeps the plan for a second operator and shows the command; once approved, y writes it', async () => {
+    const w = await makeWarehouse({ approval: 'required' });
+    await duplicates(w);
+    const services = testServices(w);
+    const plan = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    let frame = await app.waitFor("Needs a second operator's approval before it is written");
+    expect(frame).toContain('approval: none yet by a second operator (approval: required');
+    expect(frame).toContain('y keep for approval');
+    fits(frame);
+    await app.press('y');
+    frame = await app.waitFor('evfix approve ');
+    fits(frame);
+    expect(frame).toContain('y write once approved');
+    const file = /evfix approve (\S+)/.exec(frame)![1]!;
+    expect(file).toMatch(new RegExp(`plans/${plan.id}\\.json$`));
+    expect(existsSync(file)).toBe(true);
+    expect(await audit(w)).toEqual([]);
+
+    // A second operator, with a state folder of their own, approves the kept file.
+    const reviewer = createService({ ...w.ctx, operator: 'reviewer' }, new Journal(join(tempDir(), 'journal.jsonl')));
+    await reviewer.call('readPlanFile', { file });
+    await reviewer.call('approvePlan', { plan: plan.id });
+    await app.press('y');
+    await app.waitFor('Applied plan');
+    expect(await audit(w)).toEqual([{ plan_id: plan.id, operator: 'tester', ticket: null, approved_by: 'reviewer' }]);
     app.unmount();
   });
 });

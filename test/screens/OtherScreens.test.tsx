@@ -1,6 +1,11 @@
 /** Business keys, insert, rerun, history and Ctrl-C, driven with keys on a real warehouse. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { event, insertOriginals, makeWarehouse, query, stageNamed, stageRows, tableCounts } from '../helpers/warehouse.js';
+import { Journal } from '../../src/data/journal.js';
+import { serializePlan } from '../../src/data/plan.js';
+import { createService } from '../../src/data/service/service.js';
+import { event, insertOriginals, makeWarehouse, query, stageNamed, stageRows, tableCounts, tempDir } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
 
 describe('BusinessKeysScreen', () => {
@@ -211,6 +216,30 @@ describe('RerunScreen and HistoryScreen', () => {
     await app.press(KEY.escape);
     await app.waitFor('wrote 1 exclusion row(s) and 1 exception row(s)');
     expect(app.frame()).toContain('evfix · history');
+    app.unmount();
+  });
+});
+
+describe('History with four-eyes', () => {
+  it('names the applier, the approver and the ticket of a plan', async () => {
+    const w = await makeWarehouse({ approval: 'required', ticket_pattern: 'CHG-[0-9]+' });
+    const a = event();
+    await insertOriginals(w.warehouse, [a, { ...a, event_ingested_at: '2026-03-14 11:00:00.000000' }]);
+    const plan = await w.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed' });
+    const file = join(tempDir(), 'plan.json');
+    writeFileSync(file, serializePlan(plan));
+    const reviewer = createService({ ...w.ctx, operator: 'reviewer' }, new Journal(join(tempDir(), 'journal.jsonl')));
+    await reviewer.call('readPlanFile', { file });
+    const approval = await reviewer.call('approvePlan', { plan: plan.id });
+    await w.service.call('applyPlan', { plan: plan.id, ticket: 'CHG-7' });
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'history' }]);
+    const frame = await app.waitFor(`plan ${plan.id} by tester on `);
+    expect(frame).toMatch(/· approved by reviewer/);
+    await app.press(KEY.enter);
+    const details = await app.waitFor(`evfix · history · plan ${plan.id}`);
+    expect(details).toContain(`approved by reviewer at ${approval.approved_at} (the second operator)`);
+    expect(details).toContain('by tester on ');
+    expect(details).toContain('ticket: CHG-7');
     app.unmount();
   });
 });

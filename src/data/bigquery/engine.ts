@@ -12,6 +12,9 @@ import { IMPACT_SAMPLE, impactFrom } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
+  Approval,
+  ApproveOptions,
+  ApproveOutcome,
   AuditEntry,
   AuditFilter,
   DuplicateSummary,
@@ -80,6 +83,7 @@ export function bigqueryTables(config: BigqueryConfig): BigqueryTables {
     exceptions: qualify(project, config.tables.exceptions),
     exclusions: qualify(project, config.tables.exclusions),
     audit: qualify(project, config.tables.audit),
+    approvals: qualify(project, config.tables.approvals),
     stageDataset: `${project}.${config.stage_schema}`,
   };
 }
@@ -331,6 +335,7 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
       ...prepare,
       { label: 're-check: the rows the plan touches are as when it was made', sql: planSql.fingerprintGuard(guard) },
       ...extra,
+      ...(this.config.approval === 'required' ? [{ label: APPROVAL_LABEL, sql: planSql.approvalGuard(this.tables) }] : []),
       { label: 'record the plan (its applied_at is the time of every row)', sql: planSql.auditInsert(this.tables) },
       ...writes,
       { label: 'commit', sql: 'COMMIT TRANSACTION' },
@@ -622,10 +627,10 @@ FROM touched`, ps, doing);
   }
 
   /** The apply script of a plan and the parameters it binds, as applyPlan sends it. */
-  private applyScript(stage: StageConfig, plan: Plan, options: ApplyOptions) {
+  private applyScript(stage: StageConfig, plan: Plan, options: ApplyOptions, approval?: Approval) {
     const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
     const { ps, statements } = this.planStatements(stage, plan, program);
-    this.applyParams(ps, plan, options);
+    this.applyParams(ps, plan, options, approval);
     const script = joinScript(statements);
     return { statements, script, params: ps.usedBy(script) };
   }
@@ -639,10 +644,32 @@ FROM touched`, ps, doing);
     });
   }
 
+  /** A refusal for a table of evfix's own that does not exist, with the statement that creates it. */
+  private missingTable(error: unknown, plan: Plan): Error {
+    for (const role of ['audit', 'approvals'] as const) {
+      const [project, dataset, table] = this.tables[role].split('.');
+      if (String((error as Error).message).includes(`Not found: Table ${project}:${dataset}.${table}`)) {
+        const why = role === 'audit' ? 'every apply records itself in it' : 'approval is required, and apply reads the approvals in it';
+        return refused(
+          `plan ${plan.id}: the ${role} table ${this.tables[role]} does not exist, and ${why}; create it once with \`evfix doctor --create-audit\`, or with\n${this.auditTableDdl(role)};\nNothing was written`,
+        );
+      }
+    }
+    return error as Error;
+  }
+
   async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
-    const { statements, script, params } = this.applyScript(stage, plan, options);
+    let approval: Approval | undefined;
+    if (this.config.approval === 'required') {
+      // The approval the audit row will name; the script checks again, in its transaction, that it is there.
+      approval = (await this.approvals(plan)).find((a) => a.approved_by !== plan.operator && a.approved_by !== options.operator);
+      if (!approval) return { status: 'refused', missing: 'approval', message: `plan ${plan.id} has no approval by a second operator; nothing was written` };
+    }
+    const { statements, script, params } = this.applyScript(stage, plan, options, approval);
     if (plan.sql.statements.map((s) => s.sql).join('\n;\n') !== statements.map((s) => s.sql).join('\n;\n')) {
-      throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
+      throw refused(
+        `plan ${plan.id} carries SQL this evfix does not run (it was made by another version, or before approval was set to ${this.config.approval}); make the plan again. Nothing was written`,
+      );
     }
     const jobId = options.jobId ?? `evfix_apply_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const labels = { evfix: 'apply', evfix_plan: plan.id, evfix_kind: plan.kind, evfix_stage: labelValue(plan.stage) };
@@ -650,11 +677,7 @@ FROM touched`, ps, doing);
       this.options.onSql?.(script, params);
       // The script is estimated like every read: a rerun of a big window must not bill past the threshold unseen.
       await this.estimate(script, params, `applying plan ${plan.id}`, session).catch((error) => {
-        const [project, dataset, table] = this.tables.audit.split('.');
-        if (String((error as Error).message).includes(`Not found: Table ${project}:${dataset}.${table}`)) {
-          throw refused(`plan ${plan.id}: the audit table ${this.tables.audit} does not exist, and every apply records itself in it; create it once with\n${reads.auditTableDdl(this.tables)};\nNothing was written`);
-        }
-        throw error;
+        throw this.missingTable(error, plan);
       });
       try {
         const [row] = await this.client.runScript(jobId, script, params, labels, `applying plan ${plan.id}`, session);
@@ -668,23 +691,96 @@ FROM touched`, ps, doing);
           const [entry] = await this.auditEntries({ planId: plan.id, limit: 1 });
           return { status: 'already-applied' as const, message: `plan ${plan.id} was already applied${entry ? ` at ${entry.applied_at}` : ''}; nothing was written this time`, appliedAt: entry?.applied_at };
         }
-        const stale = /evfix-stale (\S+)/.exec(message);
-        if (stale) return { status: 'refused' as const, message: staleMessage(plan, stale[1]!) };
-        if (/evfix-problems/.test(message)) return { status: 'refused' as const, message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
-        if (/evfix-already-reverted/.test(message)) return { status: 'refused' as const, message: `plan ${plan.revert_of?.plan_id} was already reverted; nothing was written` };
+        const refusal = this.refusal(plan, message);
+        if (refusal) return refusal;
         throw error;
       }
     });
   }
 
+  /** The refusal a guard's ERROR() stands for, or undefined when the message is not one of evfix's. */
+  private refusal(plan: Plan, message: string): Extract<ApplyOutcome, { status: 'refused' }> | undefined {
+    const stale = /evfix-stale (\S+)/.exec(message);
+    if (stale) return { status: 'refused' as const, message: staleMessage(plan, stale[1]!) };
+    if (/evfix-problems/.test(message)) return { status: 'refused' as const, message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
+    if (/evfix-already-reverted/.test(message)) return { status: 'refused' as const, message: `plan ${plan.revert_of?.plan_id} was already reverted; nothing was written` };
+    if (/evfix-not-approved/.test(message)) return { status: 'refused', missing: 'approval', message: `plan ${plan.id} has no approval by a second operator; nothing was written` };
+    return undefined;
+  }
+
+  /**
+   * The approval in one script job: apply's re-checks (not applied, the fingerprint unchanged, the plan's own
+   * guards), then the approval row with the server's clock, unless this operator approved the plan already.
+   */
+  async approvePlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApproveOptions): Promise<ApproveOutcome> {
+    const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
+    const { ps, statements } = this.planStatements(stage, plan, program);
+    this.applyParams(ps, plan, { operator: options.operator, host: options.host });
+    ps.set(p.string('approver', options.operator));
+    ps.set(p.string('approver_host', options.host || hostname()));
+    ps.set(p.string('plan_kind', plan.kind));
+    ps.set(p.string('plan_stage', plan.stage));
+    ps.set(p.string('approval_note', options.note ?? null));
+    const checks = statements.slice(0, statements.findIndex((st) => st.label === APPROVAL_LABEL || st.label.startsWith('record the plan')));
+    const script = joinScript([
+      ...checks,
+      { label: 'approved by this operator already?', sql: planSql.approvedTwiceGuard(this.tables) },
+      { label: 'record the approval', sql: planSql.approvalInsert(this.tables) },
+      { label: 'commit', sql: 'COMMIT TRANSACTION' },
+    ]);
+    const params = ps.usedBy(script);
+    const jobId = `evfix_approve_${plan.id}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const doing = `approving plan ${plan.id}`;
+    return this.inSession(plan.selection, inputs, doing, async (session) => {
+      this.options.onSql?.(script, params);
+      await this.estimate(script, params, doing, session).catch((error) => {
+        throw this.missingTable(error, plan);
+      });
+      try {
+        await this.client.runScript(jobId, script, params, { evfix: 'approve', evfix_plan: plan.id, evfix_kind: plan.kind, evfix_stage: labelValue(plan.stage) }, doing, session);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (/evfix-already-applied/.test(message)) return { status: 'refused' as const, message: `plan ${plan.id} was already applied; there is nothing to approve` };
+        if (/evfix-approved-twice/.test(message)) return { status: 'refused' as const, message: `${options.operator} approved plan ${plan.id} already; nothing was written` };
+        const refusal = this.refusal(plan, message);
+        if (refusal) return { status: 'refused' as const, message: refusal.message.replace('Nothing was written', 'Nothing was approved') };
+        throw error;
+      }
+      const mine = (await this.approvals(plan)).find((a) => a.approved_by === options.operator);
+      if (!mine) throw new EvfixError('warehouse', `approving plan ${plan.id}: job ${jobId} succeeded, but ${this.tables.approvals} does not hold the approval`);
+      return { status: 'approved' as const, approval: mine };
+    });
+  }
+
+  async approvals(plan: Pick<Plan, 'id' | 'fingerprint'>): Promise<Approval[]> {
+    const ps = new p.Params();
+    ps.set(p.string('plan_id', plan.id));
+    ps.set(p.string('fingerprint', plan.fingerprint));
+    const rows = await this.read(reads.approvalsReadSql(this.tables), ps, `reading the approvals of plan ${plan.id}`).catch((error) => {
+      if (failureOf(error).code === 404 || /not found/i.test((error as Error).message)) return [];
+      throw error;
+    });
+    return rows.map((r) => ({
+      plan_id: r.plan_id!,
+      fingerprint: r.fingerprint!,
+      approved_by: r.approved_by!,
+      approved_at: r.approved_at!,
+      host: r.host ?? null,
+      author: r.author!,
+      note: r.note ?? null,
+    }));
+  }
+
   /** What an apply script binds besides the plan's own parameters: its id, fingerprint and audit row. */
-  private applyParams(ps: p.Params, plan: Plan, options: ApplyOptions) {
+  private applyParams(ps: p.Params, plan: Plan, options: ApplyOptions, approval?: Approval) {
     ps.set(p.string('plan_id', plan.id));
     ps.set(p.string('fingerprint', plan.fingerprint));
     ps.set(p.string('description', plan.description));
-    for (const [name, value] of Object.entries(auditValues(plan, options))) ps.set(p.string(`audit_${name}`, value));
+    ps.set(p.string('plan_author', plan.operator));
+    for (const [name, value] of Object.entries(auditValues(plan, options, approval))) ps.set(p.string(`audit_${name}`, value));
     for (const name of ['window_from', 'window_until', 'oldest', 'approved_at']) {
-      const value = name === 'window_from' ? plan.selection.window.from : name === 'window_until' ? plan.selection.window.until : name === 'oldest' ? plan.extent?.oldest ?? null : null;
+      const value =
+        name === 'window_from' ? plan.selection.window.from : name === 'window_until' ? plan.selection.window.until : name === 'oldest' ? (plan.extent?.oldest ?? null) : (approval?.approved_at ?? null);
       ps.set({ name: `audit_${name}`, parameterType: { type: 'TIMESTAMP' }, parameterValue: { value } });
     }
   }
@@ -698,7 +794,8 @@ FROM touched`, ps, doing);
     const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
     const { ps, statements } = this.planStatements(stage, plan, program);
     this.applyParams(ps, plan, { operator: 'impact preview', host: '' });
-    const writes = joinScript(statements.slice(0, statements.findIndex((st) => st.label === 'commit')));
+    // What apply writes, without its approval check: the preview is what the approver reads before approving.
+    const writes = joinScript(statements.slice(0, statements.findIndex((st) => st.label === 'commit')).filter((st) => st.label !== APPROVAL_LABEL));
     const params = ps.usedBy(writes);
     const doing = `previewing what plan ${plan.id} does to ${stage.name}`;
     const table = stageTable(this.tables, stage);
@@ -759,6 +856,7 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
       applied_at: r.applied_at!,
       ticket: r.ticket ?? null,
       approved_by: r.approved_by ?? null,
+      approved_at: r.approved_at ?? null,
       reverted_by: r.reverted_by ?? null,
       revert_of: r.revert_of ?? null,
       oldest: r.oldest ?? null,
@@ -884,8 +982,23 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
     return out;
   }
 
-  auditTableDdl(): string {
-    return reads.auditTableDdl(this.tables);
+  auditTableDdl(table: 'audit' | 'approvals' = 'audit'): string {
+    return table === 'audit' ? reads.auditTableDdl(this.tables) : reads.approvalsTableDdl(this.tables);
+  }
+
+  /** `evfix doctor --create-audit`: CREATE TABLE IF NOT EXISTS for the audit and approvals tables that are missing. */
+  async createAuditTables(): Promise<string[]> {
+    const wanted = [this.config.tables.audit, this.config.tables.approvals];
+    const found = await this.tableColumns(wanted);
+    const created: string[] = [];
+    for (const role of ['audit', 'approvals'] as const) {
+      if (found.has(this.config.tables[role])) continue;
+      const ddl = role === 'audit' ? reads.auditTableDdl(this.tables, true) : reads.approvalsTableDdl(this.tables, true);
+      this.options.onSql?.(ddl, []);
+      await this.client.read(ddl, [], `creating the ${role} table ${this.tables[role]}`);
+      created.push(this.tables[role]);
+    }
+    return created;
   }
 
   async checkAccess(): Promise<string> {
@@ -912,7 +1025,10 @@ const typeName = (t: p.ParamType): string =>
 
 const writtenOf = (plan: Plan) => ({ exceptions: plan.counts.exceptions, exclusions: plan.counts.exclusions, deleted: plan.counts.deleted });
 
-function auditValues(plan: Plan, options: ApplyOptions): Record<string, string | null> {
+/** The statement that checks the approval apply needs, when approval is required. */
+const APPROVAL_LABEL = 'refuse a plan no second operator approved (approval: required)';
+
+function auditValues(plan: Plan, options: ApplyOptions, approval?: Approval): Record<string, string | null> {
   return {
     plan_id: plan.id,
     kind: plan.kind,
@@ -926,7 +1042,7 @@ function auditValues(plan: Plan, options: ApplyOptions): Record<string, string |
     fingerprint: plan.fingerprint,
     job_id: options.jobId ?? null,
     ticket: options.ticket ?? null,
-    approved_by: null,
+    approved_by: approval?.approved_by ?? null,
     revert_of: plan.revert_of?.plan_id ?? null,
     plan: JSON.stringify(plan),
   };

@@ -7,6 +7,7 @@ export type BigqueryTables = {
   exceptions: string;
   exclusions: string;
   audit: string;
+  approvals: string;
   /** project.dataset of the stage tables (a stage's manifest relation wins over it). */
   stageDataset: string;
 };

@@ -4,7 +4,7 @@
  * the three tables is bounded on event_created_at by parameters.
  */
 import type { EditProgram } from '../json/editProgram.js';
-import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES } from '../model.js';
+import { APPROVAL_COLUMN_SPECS, AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES } from '../model.js';
 import type { Definition } from '../plan.js';
 import { valueColumns } from '../selection.js';
 import { quoteIdent, quoteTable, TS, type BigqueryTables } from './names.js';
@@ -208,3 +208,21 @@ export const problemGuard = (guard: string) =>
 
 export const revertedGuard = (t: BigqueryTables) =>
   `SELECT IF(EXISTS(SELECT 1 FROM ${quoteTable(t.audit)} WHERE revert_of = @reverted_plan), ERROR('evfix-already-reverted'), 0)`;
+
+/**
+ * Approval required: the approval the audit row names (@audit_approved_by at @audit_approved_at) is in the
+ * approvals table, for this plan id and fingerprint, by someone other than the plan's author and the operator
+ * applying it; read in the apply's transaction.
+ */
+export const approvalGuard = (t: BigqueryTables) =>
+  `SELECT IF(EXISTS(SELECT 1 FROM ${quoteTable(t.approvals)} WHERE plan_id = @plan_id AND fingerprint = @fingerprint
+    AND approved_by = @audit_approved_by AND approved_at = @audit_approved_at
+    AND approved_by <> @plan_author AND approved_by <> @audit_operator), 0, ERROR('evfix-not-approved'))`;
+
+/** approve: this operator has not approved this plan id and fingerprint already. */
+export const approvedTwiceGuard = (t: BigqueryTables) =>
+  `SELECT IF(EXISTS(SELECT 1 FROM ${quoteTable(t.approvals)} WHERE plan_id = @plan_id AND fingerprint = @fingerprint AND approved_by = @approver), ERROR('evfix-approved-twice'), 0)`;
+
+/** The approval row; its approved_at is the server's clock. */
+export const approvalInsert = (t: BigqueryTables) => `INSERT INTO ${quoteTable(t.approvals)} (${APPROVAL_COLUMN_SPECS.map((c) => quoteIdent(c.name)).join(', ')})
+VALUES (@plan_id, @fingerprint, @approver, CURRENT_TIMESTAMP(), @approver_host, @plan_author, @plan_kind, @plan_stage, @description, @approval_note)`;

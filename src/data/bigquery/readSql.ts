@@ -4,7 +4,7 @@
  * through a JS Date or a JS number on the way in.
  */
 import type { AuditFilter } from '../engine.js';
-import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS } from '../model.js';
+import { APPROVAL_COLUMN_SPECS, AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS } from '../model.js';
 import { quoteIdent, quoteTable, TS, type BigqueryTables } from './names.js';
 import * as p from './params.js';
 import { COPY_ORDER } from './planSql.js';
@@ -93,7 +93,7 @@ export function auditReadSql(t: BigqueryTables, filter: AuditFilter, ps: p.Param
   if (filter.operator) where.push(`a.operator = ${ps.add('operator', (n) => p.string(n, filter.operator!))}`);
   if (filter.since) where.push(`a.applied_at >= ${ps.add('since', (n) => p.timestamp(n, filter.since!))}`);
   return `SELECT a.plan_id, a.kind, a.stage, a.description, a.operator, a.host, a.selection, a.counts, a.fingerprint, a.job_id,
-  ${TS('a.applied_at')} AS applied_at, a.ticket, a.approved_by, r.plan_id AS reverted_by, a.revert_of, ${TS('a.oldest')} AS oldest
+  ${TS('a.applied_at')} AS applied_at, a.ticket, a.approved_by, ${TS('a.approved_at')} AS approved_at, r.plan_id AS reverted_by, a.revert_of, ${TS('a.oldest')} AS oldest
 FROM ${quoteTable(t.audit)} AS a
 LEFT JOIN ${quoteTable(t.audit)} AS r ON r.revert_of = a.plan_id${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}
 ORDER BY a.applied_at DESC
@@ -127,9 +127,17 @@ ORDER BY t.table_name`;
 }
 
 /** The audit table as evfix writes it: the DDL an operator runs once (apply records every plan in it). */
-export const auditTableDdl = (t: BigqueryTables) => `CREATE TABLE ${quoteTable(t.audit)} (
-${AUDIT_COLUMN_SPECS.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(',\n')}
+const tableDdl = (path: string, specs: readonly { name: string; type: string; nullable: boolean }[], ifNotExists = false) => `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteTable(path)} (
+${specs.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(',\n')}
 )`;
+
+export const auditTableDdl = (t: BigqueryTables, ifNotExists = false) => tableDdl(t.audit, AUDIT_COLUMN_SPECS, ifNotExists);
+export const approvalsTableDdl = (t: BigqueryTables, ifNotExists = false) => tableDdl(t.approvals, APPROVAL_COLUMN_SPECS, ifNotExists);
+
+/** A plan's approvals (this id and fingerprint), oldest first. */
+export const approvalsReadSql = (t: BigqueryTables) => `SELECT ${APPROVAL_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `${TS(c.name)} AS ${c.name}` : quoteIdent(c.name))).join(', ')}
+FROM ${quoteTable(t.approvals)} WHERE plan_id = @plan_id AND fingerprint = @fingerprint
+ORDER BY approved_at`;
 
 /**
  * The stage table after a rerun against the stage table now, per (event_id, event_created_at), as a WITH clause

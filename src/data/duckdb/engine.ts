@@ -10,6 +10,9 @@ import { IMPACT_SAMPLE, impactFrom } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
+  Approval,
+  ApproveOptions,
+  ApproveOutcome,
   AuditEntry,
   AuditFilter,
   DuplicateSummary,
@@ -106,7 +109,7 @@ export class DuckdbEngine implements Engine {
     private readonly now: () => Micros = nowMicros,
     options: { onSql?: (sql: string) => void } = {},
   ) {
-    for (const name of [config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit]) {
+    for (const name of [config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit, config.tables.approvals]) {
       if (name.split('.').length !== 2) {
         throw new EvfixError('config', `${config.source}: tables: "${name}" must be schema.table for the embedded warehouse`);
       }
@@ -390,6 +393,7 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
         { label: 'already applied?', sql: reads.auditLookupSql(this.tables) },
         ...prepare,
         { label: 're-check: the rows the plan touches are as when it was made', sql: guard },
+        ...(this.config.approval === 'required' ? [{ label: APPROVAL_LABEL, sql: reads.approvalCheckSql(this.tables) }] : []),
         { label: 'record the plan', sql: audit },
         ...statements,
         { label: 'commit', sql: 'COMMIT' },
@@ -723,9 +727,56 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
   }
 
   async applyPlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApplyOptions): Promise<ApplyOutcome> {
-    return this.planTransaction(stage, plan, inputs, options, async (conn, written, appliedAt) => {
+    return this.planTransaction(stage, plan, inputs, options, 'apply', async (conn, written, appliedAt) => {
       await conn.run('COMMIT');
       return { status: 'applied', written, appliedAt };
+    });
+  }
+
+  /**
+   * The approval in one transaction with apply's re-checks (not applied yet, the fingerprint unchanged): the
+   * checks run, nothing of the plan is written, and the approval row is inserted unless this operator gave one.
+   */
+  async approvePlan(stage: StageConfig, plan: Plan, inputs: PlanInputs, options: ApproveOptions): Promise<ApproveOutcome> {
+    const outcome = await this.planTransaction(stage, plan, inputs, { operator: options.operator, host: options.host }, 'check', async (conn, _written, at) => {
+      const values = {
+        plan_id: plan.id,
+        fingerprint: plan.fingerprint,
+        approved_by: options.operator,
+        approved_at: at,
+        host: options.host || hostname(),
+        author: plan.operator,
+        kind: plan.kind,
+        stage: plan.stage,
+        description: plan.description,
+        note: options.note ?? null,
+      };
+      const inserted = (await exec(conn, reads.approvalInsertSql(this.tables), values)).rowsChanged;
+      await conn.run('COMMIT');
+      return inserted ? { status: 'approved' as const, at } : { status: 'twice' as const };
+    });
+    if (outcome.status === 'twice') return { status: 'refused', message: `${options.operator} approved plan ${plan.id} already; nothing was written` };
+    if (outcome.status === 'approved') {
+      const mine = (await this.approvals(plan)).find((a) => a.approved_by === options.operator);
+      return { status: 'approved', approval: mine! };
+    }
+    if (outcome.status === 'already-applied') return { status: 'refused', message: `plan ${plan.id} was already applied at ${outcome.appliedAt}; there is nothing to approve` };
+    return { status: 'refused', message: outcome.message.replace('Nothing was written', 'Nothing was approved') };
+  }
+
+  async approvals(plan: Pick<Plan, 'id' | 'fingerprint'>): Promise<Approval[]> {
+    return this.session(async (conn) => {
+      if (!(await this.tableExists(conn, this.tables.approvals))) return [];
+      const found = await rows(conn, reads.approvalsReadSql(this.tables), { plan_id: plan.id, fingerprint: plan.fingerprint });
+      return found.map((r) => ({
+        plan_id: String(r.plan_id),
+        fingerprint: String(r.fingerprint),
+        approved_by: String(r.approved_by),
+        approved_at: String(r.approved_at),
+        host: str(r.host),
+        author: String(r.author),
+        note: str(r.note),
+      }));
     });
   }
 
@@ -735,7 +786,7 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
    * would do, and nothing is kept (another connection never sees the rows).
    */
   async stageImpact(stage: StageConfig, plan: Plan, inputs: PlanInputs, since: string): Promise<StageImpact> {
-    const outcome = await this.planTransaction(stage, plan, inputs, { operator: 'impact preview', host: '' }, async (conn) => {
+    const outcome = await this.planTransaction(stage, plan, inputs, { operator: 'impact preview', host: '' }, 'preview', async (conn) => {
       try {
         return { status: 'impact' as const, impact: await this.impactOf(conn, stage, since) };
       } finally {
@@ -764,13 +815,16 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
 
   /**
    * A plan's writes in one transaction, re-checked first: refused when the audit table has it or its
-   * fingerprint changed; else `finish` ends the transaction (commit for apply, rollback for the impact preview).
+   * fingerprint changed, and (`apply` with approval: required) when no second operator approved it; else
+   * `finish` ends the transaction (commit for apply, rollback for the impact preview). `check` (approve) stops
+   * after the re-checks, before the audit row and the writes, and `finish` is given no counts.
    */
   private async planTransaction<T>(
     stage: StageConfig,
     plan: Plan,
     inputs: PlanInputs,
     options: ApplyOptions,
+    mode: 'apply' | 'preview' | 'check',
     finish: (conn: DuckDBConnection, written: ApplyCounts, appliedAt: string) => Promise<T>,
   ): Promise<T | Exclude<ApplyOutcome, { status: 'applied' }>> {
     const program = plan.kind === 'update' ? compileEdits(plan.edits) : undefined;
@@ -778,11 +832,14 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
     // What the plan says it runs must be what this evfix runs: a plan made by another version is made again.
     const shown = plan.sql.statements.map((s) => s.sql).join('\n;\n');
     if (shown !== statements.map((s) => s.sql).join('\n;\n')) {
-      throw refused(`plan ${plan.id} carries SQL this evfix does not run (it was made by another version); make the plan again. Nothing was written`);
+      throw refused(
+        `plan ${plan.id} carries SQL this evfix does not run (it was made by another version, or before approval was set to ${this.config.approval}); make the plan again. Nothing was written`,
+      );
     }
     return this.writing(() => this.session(async (conn) => {
       // Created before the transaction: DuckDB refuses two transactions that both create a table.
       await conn.run(reads.createAuditSql(this.tables));
+      await conn.run(reads.createApprovalsSql(this.tables));
       await conn.run(reads.createRebuildsSql(this.tables));
       await conn.run('BEGIN TRANSACTION');
       try {
@@ -817,9 +874,23 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
           await conn.run('ROLLBACK');
           return { status: 'refused' as const, message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
         }
-        await exec(conn, statements[3 + prepare]!.sql, params.values);
-        const written = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
-        for (const s of statements.slice(4 + prepare, -1)) {
+        const none = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
+        if (mode === 'check') return await finish(conn, none, appliedAt);
+        let next = 3 + prepare;
+        if (statements[next]!.label === APPROVAL_LABEL) {
+          // Approval required: a second operator's approval of this id and fingerprint, read in this transaction.
+          const [approval] = mode === 'apply' ? await rows(conn, statements[next]!.sql, params.values) : [];
+          if (mode === 'apply' && !approval) {
+            await conn.run('ROLLBACK');
+            return { status: 'refused' as const, missing: 'approval' as const, message: `plan ${plan.id} has no approval by a second operator; nothing was written` };
+          }
+          params.values.audit_approved_by = approval ? String(approval.approved_by) : null;
+          params.values.audit_approved_at = approval ? String(approval.approved_at) : null;
+          next++;
+        }
+        await exec(conn, statements[next]!.sql, params.values);
+        const written = { ...none, deleted: { ...none.deleted } };
+        for (const s of statements.slice(next + 1, -1)) {
           const changed = (await exec(conn, s.sql, params.values)).rowsChanged;
           if (s.label === 'insert exceptions') written.exceptions += changed;
           else if (s.label === 'insert exclusions') written.exclusions += changed;
@@ -950,8 +1021,8 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
     });
   }
 
-  auditTableDdl(): string {
-    return reads.createAuditSql(this.tables);
+  auditTableDdl(table: 'audit' | 'approvals' = 'audit'): string {
+    return table === 'audit' ? reads.createAuditSql(this.tables) : reads.createApprovalsSql(this.tables);
   }
 
   async checkAccess(): Promise<string> {
@@ -967,11 +1038,16 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
 const CHOICES_TABLE = 'evfix_choices';
 
 /** Parameters of the audit row: not part of what the plan shows (they are known only when it is applied). */
-const AUDIT_PARAMS = new Set(['applied_at', 'description', ...AUDIT_COLUMN_SPECS.map((c) => `audit_${c.name}`)]);
+const AUDIT_PARAMS = new Set(['applied_at', 'description', 'fingerprint', 'plan_author', ...AUDIT_COLUMN_SPECS.map((c) => `audit_${c.name}`)]);
+
+/** The statement that reads the approval apply needs, when approval is required. */
+const APPROVAL_LABEL = 'approved by a second operator? (approval: required)';
 
 function auditValues(plan: Plan, options: ApplyOptions, appliedAt: string): Record<string, DuckDBValue> {
   const v: Record<string, DuckDBValue> = {
     plan_id: plan.id,
+    fingerprint: plan.fingerprint,
+    plan_author: plan.operator,
     audit_plan_id: plan.id,
     audit_kind: plan.kind,
     audit_stage: plan.stage,

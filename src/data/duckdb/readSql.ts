@@ -3,7 +3,7 @@
  * creates. Rows come back as one `packed` JSON array per row: one string to decode instead of eight values.
  */
 import type { AuditEntry, AuditFilter, PageKey } from '../engine.js';
-import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS, TABLE_SPECS } from '../model.js';
+import { APPROVAL_COLUMN_SPECS, AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS, TABLE_SPECS } from '../model.js';
 import type { Selection } from '../selection.js';
 import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
 import { COPY_ORDER } from './planSql.js';
@@ -30,8 +30,10 @@ const columnsDdl = (specs: readonly { name: string; type: string; nullable: bool
 
 export const createAuditSql = (t: TableNames) => `CREATE TABLE IF NOT EXISTS ${quoteTable(t.audit)} (${columnsDdl(TABLE_SPECS.audit)})`;
 
+export const createApprovalsSql = (t: TableNames) => `CREATE TABLE IF NOT EXISTS ${quoteTable(t.approvals)} (${columnsDdl(TABLE_SPECS.approvals)})`;
+
 export function createTablesSql(t: TableNames): string[] {
-  const schemas = new Set([t.events, t.exceptions, t.exclusions, t.audit].map((n) => n.split('.')[0]!));
+  const schemas = new Set([t.events, t.exceptions, t.exclusions, t.audit, t.approvals].map((n) => n.split('.')[0]!));
   schemas.add(t.stageSchema);
   return [
     ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`),
@@ -39,6 +41,7 @@ export function createTablesSql(t: TableNames): string[] {
     `CREATE TABLE IF NOT EXISTS ${quoteTable(t.exceptions)} (${columnsDdl(TABLE_SPECS.exceptions)})`,
     `CREATE TABLE IF NOT EXISTS ${quoteTable(t.exclusions)} (${columnsDdl(TABLE_SPECS.exclusions)})`,
     createAuditSql(t),
+    createApprovalsSql(t),
   ];
 }
 
@@ -121,6 +124,23 @@ export function auditInsertSql(t: TableNames, _p: Params): string {
 VALUES (${AUDIT_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `$audit_${c.name}::TIMESTAMP` : `$audit_${c.name}`)).join(', ')})`;
 }
 
+/**
+ * The approval apply needs (approval: required): of this plan id and fingerprint, by someone other than the
+ * plan's author and the operator applying it; the first given.
+ */
+export const approvalCheckSql = (t: TableNames) => `SELECT approved_by, ${TS('approved_at')} AS approved_at FROM ${quoteTable(t.approvals)}
+WHERE plan_id = $plan_id AND fingerprint = $fingerprint AND approved_by <> $plan_author AND approved_by <> $audit_operator
+ORDER BY approved_at LIMIT 1`;
+
+/** A plan's approvals (this id and fingerprint), oldest first. */
+export const approvalsReadSql = (t: TableNames) => `SELECT ${APPROVAL_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `${TS(c.name)} AS ${c.name}` : quoteIdent(c.name))).join(', ')}
+FROM ${quoteTable(t.approvals)} WHERE plan_id = $plan_id AND fingerprint = $fingerprint ORDER BY approved_at`;
+
+/** An approval row, unless this operator approved the plan already (then nothing is inserted). */
+export const approvalInsertSql = (t: TableNames) => `INSERT INTO ${quoteTable(t.approvals)} (${APPROVAL_COLUMN_SPECS.map((c) => quoteIdent(c.name)).join(', ')})
+SELECT $plan_id, $fingerprint, $approved_by, $approved_at::TIMESTAMP, $host, $author, $kind, $stage, $description, $note
+WHERE NOT EXISTS (SELECT 1 FROM ${quoteTable(t.approvals)} WHERE plan_id = $plan_id AND fingerprint = $fingerprint AND approved_by = $approved_by)`;
+
 export function auditReadSql(t: TableNames, filter: AuditFilter, p: Params): string {
   const where: string[] = [];
   if (filter.planId) where.push(`a.plan_id = ${p.add('plan', filter.planId)}`);
@@ -128,7 +148,7 @@ export function auditReadSql(t: TableNames, filter: AuditFilter, p: Params): str
   if (filter.operator) where.push(`a.operator = ${p.add('operator', filter.operator)}`);
   if (filter.since) where.push(`a.applied_at >= ${p.add('since', filter.since)}::TIMESTAMP`);
   return `SELECT a.plan_id, a.kind, a.stage, a.description, a.operator, a.host, a.selection, a.counts, a.fingerprint, a.job_id,
-  ${TS('a.applied_at')} AS applied_at, a.ticket, a.approved_by, r.plan_id AS reverted_by, a.revert_of, ${TS('a.oldest')} AS oldest
+  ${TS('a.applied_at')} AS applied_at, a.ticket, a.approved_by, ${TS('a.approved_at')} AS approved_at, r.plan_id AS reverted_by, a.revert_of, ${TS('a.oldest')} AS oldest
 FROM ${quoteTable(t.audit)} AS a
 LEFT JOIN ${quoteTable(t.audit)} AS r ON r.revert_of = a.plan_id${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}
 ORDER BY a.applied_at DESC
@@ -153,6 +173,7 @@ export function toAuditEntry(r: Record<string, unknown>): AuditEntry {
     applied_at: String(r.applied_at),
     ticket: s(r.ticket),
     approved_by: s(r.approved_by),
+    approved_at: s(r.approved_at),
     reverted_by: s(r.reverted_by),
     revert_of: s(r.revert_of),
     oldest: s(r.oldest),

@@ -13,6 +13,7 @@ import type { Plan } from '../plan.js';
 import { randomUUID } from 'node:crypto';
 import { daysBetween, formatTimestamp, parseTimestamp } from '../timestamp.js';
 import { inputsOf, type PlanContext } from './makePlan.js';
+import { notApprovedMessage, requireTicket } from './approval.js';
 
 export type StageRerun = { stage: string; current_date_offset: number; since: string };
 
@@ -43,8 +44,13 @@ export function describeWritten(written: ApplyCounts): string {
   return `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s), deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)`;
 }
 
-export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal, options: { ticket?: string } = {}): Promise<ApplyResult> {
+/**
+ * `ticket`: the change ticket, required (and matched) when the config has `ticket_pattern`. `file`: where the
+ * plan was read from, for the command a refusal for want of approval names.
+ */
+export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal, options: { ticket?: string; file?: string } = {}): Promise<ApplyResult> {
   if (ctx.config.read_only) throw refused('evfix is in read-only mode; nothing was written');
+  const ticket = requireTicket(ctx.config, options.ticket);
   const stage = findStage(ctx.config, plan.stage);
   if (plan.warehouse !== ctx.engine.label) {
     throw refused(`plan ${plan.id} was made on ${plan.warehouse}, not on ${ctx.engine.label}; nothing was written`);
@@ -68,14 +74,15 @@ export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal,
   const jobId = ctx.engine.jobOutcome ? applyJobId(plan) : undefined;
   journal?.savePlan(plan);
   log({ result: 'started', pid: process.pid, ...(jobId ? { job_id: jobId } : {}) });
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof ctx.engine.applyPlan>>;
   try {
-    outcome = await ctx.engine.applyPlan(stage, plan, inputsOf(plan), { operator: ctx.operator, host: hostname(), jobId, ticket: options.ticket });
+    outcome = await ctx.engine.applyPlan(stage, plan, inputsOf(plan), { operator: ctx.operator, host: hostname(), jobId, ticket });
   } catch (error) {
     log(error instanceof OutcomeUnknownError ? { result: 'unknown', job_id: error.jobId, message: describeError(error) } : { result: 'failed', message: describeError(error) });
     throw error;
   }
   if (outcome.status === 'refused') {
+    if (outcome.missing === 'approval') outcome = { ...outcome, message: notApprovedMessage(ctx, plan, options.file) };
     log({ result: 'refused', message: outcome.message });
     // Two reverts of one plan planned before either was applied: the second is refused, naming the first.
     if (plan.kind === 'revert' && plan.revert_of) {

@@ -40,11 +40,29 @@ function partitionCheck(name: string, table: string, p: TablePartitioning | unde
     : { name, ok: true, detail: `${table}: warning: partitioned by ${what}, so evfix's reads of it (bounded by event_created_at) scan it whole; partition the model by DATE(event_created_at) to prune them` };
 }
 
-export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
+/**
+ * `createAudit` (`evfix doctor --create-audit`): first creates the audit and approvals tables where the engine
+ * does not create them itself (BigQuery), so the checks below find them.
+ */
+export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.env, options: { createAudit?: boolean } = {}): Promise<DoctorCheck[]> {
   const { config, engine } = ctx;
   const checks: DoctorCheck[] = [];
   const where = config.engine.type === 'bigquery' ? `BigQuery project ${config.engine.project}${config.engine.location ? ` (${config.engine.location})` : ''}` : `DuckDB ${config.engine.path}`;
-  checks.push({ name: 'config', ok: true, detail: `${config.source}: ${where}, ${config.stages.length} stage table(s), reruns by ${config.rerun.runner}` });
+  const control = `${config.approval === 'required' ? ', approval required' : ''}${config.ticket_pattern ? `, tickets matching ${config.ticket_pattern}` : ''}`;
+  checks.push({ name: 'config', ok: true, detail: `${config.source}: ${where}, ${config.stages.length} stage table(s), reruns by ${config.rerun.runner}${control}` });
+  if (options.createAudit) {
+    const both = `${config.tables.audit} and ${config.tables.approvals}`;
+    if (config.read_only) checks.push({ name: 'create audit', ok: false, detail: `read-only mode: ${both} were not created` });
+    else if (!engine.createAuditTables) checks.push({ name: 'create audit', ok: true, detail: `evfix creates ${both} itself on this warehouse (with the first apply or approval); nothing to create` });
+    else {
+      try {
+        const created = await engine.createAuditTables();
+        checks.push({ name: 'create audit', ok: true, detail: created.length ? `created ${created.join(' and ')}` : `${both} exist already; nothing created` });
+      } catch (error) {
+        checks.push({ name: 'create audit', ok: false, detail: describeError(error) });
+      }
+    }
+  }
 
   if (config.engine.type === 'bigquery') {
     const cap = config.engine.maximum_bytes_billed;
@@ -80,19 +98,23 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
           : `from the dbt manifest's ${s.relation.source === 'relation_name' ? 'relation_name' : 'database, schema and alias'}`
         : 'stage_schema and the model name';
     try {
-      const columns = await engine.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit, ...stageTables]);
-      for (const role of ['events', 'exceptions', 'exclusions', 'audit'] as const) {
+      const columns = await engine.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit, config.tables.approvals, ...stageTables]);
+      for (const role of ['events', 'exceptions', 'exclusions', 'audit', 'approvals'] as const) {
         const name = config.tables[role];
         const found = columns.get(name);
-        const missing =
-          role === 'audit'
-            ? config.engine.type === 'duckdb'
-              ? 'does not exist yet; evfix creates it with the first apply'
-              : `does not exist; every apply records itself in it, so create it once with:\n${engine.auditTableDdl()};`
-            : `does not exist (or evfix cannot see it); check tables.${role} in the config`;
+        const own = role === 'audit' || role === 'approvals';
+        const why = role === 'audit' ? 'every apply records itself in it' : 'approval is required, and apply reads the approvals in it';
+        const missing = !own
+          ? `does not exist (or evfix cannot see it); check tables.${role} in the config`
+          : config.engine.type === 'duckdb'
+            ? `does not exist yet; evfix creates it with the first ${role === 'audit' ? 'apply' : 'approval'}`
+            : role === 'approvals' && config.approval !== 'required'
+              ? 'does not exist; needed only with approval: required (`evfix doctor --create-audit` creates it)'
+              : `does not exist; ${why}, so create it once with \`evfix doctor --create-audit\`, or with:\n${engine.auditTableDdl(role)};`;
         const problem = found ? columnProblems(found, TABLE_SCHEMAS[role]) : missing;
-        if (!found && role === 'audit' && config.engine.type === 'duckdb') {
-          checks.push({ name: 'table audit', ok: true, detail: `${name}: ${missing}` });
+        // Not there and not needed yet: evfix makes it (DuckDB), or nothing reads it (approvals without approval: required).
+        if (!found && own && (config.engine.type === 'duckdb' || (role === 'approvals' && config.approval !== 'required'))) {
+          checks.push({ name: `table ${role}`, ok: true, detail: `${name}: ${missing}` });
           continue;
         }
         checks.push({ name: `table ${role}`, ok: !problem, detail: problem ? `${name}: ${problem}` : `${name}: ${found!.size} columns as expected` });

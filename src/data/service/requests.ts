@@ -13,6 +13,7 @@ import { EventIdText, EventRowSchema, TimestampText } from '../model.js';
 import { ChangeSchema, PlanSchema, type Plan } from '../plan.js';
 import { ConditionSchema } from '../selection.js';
 import { applyPlan } from '../operations/apply.js';
+import { approvalStatus, approvePlan } from '../operations/approval.js';
 import { findBusinessKeyDuplicates } from '../operations/businessKeys.js';
 import { lookbackStart, type Context } from '../operations/context.js';
 import { runDoctor } from '../operations/doctor.js';
@@ -132,11 +133,22 @@ const AuditEntrySchema = z.strictObject({
   applied_at: z.string(),
   ticket: z.string().nullable(),
   approved_by: z.string().nullable(),
+  approved_at: z.string().nullable(),
   reverted_by: z.string().nullable(),
   revert_of: z.string().nullable(),
   oldest: z.string().nullable(),
   /** Whether the stage table shows the plan yet (see operations/pending.ts). */
   rerun_state: z.enum(['rerun pending', 'in stage']).optional(),
+});
+
+const ApprovalSchema = z.strictObject({
+  plan_id: z.string(),
+  fingerprint: z.string(),
+  approved_by: z.string(),
+  approved_at: z.string(),
+  host: z.string().nullable(),
+  author: z.string(),
+  note: z.string().nullable(),
 });
 
 const PendingRerunSchema = z.strictObject({
@@ -305,10 +317,35 @@ export const REQUESTS = {
     run: (h, a) => estimatePlan(h.ctx, held(h, a.plan)),
   }),
   applyPlan: request({
-    args: z.strictObject({ plan: z.string(), ticket: z.string().optional() }),
+    /** `file`: where the plan was read from, named in the command a refusal for want of approval gives. */
+    args: z.strictObject({ plan: z.string(), ticket: z.string().optional(), file: z.string().optional() }),
     reply: ApplyResultSchema,
     clock: true,
-    run: (h, a) => applyPlan(h.ctx, held(h, a.plan), h.journal, { ticket: a.ticket }),
+    run: (h, a) => applyPlan(h.ctx, held(h, a.plan), h.journal, { ticket: a.ticket, file: a.file }),
+  }),
+  /** Records this operator's approval of a plan (evfix approve). */
+  approvePlan: request({
+    args: z.strictObject({ plan: z.string(), note: z.string().optional() }),
+    reply: ApprovalSchema,
+    clock: false,
+    run: (h, a) => approvePlan(h.ctx, held(h, a.plan), { note: a.note }),
+  }),
+  /** Whether the plan needs approval here, and the approval an apply by this operator would use. */
+  planApproval: request({
+    args: z.strictObject({ plan: z.string() }),
+    reply: z.strictObject({ required: z.boolean(), approval: ApprovalSchema.nullable(), approvals: z.array(ApprovalSchema) }),
+    clock: false,
+    run: (h, a) => approvalStatus(h.ctx, held(h, a.plan)),
+  }),
+  /** Keeps the plan in the state folder (beside the journal's kept plans) for a second operator to approve. */
+  keepPlanFile: request({
+    args: z.strictObject({ plan: z.string() }),
+    reply: z.strictObject({ file: z.string() }),
+    clock: false,
+    run: async (h, a) => {
+      if (!h.journal) throw refused('there is no state folder to keep the plan in; save it with --plan-out FILE');
+      return { file: h.journal.savePlan(held(h, a.plan)) };
+    },
   }),
   rerunPreview: request({
     args: RerunWindowSchema,
@@ -356,10 +393,11 @@ export const REQUESTS = {
     run: ({ ctx }, a) => withRerunStates(ctx, a),
   }),
   doctor: request({
-    args: z.strictObject({}),
+    /** `createAudit`: create the audit and approvals tables first, where evfix does not itself (doctor --create-audit). */
+    args: z.strictObject({ createAudit: z.boolean().optional() }),
     reply: z.array(z.strictObject({ name: z.string(), ok: z.boolean(), detail: z.string() })),
     clock: false,
-    run: ({ ctx }) => runDoctor(ctx),
+    run: ({ ctx }, a) => runDoctor(ctx, process.env, { createAudit: a.createAudit }),
   }),
   reconcile: request({
     args: z.strictObject({}),

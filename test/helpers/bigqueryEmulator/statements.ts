@@ -219,7 +219,20 @@ export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: 
       const create = body.parent.parent as { namePath: string[]; createScope?: string; createMode?: string };
       const columns = (body.parent.columnDefinitionList ?? []) as { name: string; type: TypeProto }[];
       if (create.createScope !== 'CREATE_TEMP') {
-        throw errors.notEmulated('CREATE TABLE of a permanent table is not emulated; declare it in startBigqueryEmulator({tables}) or bq.createTable');
+        // A permanent table from its column list (evfix's own tables: doctor --create-audit). Not in a transaction.
+        if (kind === 'resolvedCreateTableAsSelectStmtNode') throw errors.notEmulated('CREATE TABLE ... AS SELECT of a permanent table is not emulated');
+        const path = flatten(create.namePath);
+        const [p, d, t] = path.length === 3 ? path : path.length === 2 ? [scope.project, ...path] : [];
+        if (!p || !d || !t) throw statementError(new BigqueryError('invalidQuery', `Table name "${path.join('.')}" missing dataset while no default dataset is set in the request.`), prepared.stmt, scope);
+        if (!store.dataset(p, d)) throw errors.datasetNotFound(p, d);
+        if (store.tables.has(`${p}.${d}.${t}`)) {
+          if (create.createMode === 'CREATE_IF_NOT_EXISTS') return { kind: 'other', statementType };
+          throw statementError(new BigqueryError('invalidQuery', `Already Exists: Table ${p}:${d}.${t}`), prepared.stmt, scope);
+        }
+        const defined = columns as { name: string; type: TypeProto; annotations?: { notNull?: boolean } }[];
+        const schema = defined.map((c) => restField(c.name, c.type, c.annotations?.notNull ? 'REQUIRED' : undefined));
+        store.tables.set(`${p}.${d}.${t}`, store.newTable(p, d, t, schema, false));
+        return { kind: 'other', statementType };
       }
       const name = create.namePath.join('.');
       if (scope.temps.has(name) && create.createMode === 'CREATE_IF_NOT_EXISTS') return { kind: 'other', statementType };
