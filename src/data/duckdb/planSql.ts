@@ -62,10 +62,9 @@ export function dedupeWith(t: TableNames, def: Definition, p: Params, choicesTab
   SELECT e.event_id, count(*) AS copies FROM ${unresolvedOriginals(t)}${named}
   GROUP BY e.event_id HAVING count(*) > 1
 ), copies AS (
-  SELECT l.*, g.copies,
+  SELECT l.*,
     row_number() OVER (PARTITION BY l.event_id ORDER BY ${COPY_ORDER}) - 1 AS copy_index
-  FROM (SELECT e.* FROM ${unresolvedOriginals(t)} AND e.event_id IN (SELECT event_id FROM grouped)) AS l
-  JOIN grouped AS g USING (event_id)
+  FROM (SELECT e.*, g.copies FROM ${unresolvedOriginals(t).replace(/ AS e\n/, ' AS e JOIN grouped AS g ON g.event_id = e.event_id\n')}) AS l
 ), chosen AS (
   SELECT c.*, c.copy_index = coalesce(${choicesTable ? 'ch.copy_index' : 'NULL'}, CASE WHEN ${latest} THEN c.copies - 1 ELSE 0 END) AS kept,
     ${rowHash('c', 0).replace(', c.is_exception', ', false')} AS row_hash
