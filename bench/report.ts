@@ -55,5 +55,5 @@ export function writeResults(file: string, figures: readonly Figure[], seconds: 
     seconds: Math.round(seconds),
     figures: figures.map((f) => ({ ...f, verdict: verdict(f) || undefined })),
   };
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }

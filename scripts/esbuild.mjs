@@ -108,7 +108,7 @@ export const inkOutputFastPaths = {
   setup(b) {
     b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      if (!/^    caches = new OutputCaches\(\);$/m.test(source) || !/^class OutputCaches \{$/m.test(source)) {
+      if (!/^ {4}caches = new OutputCaches\(\);$/m.test(source) || !/^class OutputCaches \{$/m.test(source)) {
         throw new Error("ink's output.js changed shape: review scripts/esbuild.mjs (ink-output-fast-paths)");
       }
       const shared = `const sharedCaches = new OutputCaches();
@@ -123,7 +123,7 @@ const sharedCachesOf = () => {
 };
 export default class Output {`;
       return {
-        contents: source.replace('export default class Output {', shared).replace(/^    caches = new OutputCaches\(\);$/m, '    caches = sharedCachesOf();'),
+        contents: source.replace('export default class Output {', shared).replace(/^ {4}caches = new OutputCaches\(\);$/m, '    caches = sharedCachesOf();'),
         loader: 'js',
         resolveDir: dirname(args.path),
       };

@@ -79,6 +79,6 @@ export function clearStamp(root) {
 export function writeStamp(root, digests) {
   const file = join(root, STAMP);
   const stamp = { version: 1, builtAt: new Date().toISOString(), inputs: digests, outputs: builtOutputs(root) };
-  writeFileSync(`${file}.tmp`, JSON.stringify(stamp, null, 1) + '\n');
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(stamp, null, 1)}\n`);
   renameSync(`${file}.tmp`, file);
 }

@@ -24,7 +24,7 @@ import { RerunScreen } from './screens/RerunScreen.js';
 import { StageTablesScreen } from './screens/StageTablesScreen.js';
 import { UpdateSelectionScreen } from './screens/UpdateSelectionScreen.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each screen takes its own route variant, and App hands it the route of its name
 const SCREENS: Record<Route['name'], ComponentType<ScreenProps & { route: any }>> = {
   stages: StageTablesScreen,
   actions: ActionsScreen,

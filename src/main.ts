@@ -27,8 +27,8 @@ async function main(argv: string[]): Promise<number> {
   // Loaded only for the commands, so the TUI's first frame does not wait for them.
   const { runCli } = await import('./cli/main.js');
   return runCli(argv, {
-    out: (text) => process.stdout.write(text + '\n'),
-    err: (text) => process.stderr.write(text + '\n'),
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
     ask: process.stdin.isTTY && process.stderr.isTTY ? ask : undefined,
     env: process.env,
     cwd: process.cwd(),

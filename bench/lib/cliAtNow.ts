@@ -11,8 +11,8 @@ process.on('exit', () => {
   if (process.env.EVFIX_BENCH_OUT) writeFileSync(process.env.EVFIX_BENCH_OUT, JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 });
 process.exitCode = await runCli(process.argv.slice(2), {
-  out: (text) => process.stdout.write(text + '\n'),
-  err: (text) => process.stderr.write(text + '\n'),
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
   env: process.env,
   cwd: process.cwd(),
   now: clock,

@@ -41,7 +41,7 @@ function layout(rows: readonly string[], columns: readonly CopyColumn[], width: 
     const height = Math.max(label.length, ...cells.map((c) => c.length));
     for (let i = 0; i < height; i++) {
       const marker = i === 0 && differs ? '* ' : '  ';
-      lines.push({ text: marker + pad(label[i] ?? '', labelWidth) + cells.map((c) => pad(c[i] ?? '', cell) + ' ').join(''), differs });
+      lines.push({ text: marker + pad(label[i] ?? '', labelWidth) + cells.map((c) => `${pad(c[i] ?? '', cell)} `).join(''), differs });
     }
   }
   return { labelWidth, cell, lines };
@@ -61,7 +61,7 @@ export function CopiesTable(props: { rows: readonly string[]; columns: readonly 
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        {'  ' + ''.padEnd(labelWidth)}
+        {`  ${''.padEnd(labelWidth)}`}
         {props.columns.map((c, i) => (
           <Text key={i} bold={i === props.kept} inverse={i === props.kept}>
             {heading((i === props.kept ? 'keep ' : '') + c.heading)}{' '}

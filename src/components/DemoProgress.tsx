@@ -34,7 +34,7 @@ export function DemoProgress({ progress, path, onQuit }: { progress?: SeedProgre
       <Text> </Text>
       <Box>
         <Spinner />
-        <Text>{' ' + demoProgressLine(progress)}</Text>
+        <Text>{` ${demoProgressLine(progress)}`}</Text>
       </Box>
       <Text> </Text>
       <Text color={tone('muted')}>q quit</Text>

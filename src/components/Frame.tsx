@@ -29,7 +29,7 @@ export function flashLines(flash: Flash, width: number, height: number): string[
   const room = Math.max(1, Math.floor(height / 2));
   if (lines.length <= room) return lines;
   const kept = lines.slice(0, room);
-  kept[room - 1] = kept[room - 1]!.slice(0, Math.max(0, width - 1)) + '…';
+  kept[room - 1] = `${kept[room - 1]!.slice(0, Math.max(0, width - 1))}…`;
   return kept;
 }
 

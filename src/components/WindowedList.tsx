@@ -43,5 +43,5 @@ export function listPosition(state: ListState): string {
   if (state.count === 0) return '0 rows';
   const last = Math.min(state.count, state.top + state.height);
   const range = rangeNote(state);
-  return `${state.cursor + 1}/${state.count.toLocaleString('en-US')}` + (state.count > state.height ? ` (rows ${state.top + 1}-${last})` : '') + (range ? ` · ${range}` : '');
+  return `${state.cursor + 1}/${state.count.toLocaleString('en-US')}${state.count > state.height ? ` (rows ${state.top + 1}-${last})` : ''}${range ? ` · ${range}` : ''}`;
 }

@@ -117,7 +117,9 @@ export function KeyBusProvider({ children }: { children: ReactNode }) {
   // Ink's parser splits a read into sequences and text runs; the raw string of the one being handled.
   const raw = useRef('');
   useEffect(() => {
-    const remember = (input: string) => void (raw.current = input);
+    const remember = (input: string) => {
+      raw.current = input;
+    };
     // Registered before useInput's own listener (effects run in order), so it always runs first.
     emitter.prependListener('input', remember);
     const unguard = guardUnnamedKeys(emitter);

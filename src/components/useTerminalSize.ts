@@ -6,12 +6,13 @@ export type TerminalSize = { columns: number; rows: number };
 
 export const MIN_SIZE: TerminalSize = { columns: 80, rows: 24 };
 
+const sizeOf = (stdout: NodeJS.WriteStream): TerminalSize => ({ columns: stdout.columns || MIN_SIZE.columns, rows: stdout.rows || MIN_SIZE.rows });
+
 export function useTerminalSize(): TerminalSize {
   const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || MIN_SIZE.columns, rows: stdout.rows || MIN_SIZE.rows });
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState(() => sizeOf(stdout));
   useEffect(() => {
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(sizeOf(stdout));
     stdout.on('resize', onResize);
     // A resize between the first render and this subscription would be missed otherwise.
     onResize();

@@ -64,11 +64,19 @@ function writeConfig(extra: Record<string, unknown> = {}, engine: Record<string,
 
 /** `authClient` null: none handed in, so the engine builds its own (from the dbt profile, or ADC). */
 async function run(args: string[], authClient: unknown = bq.bq.authClient, ask?: (question: string) => Promise<string>) {
-  let out = '', err = '';
+  let out = '';
+  let err = '';
   const io: CliIO = {
-    ...(ask ? { ask: async (question: string) => ((out += question), ask(question)) } : {}),
-    out: (t) => (out += t + '\n'),
-    err: (t) => (err += t + '\n'),
+    ...(ask
+      ? {
+          ask: async (question: string) => {
+            out += question;
+            return ask(question);
+          },
+        }
+      : {}),
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
     env: { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops' },
     cwd: dir,
     now: () => parseTimestamp(NOW),
@@ -175,7 +183,7 @@ describe('evfix doctor on BigQuery', () => {
     expired.setCredentials({ access_token: 'expired-token', expiry_date: Date.now() + 3_600_000 });
     const r = await run(['doctor'], expired);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL  access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(expired\?\)\. Run `gcloud auth application-default login`/);
+    expect(r.out).toMatch(/FAIL {2}access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(expired\?\)\. Run `gcloud auth application-default login`/);
     expect(r.out).not.toContain('table events');
   });
 });
@@ -237,7 +245,7 @@ describe('cost shown before a write', () => {
     const args = ['update', R, '--event-id', ID, '--created-at', '2026-03-12 04:05:06.000007', '--set', '$.Status="Failed"', '--description', 'Never sent'];
     const declined = await run(args, undefined, async () => 'n');
     expect(declined.code).toBe(1);
-    expect(declined.out).toMatch(/\nBigQuery estimate: 1\.2 GiB scanned \(threshold 2\.0 GiB\)\n[^]*Write these rows\? \[y\/N\] $/);
+    expect(declined.out).toMatch(/\nBigQuery estimate: 1\.2 GiB scanned \(threshold 2\.0 GiB\)\n[\s\S]*Write these rows\? \[y\/N\] $/);
     expect(tableCounts(bq).exceptions).toBe(0);
     // --dry-run shows it too.
     const dry = await run([...args, '--dry-run']);
@@ -320,7 +328,7 @@ describe('reruns with dbt', () => {
     process.env.DBT_EXIT = '2';
     const r = await run(['rerun', R, '--offset', '1', '--yes']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/dbt run --select remittance_was_sent_event exited with code 2; the stage table may be partly rebuilt, rerun it\.\n[^]*Database Error in model remittance_was_sent_event/);
+    expect(r.err).toMatch(/dbt run --select remittance_was_sent_event exited with code 2; the stage table may be partly rebuilt, rerun it\.\n[\s\S]*Database Error in model remittance_was_sent_event/);
   });
 });
 
@@ -412,7 +420,7 @@ describe('credentials from the dbt profile', () => {
     profileConfig();
     const doctor = await run(['doctor'], null);
     expect(doctor.code).toBe(1);
-    expect(doctor.out).toMatch(/FAIL  access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(service account \S+ \(keyfile [^)]+\), from dbt profile [\w.]+\)\. Check that key or account in the dbt profile/);
+    expect(doctor.out).toMatch(/FAIL {2}access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(service account \S+ \(keyfile [^)]+\), from dbt profile [\w.]+\)\. Check that key or account in the dbt profile/);
     // gcloud's login would not fix a profile's key: evfix does not send the operator there.
     expect(doctor.out).not.toContain('gcloud auth application-default login');
   });

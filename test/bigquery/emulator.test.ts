@@ -506,7 +506,7 @@ describe('jobs', () => {
       } as never);
       stream.on('error', reject);
       stream.on('job', resolve);
-      stream.write(JSON.stringify({ event_id: 'e1', at: '2026-03-10 08:15:30.123456' }) + '\n');
+      stream.write(`${JSON.stringify({ event_id: 'e1', at: '2026-03-10 08:15:30.123456' })}\n`);
       stream.end();
     });
     expect((await status(job)).state).toBe('DONE');

@@ -260,7 +260,7 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
       edits: [{ op: 'set', path: '$.note', value: '{"k":[1,2]}', createIfMissing: true }, { op: 'remove', path: '$.currency' }], description: 'by keys',
     });
     const inserts = join(tempDir(), 'new.jsonl');
-    writeFileSync(inserts, [0, 1].map((i) => JSON.stringify({ event_id: `ffffffff-0000-4000-8000-00000000000${i}`, event_created_at: `2026-03-1${i} 01:02:03.00000${i}`, event_data: { remittance_id: `rm_new_${i}`, Status: 'Sent' } })).join('\n') + '\n');
+    writeFileSync(inserts, `${[0, 1].map((i) => JSON.stringify({ event_id: `ffffffff-0000-4000-8000-00000000000${i}`, event_created_at: `2026-03-1${i} 01:02:03.00000${i}`, event_data: { remittance_id: `rm_new_${i}`, Status: 'Sent' } })).join('\n')}\n`);
     await planAndApply('insert', { op: 'insert', stage: R, file: inserts, description: 'lost in an outage' });
 
     // Revert the predicate update: its rows, found by their time and description, deleted.
@@ -283,7 +283,7 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     expect(all.length).toBeGreaterThan(1000);
     const file = join(tempDir(), 'keys.csv');
     const r = random(3);
-    writeFileSync(file, 'event_id,event_created_at,$.Status:string,$.extra\n' + all.slice(0, 1001).map((e) => `${e.event_id},${e.event_created_at},S${r.int(4)},${r.int(3)}`).join('\n') + '\n');
+    writeFileSync(file, `event_id,event_created_at,$.Status:string,$.extra\n${all.slice(0, 1001).map((e) => `${e.event_id},${e.event_created_at},S${r.int(4)},${r.int(3)}`).join('\n')}\n`);
     const { b } = await planAndApply('update from a key file', { op: 'update', stage: R, selection: { file }, edits: [], description: 'from a file' });
     expect(b.selection.keys).toMatchObject({ kind: 'file', rows: 1001 });
     expect(b.counts.exceptions).toBeGreaterThan(900);

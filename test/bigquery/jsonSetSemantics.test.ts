@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyEdits, type Edit } from '../../src/data/json/edit.js';
 import { compileEdits, runProgram } from '../../src/data/json/editProgram.js';
 import { formatPath, parsePath, type PathSegment } from '../../src/data/json/path.js';
-import { canonicalJson, isObject, parseJson, stringifyJson, type Json } from '../../src/data/json/value.js';
+import { canonicalJson, isObject, parseJson, type Json } from '../../src/data/json/value.js';
 import { startZetasql, type NamedParam, type Zetasql } from '../helpers/bigqueryEmulator/zetasql.js';
 import { readPath } from '../reference/rowByRow.js';
 

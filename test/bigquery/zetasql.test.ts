@@ -103,7 +103,7 @@ async function exercise() {
 
   // Update from a key file of more than 1,000 keys, with a path column and a named column.
   const file = join(tempDir(), 'keys.csv');
-  writeFileSync(file, 'event_id,event_created_at,$.Status:string,flag\n' + many.filter((_, i) => i !== 1).map((e, i) => `${e.event_id},${e.event_created_at},Checked,${i % 2 ? 'true' : '1'}`).join('\n') + '\n');
+  writeFileSync(file, `event_id,event_created_at,$.Status:string,flag\n${many.filter((_, i) => i !== 1).map((e, i) => `${e.event_id},${e.event_created_at},Checked,${i % 2 ? 'true' : '1'}`).join('\n')}\n`);
   const fromFile = await s.call('makePlan', { op: 'update', stage: R, selection: { file }, edits: [{ op: 'set-from', path: '$.flag', column: 'flag' }], description: DESCRIPTION });
   await s.call('planImpact', { plan: fromFile.id });
   await s.call('applyPlan', { plan: fromFile.id });
@@ -114,7 +114,7 @@ async function exercise() {
 
   // Insert.
   const inserts = join(tempDir(), 'new.jsonl');
-  writeFileSync(inserts, JSON.stringify({ event_id: 'ffffffff-0000-4000-8000-000000000001', event_created_at: '2026-03-12 01:02:03.000001', event_data: { remittance_id: 'rm_new' } }) + '\n');
+  writeFileSync(inserts, `${JSON.stringify({ event_id: 'ffffffff-0000-4000-8000-000000000001', event_created_at: '2026-03-12 01:02:03.000001', event_data: { remittance_id: 'rm_new' } })}\n`);
   await s.call('applyPlan', { plan: (await s.call('makePlan', { op: 'insert', stage: R, file: inserts, description: DESCRIPTION })).id });
 
   // Four-eyes (approval: required) on the same warehouse: the author's apply refused before any script, a second

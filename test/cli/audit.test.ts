@@ -25,8 +25,8 @@ function team(extra: Record<string, unknown> = {}) {
     const run = async (args: string[], answer?: string): Promise<Run> => {
       let out = '', err = '';
       const io: CliIO = {
-        out: (t) => (out += t + '\n'),
-        err: (t) => (err += t + '\n'),
+        out: (t) => (out += `${t}\n`),
+        err: (t) => (err += `${t}\n`),
         ask: answer === undefined ? undefined : async () => answer,
         env,
         cwd: dir,

@@ -22,9 +22,15 @@ function setup(extra: Record<string, unknown> = {}) {
     let out = '', err = '';
     const asked: string[] = [];
     const io: CliIO = {
-      out: (t) => (out += t + '\n'),
-      err: (t) => (err += t + '\n'),
-      ask: answer === undefined ? undefined : async (question) => (asked.push(question), answer),
+      out: (t) => (out += `${t}\n`),
+      err: (t) => (err += `${t}\n`),
+      ask:
+        answer === undefined
+          ? undefined
+          : async (question) => {
+              asked.push(question);
+              return answer;
+            },
       env,
       cwd: dir,
       now: () => parseTimestamp(NOW),
@@ -57,7 +63,7 @@ describe('evfix CLI', () => {
     for (const c of COMMANDS) {
       expect(main.out).toContain(`evfix ${c.name}`);
       const help = await run([c.name, '--help']);
-      expect(help.out).toContain('Example:\n  evfix ' + c.name);
+      expect(help.out).toContain(`Example:\n  evfix ${c.name}`);
     }
   });
 

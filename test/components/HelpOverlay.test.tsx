@@ -31,7 +31,10 @@ describe('HelpOverlay', () => {
       const frame = await view.waitForFrame('Keys:');
       expect(frame).toMatch(/^j\/↓ +\S/m);
       expect(frame).toMatch(/^k\/↑ +\S/m);
-      if (bindings === GROUP_BINDINGS) expect(frame).toMatch(/^h\/← +previous copy to keep$/m), expect(frame).toMatch(/^l\/→ +next copy to keep$/m);
+      if (bindings === GROUP_BINDINGS) {
+        expect(frame).toMatch(/^h\/← +previous copy to keep$/m);
+        expect(frame).toMatch(/^l\/→ +next copy to keep$/m);
+      }
       expect(frame).toMatch(/^\?\/F1 +help$/m);
       view.unmount();
     }

@@ -93,7 +93,7 @@ describe('TextField keys', () => {
     }
     const view = renderComponent(<Field />);
     await view.waitForFrame('> path: $.$.StatusStatus');
-    view.type('\x7f'.repeat(12) + 'Sta\x7f\x7ftus\nX');
+    view.type(`${'\x7f'.repeat(12)}Sta\x7f\x7ftus\nX`);
     await view.waitForFrame(() => submitted.length > 0);
     expect(submitted).toEqual(['$.$.Stus']);
     await view.waitForFrame('> path: $.$.StusX');
@@ -148,7 +148,10 @@ describe('TextField keys', () => {
     const changes: string[] = [];
     function Field() {
       const [v, setV] = useState('');
-      return <TextField label="f" value={v} onChange={(x) => (changes.push(x), setV(x))} onSubmit={() => undefined} focus />;
+      return <TextField label="f" value={v} onChange={(x) => {
+        changes.push(x);
+        setV(x);
+      }} onSubmit={() => undefined} focus />;
     }
     const view = renderComponent(<Field />);
     await view.waitForFrame('> f');

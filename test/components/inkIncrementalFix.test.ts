@@ -12,7 +12,12 @@ async function incrementalRenderer(): Promise<Create> {
 async function draw(frames: string[], fix: boolean) {
   const screen = new Screen(20, 10);
   let bytes = '';
-  const stream = { write: (s: string) => ((bytes += s), true) };
+  const stream = {
+    write: (s: string) => {
+      bytes += s;
+      return true;
+    },
+  };
   const create = await incrementalRenderer();
   const inner = create(stream, { incremental: true });
   const render = fix ? wrapIncremental(inner, stream) : (inner as unknown as (s: string) => void);

@@ -14,6 +14,7 @@
  * A failure names the seed, the step and the operation. To run chosen seeds: EVFIX_DIFF_SEEDS=7,12 npx vitest
  * run test/data/differential.test.ts. Known disagreements are pinned by the `test.fails` cases at the end.
  */
+import type { Reply } from '../../src/data/service/requests.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -444,13 +445,13 @@ function makeStep(r: Rng, t: Tables, f: Features, dir: string, step: number, app
     const file = join(dir, `keys-${step}.${csv ? 'csv' : 'jsonl'}`);
     if (csv) {
       const lines = [['event_id', 'event_created_at', ...columns.map((c) => c.header)].join(',')];
-      keys.forEach((k, i) => lines.push([k.event_id, k.event_created_at, ...rowValues[i]!.map((v, j) => csvField(columns[j]!.type === 'string' ? (v.raw as string) : v.json))].join(',')));
-      writeFileSync(file, lines.join('\n') + '\n');
+      for (const [i, k] of keys.entries()) lines.push([k.event_id, k.event_created_at, ...rowValues[i]!.map((v, j) => csvField(columns[j]!.type === 'string' ? (v.raw as string) : v.json))].join(','));
+      writeFileSync(file, `${lines.join('\n')}\n`);
     } else {
       // JSON lines carry typed values: a column is named without a type (unless the case asks for typed names).
       const name = (c: Column) => (f.typedJsonLines ? c.header : c.name);
       const lines = keys.map((k, i) => `{${[`"event_id":"${k.event_id}"`, `"event_created_at":"${k.event_created_at}"`, ...columns.map((c, j) => `${JSON.stringify(name(c))}:${rowValues[i]![j]!.json}`)].join(',')}}`);
-      writeFileSync(file, lines.join('\n') + '\n');
+      writeFileSync(file, `${lines.join('\n')}\n`);
     }
     const refKeys: KeyRef[] = keys.map((k, i) => ({ ...k, values: Object.fromEntries(columns.map((c, j) => [c.name, rowValues[i]![j]!.json])) }));
     const allEdits: Edit[] = [...edits, ...columns.filter((c) => c.path).map((c): Edit => ({ op: 'set-from', path: c.path!, column: c.name }))];
@@ -530,7 +531,7 @@ async function runStep(w: TestWarehouse, step: Step, applied: Applied[]): Promis
   const ref = counted as Extract<Outcome, { exceptions: unknown }>;
   checkPlan(plan, step.op, ref);
 
-  let result;
+  let result: Reply<'applyPlan'>;
   try {
     result = await w.service.call('applyPlan', { plan: plan.id });
   } catch (error) {

@@ -260,7 +260,7 @@ describe('the engine\'s edit SQL on DuckDB equals runProgram', () => {
     for (const [column, values] of Object.entries(ofType)) {
       const c = COLUMNS.findIndex((x) => x.name === column);
       const rows: Row[] = CONFUSABLE.flatMap((v) =>
-        values.map((value) => ({ doc: `{"a":${v}}`, values: COLUMNS.map((x, i) => (i === c ? value : ['"x"', '7', 'true', '1'][i]!)) })),
+        values.map((value) => ({ doc: `{"a":${v}}`, values: COLUMNS.map((_, i) => (i === c ? value : ['"x"', '7', 'true', '1'][i]!)) })),
       );
       await loadRows(rows);
       const program = compileEdits([{ op: 'set-from', path: '$.a', column }]);

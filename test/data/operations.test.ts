@@ -8,7 +8,7 @@ import { applyPlan } from '../../src/data/operations/apply.js';
 import { readEventFile } from '../../src/data/operations/eventFile.js';
 import { createService } from '../../src/data/service/service.js';
 import {
-  event, insertException, insertExclusion, insertOriginals, makeWarehouse, query, stageNamed, stageRows, tableCounts, tempDir, uuid,
+  event, insertException, insertExclusion, insertOriginals, makeWarehouse, query, stageRows, tableCounts, tempDir, uuid,
 } from '../helpers/warehouse.js';
 
 const setStatus = (value: string) => [{ op: 'set' as const, path: '$.Status', value: JSON.stringify(value), createIfMissing: true }];
@@ -410,7 +410,7 @@ describe('insert', () => {
   ])('refuses a bad record: %s', async (line, message) => {
     const { service, warehouse } = await makeWarehouse();
     const file = join(tempDir(), 'bad.jsonl');
-    writeFileSync(file, line + '\n');
+    writeFileSync(file, `${line}\n`);
     await expect(service.call('makePlan', { op: 'insert', stage: 'card_was_shipped_event', file, description: 'x' })).rejects.toThrow(message);
     expect(await tableCounts(warehouse)).toEqual({ events: 0, exceptions: 0, exclusions: 0 });
   });

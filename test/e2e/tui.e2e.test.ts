@@ -205,7 +205,7 @@ describe('evfix in a terminal', () => {
     expect(lines[0]).toMatch(/^evfix · update event data · remittance_was_sent_event/);
     expect(t.text()).not.toContain('EDITOR RUNNING');
     expect(t.screen.term.buffer.active.type).toBe('alternate');
-    expect(lines[22]).toMatch(/^s set  x remove  e \$EDITOR  a add event  enter diff/);
+    expect(lines[22]).toMatch(/^s set {2}x remove {2}e \$EDITOR {2}a add event {2}enter diff/);
     await t.press('q');
     await t.waitFor('quit and discard 1 change? y/N');
     await t.press('y');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { BigqueryEngine, bigqueryTables } from '../../src/data/bigquery/engine.js';
 import type { QueryParameter } from '../../src/data/bigquery/params.js';
-import { ConfigSchema, DEMO_STAGES, type Config, type StageConfig } from '../../src/data/config.js';
+import { ConfigSchema, DEMO_STAGES, type Config, } from '../../src/data/config.js';
 import { Journal } from '../../src/data/journal.js';
 import type { EventRow, StoredException, StoredExclusion } from '../../src/data/model.js';
 import type { Context } from '../../src/data/operations/context.js';

@@ -145,6 +145,7 @@ export function renderApp(services: Services, initial: Route[] = [{ name: 'stage
  * first, the size set, and only then the node mounted, so no frame of it is ever drawn at the wrong size.
  */
 function renderSized(node: ReactElement, columns: number, rows: number) {
+  // biome-ignore lint/complexity/noUselessFragments: an empty tree to size the terminal before the first real frame
   const view = render(<></>);
   resize(view.stdout, columns, rows);
   view.rerender(node);

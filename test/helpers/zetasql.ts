@@ -18,7 +18,6 @@ import type { BigqueryTables } from '../../src/data/bigquery/names.js';
 import { TABLE_SCHEMAS } from '../../src/data/model.js';
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const zetasql = require('@fivetrandevelopers/zetasql') as typeof import('@fivetrandevelopers/zetasql');
 
 export type TypeProto = { typeKind: string; arrayType?: { elementType: TypeProto }; structType?: { field: { fieldName: string; fieldType: TypeProto }[] } };

@@ -259,7 +259,7 @@ export function readPath(doc: Json, path: string): Json | undefined {
       node = index === undefined ? undefined : node[index];
     } else if (isObject(node)) {
       const key = seg.kind === 'key' ? seg.key : String(seg.index);
-      node = Object.prototype.hasOwnProperty.call(node, key) ? node[key] : undefined;
+      node = Object.hasOwn(node, key) ? node[key] : undefined;
     } else node = undefined;
     if (node === undefined) return undefined;
   }

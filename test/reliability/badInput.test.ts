@@ -159,7 +159,7 @@ describe('bad input, property-based', () => {
     const env = { XDG_STATE_HOME: join(dir, 'state') };
     const run = async (args: string[]) => {
       let err = '';
-      const code = await runCli(args, { out: () => undefined, err: (t) => (err += t + '\n'), env, cwd: dir, now: () => parseTimestamp(NOW) });
+      const code = await runCli(args, { out: () => undefined, err: (t) => (err += `${t}\n`), env, cwd: dir, now: () => parseTimestamp(NOW) });
       return { code, err };
     };
     await run(['demo', '--events', '300']);

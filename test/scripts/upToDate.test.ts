@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-ignore: the build scripts are plain JS modules without type declarations (tests are not type-checked).
+// @ts-expect-error: the build scripts are plain JS modules without type declarations (tests are not type-checked).
 import { checkBuild, clearStamp, inputDigests, writeStamp } from '../../scripts/upToDate.mjs';
 import { tempDir } from '../helpers/warehouse.js';
 

@@ -876,7 +876,7 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
   private rerunScript(stage: StageConfig, since: string) {
     const ps = new p.Params();
     this.windowParams(ps, stage, since);
-    stage.columns.forEach((c, i) => ps.set(p.string(`path_${i}`, c.path)));
+    for (const [i, c] of stage.columns.entries()) ps.set(p.string(`path_${i}`, c.path));
     const script = joinScript(rerunStageScript(this.tables, stage));
     return { script, params: ps.usedBy(script) };
   }

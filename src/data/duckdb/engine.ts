@@ -37,7 +37,7 @@ import { describeSelection, valueColumns, type Selection } from '../selection.js
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
 import { DuckdbFile } from './connection.js';
 import { registerEditFunction } from './editFunction.js';
-import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
+import { quoteTable, TS, type TableNames } from './names.js';
 import * as planSql from './planSql.js';
 import * as reads from './readSql.js';
 import { FIRST_COPY, IDS_TABLE, KEYS_TABLE, Params, pointer, rowHash, valueName } from './selectionSql.js';
@@ -933,7 +933,7 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
       const q = rerunStageSql(this.tables, stage);
       const p = new Params();
       this.windowParams(p, stage, since);
-      stage.columns.forEach((c, i) => p.set(`path_${i}`, jsonPointerOf(c.path)));
+      for (const [i, c] of stage.columns.entries()) p.set(`path_${i}`, jsonPointerOf(c.path));
       await conn.run(reads.createAuditSql(this.tables));
       await conn.run(reads.createRebuildsSql(this.tables));
       await conn.run('BEGIN TRANSACTION');

@@ -8,7 +8,7 @@
 import type { ValueProto } from './values.js';
 import type { NamedParam } from './zetasql.js';
 
-type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Node = Record<string, any>;
 
 /** The innermost node of an Any-wrapper chain: `{node: 'x', x: {node: 'y', y: {...}}}` → kind y. */
 export function innermost(any: Node): { kind: string; body: Node } {
@@ -85,7 +85,7 @@ const OPS: Record<string, Bound['op']> = {
  */
 export function boundsOf(statement: Node, params: readonly NamedParam[]): Map<string, Bound[]> {
   const out = new Map<string, Bound[]>();
-  const valueOf = (e: Node): ValueProto | undefined => {
+  const paramValue = (e: Node): ValueProto | undefined => {
     const u = unwrapCast(e);
     if (u?.resolvedParameterNode) return params.find((p) => p.name.toLowerCase() === String(u.resolvedParameterNode.name).toLowerCase())?.value;
     if (u?.resolvedLiteralNode) return u.resolvedLiteralNode.value?.value;
@@ -99,8 +99,8 @@ export function boundsOf(statement: Node, params: readonly NamedParam[]): Map<st
     if (c.name === 'ZetaSQL:$between' && c.args.length === 3) {
       const col = columnOf(c.args[0]!);
       if (col && isConstant(c.args[1]) && isConstant(c.args[2])) {
-        add(String(col.columnId), { op: 'ge', value: valueOf(c.args[1]!) });
-        add(String(col.columnId), { op: 'le', value: valueOf(c.args[2]!) });
+        add(String(col.columnId), { op: 'ge', value: paramValue(c.args[1]!) });
+        add(String(col.columnId), { op: 'le', value: paramValue(c.args[2]!) });
       }
       return;
     }
@@ -108,8 +108,8 @@ export function boundsOf(statement: Node, params: readonly NamedParam[]): Map<st
     if (!op || c.args.length !== 2) return;
     const [l, r] = c.args as [Node, Node];
     const left = columnOf(l), right = columnOf(r);
-    if (left && isConstant(r)) add(String(left.columnId), { op, value: valueOf(r) });
-    else if (right && isConstant(l)) add(String(right.columnId), { op: FLIP[op], value: valueOf(l) });
+    if (left && isConstant(r)) add(String(left.columnId), { op, value: paramValue(r) });
+    else if (right && isConstant(l)) add(String(right.columnId), { op: FLIP[op], value: paramValue(l) });
   };
   const visit = (x: unknown) => {
     if (!x || typeof x !== 'object') return;

@@ -64,7 +64,7 @@ export function parseTimestamp(text: string): bigint {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) throw new Error(`Invalid timestamp: '${text}'`);
   const days = daysFromCivil(Number(y), month, day);
   if (formatDate(days) !== `${pad(Number(y), 4)}-${pad(month, 2)}-${pad(day, 2)}`) throw new Error(`Invalid timestamp: '${text}'`);
-  let micros = BigInt(days) * MICROS_PER_DAY + BigInt(hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + BigInt((frac + '000000').slice(0, 6));
+  let micros = BigInt(days) * MICROS_PER_DAY + BigInt(hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + BigInt((`${frac}000000`).slice(0, 6));
   if (zone && !/^(z|utc)$/i.test(zone)) {
     const z = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(zone)!;
     const offset = BigInt(Number(z[2]) * 3600 + Number(z[3] ?? 0) * 60) * MICROS_PER_SECOND;
@@ -97,7 +97,7 @@ export function parseDatetime(text: string): ValueProto {
   if (!m) throw new Error(`Invalid datetime: '${text}'`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = m;
   const bits = (BigInt(y!) << 26n) | (BigInt(mo!) << 22n) | (BigInt(d!) << 17n) | (BigInt(h) << 12n) | (BigInt(mi) << 6n) | BigInt(s);
-  return { datetimeValue: { bitFieldDatetimeSeconds: String(bits), nanos: Number((frac + '000000').slice(0, 6)) * 1000 } };
+  return { datetimeValue: { bitFieldDatetimeSeconds: String(bits), nanos: Number((`${frac}000000`).slice(0, 6)) * 1000 } };
 }
 export function formatTime(v: ValueProto) {
   const bits = BigInt(v.timeValue ?? '0');
@@ -107,7 +107,7 @@ export function formatTime(v: ValueProto) {
 export function parseTime(text: string): ValueProto {
   const m = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text.trim());
   if (!m) throw new Error(`Invalid time: '${text}'`);
-  const nanos = BigInt(Number(((m[4] ?? '') + '000000').slice(0, 6)) * 1000);
+  const nanos = BigInt(Number((`${m[4] ?? ''}000000`).slice(0, 6)) * 1000);
   return { timeValue: String((BigInt(m[1]!) << 42n) | (BigInt(m[2]!) << 36n) | (BigInt(m[3]!) << 30n) | nanos) };
 }
 

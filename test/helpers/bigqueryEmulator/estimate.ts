@@ -55,6 +55,8 @@ function admits(start: bigint | null, unit: PartitionUnit, bounds: readonly Boun
         return start < v;
       case 'eq':
         return start <= v && v < end;
+      default:
+        return true;
     }
   });
 }

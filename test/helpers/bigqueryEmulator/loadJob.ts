@@ -12,7 +12,7 @@ import type { Reply, Service } from './service.js';
 import { canonicalLocation } from './store.js';
 import type { SchemaField } from './types.js';
 
-export async function loadJob(service: Service, project: string, meta: { jobReference?: { jobId?: string; location?: string }; configuration?: { load?: Record<string, any> } }, lines: string[]): Promise<Reply> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function loadJob(service: Service, project: string, meta: { jobReference?: { jobId?: string; location?: string }; configuration?: { load?: Record<string, any> } }, lines: string[]): Promise<Reply> {
   const load = meta.configuration?.load ?? {};
   const jobId = meta.jobReference?.jobId ?? randomUUID();
   const { failure, effects } = service.faultsFor({ api: 'jobs.insert', jobId, kind: 'load', location: meta.jobReference?.location });

@@ -53,12 +53,12 @@ export async function canonicalizeJson(params: readonly NamedParam[], canonical:
   const collect = (v: ValueProto) => {
     if (v.jsonValue !== undefined) cells.push(v);
     v.arrayValue?.element?.forEach(collect);
-    v.structValue?.field?.forEach(collect);
+    for (const f of v.structValue?.field ?? []) collect(f);
   };
-  params.forEach((p) => collect(p.value));
+  for (const p of params) collect(p.value);
   if (!cells.length) return;
   const texts = await canonical(cells.map((c) => c.jsonValue!)).catch((e: Error) => {
     throw new BigqueryError('invalidQuery', `Invalid value for a JSON query parameter: ${e.message.replace(/^bigquery emulator: /, '')}`);
   });
-  cells.forEach((c, i) => (c.jsonValue = texts[i]));
+  for (const [i, c] of cells.entries()) c.jsonValue = texts[i];
 }

@@ -92,7 +92,7 @@ function endTransaction(scope: Scope) {
   if (scope.session) scope.session.tx = undefined;
 }
 
-const isTempDdl = (kind: string, body: Record<string, any>, scope: Scope) => // eslint-disable-line @typescript-eslint/no-explicit-any
+const isTempDdl = (kind: string, body: Record<string, any>, scope: Scope) =>
   ((kind === 'resolvedCreateTableStmtNode' || kind === 'resolvedCreateTableAsSelectStmtNode') && body.parent?.parent?.createScope === 'CREATE_TEMP') ||
   (kind === 'resolvedDropStmtNode' && scope.temps.has((body.namePath as string[]).filter((s) => s.toUpperCase() !== '_SESSION').join('.')));
 

@@ -109,7 +109,7 @@ export function prepare(stmt: Statement, scope: Scope): Prepared {
   return { stmt, sql: applyEdits(stmt.text, all), edits: all, sources, tokens };
 }
 
-export async function analyze(z: Zetasql, prepared: Prepared, scope: Scope): Promise<{ kind: string; body: Record<string, any>; ast: Record<string, unknown> }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function analyze(z: Zetasql, prepared: Prepared, scope: Scope): Promise<{ kind: string; body: Record<string, any>; ast: Record<string, unknown> }> {
   try {
     const ast = await z.analyze(prepared.sql, catalogOf(prepared.sources, scope, { content: false, rowIds: false }), scope.params);
     return { ...innermost(ast), ast };
@@ -147,7 +147,7 @@ function tempTable(scope: Scope, name: string, columns: { name: string; type: Ty
   return scope.store.newTable(scope.session ? '_SESSION' : '_SCRIPT', '', name, schemaOf(columns), true);
 }
 
-export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: string; body: Record<string, any> }, scope: Scope): Promise<StatementResult> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: string; body: Record<string, any> }, scope: Scope): Promise<StatementResult> {
   const { kind, body } = analyzed;
   const statementType = STATEMENT_TYPE[kind] ?? kind;
   const run = async <T>(f: () => Promise<T>) => {

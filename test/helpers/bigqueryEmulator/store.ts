@@ -182,7 +182,7 @@ export class Store {
     });
     const json = cells.flatMap((row) => row.filter((c) => c.jsonValue !== undefined));
     const canonical = await this.canonicalJson(json.map((c) => c.jsonValue!));
-    json.forEach((c, i) => (c.jsonValue = canonical[i]));
+    for (const [i, c] of json.entries()) c.jsonValue = canonical[i];
     return cells.map((c, r) => ({
       id: this.rowId(),
       cells: c,
