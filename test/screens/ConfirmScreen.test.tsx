@@ -46,6 +46,50 @@ describe('ConfirmScreen', () => {
     app.unmount();
   });
 
+  it('G and End scroll to the last line, g and Home back to the first', async () => {
+    const w = await makeWarehouse();
+    await duplicates(w);
+    const services = testServices(w);
+    const plan = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    const first = await app.waitFor('stage table after the rerun: 3 added');
+    const total = Number(/of (\d+) · dev/.exec(first)![1]);
+    // The last lines of the SQL, the commit at the bottom of the document, just above the question.
+    let frame = await app.waitForChange(() => app.stdin.write('G'));
+    expect(frame).toMatchInlineSnapshot(`
+      "confirm dedupe · remittance_was_sent_event               lines 76-93 of 93 · dev
+          exclusion_description)
+      WITH chosen AS (SELECT * FROM evfix_chosen)
+      SELECT DISTINCT event_created_at, event_id, event_name,
+        $applied_at::TIMESTAMP, $description
+      FROM chosen;
+      -- insert exceptions
+      INSERT INTO "s3"."backend_events_exceptions"
+        (event_created_at, event_id, event_name, user_id,
+          event_external_reference_id, event_advisor_id, event_data,
+          event_ingested_at, exception_added_timestamp, exception_description,
+          is_event_update)
+      WITH chosen AS (SELECT * FROM evfix_chosen)
+      SELECT event_created_at, event_id, event_name, user_id,
+        event_external_reference_id, event_advisor_id, event_data, event_ingested_at,
+        $applied_at::TIMESTAMP, $description, false
+      FROM chosen WHERE kept;
+      -- commit
+      COMMIT;
+      Write these rows? press y to write, esc to go back (nothing is written)
+
+
+      y write  j/k scroll  e edit description  ? help  esc back  q quit"
+    `);
+    frame = await app.waitForChange(() => app.stdin.write('g'));
+    expect(frame).toContain(`lines 1-`);
+    frame = await app.waitForChange(() => app.stdin.write('\x1b[F'));
+    expect(frame).toMatch(new RegExp(`lines \\d+-${total} of ${total} · dev`));
+    frame = await app.waitForChange(() => app.stdin.write('\x1b[H'));
+    expect(frame).toContain(`dedupe plan ${plan.id} by tester`);
+    app.unmount();
+  });
+
   it('with ticket_pattern: a ticket field has the keys first; a ticket that does not match, or none, writes nothing; a matching one is stored', async () => {
     const w = await makeWarehouse({ ticket_pattern: 'CHG-[0-9]+' });
     await duplicates(w);
