@@ -18,7 +18,7 @@ import type { Plan } from '../data/plan.js';
 import { printable } from '../data/printable.js';
 import { describeSelection } from '../data/selection.js';
 import { parseTimestamp } from '../data/timestamp.js';
-import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
+import { ConfirmPrompt, wordsOf } from '../components/ConfirmPrompt.js';
 import { formBindings, isListMove, scrollBindings, type ListMove } from '../components/bindings.js';
 import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
@@ -49,10 +49,12 @@ function hang(line: string, width: number): string[] {
 
 /**
  * `ticket`: the config asks for a ticket (t types it); `approval`: the plan awaits a second operator's approval
- * (y keeps it for them, or, once kept, writes it if they approved it).
+ * (y keeps it for them, or, once kept, writes it if they approved it). `verb`: what `y` does to the rows, in the
+ * question's words ("write", "delete", "write and delete").
  */
-export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck' } = {}): Binding<Action>[] {
-  const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? 'write once approved' : 'write';
+export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck'; verb?: string } = {}): Binding<Action>[] {
+  const verb = more.verb ?? 'write';
+  const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? `${verb} once approved` : verb;
   return [
     ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: write, action: 'write' as const, footer: 1 }]),
     ...(problems ? [{ keys: ['s'], help: 'leave out the events that cannot change', action: 'skip' as const, footer: 1 }] : []),
@@ -173,8 +175,10 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     describe: () => dispatch({ type: 'edit', editing: true }),
     skip: remake,
   };
+  // What `y` does to the rows, in the question's words: a revert deletes them.
+  const { verb } = wordsOf({ counts: c });
   const { helpOpen, bindings } = useScreen({
-    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
+    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, verb, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
     active,
     nav,
     keysEnabled: !typed || blocked,
@@ -182,7 +186,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     // and the question asked.
     busy: sealing || remaking,
     field: { open: editing || ticketing, close: () => dispatch({ type: 'closeFields' }) },
-    formKeys: formBindings({ enter: editing ? 'keep the description' : ticketing ? 'keep the ticket' : 'write' }),
+    formKeys: formBindings({ enter: editing ? 'keep the description' : ticketing ? 'keep the ticket' : verb }),
     unsaved: editing && draft !== info.description ? 'the description typed' : null,
     onAction: (action) => {
       if (isListMove(action)) scroll.scroll(action);
@@ -246,7 +250,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           ))}
         </Box>
       ) : ready ? (
-        <ConfirmPrompt deletes={c.exceptions + c.exclusions === 0} typedValue={typed ? info.stage : undefined} focus={active && !editing && !ticketing} onConfirm={proceed} />
+        <ConfirmPrompt counts={c} typedValue={typed ? info.stage : undefined} focus={active && !editing && !ticketing} onConfirm={proceed} />
       ) : (
         <Text color={tone('muted')}>{remaking ? 'making the plan again…' : 'putting the description on the plan…'}</Text>
       )}

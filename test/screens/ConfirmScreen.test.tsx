@@ -90,6 +90,44 @@ describe('ConfirmScreen', () => {
     app.unmount();
   });
 
+  it('a revert only deletes: the question and the footer both say delete', async () => {
+    const w = await makeWarehouse();
+    await duplicates(w);
+    const services = testServices(w);
+    const dedupe = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
+    await services.service.call('applyPlan', { plan: dedupe.id });
+    const plan = await services.service.call('makePlan', { op: 'revert', planId: dedupe.id });
+    const app = renderApp(services, [{ name: 'history' }, { name: 'confirm', plan }]);
+    await app.waitFor('Delete these rows?');
+    const frame = await app.waitForChange(() => app.stdin.write('G'));
+    expect(frame).toMatchInlineSnapshot(`
+      "confirm revert · remittance_was_sent_event               lines 44-61 of 61 · dev
+        $audit_description, $audit_operator, $audit_host, $audit_selection,
+        $audit_counts, $audit_fingerprint, $audit_job_id,
+        $audit_applied_at::TIMESTAMP, $audit_window_from::TIMESTAMP,
+        $audit_window_until::TIMESTAMP, $audit_oldest::TIMESTAMP, $audit_ticket,
+        $audit_approved_by, $audit_approved_at::TIMESTAMP, $audit_revert_of,
+        $audit_plan);
+      -- delete exceptions
+      DELETE FROM "s3"."backend_events_exceptions" AS c
+      WHERE c.exception_added_timestamp = $written_at::TIMESTAMP AND
+        c.exception_description = $written_description AND c.event_name = $event_name
+        AND c.event_created_at >= $from AND c.event_created_at < $until;
+      -- delete exclusions
+      DELETE FROM "s3"."backend_events_exclusions" AS x
+      WHERE x.exclusion_added_timestamp = $written_at::TIMESTAMP AND
+        x.exclusion_description = $written_description AND x.event_name = $event_name
+        AND x.event_created_at >= $from AND x.event_created_at < $until;
+      -- commit
+      COMMIT;
+      Delete these rows? press y to delete, esc to go back (nothing is deleted)
+
+
+      y delete  j/k scroll  e edit description  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('with ticket_pattern: a ticket field has the keys first; a ticket that does not match, or none, writes nothing; a matching one is stored', async () => {
     const w = await makeWarehouse({ ticket_pattern: 'CHG-[0-9]+' });
     await duplicates(w);
