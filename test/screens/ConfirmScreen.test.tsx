@@ -128,6 +128,43 @@ describe('ConfirmScreen', () => {
     app.unmount();
   });
 
+  it("lists the groups whose copy the operator chose first, never inside 'and N more'", async () => {
+    const w = await makeWarehouse();
+    // Five groups of two copies; the copy is chosen for the last group by event_id, past the first three.
+    const ids = [1, 2, 3, 4, 5].map((i) => `${i}0000000-0000-4000-8000-000000000000`);
+    await insertOriginals(w.warehouse, ids.flatMap((id) => [event({ event_id: id }), event({ event_id: id, event_ingested_at: '2026-03-14 11:00:00.000000' })]));
+    const services = testServices(w);
+    const plan = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', choices: [[ids[4]!, 1]], description: 'replayed deliveries' });
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    const frame = await app.waitFor('stage table after the rerun: 5 added');
+    expect(frame.replace(plan.id, '<plan id>')).toMatchInlineSnapshot(`
+      "confirm dedupe · remittance_was_sent_event                lines 1-18 of 95 · dev
+      dedupe plan <plan id> by tester: 10 event(s)
+        created 2026-03-01 00:00:00 .. (no end)
+        created 2026-03-14 10:00:00 .. 2026-03-14 10:00:00
+                5 row(s) -> s3.backend_events_exclusions
+                5 row(s) -> s3.backend_events_exceptions (is_event_update = false)
+        5 duplicate group(s): all 10 copies excluded, one copy per group re-added
+          (is_event_update = false)
+        kept: the earliest ingested copy, or the copy chosen for 1 group(s); 1
+          group(s) keep a later copy
+        50000000-0000-4000-8000-000000000000 keeps copy 2 of 2 (chosen)
+        10000000-0000-4000-8000-000000000000 keeps copy 1 of 2 (earliest ingested)
+        and 3 more group(s): the earliest ingested copy
+        rerun: remittance_was_sent_event, current_date_offset = 1 (from 2026-03-14)
+        stage table after the rerun: 5 added, 0 removed, 0 changed, 0 unchanged
+          + 10000000 2026-03-14 10:00 added
+          + 20000000 2026-03-14 10:00 added
+      description (e edits): replayed deliveries
+      SQL (8 statement(s), 77 lines):
+      Write these rows? press y to write, esc to go back (nothing is written)
+
+
+      y write  j/k scroll  e edit description  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('with ticket_pattern: a ticket field has the keys first; a ticket that does not match, or none, writes nothing; a matching one is stored', async () => {
     const w = await makeWarehouse({ ticket_pattern: 'CHG-[0-9]+' });
     await duplicates(w);
