@@ -10,7 +10,7 @@
  */
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
-import { wrapText } from '../components/wrapText.js';
+import { hangingLines as hang } from '../components/wrapText.js';
 import { describeDocChange } from '../data/operations/impact.js';
 import { describeEdit } from '../data/json/edit.js';
 import { rerunFor } from '../data/operations/apply.js';
@@ -35,17 +35,6 @@ import { ticketProblem } from '../data/operations/approval.js';
 import { useConfirmState, useImpact, type ImpactState } from './useConfirmState.js';
 
 type Action = ListMove | 'write' | 'describe' | 'skip' | 'ticket';
-
-/**
- * A line wrapped at spaces to the width, its continuation lines indented two more than its own indent, so a
- * wrapped row still reads as one. Nothing on the confirm screen is cut: what does not fit scrolls.
- */
-function hang(line: string, width: number): string[] {
-  const indent = line.length - line.trimStart().length;
-  const pad = ' '.repeat(indent + 2);
-  const [first = '', ...rest] = wrapText(line.slice(indent), Math.max(20, width - indent - 2));
-  return [' '.repeat(indent) + first, ...rest.map((l) => pad + l)];
-}
 
 /**
  * `ticket`: the config asks for a ticket (t types it); `approval`: the plan awaits a second operator's approval

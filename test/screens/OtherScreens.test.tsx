@@ -134,6 +134,80 @@ describe('InsertScreen checks', () => {
     app.unmount();
   });
 
+  it('wraps the event written, never cutting it at 80 columns, and scrolls it when it does not fit', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event()]);
+    // event_data partly on one line, as an editor may leave it, with keys the stage's events do not have: the
+    // warning shows above it, and the event is taller than the rows left.
+    const written = (doc: Record<string, unknown>) =>
+      JSON.stringify({ ...doc, event_id: '11111111-2222-4333-8444-555555555555', event_created_at: '2026-03-14 09:00:00.000001' }, null, 2).replace(
+        '"event_data": {}',
+        [
+          '"event_data": {',
+          '    "remittance_id": "rm_2", "Status": "Sent", "amount": 12.5, "currency": "EUR", "note": "sent by hand after the outage",',
+          '    "beneficiary": {',
+          '      "name": "Ana Lima",',
+          '      "iban": "DE89370400440532013000",',
+          '      "country": "DE"',
+          '    }',
+          '  }',
+        ].join('\n'),
+      );
+    const app = renderApp(testServices(w, editorOf(written)), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.press('e');
+    expect(await app.waitFor('none of them has')).toMatchInlineSnapshot(`
+      "evfix · insert a missing event · remittance_was_sent_event      lines 1-10 of 16
+      A RemittanceWasSent event that never arrived is written to the exceptions table
+      (is_event_update = false). Press e to write it in your editor; event_data must
+      be a JSON object.
+
+      This event_data is not shaped like the RemittanceWasSent events of
+      remittance_was_sent_event (compared with 1): none of them has currency, note,
+      beneficiary.
+      Insert it anyway? y goes on to the diff, e edits it again, esc leaves it as it
+      is.
+
+      {
+        "event_id": "11111111-2222-4333-8444-555555555555",
+        "event_created_at": "2026-03-14 09:00:00.000001",
+        "user_id": null,
+        "event_external_reference_id": null,
+        "event_advisor_id": null,
+        "event_data": {
+          "remittance_id": "rm_2", "Status": "Sent", "amount": 12.5, "currency":
+            "EUR", "note": "sent by hand after the outage",
+          "beneficiary": {
+
+      y insert it anyway  e edit it again  j/k scroll  ? help  esc back  q quit"
+    `);
+    expect(await app.waitForChange(() => app.stdin.write('G'))).toMatchInlineSnapshot(`
+      "evfix · insert a missing event · remittance_was_sent_event      lines 7-16 of 16
+      A RemittanceWasSent event that never arrived is written to the exceptions table
+      (is_event_update = false). Press e to write it in your editor; event_data must
+      be a JSON object.
+
+      This event_data is not shaped like the RemittanceWasSent events of
+      remittance_was_sent_event (compared with 1): none of them has currency, note,
+      beneficiary.
+      Insert it anyway? y goes on to the diff, e edits it again, esc leaves it as it
+      is.
+
+        "event_data": {
+          "remittance_id": "rm_2", "Status": "Sent", "amount": 12.5, "currency":
+            "EUR", "note": "sent by hand after the outage",
+          "beneficiary": {
+            "name": "Ana Lima",
+            "iban": "DE89370400440532013000",
+            "country": "DE"
+          }
+        }
+      }
+
+      y insert it anyway  e edit it again  j/k scroll  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('inserts the odd event on the second y', async () => {
     const w = await makeWarehouse();
     await insertOriginals(w.warehouse, [event()]);
