@@ -365,6 +365,76 @@ describe('Ctrl-C', () => {
 });
 
 describe('HistoryScreen revert', () => {
+  it('fits the details line at 80 columns, and says what r does for the entry: revert it, or redo the plan it reverted', async () => {
+    const w = await makeWarehouse();
+    const a = event();
+    await insertOriginals(w.warehouse, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000' }]);
+    // A dedupe, its revert, and the dedupe made again, not in the stage table yet.
+    w.setNow('2026-03-15 10:00:00.000000');
+    const plan = await w.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
+    await w.service.call('applyPlan', { plan: plan.id });
+    w.setNow('2026-03-15 11:00:00.000000');
+    const revert = await w.service.call('makePlan', { op: 'revert', planId: plan.id });
+    await w.service.call('applyPlan', { plan: revert.id });
+    w.setNow('2026-03-15 12:00:00.000000');
+    const again = await w.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries, again' });
+    await w.service.call('applyPlan', { plan: again.id });
+    const app = renderApp(testServices(w), [{ name: 'history' }]);
+    const masked = (f: string) =>
+      f.replaceAll(plan.id, '<dedupe>').replaceAll(revert.id, '<revert>').replaceAll(again.id, '<again>').replace(/ on \S+/g, ' on <host>');
+    expect(masked(await app.waitFor('1/3'))).toMatchInlineSnapshot(`
+      "evfix · history                                                              1/3
+      > 2026-03-15 12:00:00  dedupe  remittance_was_sent_event  rerun pending
+        2026-03-15 11:00:00  revert  remittance_was_sent_event
+        2026-03-15 10:00:00  dedupe  remittance_was_sent_event  (reverted)
+
+      plan <again> by tester on <host>
+      description: replayed deliveries, again
+      wrote 1 exclusion row(s) and 1 exception row(s) · rerun pending
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+      j/k move  enter read in full  r revert (plan deleting its rows)  ? help"
+    `);
+    expect(masked(await app.waitForChange(() => app.stdin.write('j')))).toMatchInlineSnapshot(`
+      "evfix · history                                                              2/3
+        2026-03-15 12:00:00  dedupe  remittance_was_sent_event  rerun pending
+      > 2026-03-15 11:00:00  revert  remittance_was_sent_event
+        2026-03-15 10:00:00  dedupe  remittance_was_sent_event  (reverted)
+
+      plan <revert> by tester on <host>
+      description: Revert of plan <dedupe>: replayed deliveries
+      deleted 1 exclusion row(s) and 1 exception row(s) · in the stage table
+      reverts plan <dedupe> (r plans <dedupe> again)
+
+
+
+
+
+
+
+
+
+
+
+
+
+      j/k move  enter read in full  r redo the reverted plan  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('builds a revert of the chosen plan and confirms it like any other', async () => {
     const w = await makeWarehouse();
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
