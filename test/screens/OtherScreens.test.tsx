@@ -235,6 +235,28 @@ describe('InsertScreen checks', () => {
 });
 
 describe('RerunScreen and HistoryScreen', () => {
+  it('wraps the rerun result at spaces: no line of it starts with one', async () => {
+    const w = await makeWarehouse();
+    // A thousand events in a stage table already built: the result's first line then fills the 80 columns
+    // exactly, and the space after it is where Ink's wrap started the next line.
+    await insertOriginals(w.warehouse, Array.from({ length: 1000 }, () => event()));
+    await w.service.call('rerun', { stage: 'remittance_was_sent_event', offset: 2 });
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'rerun', stage: 'remittance_was_sent_event', offset: 2 }]);
+    await app.waitFor(/removes \d+ row\(s\) of the window/);
+    await app.press('y');
+    const frame = await app.waitFor('row(s) written.');
+    expect(frame.replace(/\(\d+\.\ds\)/, '(0.0s)').split('\n').slice(0, 7).join('\n')).toMatchInlineSnapshot(`
+      "evfix · rerun · remittance_was_sent_event
+      Rebuild remittance_was_sent_event with current_date_offset = 2 (every row
+      created since that day is recomputed)
+
+      ✓ Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000: 1000 row(s)
+      removed, 1000 row(s) written. (0.0s)
+      "
+    `);
+    app.unmount();
+  });
+
   it('reruns with a typed offset and lists the audit table newest first', async () => {
     const w = await makeWarehouse();
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
