@@ -90,7 +90,7 @@ describe('ConfirmScreen', () => {
     app.unmount();
   });
 
-  it('a revert only deletes: the question and the footer both say delete', async () => {
+  it('a revert only deletes: the question and the footer both say delete, and so does the result', async () => {
     const w = await makeWarehouse();
     await duplicates(w);
     const services = testServices(w);
@@ -124,6 +124,33 @@ describe('ConfirmScreen', () => {
 
 
       y delete  j/k scroll  e edit description  ? help  esc back  q quit"
+    `);
+    // Applied, it says what it deleted, with no "0 row(s) ->" lines for writes it never made.
+    await app.press('y');
+    expect((await app.waitFor('Applied plan')).replace(plan.id, '<plan id>').replace(/\(\d+\.\ds\)/, '(0.0s)')).toMatchInlineSnapshot(`
+      "evfix · apply revert · remittance_was_sent_event
+      ✓ Applied plan <plan id>
+        deleted 3 exclusion row(s) and 3 exception row(s)
+        recorded in s3.evfix_audit (0.0s)
+
+      The stage table shows this once it is rerun: r opens the rerun of
+      remittance_was_sent_event from current_date_offset = 1; enter goes back to the
+      stage tables.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+      r rerun screen  enter done, back to stage tables  ? help  esc back  q quit"
     `);
     app.unmount();
   });
