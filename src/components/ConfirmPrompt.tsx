@@ -14,7 +14,7 @@ type Counts = { exceptions: number; exclusions: number; deleted: { exceptions: n
  * The words of the question: a plan that only deletes rows (a revert) asks to delete, one that writes and
  * deletes says both, any other asks to write (the CLI's `confirmWords` asks the same).
  */
-function wordsOf(props: { deletes?: boolean; counts?: Counts }) {
+export function wordsOf(props: { deletes?: boolean; counts?: Counts }) {
   const c = props.counts;
   const writes = c ? c.exceptions + c.exclusions > 0 : !props.deletes;
   const deletes = c ? c.deleted.exceptions + c.deleted.exclusions > 0 : props.deletes === true;

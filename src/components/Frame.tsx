@@ -48,6 +48,17 @@ export function titleLines(title: string, status: string | undefined, width: num
   return { title: short, ownLine: !fits(short) };
 }
 
+/**
+ * The flash a frame shows for the screen's own: a question about discarding work first (it is what the next key
+ * answers), then the app's notice, then the screen's flash. A screen that sizes its body by the rows left reads
+ * it to count the flash's lines (`flashLines`).
+ */
+export function useShownFlash(flash: Flash | undefined): Flash {
+  const notice = useContext(AppNotice);
+  const question = useContext(PendingQuestion);
+  return question ? { text: question, tone: 'warn' } : notice ? { text: notice, tone: 'warn' } : (flash ?? null);
+}
+
 export function Frame(props: {
   title: string;
   status?: ReactNode;
@@ -58,10 +69,7 @@ export function Frame(props: {
   flash?: Flash;
   children: ReactNode;
 }) {
-  const notice = useContext(AppNotice);
-  // A question about discarding work is what the next key answers: it comes before everything else.
-  const question = useContext(PendingQuestion);
-  const flash: Flash = question ? { text: question, tone: 'warn' } : notice ? { text: notice, tone: 'warn' } : (props.flash ?? null);
+  const flash = useShownFlash(props.flash);
   const lines = flashLines(flash, props.width, props.height);
   const status = props.status ? typeof props.status === 'string' ? <Text color={tone('muted')}>{props.status}</Text> : props.status : null;
   // A status drawn by the screen itself (not a string) is measured by Ink alone: it keeps its place on the title line.

@@ -28,3 +28,14 @@ export function wrapText(text: string, width: number): string[] {
   }
   return out;
 }
+
+/**
+ * A line wrapped at spaces to the width, its continuation lines indented two more than its own indent, so a
+ * wrapped row (of SQL, of JSON) still reads as one.
+ */
+export function hangingLines(line: string, width: number): string[] {
+  const indent = line.length - line.trimStart().length;
+  const pad = ' '.repeat(indent + 2);
+  const [first = '', ...rest] = wrapText(line.slice(indent), Math.max(20, width - indent - 2));
+  return [' '.repeat(indent) + first, ...rest.map((l) => pad + l)];
+}

@@ -64,18 +64,24 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
   else if (task.status === 'failed') body = <ErrorPanel title="Nothing was written" message={task.message} hint="enter goes back to the stage tables" />;
   else if (task.status === 'done') {
     const r = task.value;
+    const deleted = r.written.deleted.exclusions + r.written.deleted.exceptions;
     body = (
       <Box flexDirection="column">
         <Text color={tone(r.status === 'applied' ? 'ok' : 'warn')}>{r.status === 'applied' ? `✓ Applied plan ${r.plan_id}` : `= ${r.message}`}</Text>
-        <Text>
-          {'  '}
-          {r.written.exclusions} exclusion row(s) -&gt; {config.tables.exclusions}
-        </Text>
-        <Text>
-          {'  '}
-          {r.written.exceptions} exception row(s) -&gt; {config.tables.exceptions}
-        </Text>
-        {r.written.deleted.exclusions + r.written.deleted.exceptions ? (
+        {/* What was written, but no "0 row(s) ->" above what a revert deleted. */}
+        {r.written.exclusions || !deleted ? (
+          <Text>
+            {'  '}
+            {r.written.exclusions} exclusion row(s) -&gt; {config.tables.exclusions}
+          </Text>
+        ) : null}
+        {r.written.exceptions || !deleted ? (
+          <Text>
+            {'  '}
+            {r.written.exceptions} exception row(s) -&gt; {config.tables.exceptions}
+          </Text>
+        ) : null}
+        {deleted ? (
           <Text>
             {'  '}deleted {r.written.deleted.exclusions} exclusion row(s) and {r.written.deleted.exceptions} exception row(s)
           </Text>

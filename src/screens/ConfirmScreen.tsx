@@ -9,21 +9,20 @@
  * `evfix approve FILE` command for them; once approved, `y` writes it.
  */
 import { Box, Text } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
-import { wrapText } from '../components/wrapText.js';
-import type { StageImpact } from '../data/engine.js';
+import { useMemo } from 'react';
+import { hangingLines as hang } from '../components/wrapText.js';
 import { describeDocChange } from '../data/operations/impact.js';
-import { describeError } from '../data/errors.js';
 import { describeEdit } from '../data/json/edit.js';
 import { rerunFor } from '../data/operations/apply.js';
 import type { Plan } from '../data/plan.js';
 import { printable } from '../data/printable.js';
 import { describeSelection } from '../data/selection.js';
 import { parseTimestamp } from '../data/timestamp.js';
-import { ConfirmPrompt } from '../components/ConfirmPrompt.js';
-import { formBindings } from '../components/bindings.js';
-import { Frame, type Flash } from '../components/Frame.js';
+import { ConfirmPrompt, wordsOf } from '../components/ConfirmPrompt.js';
+import { formBindings, isListMove, scrollBindings, type ListMove } from '../components/bindings.js';
+import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
+import { useScroll } from '../components/scrollState.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
@@ -33,60 +32,26 @@ import { keptCopyLines } from './changeSummary.js';
 import { useEstimate } from './useEstimate.js';
 import { approvalRow, useApproval } from './useApproval.js';
 import { ticketProblem } from '../data/operations/approval.js';
+import { useConfirmState, useImpact, type ImpactState } from './useConfirmState.js';
 
-type Action = 'write' | 'down' | 'up' | 'pageDown' | 'pageUp' | 'describe' | 'skip' | 'ticket';
-
-/**
- * A line wrapped at spaces to the width, its continuation lines indented two more than its own indent, so a
- * wrapped row still reads as one. Nothing on the confirm screen is cut: what does not fit scrolls.
- */
-function hang(line: string, width: number): string[] {
-  const indent = line.length - line.trimStart().length;
-  const pad = ' '.repeat(indent + 2);
-  const [first = '', ...rest] = wrapText(line.slice(indent), Math.max(20, width - indent - 2));
-  return [' '.repeat(indent) + first, ...rest.map((l) => pad + l)];
-}
+type Action = ListMove | 'write' | 'describe' | 'skip' | 'ticket';
 
 /**
  * `ticket`: the config asks for a ticket (t types it); `approval`: the plan awaits a second operator's approval
- * (y keeps it for them, or, once kept, writes it if they approved it).
+ * (y keeps it for them, or, once kept, writes it if they approved it). `verb`: what `y` does to the rows, in the
+ * question's words ("write", "delete", "write and delete").
  */
-export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck' } = {}): Binding<Action>[] {
-  const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? 'write once approved' : 'write';
+export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck'; verb?: string } = {}): Binding<Action>[] {
+  const verb = more.verb ?? 'write';
+  const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? `${verb} once approved` : verb;
   return [
     ...(readOnly || typed || problems ? [] : [{ keys: ['y'], help: write, action: 'write' as const, footer: 1 }]),
     ...(problems ? [{ keys: ['s'], help: 'leave out the events that cannot change', action: 'skip' as const, footer: 1 }] : []),
     ...(more.ticket && !readOnly ? [{ keys: ['t'], help: 'type the ticket', action: 'ticket' as const, footer: 1 }] : []),
-    { keys: ['j', 'down'], help: 'scroll down', action: 'down', footer: 2, group: 'scroll' },
-    { keys: ['k', 'up'], help: 'scroll up', action: 'up', footer: 2, group: 'scroll' },
-    { keys: ['pagedown', ' '], help: 'page down', action: 'pageDown', footer: 3, group: 'page' },
-    { keys: ['pageup'], help: 'page up', action: 'pageUp', footer: 3, group: 'page' },
+    // Space pages down too, as it always has here.
+    ...scrollBindings({ footer: 2 }).map((b) => (b.action === 'pageDown' ? { ...b, keys: [...b.keys, ' '] } : b)),
     { keys: ['e'], help: 'edit description', action: 'describe', footer: 2 },
   ];
-}
-
-type ImpactState = { status: 'off' } | { status: 'loading' } | { status: 'done'; impact: StageImpact } | { status: 'failed'; message: string };
-
-/**
- * The stage table after this plan and its rerun, computed in the warehouse while the operator reads (the plan
- * written in a transaction that is rolled back). `y` does not wait for it. Read-only mode cannot open that
- * transaction, and says so.
- */
-function useImpact(services: ScreenProps['services'], plan: Plan, enabled: boolean): ImpactState {
-  const [state, setState] = useState<ImpactState>({ status: enabled ? 'loading' : 'off' });
-  useEffect(() => {
-    if (!enabled) return;
-    let gone = false;
-    setState({ status: 'loading' });
-    services.service.call('planImpact', { plan: plan.id }).then(
-      (impact) => !gone && setState({ status: 'done', impact }),
-      (error: unknown) => !gone && setState({ status: 'failed', message: describeError(error) }),
-    );
-    return () => {
-      gone = true;
-    };
-  }, [services, plan.id, enabled]);
-  return state;
 }
 
 /** The impact in two or three lines: the counts, then the first changed rows. */
@@ -105,91 +70,24 @@ function impactRows(state: ImpactState, n: (x: number) => string): string[] {
 export function ConfirmScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { plan: Plan } }) {
   const { service } = services;
   const config = service.config;
-  const [plan, setPlan] = useState(route.plan);
-  const info = plan;
-  const [scroll, setScroll] = useState(0);
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(info.description);
-  const [flash, setFlash] = useState<Flash>(null);
-  // While a new description is put on the plan, the plan on screen is the old one: nothing is written meanwhile.
-  const { sealing, describe } = useRedescribe(service, setFlash);
-  const [remaking, setRemaking] = useState(false);
-  const impact = useImpact(services, plan, !config.read_only);
-  const estimate = useEstimate(services, plan.id);
   const readOnly = config.read_only;
   // The change ticket (ticket_pattern): typed first, in a field that has the keys until a matching one is kept.
   const pattern = readOnly ? undefined : config.ticket_pattern;
-  const [ticket, setTicket] = useState<string>();
-  const [ticketDraft, setTicketDraft] = useState('');
-  const [ticketing, setTicketing] = useState(pattern !== undefined);
+  const { state, dispatch, remake } = useConfirmState(service, route.plan, pattern !== undefined);
+  const { plan, editing, description: draft, ticket, ticketDraft, ticketing, remaking, proceeding, flash } = state;
+  const info = plan;
+  // While a new description is put on the plan, the plan on screen is the old one: nothing is written meanwhile.
+  const { sealing, describe } = useRedescribe(service, (flash) => dispatch({ type: 'flash', flash }));
+  const impact = useImpact(service, plan, !readOnly);
+  const estimate = useEstimate(services, plan.id);
   const approval = useApproval(service, plan, config.approval === 'required' && !readOnly);
   const awaiting = approval.state.status !== 'off' && approval.state.status !== 'approved';
-  const [proceeding, setProceeding] = useState(false);
-  // Set as the screen is drawn below; the scroll keys read them.
-  let viewHeight = 1;
-  let maxScroll = 0;
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
   const sql = useMemo(() => plan.sql.statements.flatMap((st) => [`-- ${st.label}`, ...`${st.sql};`.split('\n')]).flatMap((l) => hang(l, width - 1)), [plan, width]);
   // In production the stage name is typed to write; a plan awaiting approval is not written, so `y` keeps it instead.
   const typed = config.environment === 'prod' && !readOnly && !awaiting;
   const blocked = plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse';
   const ready = !sealing && !remaking && !blocked && !proceeding;
-  /** `y` (or the stage name typed): the ticket first, then the approval, then the apply screen writes. */
-  const proceed = () => {
-    if (!ready) return;
-    if (pattern !== undefined && ticket === undefined) {
-      setTicketing(true);
-      setFlash({ text: `a ticket is required before writing (ticket_pattern ${pattern}): type it and press enter`, tone: 'warn' });
-      return;
-    }
-    if (approval.state.status === 'off') return nav.push({ name: 'apply', plan, ticket });
-    setProceeding(true);
-    void approval.clear().then((approved) => {
-      setProceeding(false);
-      if (approved) nav.push({ name: 'apply', plan, ticket });
-    });
-  };
-  const { helpOpen, bindings } = useScreen({
-    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
-    active,
-    nav,
-    keysEnabled: !typed || blocked,
-    // A `y` (or the stage name) typed ahead waits until the description is on the plan, or the plan is made again,
-    // and the question asked.
-    busy: sealing || remaking,
-    field: {
-      open: editing || ticketing,
-      close: () => {
-        setEditing(false);
-        setTicketing(false);
-        setTicketDraft(ticket ?? '');
-      },
-    },
-    formKeys: formBindings({ enter: editing ? 'keep the description' : ticketing ? 'keep the ticket' : 'write' }),
-    unsaved: editing && draft !== info.description ? 'the description typed' : null,
-    onAction: (action) => {
-      if (action === 'write') proceed();
-      else if (action === 'ticket') setTicketing(true);
-      else if (action === 'down') setScroll((s) => Math.min(s + 1, maxScroll));
-      else if (action === 'up') setScroll((s) => Math.max(0, s - 1));
-      else if (action === 'pageDown') setScroll((s) => Math.min(s + viewHeight, maxScroll));
-      else if (action === 'pageUp') setScroll((s) => Math.max(0, s - viewHeight));
-      else if (action === 'describe') setEditing(true);
-      else if (action === 'skip' && !remaking) {
-        setRemaking(true);
-        service.call('remakePlan', { plan: plan.id, onProblem: 'skip' }).then(
-          (next) => {
-            setRemaking(false);
-            setPlan(next);
-          },
-          (error: unknown) => {
-            setRemaking(false);
-            setFlash({ text: describeError(error), tone: 'danger' });
-          },
-        );
-      }
-    },
-  });
   const c = plan.counts;
   // The offset as of the plan: the rerun screen offers it again once the plan is written.
   const rerun = rerunFor({ now: () => parseTimestamp(plan.created_at) }, plan);
@@ -246,9 +144,44 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           );
   // The frame (3 rows), the prompt (or the approval notice), the description field while it is edited, the ticket
   // field and its message, and one row spare for a wrapped flash.
-  viewHeight = Math.max(3, height - 3 - Math.max(1, notice.length) - (editing ? 1 : 0) - (pattern !== undefined ? 2 : 0) - 1);
-  maxScroll = Math.max(0, doc.length - viewHeight);
-  const top = Math.min(scroll, maxScroll);
+  const viewHeight = Math.max(3, height - 3 - Math.max(1, notice.length) - (editing ? 1 : 0) - (pattern !== undefined ? 2 : 0) - 1);
+  const scroll = useScroll({ lines: doc.length, room: viewHeight });
+  const top = scroll.top;
+  /** `y` (or the stage name typed): the ticket first, then the approval, then the apply screen writes. */
+  const proceed = () => {
+    if (!ready) return;
+    if (pattern !== undefined && ticket === undefined) return dispatch({ type: 'askTicket', pattern });
+    if (approval.state.status === 'off') return nav.push({ name: 'apply', plan, ticket });
+    dispatch({ type: 'proceeding', on: true });
+    void approval.clear().then((approved) => {
+      dispatch({ type: 'proceeding', on: false });
+      if (approved) nav.push({ name: 'apply', plan, ticket });
+    });
+  };
+  const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
+    write: proceed,
+    ticket: () => dispatch({ type: 'ticketing' }),
+    describe: () => dispatch({ type: 'edit', editing: true }),
+    skip: remake,
+  };
+  // What `y` does to the rows, in the question's words: a revert deletes them.
+  const { verb } = wordsOf({ counts: c });
+  const { helpOpen, bindings } = useScreen({
+    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, verb, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
+    active,
+    nav,
+    keysEnabled: !typed || blocked,
+    // A `y` (or the stage name) typed ahead waits until the description is on the plan, or the plan is made again,
+    // and the question asked.
+    busy: sealing || remaking,
+    field: { open: editing || ticketing, close: () => dispatch({ type: 'closeFields' }) },
+    formKeys: formBindings({ enter: editing ? 'keep the description' : ticketing ? 'keep the ticket' : verb }),
+    unsaved: editing && draft !== info.description ? 'the description typed' : null,
+    onAction: (action) => {
+      if (isListMove(action)) scroll.scroll(action);
+      else void actions[action]();
+    },
+  });
   const position = doc.length > viewHeight ? `lines ${top + 1}-${Math.min(doc.length, top + viewHeight)} of ${doc.length} · ` : '';
   return (
     <Frame
@@ -271,15 +204,12 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
         <TextField
           label="description"
           value={draft}
-          onChange={setDraft}
+          onChange={(text) => dispatch({ type: 'typeDescription', text })}
           // While the description is put on the rows, keys typed ahead wait for the question, not this field.
           focus={active && !sealing}
           required
           onSubmit={(v) =>
-            describe(plan, v, (described) => {
-              setPlan(described);
-              setEditing(false);
-            })
+            describe(plan, v, (described) => dispatch({ type: 'described', plan: described }))
           }
         />
       ) : null}
@@ -287,18 +217,13 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
         <TextField
           label="ticket"
           value={ticketDraft}
-          onChange={setTicketDraft}
+          onChange={(text) => dispatch({ type: 'typeTicket', text })}
           focus={active && ticketing && !editing && !sealing}
           required
           validate={(v) => ticketProblem(config, v)}
           placeholder={`required, matching ${pattern}`}
           width={width}
-          onSubmit={(v) => {
-            setTicket(v.trim());
-            setTicketDraft(v.trim());
-            setTicketing(false);
-            setFlash(null);
-          }}
+          onSubmit={(text) => dispatch({ type: 'keepTicket', text })}
         />
       ) : null}
       {readOnly ? (
@@ -314,7 +239,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           ))}
         </Box>
       ) : ready ? (
-        <ConfirmPrompt deletes={c.exceptions + c.exclusions === 0} typedValue={typed ? info.stage : undefined} focus={active && !editing && !ticketing} onConfirm={proceed} />
+        <ConfirmPrompt counts={c} typedValue={typed ? info.stage : undefined} focus={active && !editing && !ticketing} onConfirm={proceed} />
       ) : (
         <Text color={tone('muted')}>{remaking ? 'making the plan again…' : 'putting the description on the plan…'}</Text>
       )}

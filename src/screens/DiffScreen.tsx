@@ -113,7 +113,7 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
         onChange={(text) => dispatch({ type: 'typeDescription', text })}
         focus={active && editing}
         required
-        placeholder="why is this changed? (stored with the rows)"
+        placeholder="why is this changed? it is stored with every row"
         onSubmit={(v) => {
           dispatch({ type: 'edit', editing: false });
           proceed(v);

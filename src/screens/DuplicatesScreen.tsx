@@ -8,13 +8,14 @@ import { useMemo } from 'react';
 import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import { isListMove, LIST_BINDINGS, listMove, scrollBindings, type ListMove } from '../components/bindings.js';
-import { CopiesTable, type CopyColumn } from '../components/CopiesTable.js';
+import { CopiesTable, copiesTableLines, type CopyColumn } from '../components/CopiesTable.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { Frame, type Flash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { rangeNote } from '../components/listState.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { tone } from '../components/theme.js';
+import { wrapText } from '../components/wrapText.js';
 import { useScroll } from '../components/scrollState.js';
 import { WindowedList } from '../components/WindowedList.js';
 import { stageOf, type ScreenProps } from './navigation.js';
@@ -65,9 +66,13 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   const { list, keep } = state;
   const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
 
-  // The copies table's height, and the rows it shows under its heading (it scrolls only what does not fit).
-  const copiesHeight = height - 4;
-  const copiesScroll = useScroll({ lines: table?.rows.length ?? 0, room: Math.max(1, copiesHeight - 1) });
+  // The group's heading, wrapped: many paths may differ, and none is cut.
+  const heading = openGroup ? wrapText(`${openGroup.event_id} · ${openGroup.copies.length} copies · ${openGroup.identical ? 'identical' : `differ: ${openGroup.differences.join(', ')}`}`, width) : [];
+  // The copies table's height under that heading, and the lines it shows under its own (it scrolls only what does
+  // not fit). Counted in lines, not rows: a long value wraps onto several lines, and the last can still be reached.
+  const copiesHeight = Math.max(2, height - 3 - heading.length);
+  const copiesLines = useMemo(() => (table ? copiesTableLines(table.rows, table.columns, width) : 0), [table, width]);
+  const copiesScroll = useScroll({ lines: copiesLines, room: Math.max(1, copiesHeight - 1) });
 
   const keepStep = (step: 1 | -1) => openGroup && dispatch({ type: 'keep', eventId: openGroup.event_id, copies: openGroup.copies.length, step });
   const listActions: Record<Exclude<Action, ListMove | 'left' | 'right'>, () => unknown> = {
@@ -122,9 +127,9 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   } else if (openGroup && table) {
     body = (
       <Box flexDirection="column">
-        <Text wrap="truncate-end">
-          {openGroup.event_id} · {openGroup.copies.length} copies · {openGroup.identical ? 'identical' : `differ: ${openGroup.differences.join(', ')}`}
-        </Text>
+        {heading.map((line, i) => (
+          <Text key={i}>{line}</Text>
+        ))}
         <CopiesTable rows={table.rows} columns={table.columns} kept={keep.get(openGroup.event_id) ?? 0} width={width} offset={copiesScroll.top} height={copiesHeight} />
       </Box>
     );

@@ -32,10 +32,11 @@ function entryText(e: AuditEntry): string {
   ].join('\n');
 }
 
-const BINDINGS: Binding<Action>[] = [
+/** `r` says what it does for the plan under the cursor: on a revert, it plans the reverted plan again. */
+const bindingsFor = (e: AuditEntry | undefined): Binding<Action>[] => [
   ...LIST_BINDINGS,
   { keys: ['enter'], help: 'read in full', action: 'open', footer: 1 },
-  { keys: ['r'], help: 'revert (plan deleting its rows)', action: 'revert', footer: 1 },
+  { keys: ['r'], help: e?.revert_of ? 'redo the reverted plan' : 'revert (plan deleting its rows)', action: 'revert', footer: 1 },
 ];
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
@@ -51,7 +52,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
     },
   };
   const { helpOpen, bindings } = useScreen({
-    bindings: BINDINGS,
+    bindings: bindingsFor(e),
     active: active && reverting.status !== 'running' && !(state.reading && e),
     nav,
     onAction: (action) => (isListMove(action) ? dispatch({ type: 'list', action: listMove(action) }) : void actions[action]()),
@@ -83,7 +84,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
           <Text wrap="truncate-end">description: {printable(e.description)}</Text>
           <Text wrap="truncate-end">
             {describeWritten(e.counts)}
-            {e.rerun_state === 'rerun pending' ? ' · not in the stage table yet (rerun pending)' : e.rerun_state ? ' · in the stage table' : ''}
+            {e.rerun_state === 'rerun pending' ? ' · rerun pending' : e.rerun_state ? ' · in the stage table' : ''}
           </Text>
           {e.reverted_by ? <Text color={tone('warn')}>reverted by plan {e.reverted_by}</Text> : null}
           {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of} (r plans {e.revert_of} again)</Text> : null}

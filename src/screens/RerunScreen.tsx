@@ -8,6 +8,7 @@ import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { TextField } from '../components/TextField.js';
 import { tone } from '../components/theme.js';
+import { wrapText } from '../components/wrapText.js';
 import { stageOf, type ScreenProps } from './navigation.js';
 import { previewLines, useRerunState, validOffset } from './useRerunState.js';
 import { useScreen } from './useScreen.js';
@@ -46,10 +47,16 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
   if (task.status === 'running') result = <ProgressLine label={`rebuilding ${stage.name}`} startedAt={task.startedAt} />;
   else if (task.status === 'failed') result = <ErrorPanel title="The rerun failed; the stage table is unchanged" message={task.message} hint="enter goes back" />;
   else if (task.status === 'done') {
+    // Wrapped here, at spaces: Ink's own wrap starts each continuation line with the space it broke at.
+    const done = wrapText(`✓ ${describeRerun(task.value)} (${((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)`, width);
     result = (
-      <Text color={tone('ok')}>
-        ✓ {describeRerun(task.value)} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
-      </Text>
+      <Box flexDirection="column">
+        {done.map((line, i) => (
+          <Text key={i} color={tone('ok')}>
+            {line}
+          </Text>
+        ))}
+      </Box>
     );
   }
   const log = output.length ? (

@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import type { StageConfig } from '../data/config.js';
 import { isListMove, LIST_BINDINGS, listMove, type ListMove } from '../components/bindings.js';
 import { formBindings } from '../components/bindings.js';
-import { Frame } from '../components/Frame.js';
+import { Frame, flashLines, useShownFlash } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { Spinner } from '../components/Spinner.js';
 import { TextField } from '../components/TextField.js';
@@ -45,8 +45,10 @@ function describeRow(stage: StageConfig, state: StageCounts | undefined): string
 
 export function StageTablesScreen({ active, width, height, nav, services }: ScreenProps) {
   const config = services.service.config;
-  // Frame (title, flash, footer), the filter line, two header lines, three lines describing the row.
-  const listHeight = Math.max(1, height - 9);
+  // Frame (title, flash, footer), the filter line, two header lines, three lines describing the row; and the
+  // lines past the first of the app's notice (two on a first start, "created the demo warehouse…") until a key.
+  const noticeRows = flashLines(useShownFlash(null), width, height).length - 1;
+  const listHeight = Math.max(1, height - 9 - noticeRows);
   const { state, dispatch, stages } = useStageTablesState(services.service, active, listHeight);
   const { filter, filtering, counts: loaded, list } = state;
 
@@ -93,6 +95,8 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
       // The list row is cut to the screen; the whole failure is readable here.
       flash={currentState?.status === 'failed' ? { text: `${current!.name}: ${currentState.message} (r reloads)`, tone: 'danger' } : null}
     >
+      {/* The filter line and the column headings keep their rows: the list gives way, never they. */}
+      <Box flexDirection="column" flexShrink={0}>
       {filtering ? (
         <TextField
           label="filter"
@@ -109,6 +113,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
       <Text color={tone('muted')}>
         {'  ' + 'stage table'.padEnd(nameWidth) + 'events'.padStart(COLUMNS.events) + 'sources'.padStart(COLUMNS.sources) + 'in stage'.padStart(COLUMNS.stage) + '  rerun needed'}
       </Text>
+      </Box>
       <Box flexDirection="column" height={listHeight}>
         <WindowedList
           items={stages}

@@ -23,18 +23,26 @@ export function summaryLines(plan: Plan): string[] {
 }
 
 /**
- * For a dedupe plan, the copy each group keeps, for the confirm screen: the first groups of the plan's sample by
- * event_id (all of them when there are at most `room`), then how many more. Empty for other plans.
+ * For a dedupe plan, the copy each group keeps, for the confirm screen: every group whose copy the operator chose
+ * first, all of them whatever the room, then the other groups of the plan's sample by event_id (all of them when
+ * they fit in what is left of `room`), then how many more keep the earliest or latest ingested copy. Empty for
+ * other plans.
  */
 export function keptCopyLines(plan: Plan, room = 3): string[] {
   if (plan.kind !== 'dedupe') return [];
-  const chosen = new Set((plan.keep?.choices ?? []).map(([id]) => id));
+  const choices = plan.keep?.choices ?? [];
+  const chosen = new Set(choices.map(([id]) => id));
   const order = plan.keep?.order === 'latest' ? 'latest' : 'earliest';
   // Each kept copy is the one sample row per group with an after (the sample notes "copy 2 of 3, kept").
   const kept = plan.sample.filter((c) => c.after !== null && /, kept$/.test(c.note ?? ''));
-  const groups = plan.counts.exceptions;
-  const shown = groups <= room ? kept.slice(0, room) : kept.slice(0, room - 1);
-  const lines = shown.map((c) => `  ${c.event_id} keeps ${c.note!.replace(/, kept$/, '')}${chosen.has(c.event_id) ? ' (chosen)' : ` (${order} ingested)`}`);
-  if (groups > shown.length) lines.push(`  and ${(groups - shown.length).toLocaleString('en-US')} more group(s): the ${order} ingested copy${chosen.size ? ', or the one chosen' : ''}`);
+  const copyOf = new Map(kept.map((c) => [c.event_id, c.note!.replace(/, kept$/, '')]));
+  // A chosen group past the plan's sample is still named, with the copy chosen (its count of copies unread).
+  const lines = choices.map(([id, index]) => `  ${id} keeps ${copyOf.get(id) ?? `copy ${index + 1}`} (chosen)`);
+  const others = plan.counts.exceptions - choices.length;
+  const left = Math.max(0, room - lines.length);
+  const rest = kept.filter((c) => !chosen.has(c.event_id));
+  const shown = others <= left ? rest.slice(0, left) : rest.slice(0, Math.max(0, left - 1));
+  lines.push(...shown.map((c) => `  ${c.event_id} keeps ${copyOf.get(c.event_id)!} (${order} ingested)`));
+  if (others > shown.length) lines.push(`  and ${(others - shown.length).toLocaleString('en-US')} more group(s): the ${order} ingested copy`);
   return lines;
 }

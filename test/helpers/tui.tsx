@@ -98,14 +98,15 @@ export function renderComponent(node: ReactElement, size = { columns: 80, rows: 
   };
 }
 
-export function renderApp(services: Services, initial: Route[] = [{ name: 'stages' }]) {
+/** `startupNotice`: the app's notice on the first frame, as the TUI shows one on a first start. */
+export function renderApp(services: Services, initial: Route[] = [{ name: 'stages' }], options: { startupNotice?: string } = {}) {
   let quits = 0;
   let code: number | undefined;
   const onQuit = (c?: number) => {
     quits++;
     code = c;
   };
-  const view = renderSized(<App services={services} initial={initial} onQuit={onQuit} />, 80, 24);
+  const view = renderSized(<App services={services} initial={initial} onQuit={onQuit} startupNotice={options.startupNotice} />, 80, 24);
   const { frame, waitForFrame, waitForChange } = frames(view);
   return {
     ...view,

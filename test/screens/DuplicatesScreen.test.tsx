@@ -155,3 +155,69 @@ describe('DuplicatesScreen type-ahead', () => {
     app.unmount();
   });
 });
+
+describe('DuplicatesScreen group view', () => {
+  it('wraps a heading of many differing paths and scrolls the copies to their last line, however long the values', async () => {
+    const w = await makeWarehouse();
+    // Two copies that differ in every key of event_data, and in a user_id too long for its column.
+    const keys = ['amount', 'currency', 'fee', 'iban', 'reference', 'remittance_id', 'status_reason', 'Status', 'channel', 'batch'];
+    const data = (copy: number) => Object.fromEntries(keys.map((k) => [k, `${k} as delivered by copy ${copy}`]));
+    const a = event({ event_id: '96905cc1-0000-4000-8000-000000000001', user_id: 'auth0|6123456789abcdef01234567-customer-portal', data: data(1) });
+    const b = { ...a, event_ingested_at: '2026-03-14 12:00:00.000000', user_id: 'auth0|6123456789abcdef01234567-mobile-app-ios', event_data: JSON.stringify(data(2)) };
+    await insertOriginals(w.warehouse, [a, b]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: 'remittance_was_sent_event' }]);
+    await app.waitFor('0 marked · 1/1');
+    await app.press(KEY.enter);
+    expect(await app.waitFor('keep copy 1')).toMatchInlineSnapshot(`
+      "remittance_was_sent_event · duplicates                            0 marked · 1/1
+      96905cc1-0000-4000-8000-000000000001 · 2 copies · differ: user_id,
+      event_data.Status, event_data.amount, event_data.batch, event_data.channel,
+      event_data.currency, event_data.fee, event_data.iban, event_data.reference,
+      event_data.remittance_id, event_data.status_reason
+                        keep copy 1                   copy 2
+      * ingested        2026-03-14 10:00:01.000000    2026-03-14 12:00:00.000000
+        created         2026-03-14 10:00:00.123456    2026-03-14 10:00:00.123456
+      * user_id         auth0|6123456789abcdef0123456 auth0|6123456789abcdef0123456
+                        7-customer-portal             7-mobile-app-ios
+      * $.amount        "amount as delivered by copy  "amount as delivered by copy
+                        1"                            2"
+      * $.currency      "currency as delivered by     "currency as delivered by
+                        copy 1"                       copy 2"
+      * $.fee           "fee as delivered by copy 1"  "fee as delivered by copy 2"
+      * $.iban          "iban as delivered by copy 1" "iban as delivered by copy 2"
+      * $.reference     "reference as delivered by    "reference as delivered by
+                        copy 1"                       copy 2"
+      * $.remittance_id "remittance_id as delivered   "remittance_id as delivered
+                        by copy 1"                    by copy 2"
+      * $.status_reason "status_reason as delivered   "status_reason as delivered
+
+      j/k scroll  h/l copy to keep  space mark  enter back  ? help  esc back  q quit"
+    `);
+    expect(await app.waitForChange(() => app.stdin.write('G'))).toMatchInlineSnapshot(`
+      "remittance_was_sent_event · duplicates                            0 marked · 1/1
+      96905cc1-0000-4000-8000-000000000001 · 2 copies · differ: user_id,
+      event_data.Status, event_data.amount, event_data.batch, event_data.channel,
+      event_data.currency, event_data.fee, event_data.iban, event_data.reference,
+      event_data.remittance_id, event_data.status_reason
+                        keep copy 1                   copy 2
+                        copy 1"                       copy 2"
+      * $.fee           "fee as delivered by copy 1"  "fee as delivered by copy 2"
+      * $.iban          "iban as delivered by copy 1" "iban as delivered by copy 2"
+      * $.reference     "reference as delivered by    "reference as delivered by
+                        copy 1"                       copy 2"
+      * $.remittance_id "remittance_id as delivered   "remittance_id as delivered
+                        by copy 1"                    by copy 2"
+      * $.status_reason "status_reason as delivered   "status_reason as delivered
+                        by copy 1"                    by copy 2"
+      * $.Status        "Status as delivered by copy  "Status as delivered by copy
+                        1"                            2"
+      * $.channel       "channel as delivered by copy "channel as delivered by copy
+                        1"                            2"
+      * $.batch         "batch as delivered by copy   "batch as delivered by copy
+                        1"                            2"
+
+      j/k scroll  h/l copy to keep  space mark  enter back  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+});

@@ -1,6 +1,7 @@
 /** Update event data through the screens: lookup, typed edits or $EDITOR, diff, description, confirm. */
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/data/config.js';
+import { PENDING_DESCRIPTION } from '../../src/data/operations/makePlan.js';
 import { DuckdbEngine } from '../../src/data/duckdb/engine.js';
 import { event, insertOriginals, makeWarehouse, query, stageNamed, tableCounts } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
@@ -295,6 +296,48 @@ describe('lookup, edit, diff and confirm', () => {
     await app.press('y');
     expect(app.frame()).not.toContain('Applied');
     expect(await tableCounts(ro.w.warehouse)).toMatchObject({ exceptions: 0 });
+    app.unmount();
+  });
+});
+
+describe('DiffScreen description field', () => {
+  it('asks why in one plain placeholder: no parentheses of its own, which a terminal without colour nests in the ones it adds', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event({ event_id: '96905cc1-0000-4000-8000-000000000001' })]);
+    const plan = await w.service.call('makePlan', {
+      op: 'update',
+      stage: 'remittance_was_sent_event',
+      selection: { where: ['$.Status="Pending"'] },
+      edits: [{ op: 'set', path: '$.Status', value: '"Sent"', createIfMissing: true }],
+      description: PENDING_DESCRIPTION,
+    });
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'diff', plan }]);
+    const frame = await app.waitFor('exception_description');
+    expect(frame).toMatchInlineSnapshot(`
+      "evfix · diff · remittance_was_sent_event                               summary/1
+      1 event(s) to change in remittance_was_sent_event
+      Summary: 1 row(s) to write for 1 selected event(s).
+
+      $.Status:
+        "Pending" -> "Sent"   ×1
+
+      n or → goes through the events one at a time.
+
+
+
+
+
+
+
+
+
+        exception_description: why is this changed? it is stored with every row
+
+
+
+
+      n/p event  j/k scroll  tab description  enter confirm  ? help  esc back  q quit"
+    `);
     app.unmount();
   });
 });

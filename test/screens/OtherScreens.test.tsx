@@ -134,6 +134,80 @@ describe('InsertScreen checks', () => {
     app.unmount();
   });
 
+  it('wraps the event written, never cutting it at 80 columns, and scrolls it when it does not fit', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(w.warehouse, [event()]);
+    // event_data partly on one line, as an editor may leave it, with keys the stage's events do not have: the
+    // warning shows above it, and the event is taller than the rows left.
+    const written = (doc: Record<string, unknown>) =>
+      JSON.stringify({ ...doc, event_id: '11111111-2222-4333-8444-555555555555', event_created_at: '2026-03-14 09:00:00.000001' }, null, 2).replace(
+        '"event_data": {}',
+        [
+          '"event_data": {',
+          '    "remittance_id": "rm_2", "Status": "Sent", "amount": 12.5, "currency": "EUR", "note": "sent by hand after the outage",',
+          '    "beneficiary": {',
+          '      "name": "Ana Lima",',
+          '      "iban": "DE89370400440532013000",',
+          '      "country": "DE"',
+          '    }',
+          '  }',
+        ].join('\n'),
+      );
+    const app = renderApp(testServices(w, editorOf(written)), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    await app.press('e');
+    expect(await app.waitFor('none of them has')).toMatchInlineSnapshot(`
+      "evfix · insert a missing event · remittance_was_sent_event      lines 1-10 of 16
+      A RemittanceWasSent event that never arrived is written to the exceptions table
+      (is_event_update = false). Press e to write it in your editor; event_data must
+      be a JSON object.
+
+      This event_data is not shaped like the RemittanceWasSent events of
+      remittance_was_sent_event (compared with 1): none of them has currency, note,
+      beneficiary.
+      Insert it anyway? y goes on to the diff, e edits it again, esc leaves it as it
+      is.
+
+      {
+        "event_id": "11111111-2222-4333-8444-555555555555",
+        "event_created_at": "2026-03-14 09:00:00.000001",
+        "user_id": null,
+        "event_external_reference_id": null,
+        "event_advisor_id": null,
+        "event_data": {
+          "remittance_id": "rm_2", "Status": "Sent", "amount": 12.5, "currency":
+            "EUR", "note": "sent by hand after the outage",
+          "beneficiary": {
+
+      y insert it anyway  e edit it again  j/k scroll  ? help  esc back  q quit"
+    `);
+    expect(await app.waitForChange(() => app.stdin.write('G'))).toMatchInlineSnapshot(`
+      "evfix · insert a missing event · remittance_was_sent_event      lines 7-16 of 16
+      A RemittanceWasSent event that never arrived is written to the exceptions table
+      (is_event_update = false). Press e to write it in your editor; event_data must
+      be a JSON object.
+
+      This event_data is not shaped like the RemittanceWasSent events of
+      remittance_was_sent_event (compared with 1): none of them has currency, note,
+      beneficiary.
+      Insert it anyway? y goes on to the diff, e edits it again, esc leaves it as it
+      is.
+
+        "event_data": {
+          "remittance_id": "rm_2", "Status": "Sent", "amount": 12.5, "currency":
+            "EUR", "note": "sent by hand after the outage",
+          "beneficiary": {
+            "name": "Ana Lima",
+            "iban": "DE89370400440532013000",
+            "country": "DE"
+          }
+        }
+      }
+
+      y insert it anyway  e edit it again  j/k scroll  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('inserts the odd event on the second y', async () => {
     const w = await makeWarehouse();
     await insertOriginals(w.warehouse, [event()]);
@@ -161,6 +235,28 @@ describe('InsertScreen checks', () => {
 });
 
 describe('RerunScreen and HistoryScreen', () => {
+  it('wraps the rerun result at spaces: no line of it starts with one', async () => {
+    const w = await makeWarehouse();
+    // A thousand events in a stage table already built: the result's first line then fills the 80 columns
+    // exactly, and the space after it is where Ink's wrap started the next line.
+    await insertOriginals(w.warehouse, Array.from({ length: 1000 }, () => event()));
+    await w.service.call('rerun', { stage: 'remittance_was_sent_event', offset: 2 });
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'rerun', stage: 'remittance_was_sent_event', offset: 2 }]);
+    await app.waitFor(/removes \d+ row\(s\) of the window/);
+    await app.press('y');
+    const frame = await app.waitFor('row(s) written.');
+    expect(frame.replace(/\(\d+\.\ds\)/, '(0.0s)').split('\n').slice(0, 7).join('\n')).toMatchInlineSnapshot(`
+      "evfix · rerun · remittance_was_sent_event
+      Rebuild remittance_was_sent_event with current_date_offset = 2 (every row
+      created since that day is recomputed)
+
+      ✓ Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000: 1000 row(s)
+      removed, 1000 row(s) written. (0.0s)
+      "
+    `);
+    app.unmount();
+  });
+
   it('reruns with a typed offset and lists the audit table newest first', async () => {
     const w = await makeWarehouse();
     const stage = stageNamed(w.config, 'remittance_was_sent_event');
@@ -291,6 +387,76 @@ describe('Ctrl-C', () => {
 });
 
 describe('HistoryScreen revert', () => {
+  it('fits the details line at 80 columns, and says what r does for the entry: revert it, or redo the plan it reverted', async () => {
+    const w = await makeWarehouse();
+    const a = event();
+    await insertOriginals(w.warehouse, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000' }]);
+    // A dedupe, its revert, and the dedupe made again, not in the stage table yet.
+    w.setNow('2026-03-15 10:00:00.000000');
+    const plan = await w.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries' });
+    await w.service.call('applyPlan', { plan: plan.id });
+    w.setNow('2026-03-15 11:00:00.000000');
+    const revert = await w.service.call('makePlan', { op: 'revert', planId: plan.id });
+    await w.service.call('applyPlan', { plan: revert.id });
+    w.setNow('2026-03-15 12:00:00.000000');
+    const again = await w.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', description: 'replayed deliveries, again' });
+    await w.service.call('applyPlan', { plan: again.id });
+    const app = renderApp(testServices(w), [{ name: 'history' }]);
+    const masked = (f: string) =>
+      f.replaceAll(plan.id, '<dedupe>').replaceAll(revert.id, '<revert>').replaceAll(again.id, '<again>').replace(/ on \S+/g, ' on <host>');
+    expect(masked(await app.waitFor('1/3'))).toMatchInlineSnapshot(`
+      "evfix · history                                                              1/3
+      > 2026-03-15 12:00:00  dedupe  remittance_was_sent_event  rerun pending
+        2026-03-15 11:00:00  revert  remittance_was_sent_event
+        2026-03-15 10:00:00  dedupe  remittance_was_sent_event  (reverted)
+
+      plan <again> by tester on <host>
+      description: replayed deliveries, again
+      wrote 1 exclusion row(s) and 1 exception row(s) · rerun pending
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+      j/k move  enter read in full  r revert (plan deleting its rows)  ? help"
+    `);
+    expect(masked(await app.waitForChange(() => app.stdin.write('j')))).toMatchInlineSnapshot(`
+      "evfix · history                                                              2/3
+        2026-03-15 12:00:00  dedupe  remittance_was_sent_event  rerun pending
+      > 2026-03-15 11:00:00  revert  remittance_was_sent_event
+        2026-03-15 10:00:00  dedupe  remittance_was_sent_event  (reverted)
+
+      plan <revert> by tester on <host>
+      description: Revert of plan <dedupe>: replayed deliveries
+      deleted 1 exclusion row(s) and 1 exception row(s) · in the stage table
+      reverts plan <dedupe> (r plans <dedupe> again)
+
+
+
+
+
+
+
+
+
+
+
+
+
+      j/k move  enter read in full  r redo the reverted plan  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('builds a revert of the chosen plan and confirms it like any other', async () => {
     const w = await makeWarehouse();
     const stage = stageNamed(w.config, 'remittance_was_sent_event');

@@ -33,6 +33,64 @@ describe('StageTablesScreen', () => {
     app.unmount();
   });
 
+  it('fits a two-line notice on a first start, and keeps the headings above the rows before and after the first key', async () => {
+    const w = await makeWarehouse();
+    const notice = 'created the demo warehouse at /home/ops/.local/share/evfix/demo.duckdb (48,213 events).';
+    const app = renderApp(testServices(w), [{ name: 'stages' }], { startupNotice: notice });
+    expect(await app.waitFor((f) => allCounted(f) && f.includes('(48,213'))).toMatchInlineSnapshot(`
+      "evfix · stage tables                                                last 14 days
+
+                                               duplicate groups
+        stage table                     events sources in stage  rerun needed
+      > remittance_was_sent_event            0       0        0  no
+        card_was_shipped_event               0       0        0  no
+        transaction_was_created_event        0       0        0  no
+        user_was_registered_event            0       0        0  no
+        account_was_opened_event             0       0        0  no
+
+
+
+
+
+
+
+
+      RemittanceWasSent: 0 unresolved in the sources, 0 duplicate group(s) in the
+      stage table
+
+      · created the demo warehouse at /home/ops/.local/share/evfix/demo.duckdb (48,213
+      events).
+      j/k move  enter actions  / filter  h history  ? help  esc back  q quit"
+    `);
+    // Any key clears the notice: the list takes the row back, and nothing moves between the headings and the rows.
+    expect(await app.waitForChange(() => app.stdin.write('j'))).toMatchInlineSnapshot(`
+      "evfix · stage tables                                                last 14 days
+
+                                               duplicate groups
+        stage table                     events sources in stage  rerun needed
+        remittance_was_sent_event            0       0        0  no
+      > card_was_shipped_event               0       0        0  no
+        transaction_was_created_event        0       0        0  no
+        user_was_registered_event            0       0        0  no
+        account_was_opened_event             0       0        0  no
+
+
+
+
+
+
+
+
+
+      CardWasShipped: 0 unresolved in the sources, 0 duplicate group(s) in the stage
+      table
+
+
+      j/k move  enter actions  / filter  h history  ? help  esc back  q quit"
+    `);
+    app.unmount();
+  });
+
   it('shows a stage that needs a rerun, with the plans and the day it starts from', async () => {
     const w = await makeWarehouse();
     const dup = event({ event_created_at: '2026-03-06 10:00:00.000000' });
