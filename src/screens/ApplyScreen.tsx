@@ -3,7 +3,7 @@
  * progress; then the counts, the journal entry, and the rerun it needs.
  */
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, type ReactNode } from 'react';
 import type { ApplyResult } from '../data/operations/apply.js';
 import type { Plan } from '../data/plan.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
@@ -59,7 +59,7 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
     },
   });
 
-  let body;
+  let body: ReactNode;
   if (running) body = <ProgressLine label={`writing plan ${info.id} in one transaction`} startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
   else if (task.status === 'failed') body = <ErrorPanel title="Nothing was written" message={task.message} hint="enter goes back to the stage tables" />;
   else if (task.status === 'done') {

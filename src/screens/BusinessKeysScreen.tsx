@@ -5,6 +5,7 @@
  *
  * The state and its work are useBusinessKeysState's; this file is the keys and the view.
  */
+import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import { parseJson, prettyJson } from '../data/json/value.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
@@ -67,7 +68,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
   });
 
   const status = grouped ? `group ${groups.length ? state.group + 1 : 0}/${groups.length} · ${excluded.size} to exclude in ${groupsWithMarks(groups, excluded)} group(s)` : '';
-  let body;
+  let body: ReactNode;
   if (phase === 'path') {
     body = (
       <TextField

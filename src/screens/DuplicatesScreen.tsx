@@ -4,7 +4,7 @@
  * and `d` to plan the dedupe of the marked groups.
  */
 import { Box, Text } from 'ink';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { flattenJson } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import { isListMove, LIST_BINDINGS, listMove, scrollBindings, type ListMove } from '../components/bindings.js';
@@ -117,7 +117,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
   });
 
   const title = `${stage.name} · duplicates`;
-  let body;
+  let body: ReactNode;
   if (task.status === 'running' || task.status === 'idle') body = <ProgressLine label="finding duplicates" startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
   else if (task.status === 'failed') body = <ErrorPanel title="Could not list duplicates" message={task.message} hint="r tries again; esc goes back" />;
   else if (openSummary && copies.status === 'failed') {
@@ -138,7 +138,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     body = (
       <Box flexDirection="column">
         <Text color={tone('muted')} wrap="truncate-end">
-          {'      ' + 'event_id'.padEnd(37) + 'n'.padStart(3) + ' ' + '1st ingest'.padEnd(12) + 'last ingest'.padEnd(12) + 'same'}
+          {`      ${'event_id'.padEnd(37)}${'n'.padStart(3)} ${'1st ingest'.padEnd(12)}${'last ingest'.padEnd(12)}same`}
         </Text>
         <WindowedList
           items={groups}

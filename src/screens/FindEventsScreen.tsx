@@ -6,7 +6,7 @@
  */
 import { count as countOf } from '../components/unsavedWork.js';
 import { Box, Text } from 'ink';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, type ReactNode } from 'react';
 import { valueAtPath } from '../data/json/edit.js';
 import { parseJson, stringifyJson } from '../data/json/value.js';
 import type { EffectiveEvent } from '../data/model.js';
@@ -132,7 +132,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const onTab = (direction: 1 | -1) => dispatch({ type: 'tab', direction });
 
   const title = `${stage.name} · find events`;
-  let body;
+  let body: ReactNode;
   if (inForm) {
     body = (
       <Box flexDirection="column">
@@ -198,7 +198,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
     body = (
       <Box flexDirection="column">
         <Text color={tone('muted')} wrap="truncate-end">
-          {'      ' + 'created_at'.padEnd(20) + 'event_id'.padEnd(37) + label}
+          {`      ${'created_at'.padEnd(20)}${'event_id'.padEnd(37)}${label}`}
         </Text>
         <WindowedList
           items={rowIndexes(list.count)}

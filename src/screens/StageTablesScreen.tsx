@@ -109,9 +109,9 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
       ) : (
         <Text color={tone('muted')}>{filter ? `filter: ${filter}` : ' '}</Text>
       )}
-      <Text color={tone('muted')}>{'  ' + ''.padEnd(nameWidth + COLUMNS.events) + 'duplicate groups'.padStart(COLUMNS.sources + COLUMNS.stage)}</Text>
+      <Text color={tone('muted')}>{`  ${''.padEnd(nameWidth + COLUMNS.events)}${'duplicate groups'.padStart(COLUMNS.sources + COLUMNS.stage)}`}</Text>
       <Text color={tone('muted')}>
-        {'  ' + 'stage table'.padEnd(nameWidth) + 'events'.padStart(COLUMNS.events) + 'sources'.padStart(COLUMNS.sources) + 'in stage'.padStart(COLUMNS.stage) + '  rerun needed'}
+        {`  ${'stage table'.padEnd(nameWidth)}${'events'.padStart(COLUMNS.events)}${'sources'.padStart(COLUMNS.sources)}${'in stage'.padStart(COLUMNS.stage)}  rerun needed`}
       </Text>
       </Box>
       <Box flexDirection="column" height={listHeight}>
@@ -129,7 +129,7 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
                   '  ' +
                   (state.pending ? `${state.pending.plans.length} plan${state.pending.plans.length === 1 ? '' : 's'}, offset ${state.pending.current_date_offset}` : 'no')
                 : state?.status === 'failed'
-                  ? '  failed: ' + state.message
+                  ? `  failed: ${state.message}`
                   : '…'.padStart(COLUMNS.events) + '…'.padStart(COLUMNS.sources) + '…'.padStart(COLUMNS.stage);
             return stage.name.padEnd(nameWidth) + counts;
           }}

@@ -141,13 +141,14 @@ export function useLookupState(options: { service: Service; stage: StageConfig; 
   };
 
   // Once, with the keys the route gave.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once on mount; later edits of the fields are the operator's typing, not a new lookup
   useEffect(() => void (options.event && find()), []);
 
   const editDocument = async () => {
     const first = targets[0];
     if (!first) return;
     const current = applyEdits(parseJson(first.event_data), edits);
-    let text = prettyJson(current) + '\n';
+    let text = `${prettyJson(current)}\n`;
     let note = `// Edit event_data of ${first.event_id}; save and quit to continue. Lines starting with // are ignored.\n`;
     for (;;) {
       const saved = await editText(note + text, '.json');

@@ -83,6 +83,7 @@ export function useStageTablesState(service: Service, active: boolean, listHeigh
   useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight]);
 
   // Reload whenever the screen comes back into view: a plan may have just changed the counts.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: state.generation is the reload request (r), not a value the effect reads
   useEffect(() => {
     if (!active) return;
     let cancelled = false;

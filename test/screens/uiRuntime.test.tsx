@@ -37,6 +37,7 @@ const KEY = { enter: '\r', escape: '\x1b' };
 
 /** The App on an 80x24 terminal (sized before it mounts, as tui.tsx's renderSized does). */
 function renderApp(services: Services) {
+  // biome-ignore lint/complexity/noUselessFragments: an empty tree to size the terminal before the App mounts
   const view = render(<></>);
   for (const [name, value] of [['columns', 80], ['rows', 24]] as const) Object.defineProperty(view.stdout, name, { value, configurable: true });
   view.rerender(<App services={services} onQuit={() => undefined} />);
