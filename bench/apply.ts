@@ -103,7 +103,7 @@ function timedProcess(args: string[], env: Record<string, string>, scratch: stri
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env, EVFIX_BENCH_OUT: out }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`bench: ${env.EVFIX_BENCH_CASE ?? args.slice(0, 3).join(" ")} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0) throw new Error(`bench: ${env.EVFIX_BENCH_CASE ?? args.slice(0, 3).join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return { ms, rssMb: JSON.parse(readFileSync(out, 'utf8')).maxRssMb, written: [], stdout: r.stdout };
 }
 
@@ -159,23 +159,36 @@ export async function applyBenchmarks(dataDir: string, runs: number): Promise<Fi
   const figures: Figure[] = [];
   const rss: Record<string, number> = {};
   for (const c of [big, small, dedupeCase()]) {
-    const subject: number[] = [], reference: number[] = [];
+    const subject: number[] = [],
+      reference: number[] = [];
     let peak = 0;
     let rows = 0;
     for (let i = 0; i < runs; i++) {
       // Alternating which goes first, so both see the same machine noise.
-      const pair = i % 2 ? [() => referenceRun(source, scratch, c, settings), () => evfixRun(source, scratch, c)] : [() => evfixRun(source, scratch, c), () => referenceRun(source, scratch, c, settings)];
+      const pair =
+        i % 2
+          ? [() => referenceRun(source, scratch, c, settings), () => evfixRun(source, scratch, c)]
+          : [() => evfixRun(source, scratch, c), () => referenceRun(source, scratch, c, settings)];
       const [first, second] = pair.map((run) => run());
       const [e, r] = i % 2 ? [second!, first!] : [first!, second!];
       if (JSON.stringify(e.written) !== JSON.stringify(r.written)) {
-        throw new Error(`bench: ${c.name}: evfix wrote ${JSON.stringify(e.written)} rows, the reference ${JSON.stringify(r.written)}; the comparison would be meaningless`);
+        throw new Error(
+          `bench: ${c.name}: evfix wrote ${JSON.stringify(e.written)} rows, the reference ${JSON.stringify(r.written)}; the comparison would be meaningless`,
+        );
       }
       subject.push(e.ms);
       reference.push(r.ms);
       peak = Math.max(peak, e.rssMb);
       rows = c.reference.length === 2 ? e.written[0]! : e.written[1]!;
     }
-    figures.push({ name: `plan: ${c.name} (${rows.toLocaleString('en')} rows), planning plus apply`, unit: 'ms', value: median(subject), reference: median(reference), ratio: median(subject) / median(reference), budget: { ratio: 1.5 } });
+    figures.push({
+      name: `plan: ${c.name} (${rows.toLocaleString('en')} rows), planning plus apply`,
+      unit: 'ms',
+      value: median(subject),
+      reference: median(reference),
+      ratio: median(subject) / median(reference),
+      budget: { ratio: 1.5 },
+    });
     figures.push({ name: `plan: ${c.name}: evfix peak RSS`, unit: 'MB', value: peak, budget: { max: 300 } });
     rss[c.name] = peak;
   }
@@ -185,7 +198,12 @@ export async function applyBenchmarks(dataDir: string, runs: number): Promise<Fi
   const planFile = join(scratch, 'plan.json');
   evfixRun(source, scratch, big, ['--plan-out', planFile]);
   figures.push({ name: 'plan: plan file of ~1M events', unit: 'bytes', value: statSync(planFile).size, budget: { max: 1024 * 1024 } });
-  figures.push({ name: 'plan: longest event-loop stall, ~1M events planned and applied in-process', unit: 'ms', value: await stallOf(source, scratch, big), budget: { max: 33 } });
+  figures.push({
+    name: 'plan: longest event-loop stall, ~1M events planned and applied in-process',
+    unit: 'ms',
+    value: await stallOf(source, scratch, big),
+    budget: { max: 33 },
+  });
   rmSync(scratch, { recursive: true, force: true });
   return figures;
 }

@@ -29,9 +29,15 @@ const STAGE = 'remittance_was_sent_event';
 type Warehouse = { bq: BigqueryEmulator; service: Service; statements: string[]; tables: ReturnType<typeof bigqueryTables> };
 
 async function warehouse(matching: number): Promise<Warehouse> {
-  const bq = await startBigqueryEmulator({ project: PROJECT, datasets: { kinesis: { location: REGION }, s3: { location: REGION }, stage: { location: REGION } } });
+  const bq = await startBigqueryEmulator({
+    project: PROJECT,
+    datasets: { kinesis: { location: REGION }, s3: { location: REGION }, stage: { location: REGION } },
+  });
   const config = {
-    ...ConfigSchema.parse({ engine: { type: 'bigquery', project: PROJECT, location: REGION, api_endpoint: bq.endpoint, maximum_bytes_billed: 5_000_000_000 }, stages: DEMO_STAGES }),
+    ...ConfigSchema.parse({
+      engine: { type: 'bigquery', project: PROJECT, location: REGION, api_endpoint: bq.endpoint, maximum_bytes_billed: 5_000_000_000 },
+      stages: DEMO_STAGES,
+    }),
     source: 'bench',
   } as Config & { engine: { type: 'bigquery' } };
   const tables = bigqueryTables(config);
@@ -86,7 +92,8 @@ async function planTraffic(matching: number) {
 }
 
 /** CREATE TABLE statements that are not of session temp tables. */
-const permanentTables = (w: Warehouse) => w.statements.flatMap((s) => s.split(/;\n/)).filter((s) => /CREATE\s+(OR\s+REPLACE\s+)?TABLE/i.test(s) && !/TEMP(ORARY)?\s+TABLE/i.test(s)).length;
+const permanentTables = (w: Warehouse) =>
+  w.statements.flatMap((s) => s.split(/;\n/)).filter((s) => /CREATE\s+(OR\s+REPLACE\s+)?TABLE/i.test(s) && !/TEMP(ORARY)?\s+TABLE/i.test(s)).length;
 
 /** Every read operation once, and which statement scans which partitioned table with which bounds. */
 async function readScans(): Promise<{ scans: ScanLine[]; loads: number; permanent: number }> {
@@ -108,7 +115,11 @@ async function readScans(): Promise<{ scans: ScanLine[]; loads: number; permanen
       for (const table of [w.tables.events, w.tables.exceptions, w.tables.exclusions]) {
         for (const m of statement.matchAll(new RegExp(`\`${table.replace(/\./g, '\\.')}\` AS (\\w+)`, 'g'))) {
           const bound = new RegExp(`${m[1]}\\.event_created_at >= (@\\w+)(?: AND ${m[1]}\\.event_created_at < (@\\w+))?`).exec(statement);
-          const line = { statement: statement.trim().split('\n')[0]!.slice(0, 60), table, bound: bound ? `${bound[1]}${bound[2] ? ` .. ${bound[2]}` : ''}` : null };
+          const line = {
+            statement: statement.trim().split('\n')[0]!.slice(0, 60),
+            table,
+            bound: bound ? `${bound[1]}${bound[2] ? ` .. ${bound[2]}` : ''}` : null,
+          };
           const key = JSON.stringify(line);
           if (!seen.has(key)) {
             seen.add(key);
@@ -135,7 +146,12 @@ export async function bigqueryCostBenchmark(): Promise<{ figures: Figure[]; scan
       { name: 'BigQuery: load jobs run', unit: 'count', value: small.loads + large.loads + reads.loads, budget: { max: 0 } },
       { name: 'BigQuery: permanent tables created', unit: 'count', value: small.permanent + large.permanent + reads.permanent, budget: { max: 0 } },
       { name: 'BigQuery: partitioned-table reads checked', unit: 'count', value: reads.scans.length },
-      { name: 'BigQuery: reads not bounded by event_created_at parameters', unit: 'count', value: reads.scans.filter((s) => !s.bound).length, budget: { max: 0 } },
+      {
+        name: 'BigQuery: reads not bounded by event_created_at parameters',
+        unit: 'count',
+        value: reads.scans.filter((s) => !s.bound).length,
+        budget: { max: 0 },
+      },
     ],
   };
 }

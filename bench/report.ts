@@ -21,7 +21,9 @@ export function verdict(f: Figure): 'ok' | 'MISS' | '' {
 }
 
 const fmt = (n: number | undefined, unit?: string) =>
-  n === undefined || Number.isNaN(n) ? '' : `${unit === 'x' ? n.toFixed(2) : n >= 100 ? n.toFixed(0) : n.toFixed(1)}${unit && unit !== 'count' ? ` ${unit}` : ''}`;
+  n === undefined || Number.isNaN(n)
+    ? ''
+    : `${unit === 'x' ? n.toFixed(2) : n >= 100 ? n.toFixed(0) : n.toFixed(1)}${unit && unit !== 'count' ? ` ${unit}` : ''}`;
 
 export function table(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [

@@ -13,7 +13,8 @@ import type { Figure } from './report.js';
 export async function rerunBenchmarks(dataDir: string, events: number, runs: number): Promise<Figure[]> {
   const source = await eventsFile(dataDir, events);
   const scratch = join(dataDir, 'rerun-scratch.duckdb');
-  const subject: number[] = [], reference: number[] = [];
+  const subject: number[] = [],
+    reference: number[] = [];
   for (let i = 0; i < runs; i++) {
     const config = benchConfig(copyOf(source, scratch));
     const stage = config.stages.find((s) => s.name === 'transaction_was_created_event')!;
@@ -36,5 +37,14 @@ export async function rerunBenchmarks(dataDir: string, events: number, runs: num
     reference.push(performance.now() - t0);
   }
   const label = `${events / 1e6}M`;
-  return [{ name: `rerun 30-day window, ${label} events`, unit: 'ms', value: median(subject), reference: median(reference), ratio: median(subject) / median(reference), budget: { ratio: 1.2 } }];
+  return [
+    {
+      name: `rerun 30-day window, ${label} events`,
+      unit: 'ms',
+      value: median(subject),
+      reference: median(reference),
+      ratio: median(subject) / median(reference),
+      budget: { ratio: 1.2 },
+    },
+  ];
 }

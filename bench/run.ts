@@ -18,7 +18,10 @@ import { eventsFile } from './lib/events.js';
 const args = new Set(process.argv.slice(2));
 const check = args.has('--check');
 const quick = args.has('--quick');
-const only = process.argv.slice(2).find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const only = process.argv
+  .slice(2)
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length);
 
 const dataDir = join(process.cwd(), 'bench', '.data');
 mkdirSync(dataDir, { recursive: true });

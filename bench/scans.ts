@@ -36,19 +36,38 @@ export async function scanBenchmarks(dataDir: string, sizes: readonly number[], 
       () => plainSession(path, (run) => run(reads.duplicateGroupsSql(tables), windowValues(config, stage, since))),
     );
     byEventId[events] = idScan.subject;
-    figures.push({ name: `scan by event_id, ${label} events`, unit: 'ms', value: idScan.subject, reference: idScan.reference, ratio: idScan.ratio, budget: { ratio: 1.2 } });
+    figures.push({
+      name: `scan by event_id, ${label} events`,
+      unit: 'ms',
+      value: idScan.subject,
+      reference: idScan.reference,
+      ratio: idScan.ratio,
+      budget: { ratio: 1.2 },
+    });
 
     const keyScan = await versus(
       runs(events),
       () => findBusinessKeyDuplicates(ctx, stage, '$.transaction_id'),
       () => plainSession(path, (run) => run(reads.businessKeySql(tables), { ...windowValues(config, stage, since), path: '$.transaction_id' })),
     );
-    figures.push({ name: `scan by business key, ${label} events`, unit: 'ms', value: keyScan.subject, reference: keyScan.reference, ratio: keyScan.ratio, budget: { ratio: 1.2 } });
+    figures.push({
+      name: `scan by business key, ${label} events`,
+      unit: 'ms',
+      value: keyScan.subject,
+      reference: keyScan.reference,
+      ratio: keyScan.ratio,
+      budget: { ratio: 1.2 },
+    });
   }
   const [small, large] = sizes;
   if (small && large && byEventId[small] && byEventId[large]) {
     const growth = byEventId[large] / byEventId[small];
-    figures.push({ name: `scan growth ${large / small}x events (linear: at most ${(large / small) * 1.2}x)`, unit: 'x', value: growth, budget: { max: (large / small) * 1.2 } });
+    figures.push({
+      name: `scan growth ${large / small}x events (linear: at most ${(large / small) * 1.2}x)`,
+      unit: 'x',
+      value: growth,
+      budget: { max: (large / small) * 1.2 },
+    });
   }
   return figures;
 }

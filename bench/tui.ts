@@ -49,18 +49,28 @@ export async function startupBenchmark(dataDir: string, reference: string, runs:
   const npm = npmCli();
   // The first start creates the demo warehouse; that is set-up, not start-up.
   await firstFrame([BIN], 'stage table ', env);
-  const subject: number[] = [], ref: number[] = [], npmStart: number[] = [];
+  const subject: number[] = [],
+    ref: number[] = [],
+    npmStart: number[] = [];
   for (let i = 0; i < runs; i++) {
     // A plain Ink app draws only its last frame under CI; the reference runs as on an operator's terminal.
     ref.push((await firstFrame([reference], 'row 20', { ...env, CI: 'false' })).ms);
     subject.push((await firstFrame([BIN], 'stage table ', env)).ms);
     // npm start after `npm run build` (which bench runs first): nothing has changed since the last build.
     const started = await firstFrame([npm, 'start'], 'stage table ', npmEnv);
-    if (started.output.includes('evfix: building')) throw new Error('npm start built evfix: the inputs changed since `npm run build`, or the build stamp is wrong');
+    if (started.output.includes('evfix: building'))
+      throw new Error('npm start built evfix: the inputs changed since `npm run build`, or the build stamp is wrong');
     npmStart.push(started.ms);
   }
   return [
-    { name: 'start: spawn to first frame (80x24)', unit: 'ms', value: median(subject), reference: median(ref), ratio: median(subject) / median(ref), budget: { ratio: 1.1 } },
+    {
+      name: 'start: spawn to first frame (80x24)',
+      unit: 'ms',
+      value: median(subject),
+      reference: median(ref),
+      ratio: median(subject) / median(ref),
+      budget: { ratio: 1.1 },
+    },
     {
       // The reference is bin/evfix started directly: the difference is npm and the up-to-date check.
       name: 'start: `npm start` to first frame, nothing changed since the build',
@@ -80,7 +90,9 @@ const position = (output: string) => {
 
 async function keys(term: TimedTerminal, size: string, visibleRows: number) {
   const latencies: number[] = [];
-  const moves: number[] = [], scrolls: number[] = [], toggles: number[] = [];
+  const moves: number[] = [],
+    scrolls: number[] = [],
+    toggles: number[] = [];
   // Cursor moves within the window (down, then up again to stay inside it).
   for (let i = 0; i < 8; i++) {
     const r = await term.key(i % 2 ? 'k' : 'j');
@@ -104,11 +116,17 @@ async function keys(term: TimedTerminal, size: string, visibleRows: number) {
     { name: `keys ${size}: key to frame, median`, unit: 'ms', value: median(valid) },
     // Operators on large monitors run terminals this size or larger: every size has the same 16 ms budget.
     { name: `keys ${size}: key to frame, p95`, unit: 'ms', value: p95(valid), budget: { max: 16 } },
-    { name: `keys ${size}: bytes per cursor move`, unit: 'bytes', value: median(moves), budget: size === '80x24' ? { max: 500 } : size === '200x50' ? { max: 600 } : undefined },
+    {
+      name: `keys ${size}: bytes per cursor move`,
+      unit: 'bytes',
+      value: median(moves),
+      budget: size === '80x24' ? { max: 500 } : size === '200x50' ? { max: 600 } : undefined,
+    },
     { name: `keys ${size}: bytes per scroll`, unit: 'bytes', value: median(scrolls) },
     { name: `keys ${size}: bytes per selection toggle`, unit: 'bytes', value: median(toggles), budget: size === '80x24' ? { max: 500 } : undefined },
   ];
-  if (latencies.length !== valid.length) figures.push({ name: `keys ${size}: keys that drew no frame`, unit: 'count', value: latencies.length - valid.length, budget: { max: 0 } });
+  if (latencies.length !== valid.length)
+    figures.push({ name: `keys ${size}: keys that drew no frame`, unit: 'count', value: latencies.length - valid.length, budget: { max: 0 } });
   return figures;
 }
 
@@ -152,7 +170,12 @@ export async function keysBenchmark(dataDir: string, warehouseFile: string, grou
     term.proc.resize(300, 80);
     await new Promise((r) => setTimeout(r, 500));
     figures.push(...(await keys(term, '300x80', 76)));
-    figures.push({ name: `memory: peak RSS, ${groups.toLocaleString('en')} groups loaded and browsed`, unit: 'MB', value: term.peakRssMb(), budget: { max: 300 } });
+    figures.push({
+      name: `memory: peak RSS, ${groups.toLocaleString('en')} groups loaded and browsed`,
+      unit: 'MB',
+      value: term.peakRssMb(),
+      budget: { max: 300 },
+    });
     return figures;
   } finally {
     term.kill();
@@ -172,7 +195,12 @@ function countsFilled(screen: string, stages: number): boolean {
  * stage table's own duplicates, the audit table and the rebuilds evfix reads for pending reruns) plus a minimal
  * Ink app's first frame.
  */
-export async function stageListBenchmark(dataDir: string, files: { label: string; path: string; lookbackDays?: number }[], reference: string, runs: number): Promise<Figure[]> {
+export async function stageListBenchmark(
+  dataDir: string,
+  files: { label: string; path: string; lookbackDays?: number }[],
+  reference: string,
+  runs: number,
+): Promise<Figure[]> {
   const figures: Figure[] = [];
   const env = { XDG_DATA_HOME: join(dataDir, 'xdg-data'), XDG_STATE_HOME: join(dataDir, 'stage-list-state'), CI: 'true' };
   const minimal: number[] = [];
@@ -181,12 +209,18 @@ export async function stageListBenchmark(dataDir: string, files: { label: string
     const dir = join(dataDir, 'stage-list');
     mkdirSync(dir, { recursive: true });
     const configFile = join(dir, `${file.label.replace(/\W+/g, '-')}.json`);
-    const raw = { engine: { type: 'duckdb', path: file.path }, stages: DEMO_STAGES, read_only: true, ...(file.lookbackDays ? { lookback_days: file.lookbackDays } : {}) };
+    const raw = {
+      engine: { type: 'duckdb', path: file.path },
+      stages: DEMO_STAGES,
+      read_only: true,
+      ...(file.lookbackDays ? { lookback_days: file.lookbackDays } : {}),
+    };
     writeFileSync(configFile, JSON.stringify(raw));
     const config = { ...ConfigSchema.parse(raw), source: 'bench' } as Config & { engine: { type: 'duckdb' } };
     const since = lookbackStart({ config, now: nowMicros });
     const tables = { ...config.tables, stageSchema: config.stage_schema };
-    const subject: number[] = [], plain: number[] = [];
+    const subject: number[] = [],
+      plain: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       const term = new TimedTerminal([BIN, '--config', configFile], { columns: 80, rows: 24, env, cwd: ROOT });
@@ -208,7 +242,11 @@ export async function stageListBenchmark(dataDir: string, files: { label: string
       const statements: { sql: string; params: Record<string, unknown> }[] = [];
       const exists = await plainSession(file.path, async (run) => {
         const has = async (t: string) => (await run(`SELECT 1 FROM information_schema.tables WHERE table_schema || '.' || table_name = $t`, { t })) > 0;
-        return { audit: await has(config.tables.audit), rebuilds: await has(reads.rebuildsTable(tables)), stages: await Promise.all(config.stages.map((st) => has(stageTable(tables, st)))) };
+        return {
+          audit: await has(config.tables.audit),
+          rebuilds: await has(reads.rebuildsTable(tables)),
+          stages: await Promise.all(config.stages.map((st) => has(stageTable(tables, st)))),
+        };
       });
       config.stages.forEach((stage, i) => {
         statements.push({ sql: reads.stageSummarySql(tables), params: windowValues(config, stage, since) });

@@ -132,7 +132,8 @@ export default class Output {`;
       const source = await readFile(args.path, 'utf8');
       const slow = 'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
       if (!source.includes(slow)) throw new Error("ansi-tokenize's styledChars.js changed shape: review scripts/esbuild.mjs (ink-output-fast-paths)");
-      const fast = 'if (char.styles.length !== 0 || chars[i - 1].styles.length !== 0) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
+      const fast =
+        'if (char.styles.length !== 0 || chars[i - 1].styles.length !== 0) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
       return { contents: source.replace(slow, fast), loader: 'js', resolveDir: dirname(args.path) };
     });
   },

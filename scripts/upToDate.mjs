@@ -33,7 +33,10 @@ export function inputDigests(root) {
   for (const tree of TREES) if (existsSync(join(root, tree))) walk(root, tree, paths);
   for (const file of FILES) if (existsSync(join(root, file))) paths.push(file);
   const digests = {};
-  for (const path of paths.sort()) digests[path.split(sep).join('/')] = createHash('sha256').update(readFileSync(join(root, path))).digest('hex');
+  for (const path of paths.sort())
+    digests[path.split(sep).join('/')] = createHash('sha256')
+      .update(readFileSync(join(root, path)))
+      .digest('hex');
   return digests;
 }
 
@@ -62,7 +65,8 @@ export function checkBuild(root, digests = inputDigests(root)) {
   const missing = stamp.outputs.find((f) => !existsSync(join(root, f)));
   if (missing) return { upToDate: false, reason: `${missing} is missing` };
   const changed = [];
-  for (const [path, digest] of Object.entries(digests)) if (stamp.inputs[path] !== digest) changed.push(`${path} ${path in stamp.inputs ? 'changed' : 'added'}`);
+  for (const [path, digest] of Object.entries(digests))
+    if (stamp.inputs[path] !== digest) changed.push(`${path} ${path in stamp.inputs ? 'changed' : 'added'}`);
   for (const path of Object.keys(stamp.inputs)) if (!(path in digests)) changed.push(`${path} removed`);
   if (changed.length === 0) return { upToDate: true };
   if (changed.length === 1) return { upToDate: false, reason: changed[0] };

@@ -113,20 +113,20 @@ export function App({
   return (
     <AppNotice.Provider value={notice}>
       <KeyBusProvider>
-      <UnsavedWorkProvider readOnly={services.service.config.read_only}>
-      {tooSmall && !suspended ? <TooSmall size={size} onQuit={() => quit()} /> : null}
-      <Box flexDirection="column" width={columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
-        {stack.map(({ key, route }, i) => {
-          const Screen = SCREENS[route.name];
-          const top = i === stack.length - 1;
-          return (
-            <Box key={key} display={top ? 'flex' : 'none'}>
-              <Screen route={route} active={top && !suspended && !tooSmall} width={columns} height={height} nav={nav} services={services} />
-            </Box>
-          );
-        })}
-      </Box>
-      </UnsavedWorkProvider>
+        <UnsavedWorkProvider readOnly={services.service.config.read_only}>
+          {tooSmall && !suspended ? <TooSmall size={size} onQuit={() => quit()} /> : null}
+          <Box flexDirection="column" width={columns} height={height} display={suspended || tooSmall ? 'none' : 'flex'}>
+            {stack.map(({ key, route }, i) => {
+              const Screen = SCREENS[route.name];
+              const top = i === stack.length - 1;
+              return (
+                <Box key={key} display={top ? 'flex' : 'none'}>
+                  <Screen route={route} active={top && !suspended && !tooSmall} width={columns} height={height} nav={nav} services={services} />
+                </Box>
+              );
+            })}
+          </Box>
+        </UnsavedWorkProvider>
       </KeyBusProvider>
     </AppNotice.Provider>
   );

@@ -6,7 +6,8 @@ export function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return NaN;
   const sorted = [...xs].sort((a, b) => a - b);
   const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
@@ -26,9 +27,18 @@ export async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<n
  * noise; returns the runs and the ratio of medians.
  */
 export async function versus(n: number, subject: () => Promise<unknown>, reference: () => Promise<unknown>) {
-  const s: number[] = [], r: number[] = [];
+  const s: number[] = [],
+    r: number[] = [];
   for (let i = 0; i < n; i++) {
-    for (const [fn, into] of (i % 2 ? [[reference, r], [subject, s]] : [[subject, s], [reference, r]]) as [() => Promise<unknown>, number[]][]) {
+    for (const [fn, into] of (i % 2
+      ? [
+          [reference, r],
+          [subject, s],
+        ]
+      : [
+          [subject, s],
+          [reference, r],
+        ]) as [() => Promise<unknown>, number[]][]) {
       const t0 = performance.now();
       await fn();
       into.push(performance.now() - t0);

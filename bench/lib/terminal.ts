@@ -50,7 +50,8 @@ export class TimedTerminal {
   /** Sends `input` and measures until the next frame ends: milliseconds and bytes written for it. */
   async key(input: string, settle = 60): Promise<{ ms: number; bytes: number }> {
     await sleep(settle);
-    const frames = this.frames, bytes = this.bytes;
+    const frames = this.frames,
+      bytes = this.bytes;
     const t0 = performance.now();
     this.proc.write(input);
     const deadline = t0 + 2000;

@@ -67,7 +67,11 @@ export function integer(text: string | undefined, name: string, min: number, max
 const description: OptionSpec = { type: 'string', value: 'TEXT', help: 'why these rows are written (stored with them)' };
 const lookback: OptionSpec = { type: 'string', value: 'DAYS', help: 'lookback window in days (default from config, 14)' };
 const rerun: OptionSpec = { type: 'boolean', help: 'rerun the stage table right after applying' };
-const ticket: OptionSpec = { type: 'string', value: 'TICKET', help: 'the change ticket, stored in the audit row (required when the config sets ticket_pattern)' };
+const ticket: OptionSpec = {
+  type: 'string',
+  value: 'TICKET',
+  help: 'the change ticket, stored in the audit row (required when the config sets ticket_pattern)',
+};
 const lookbackOf = (p: Parsed) => integer(str(p.values, 'lookback'), 'lookback', 1, 3650);
 
 /** update's selection: keys typed, a key file, a table, or conditions; and the edits in the order typed. */
@@ -75,7 +79,8 @@ function updateRequest(p: Parsed): PlanRequest {
   const v = p.values;
   const ids = list(v, 'event-id');
   const createdAts = list(v, 'created-at');
-  if (ids.length !== createdAts.length) throw usage(`each --event-id needs its --created-at (got ${ids.length} event id(s) and ${createdAts.length} --created-at)`);
+  if (ids.length !== createdAts.length)
+    throw usage(`each --event-id needs its --created-at (got ${ids.length} event id(s) and ${createdAts.length} --created-at)`);
   const edits = p.edits.map((e) => (e.op === 'replace' ? { ...e, document: readText(e.document, '--replace document') } : e));
   return {
     op: 'update',
@@ -180,7 +185,14 @@ export const COMMANDS: CommandSpec[] = [
       request: (p) => {
         const keep = str(p.values, 'keep');
         if (keep !== undefined && keep !== 'earliest' && keep !== 'latest') throw usage(`--keep ${keep}: expected earliest or latest`);
-        return { op: 'dedupe', stage: p.positionals[0]!, eventIds: list(p.values, 'event-id'), keep, lookbackDays: lookbackOf(p), description: str(p.values, 'description') };
+        return {
+          op: 'dedupe',
+          stage: p.positionals[0]!,
+          eventIds: list(p.values, 'event-id'),
+          keep,
+          lookbackDays: lookbackOf(p),
+          description: str(p.values, 'description'),
+        };
       },
     },
   },
@@ -193,12 +205,18 @@ export const COMMANDS: CommandSpec[] = [
     options: { 'event-id': { type: 'string', multiple: true, value: 'ID', help: 'event to exclude (repeatable)' }, lookback, description, rerun, ticket },
     action: {
       type: 'plan',
-      request: (p) => ({ op: 'exclude', stage: p.positionals[0]!, eventIds: list(p.values, 'event-id'), description: str(p.values, 'description') ?? '', lookbackDays: lookbackOf(p) }),
+      request: (p) => ({
+        op: 'exclude',
+        stage: p.positionals[0]!,
+        eventIds: list(p.values, 'event-id'),
+        description: str(p.values, 'description') ?? '',
+        lookbackDays: lookbackOf(p),
+      }),
     },
   },
   {
     name: 'update',
-    args: "STAGE (--where COND... | --event-id ID --created-at TS | --from-file FILE | --from-table TABLE) (--set PATH=JSON | --set PATH=@COLUMN | --remove PATH | --replace FILE)... --description TEXT",
+    args: 'STAGE (--where COND... | --event-id ID --created-at TS | --from-file FILE | --from-table TABLE) (--set PATH=JSON | --set PATH=@COLUMN | --remove PATH | --replace FILE)... --description TEXT',
     summary: "change events' event_data (written as exception rows; BigQuery's JSON_SET does the edit)",
     example:
       "evfix update remittance_was_sent_event --where '$.Status=\"Pending\"' --from 2026-11-01 --set '$.Status=\"Failed\"' --description 'Remittances never sent'",
@@ -217,11 +235,20 @@ export const COMMANDS: CommandSpec[] = [
         value: 'FILE',
         help: 'events to change: CSV (header event_id,event_created_at[,$.Status][,name]), JSON or JSON lines; a $.path column sets that path per event (values are JSON; name it $.Status:string for plain text)',
       },
-      'from-table': { type: 'string', value: 'TABLE', help: 'events to change from a warehouse table (dataset.table) with event_id, event_created_at and value columns for --set PATH=@column' },
-      from: { type: 'string', value: 'TS', help: 'created at or after (default: start of the lookback, or the first key\'s day)' },
+      'from-table': {
+        type: 'string',
+        value: 'TABLE',
+        help: 'events to change from a warehouse table (dataset.table) with event_id, event_created_at and value columns for --set PATH=@column',
+      },
+      from: { type: 'string', value: 'TS', help: "created at or after (default: start of the lookback, or the first key's day)" },
       until: { type: 'string', value: 'TS', help: 'created before' },
       lookback,
-      set: { type: 'string', multiple: true, value: 'PATH=JSON', help: "set a value, JSON_SET semantics: '$.Status=\"Failed\"', '$.amount=12.5', or each event's own value: '$.Status=@status'" },
+      set: {
+        type: 'string',
+        multiple: true,
+        value: 'PATH=JSON',
+        help: "set a value, JSON_SET semantics: '$.Status=\"Failed\"', '$.amount=12.5', or each event's own value: '$.Status=@status'",
+      },
       remove: { type: 'string', multiple: true, value: 'PATH', help: 'remove a value' },
       replace: { type: 'string', multiple: true, value: 'FILE', help: 'replace the whole document with the JSON in FILE (first, before any --set)' },
       'skip-problems': { type: 'boolean', help: 'leave out events the edits cannot change as asked (by default the plan is refused)' },
@@ -276,7 +303,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'approve',
     args: 'PLAN_FILE [--note TEXT]',
-    summary: "approve a saved plan as the second operator (approval: required); it shows the plan, its impact and its SQL first",
+    summary: 'approve a saved plan as the second operator (approval: required); it shows the plan, its impact and its SQL first',
     example: 'evfix approve plan.json',
     positionals: ['PLAN_FILE'],
     options: { note: { type: 'string', value: 'TEXT', help: 'a note stored with the approval' } },
@@ -306,7 +333,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'history',
     args: '[--stage STAGE] [--operator NAME] [--since DATE]',
-    summary: 'list applied plans, newest first, from the warehouse\'s audit table (every operator, every host)',
+    summary: "list applied plans, newest first, from the warehouse's audit table (every operator, every host)",
     example: 'evfix history --stage remittance_was_sent_event --json',
     positionals: [],
     options: {
@@ -328,7 +355,9 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'check the config, credentials, tables, stage tables and dbt; one line per check',
     example: 'evfix doctor --config prod.evfix.yaml',
     positionals: [],
-    options: { 'create-audit': { type: 'boolean', help: "create the audit and approvals tables first where they are missing (BigQuery; DuckDB creates its own)" } },
+    options: {
+      'create-audit': { type: 'boolean', help: 'create the audit and approvals tables first where they are missing (BigQuery; DuckDB creates its own)' },
+    },
     action: {
       type: 'read',
       run: async (service, p) => {

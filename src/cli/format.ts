@@ -53,7 +53,9 @@ export function formatSummary(plan: Plan): string[] {
 }
 
 function formatChange(change: Change): string[] {
-  const lines = [`  ${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (taken out of the stage table)' : ''}${change.note ? `  ${change.note}` : ''}`];
+  const lines = [
+    `  ${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (taken out of the stage table)' : ''}${change.note ? `  ${change.note}` : ''}`,
+  ];
   if (change.after === null || change.before === change.after) return lines;
   const diff = lineDiff(change.before === null ? null : parseJson(change.before), parseJson(change.after));
   for (const d of diff) if (change.before === null || d.op !== ' ' || diff.length <= 12) lines.push(`    ${d.op} ${d.text}`);
@@ -75,14 +77,17 @@ export function formatPlan(plan: Plan, tables: { exceptions: string; exclusions:
   const summary = formatSummary(plan);
   if (summary.length) lines.push('  changes:', ...summary.map((l) => `  ${l}`));
   if (plan.counts.problems) {
-    lines.push(`  ${n(plan.counts.problems)} event(s) cannot be changed as asked (JSON_SET would leave them unchanged)${plan.on_problem === 'skip' ? '; they are left out' : ''}:`);
+    lines.push(
+      `  ${n(plan.counts.problems)} event(s) cannot be changed as asked (JSON_SET would leave them unchanged)${plan.on_problem === 'skip' ? '; they are left out' : ''}:`,
+    );
     for (const p of plan.problems.slice(0, 5)) lines.push(`    ${p.event_id} @ ${p.event_created_at}: ${printable(p.reason)}`);
     if (plan.counts.problems > 5) lines.push(`    and ${n(plan.counts.problems - 5)} more`);
   }
   lines.push(`  rerun needed: ${rerun.stage} with current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`);
   for (const change of plan.sample.slice(0, SHOWN_CHANGES)) lines.push('', ...formatChange(change));
   const total = plan.counts.exceptions + plan.counts.exclusions + plan.counts.deleted.exceptions + plan.counts.deleted.exclusions;
-  if (total > SHOWN_CHANGES && plan.sample.length) lines.push('', `  ... the plan file holds ${plan.sample.length} of these; the TUI's diff pages through every one`);
+  if (total > SHOWN_CHANGES && plan.sample.length)
+    lines.push('', `  ... the plan file holds ${plan.sample.length} of these; the TUI's diff pages through every one`);
   return lines.join('\n');
 }
 
@@ -97,7 +102,9 @@ export function formatDuplicates(stage: string, groups: DuplicateGroup[]): strin
   const lines = [`${groups.length} event_id duplicate group(s) in ${stage}:`, ''];
   lines.push(`  ${'event_id'.padEnd(36)}  copies  ${'first ingested'.padEnd(26)}  differences`);
   for (const g of groups) {
-    lines.push(`  ${g.event_id}  ${String(g.copies.length).padStart(6)}  ${(g.firstIngested ?? '-').padEnd(26)}  ${g.identical ? 'identical' : g.differences.join(', ')}`);
+    lines.push(
+      `  ${g.event_id}  ${String(g.copies.length).padStart(6)}  ${(g.firstIngested ?? '-').padEnd(26)}  ${g.identical ? 'identical' : g.differences.join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -116,9 +123,12 @@ export function formatLookup(eventId: string, found: EventRows): string {
   if (!found.originals.length && !found.exceptions.length) return `No rows for event ${eventId}.`;
   const lines = [`Event ${eventId}`];
   for (const r of found.originals) lines.push(`  original   created ${r.event_created_at}  ingested ${r.event_ingested_at ?? '-'}  ${r.event_name}`);
-  for (const r of found.exclusions) lines.push(`  excluded   created ${r.event_created_at}  at ${r.exclusion_added_timestamp}  "${printable(r.exclusion_description)}"`);
+  for (const r of found.exclusions)
+    lines.push(`  excluded   created ${r.event_created_at}  at ${r.exclusion_added_timestamp}  "${printable(r.exclusion_description)}"`);
   for (const r of found.exceptions) {
-    lines.push(`  exception  created ${r.event_created_at}  at ${r.exception_added_timestamp}  ${r.is_event_update ? 'update' : 're-added'}  "${printable(r.exception_description)}"`);
+    lines.push(
+      `  exception  created ${r.event_created_at}  at ${r.exception_added_timestamp}  ${r.is_event_update ? 'update' : 're-added'}  "${printable(r.exception_description)}"`,
+    );
   }
   if (found.effective.length === 0) lines.push('', 'The stage table does not show this event (every copy is excluded).');
   else if (found.effective.length > 1) {
@@ -126,7 +136,11 @@ export function formatLookup(eventId: string, found: EventRows): string {
     for (const e of found.effective) lines.push(`  created ${e.event_created_at}  ingested ${e.event_ingested_at ?? '-'}  (${e.source})`);
   } else {
     lines.push('', `The stage table shows (${found.effective[0]!.source}):`);
-    lines.push(...prettyJson(parseJson(found.effective[0]!.event_data)).split('\n').map((l) => `  ${l}`));
+    lines.push(
+      ...prettyJson(parseJson(found.effective[0]!.event_data))
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   }
   return lines.join('\n');
 }

@@ -92,7 +92,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     if (parsed.positionals.length !== spec.positionals.length) {
-      throw usage(`evfix ${spec.name} takes ${spec.positionals.join(' ') || 'no arguments'}; got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}`);
+      throw usage(
+        `evfix ${spec.name} takes ${spec.positionals.join(' ') || 'no arguments'}; got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}`,
+      );
     }
     const config = loadConfig({ configFile: str(parsed.values, 'config'), cwd: io.cwd, env: io.env });
     if (parsed.values['read-only']) config.read_only = true;
@@ -255,7 +257,8 @@ async function approve(file: string, service: Service, ctx: Context, values: Val
   if (!values.json) {
     io.out(`\n${describeImpact(impact)}`);
     io.out(`\nSQL:\n${format.formatSql(plan)}`);
-    if (ctx.config.approval !== 'required') io.err(`Note: approval is not required by ${ctx.config.source} (approval: ${ctx.config.approval}); the approval is recorded all the same.`);
+    if (ctx.config.approval !== 'required')
+      io.err(`Note: approval is not required by ${ctx.config.source} (approval: ${ctx.config.approval}); the approval is recorded all the same.`);
   }
   if (!values.yes) {
     if (!io.ask) throw new EvfixError('refused', 'not approved: there is no terminal to confirm on; pass --yes to approve');
@@ -267,7 +270,10 @@ async function approve(file: string, service: Service, ctx: Context, values: Val
   }
   const approval = await service.call('approvePlan', { plan: plan.id, note: str(values, 'note') });
   if (values.json) io.out(JSON.stringify(approval, null, 2));
-  else io.out(`Approved plan ${plan.id} as ${approval.approved_by} at ${approval.approved_at} (recorded in ${ctx.config.tables.approvals}).\n${plan.operator} can now apply it with: evfix apply ${file}`);
+  else
+    io.out(
+      `Approved plan ${plan.id} as ${approval.approved_by} at ${approval.approved_at} (recorded in ${ctx.config.tables.approvals}).\n${plan.operator} can now apply it with: evfix apply ${file}`,
+    );
   return 0;
 }
 
@@ -294,7 +300,11 @@ async function confirmWrite(
     );
   }
   if (values.yes) return true;
-  if (!io.ask) throw new EvfixError('refused', `there is no terminal to confirm on, so ${what.nothing}; pass --yes to ${what.verb}, or --dry-run to see what would be done`);
+  if (!io.ask)
+    throw new EvfixError(
+      'refused',
+      `there is no terminal to confirm on, so ${what.nothing}; pass --yes to ${what.verb}, or --dry-run to see what would be done`,
+    );
   const answer = await io.ask(prod ? `Production: type the stage table name (${what.stage}) to ${what.verb}: ` : what.question);
   if (prod ? answer.trim() === what.stage : /^y(es)?$/i.test(answer.trim())) return true;
   io.err(what.declined);
@@ -307,15 +317,22 @@ async function confirmWrite(
  */
 async function rerun(service: Service, ctx: Context, { values, positionals }: Parsed, io: CliIO): Promise<number> {
   if (str(values, 'plan-out') !== undefined) {
-    throw usage('--plan-out saves a plan, and a rerun has none to save (it rebuilds the stage table from the three source tables); use --dry-run to see what it would do');
+    throw usage(
+      '--plan-out saves a plan, and a rerun has none to save (it rebuilds the stage table from the three source tables); use --dry-run to see what it would do',
+    );
   }
   const stage = findStage(ctx.config, positionals[0]!);
   const offset = integer(str(values, 'offset'), 'offset', 0);
   const since = str(values, 'since');
   if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since.trim())) {
-    throw new EvfixError('input', `--since ${since}: a rerun rebuilds whole days; give a date (YYYY-MM-DD), and the rebuild starts at its midnight UTC`, 'since');
+    throw new EvfixError(
+      'input',
+      `--since ${since}: a rerun rebuilds whole days; give a date (YYYY-MM-DD), and the rebuild starts at its midnight UTC`,
+      'since',
+    );
   }
-  if (ctx.config.read_only && !values['dry-run']) throw new EvfixError('refused', 'evfix is in read-only mode; the stage table was not rebuilt (--dry-run shows what a rerun would do)');
+  if (ctx.config.read_only && !values['dry-run'])
+    throw new EvfixError('refused', 'evfix is in read-only mode; the stage table was not rebuilt (--dry-run shows what a rerun would do)');
   const preview = await service.call('rerunPreview', { stage: stage.name, offset, since });
   if (values.json && values['dry-run']) {
     io.out(JSON.stringify(preview, null, 2));

@@ -29,7 +29,10 @@ export function ConfirmPrompt(props: { typedValue?: string; focus: boolean; onCo
   if (!props.typedValue) {
     return (
       <Text wrap="wrap">
-        <Text bold color={tone('warn')}>{question}</Text> press y to {verb}, esc to go back (nothing is {done})
+        <Text bold color={tone('warn')}>
+          {question}
+        </Text>{' '}
+        press y to {verb}, esc to go back (nothing is {done})
       </Text>
     );
   }
@@ -50,7 +53,10 @@ function TypedConfirm(props: { typedValue: string; focus: boolean; onConfirm: ()
   return (
     <Box flexDirection="column">
       <Text wrap="wrap">
-        <Text bold color={tone('danger')}>Production.</Text> Type the stage table name ({props.typedValue}) and press enter to {props.verb}:
+        <Text bold color={tone('danger')}>
+          Production.
+        </Text>{' '}
+        Type the stage table name ({props.typedValue}) and press enter to {props.verb}:
       </Text>
       <Box>
         <Text>{'> '}</Text>

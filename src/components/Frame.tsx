@@ -81,7 +81,11 @@ export function Frame(props: {
         <Text bold wrap="truncate-end">
           {head.title}
         </Text>
-        {status && !head.ownLine ? <Box flexShrink={0} marginLeft={TITLE_GAP}>{status}</Box> : null}
+        {status && !head.ownLine ? (
+          <Box flexShrink={0} marginLeft={TITLE_GAP}>
+            {status}
+          </Box>
+        ) : null}
       </Box>
       {status && head.ownLine ? (
         <Box justifyContent="flex-end" height={1}>

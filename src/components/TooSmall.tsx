@@ -39,7 +39,12 @@ export function TooSmall({ size, onQuit }: { size: TerminalSize; onQuit: () => v
   return (
     <Box flexDirection="column" width={size.columns}>
       {/* Wrapped here: Ink's wrap starts a line with the space after a word that ends at the edge. */}
-      <Text>{wrapText(`Terminal is ${size.columns}x${size.rows}; evfix needs at least ${MIN_SIZE.columns}x${MIN_SIZE.rows}. Enlarge the window, or press q to quit.`, size.columns).join('\n')}</Text>
+      <Text>
+        {wrapText(
+          `Terminal is ${size.columns}x${size.rows}; evfix needs at least ${MIN_SIZE.columns}x${MIN_SIZE.rows}. Enlarge the window, or press q to quit.`,
+          size.columns,
+        ).join('\n')}
+      </Text>
       {question ? (
         <Text bold color={tone('warn')}>
           {wrapText(question, size.columns).join('\n')}

@@ -26,8 +26,7 @@ let applied = false;
 export function wrapIncremental(inner: LogUpdate, stream: { write: (s: string) => unknown }): LogUpdate {
   let previous = '';
   const render = ((str: string) => {
-    const takesShortPath =
-      previous !== '' && previous.endsWith('\n') && str !== previous && str !== '\n' && visibleLines(str) >= visibleLines(previous);
+    const takesShortPath = previous !== '' && previous.endsWith('\n') && str !== previous && str !== '\n' && visibleLines(str) >= visibleLines(previous);
     if (takesShortPath) stream.write(CURSOR_UP_ONE);
     const wrote = inner(str);
     previous = str;

@@ -87,7 +87,6 @@ export function listReducer(state: ListState, action: ListAction): ListState {
   }
 }
 
-
 /**
  * "range from row 6" while `v` has a range open (the marks then follow the cursor from that row), for the
  * status line; empty otherwise.

@@ -55,18 +55,28 @@ const DuckdbEngine = z.strictObject({
    * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default keeps evfix's process
    * under about 300 MB whatever a plan's row count (DuckDB's own default is 80% of the machine's memory).
    */
-  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB').default('256MB'),
+  memory_limit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
+    .default('256MB'),
 });
 const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id such as dw-prod-gwiiag');
 const BigqueryEngine = z.strictObject({
   type: z.literal('bigquery'),
   /** Optional when the dbt profile supplies it (engine.from_dbt_profile). */
   project: projectId.optional(),
-  location: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a BigQuery location such as EU or europe-west1').optional(),
+  location: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be a BigQuery location such as EU or europe-west1')
+    .optional(),
   /** Every job evfix runs is capped at this many billed bytes. */
   maximum_bytes_billed: z.number().int().positive().optional(),
   /** Reads estimated (by a dry run) above this many bytes are refused until the operator raises it. */
-  dry_run_threshold_bytes: z.number().int().positive().default(50 * 1024 ** 3),
+  dry_run_threshold_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 ** 3),
   /** How far back a lookup by event_id alone searches, in days (every read names its partitions). */
   lookup_days: z.number().int().min(1).max(3650).default(90),
   /** No longer used (plans keep no scratch tables: many keys go into a session temp table); accepted so older configs still load. */
@@ -171,7 +181,15 @@ export type Config = z.infer<typeof ConfigSchema> & {
 export const DEMO_STAGES: StageConfig[] = [
   { name: 'remittance_was_sent_event', event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'], columns: [{ name: 'status', path: '$.Status' }] },
   { name: 'card_was_shipped_event', event_name: 'CardWasShipped', business_keys: ['$.shipment_id'], columns: [{ name: 'carrier', path: '$.carrier' }] },
-  { name: 'transaction_was_created_event', event_name: 'TransactionWasCreated', business_keys: ['$.transaction_id'], columns: [{ name: 'transaction_id', path: '$.transaction_id' }, { name: 'amount', path: '$.amount' }] },
+  {
+    name: 'transaction_was_created_event',
+    event_name: 'TransactionWasCreated',
+    business_keys: ['$.transaction_id'],
+    columns: [
+      { name: 'transaction_id', path: '$.transaction_id' },
+      { name: 'amount', path: '$.amount' },
+    ],
+  },
   { name: 'user_was_registered_event', event_name: 'UserWasRegistered', business_keys: [], columns: [{ name: 'country', path: '$.country' }] },
   { name: 'account_was_opened_event', event_name: 'AccountWasOpened', business_keys: ['$.account_id'], columns: [{ name: 'currency', path: '$.currency' }] },
 ];
@@ -220,7 +238,12 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+    const where = issue.path.length
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(top level)';
     const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem${result.error.issues.length > 2 ? 's' : ''})` : '';
     throw new EvfixError('config', `${file}: ${where}: ${issue.message}${more}`, where);
   }
@@ -239,7 +262,8 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     if (dbt.manifest) dbt.manifest = here(dbt.manifest);
   }
   if (config.rerun.runner === 'dbt' && !dbt) throw new EvfixError('config', `${file}: rerun.dbt: is required when rerun.runner is "dbt"`, 'rerun.dbt');
-  if (config.stages_from_manifest && !dbt?.manifest) throw new EvfixError('config', `${file}: stages_from_manifest needs rerun.dbt.manifest`, 'rerun.dbt.manifest');
+  if (config.stages_from_manifest && !dbt?.manifest)
+    throw new EvfixError('config', `${file}: stages_from_manifest needs rerun.dbt.manifest`, 'rerun.dbt.manifest');
   const manifest = dbt?.manifest ? readManifest(dbt.manifest) : undefined;
   // A stage listed here is a dbt model too: its table is where dbt builds it (custom schema, alias, project).
   for (const stage of config.stages) {
@@ -267,7 +291,8 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
       config.engine.location ??= target.location;
       if (raw && typeof raw === 'object' && !('stage_schema' in raw)) config.stage_schema = target.dataset;
     }
-    if (!config.engine.project) throw new EvfixError('config', `${file}: engine.project: is required for BigQuery (or set engine.from_dbt_profile)`, 'engine.project');
+    if (!config.engine.project)
+      throw new EvfixError('config', `${file}: engine.project: is required for BigQuery (or set engine.from_dbt_profile)`, 'engine.project');
     // In production every job is capped even when the config forgets to: a mistyped window must not bill a scan
     // of years of events. doctor says which cap is in force.
     if (config.environment === 'prod') config.engine.maximum_bytes_billed ??= PROD_MAXIMUM_BYTES_BILLED;

@@ -74,7 +74,15 @@ export type ApplyOutcome =
   | { status: 'refused'; message: string; missing?: 'approval' };
 
 /** One approval of a plan, as the approvals table keeps it. */
-export type Approval = { plan_id: string; fingerprint: string; approved_by: string; approved_at: string; host: string | null; author: string; note: string | null };
+export type Approval = {
+  plan_id: string;
+  fingerprint: string;
+  approved_by: string;
+  approved_at: string;
+  host: string | null;
+  author: string;
+  note: string | null;
+};
 
 /** Who approves, from where, with an optional note. */
 export type ApproveOptions = { operator: string; host: string; note?: string };

@@ -36,8 +36,7 @@ export class OutcomeUnknownError extends EvfixError {
   }
 }
 
-export const inputError = (field: string, message: string) =>
-  new EvfixError('input', `${field}: ${message}`, field);
+export const inputError = (field: string, message: string) => new EvfixError('input', `${field}: ${message}`, field);
 
 export const refused = (message: string) => new EvfixError('refused', message);
 

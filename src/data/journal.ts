@@ -19,7 +19,9 @@ export const JournalEntrySchema = z.object({
   description: z.string(),
   warehouse: z.string(),
   result: z.enum(['started', 'applied', 'already-applied', 'refused', 'failed', 'rolled-back', 'unknown']),
-  counts: z.object({ exclusions: z.number(), exceptions: z.number(), deleted: z.object({ exclusions: z.number(), exceptions: z.number() }).optional() }).optional(),
+  counts: z
+    .object({ exclusions: z.number(), exceptions: z.number(), deleted: z.object({ exclusions: z.number(), exceptions: z.number() }).optional() })
+    .optional(),
   /** The exception_added_timestamp / exclusion_added_timestamp the rows were written with. */
   applied_at: z.string().optional(),
   rerun: z.object({ stage: z.string(), current_date_offset: z.number() }).optional(),

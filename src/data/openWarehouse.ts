@@ -18,7 +18,12 @@ export async function openEngine(config: Config, now: () => Micros = nowMicros, 
   if (config.dbtTarget && !bigquery?.authClient) {
     const { bigqueryAuth } = await import('./dbt/auth.js');
     const auth = await bigqueryAuth(config.dbtTarget);
-    bigquery = { ...bigquery, authClient: auth.authClient, jobProject: auth.projectId, credentials: `${auth.description}, from dbt profile ${config.dbtTarget.profile}.${config.dbtTarget.target}` };
+    bigquery = {
+      ...bigquery,
+      authClient: auth.authClient,
+      jobProject: auth.projectId,
+      credentials: `${auth.description}, from dbt profile ${config.dbtTarget.profile}.${config.dbtTarget.target}`,
+    };
   }
   return new BigqueryEngine(config as Config & { engine: { type: 'bigquery' } }, now, bigquery);
 }

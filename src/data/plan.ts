@@ -156,7 +156,9 @@ export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(record[k])}`).join(',')}}`;
 }
 
@@ -200,7 +202,10 @@ export function parsePlan(text: string, source = 'plan'): Plan {
   }
   const { seal, ...body } = result.data;
   if (sealOf(body) !== seal || planIdOf(result.data, result.data.fingerprint) !== result.data.id) {
-    throw new EvfixError('refused', `${source}: the plan was changed after it was made (its content no longer matches its seal); make a new plan instead of editing one`);
+    throw new EvfixError(
+      'refused',
+      `${source}: the plan was changed after it was made (its content no longer matches its seal); make a new plan instead of editing one`,
+    );
   }
   return result.data;
 }
@@ -215,7 +220,8 @@ export const planRows = (plan: Pick<Plan, 'counts'>) =>
 export function staleMessage(plan: Pick<Plan, 'id' | 'fingerprint' | 'created_at'>, now: string): string {
   const [thenCount] = plan.fingerprint.split(':');
   const [nowCount] = now.split(':');
-  const what = thenCount !== nowCount ? `the rows it touches went from ${thenCount} to ${nowCount}` : `${thenCount} row(s) it touches are still there, but some changed`;
+  const what =
+    thenCount !== nowCount ? `the rows it touches went from ${thenCount} to ${nowCount}` : `${thenCount} row(s) it touches are still there, but some changed`;
   return `plan ${plan.id} is stale: ${what} since it was made at ${plan.created_at}. Nothing was written; make a new plan.`;
 }
 
@@ -232,7 +238,15 @@ export function insertFacts(def: Definition, sql: Facts['sql']): Facts {
   const created = inserted.map((r) => r.event_created_at).sort();
   return {
     fingerprint: '0:0',
-    counts: { events: inserted.length, exceptions: inserted.length, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
+    counts: {
+      events: inserted.length,
+      exceptions: inserted.length,
+      exclusions: 0,
+      deleted: { exceptions: 0, exclusions: 0 },
+      unchanged: 0,
+      problems: 0,
+      skipped: 0,
+    },
     extent: { oldest: created[0]!, newest: created.at(-1)! },
     summary: { paths: [], notes: [`${inserted.length} event(s) added as exception rows (is_event_update = false)`] },
     sample: inserted.slice(0, SAMPLE_SIZE).map((r) => ({ event_id: r.event_id, event_created_at: r.event_created_at, before: null, after: r.event_data })),
@@ -243,4 +257,6 @@ export function insertFacts(def: Definition, sql: Facts['sql']): Facts {
 
 /** An insert of an event that is already there: the message both engines give. */
 export const alreadyExists = (hit: { event_id?: unknown; created?: unknown }) =>
-  refused(`event ${String(hit.event_id)} already exists (created at ${String(hit.created)}); use update to change it, or exclude it and insert the event again`);
+  refused(
+    `event ${String(hit.event_id)} already exists (created at ${String(hit.created)}); use update to change it, or exclude it and insert the event again`,
+  );

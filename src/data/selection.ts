@@ -126,7 +126,12 @@ export function parseCondition(text: string, field = 'where'): Condition {
       }
       if (!Array.isArray(list) || list.length === 0) return fail('`in` takes a non-empty JSON array');
       if (subject.startsWith('$')) return { on: 'data', path: pathOf(subject, field), op: 'in', values: list.map((v) => scalar(v, field, text)) };
-      return { on: 'column', column: columnOf(subject, field, text), op: 'in', values: list.map((v) => columnText(stringifyJson(v), columnOf(subject, field, text), field)) };
+      return {
+        on: 'column',
+        column: columnOf(subject, field, text),
+        op: 'in',
+        values: list.map((v) => columnText(stringifyJson(v), columnOf(subject, field, text), field)),
+      };
     }
     if (subject.startsWith('$')) return { on: 'data', path: pathOf(subject, field), op, values: [] };
     if (op === 'null') return { on: 'column', column: columnOf(subject, field, text), op: 'null', values: [] };
@@ -161,7 +166,10 @@ function pathOf(subject: string, field: string): string {
 
 function columnOf(subject: string, field: string, text: string): ConditionColumn {
   if (subject in CONDITION_COLUMNS) return subject as ConditionColumn;
-  throw inputError(field, `${JSON.stringify(text)}: "${subject}" is neither a path ($...) nor a column evfix can filter on (${Object.keys(CONDITION_COLUMNS).join(', ')})`);
+  throw inputError(
+    field,
+    `${JSON.stringify(text)}: "${subject}" is neither a path ($...) nor a column evfix can filter on (${Object.keys(CONDITION_COLUMNS).join(', ')})`,
+  );
 }
 
 /** A condition value on a path must be a JSON scalar: objects and arrays are compared by a path inside them. */

@@ -20,8 +20,7 @@ export const BEGINNING = '0001-01-01 00:00:00.000000';
 const MICROS_PER_SECOND = 1_000_000n;
 const MICROS_PER_DAY = 86_400n * MICROS_PER_SECOND;
 
-const PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
+const PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
 function daysFromCivil(year: number, month: number, day: number): number {
@@ -61,8 +60,12 @@ export function parseTimestamp(text: string, field = 'timestamp'): Micros {
     throw inputError(field, `"${text}" is not a timestamp; expected YYYY-MM-DD HH:MM:SS[.ffffff] (UTC)`);
   }
   const [, ys, mos, ds, hs = '0', mis = '0', ss = '0', frac = '', zone] = match;
-  const year = Number(ys), month = Number(mos), day = Number(ds);
-  const hour = Number(hs), minute = Number(mis), second = Number(ss);
+  const year = Number(ys),
+    month = Number(mos),
+    day = Number(ds);
+  const hour = Number(hs),
+    minute = Number(mis),
+    second = Number(ss);
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     throw inputError(field, `"${text}" is not a calendar date`);
   }
@@ -76,7 +79,8 @@ export function parseTimestamp(text: string, field = 'timestamp'): Micros {
   if (zone && !/^(z|utc)$/i.test(zone)) {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2) || '0');
+    const oh = Number(digits.slice(0, 2)),
+      om = Number(digits.slice(2) || '0');
     if (oh > 14 || om > 59) throw inputError(field, `"${text}" has an invalid UTC offset`);
     offsetMinutes = sign * (oh * 60 + om);
   }
@@ -122,8 +126,7 @@ export function startOfDay(micros: Micros): Micros {
 export const addDays = (micros: Micros, days: number): Micros => micros + BigInt(days) * MICROS_PER_DAY;
 
 /** Whole UTC days from the day of `earlier` to the day of `later`. */
-export const daysBetween = (earlier: Micros, later: Micros): number =>
-  Number((startOfDay(later) - startOfDay(earlier)) / MICROS_PER_DAY);
+export const daysBetween = (earlier: Micros, later: Micros): number => Number((startOfDay(later) - startOfDay(earlier)) / MICROS_PER_DAY);
 
 /** The current time as microseconds; Date is fine here because "now" has no digits to lose. */
 export const nowMicros = (): Micros => BigInt(Date.now()) * 1000n;

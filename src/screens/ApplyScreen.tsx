@@ -91,7 +91,8 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
         </Text>
         <Text> </Text>
         <Text bold wrap="wrap">
-          The stage table shows this once it is rerun: r opens the rerun of {r.rerun.stage} from current_date_offset = {r.rerun.current_date_offset}; enter goes back to the stage tables.
+          The stage table shows this once it is rerun: r opens the rerun of {r.rerun.stage} from current_date_offset = {r.rerun.current_date_offset}; enter goes
+          back to the stage tables.
         </Text>
       </Box>
     );

@@ -67,7 +67,9 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     },
   });
 
-  const status = grouped ? `group ${groups.length ? state.group + 1 : 0}/${groups.length} · ${excluded.size} to exclude in ${groupsWithMarks(groups, excluded)} group(s)` : '';
+  const status = grouped
+    ? `group ${groups.length ? state.group + 1 : 0}/${groups.length} · ${excluded.size} to exclude in ${groupsWithMarks(groups, excluded)} group(s)`
+    : '';
   let body: ReactNode;
   if (phase === 'path') {
     body = (
@@ -83,7 +85,8 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
       />
     );
   } else if (grouping.status === 'running') body = <ProgressLine label={`grouping by ${path}`} startedAt={grouping.startedAt} />;
-  else if (grouping.status === 'failed') body = <ErrorPanel title="Could not group by that key" message={grouping.message} hint="/ tries another path; esc goes back" />;
+  else if (grouping.status === 'failed')
+    body = <ErrorPanel title="Could not group by that key" message={grouping.message} hint="/ tries another path; esc goes back" />;
   else if (!current) body = <Text color={tone('muted')}>No different event_ids share {path} in the lookback window.</Text>;
   else {
     const shownRows = Math.min(current.events.length, list.height);
@@ -91,16 +94,22 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
       <Box flexDirection="column">
         <Text wrap="truncate-end">
           {path} = <Text bold>{current.key}</Text>
-          {current.differences.length ? <Text color={tone('warn')}>  differ: {current.differences.join(', ')}</Text> : '  (same event_data)'}
+          {current.differences.length ? <Text color={tone('warn')}> differ: {current.differences.join(', ')}</Text> : '  (same event_data)'}
         </Text>
-        <WindowedList items={current.events} state={list} render={(e) => `${excluded.has(e.event_id) ? '[exclude] ' : '[keep]    '}${e.event_id} ${e.event_created_at.slice(0, 19)} ${e.source}`} />
+        <WindowedList
+          items={current.events}
+          state={list}
+          render={(e) => `${excluded.has(e.event_id) ? '[exclude] ' : '[keep]    '}${e.event_id} ${e.event_created_at.slice(0, 19)} ${e.source}`}
+        />
         <Box flexDirection="column" height={Math.max(2, height - 6 - shownRows)} overflow="hidden">
           {cursorEvent
-            ? prettyJson(parseJson(cursorEvent.event_data)).split('\n').map((line, i) => (
-                <Text key={i} color={tone('muted')} wrap="truncate-end">
-                  {line}
-                </Text>
-              ))
+            ? prettyJson(parseJson(cursorEvent.event_data))
+                .split('\n')
+                .map((line, i) => (
+                  <Text key={i} color={tone('muted')} wrap="truncate-end">
+                    {line}
+                  </Text>
+                ))
             : null}
         </Box>
         {phase === 'describe' ? (
@@ -121,7 +130,15 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
     );
   }
   return (
-    <Frame title={`evfix · ${stage.name} · business-key duplicates`} status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={state.flash ?? (planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null)}>
+    <Frame
+      title={`evfix · ${stage.name} · business-key duplicates`}
+      status={status}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={state.flash ?? (planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null)}
+    >
       {body}
     </Frame>
   );

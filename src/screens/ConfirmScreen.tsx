@@ -41,7 +41,12 @@ type Action = ListMove | 'write' | 'describe' | 'skip' | 'ticket';
  * (y keeps it for them, or, once kept, writes it if they approved it). `verb`: what `y` does to the rows, in the
  * question's words ("write", "delete", "write and delete").
  */
-export function confirmBindings(readOnly: boolean, typed: boolean, problems = false, more: { ticket?: boolean; approval?: 'keep' | 'recheck'; verb?: string } = {}): Binding<Action>[] {
+export function confirmBindings(
+  readOnly: boolean,
+  typed: boolean,
+  problems = false,
+  more: { ticket?: boolean; approval?: 'keep' | 'recheck'; verb?: string } = {},
+): Binding<Action>[] {
   const verb = more.verb ?? 'write';
   const write = more.approval === 'keep' ? 'keep for approval' : more.approval === 'recheck' ? `${verb} once approved` : verb;
   return [
@@ -63,7 +68,12 @@ function impactRows(state: ImpactState, n: (x: number) => string): string[] {
   const mark = { added: '+', removed: '-', changed: '~' } as const;
   return [
     `  stage table after the rerun: ${n(i.added)} added, ${n(i.removed)} removed, ${n(i.changed)} changed, ${n(i.unchanged)} unchanged`,
-    ...i.sample.slice(0, 2).map((r) => `    ${mark[r.change]} ${r.event_id.slice(0, 8)} ${r.event_created_at.slice(0, 16)} ${r.change}${r.change === 'changed' ? `: ${describeDocChange(r.before, r.after)}` : ''}`),
+    ...i.sample
+      .slice(0, 2)
+      .map(
+        (r) =>
+          `    ${mark[r.change]} ${r.event_id.slice(0, 8)} ${r.event_created_at.slice(0, 16)} ${r.change}${r.change === 'changed' ? `: ${describeDocChange(r.before, r.after)}` : ''}`,
+      ),
   ];
 }
 
@@ -83,7 +93,10 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const approval = useApproval(service, plan, config.approval === 'required' && !readOnly);
   const awaiting = approval.state.status !== 'off' && approval.state.status !== 'approved';
   // Wrapped to the screen so the operator reads every character of the SQL, scrolling down rather than sideways.
-  const sql = useMemo(() => plan.sql.statements.flatMap((st) => [`-- ${st.label}`, ...`${st.sql};`.split('\n')]).flatMap((l) => hang(l, width - 1)), [plan, width]);
+  const sql = useMemo(
+    () => plan.sql.statements.flatMap((st) => [`-- ${st.label}`, ...`${st.sql};`.split('\n')]).flatMap((l) => hang(l, width - 1)),
+    [plan, width],
+  );
   // In production the stage name is typed to write; a plan awaiting approval is not written, so `y` keeps it instead.
   const typed = config.environment === 'prod' && !readOnly && !awaiting;
   const blocked = plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse';
@@ -103,12 +116,17 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     ...(c.deleted.exceptions ? [`  ${n(c.deleted.exceptions).padStart(9)} row(s) deleted from ${tables.exceptions}`] : []),
     ...(plan.edits.length ? [`  edits: ${plan.edits.map(describeEdit).map(printable).join('; ')}`] : []),
     ...plan.summary.paths.flatMap((p) => [
-      `  ${p.path}: ${p.changes.slice(0, 2).map((ch) => `${printable(ch.before ?? '(missing)')} -> ${printable(ch.after ?? '(removed)')} ×${n(ch.events)}`).join(', ')}${p.changes.length > 2 || p.more.pairs ? ` and ${n(p.changes.length - 2 + p.more.pairs)} more` : ''}`,
+      `  ${p.path}: ${p.changes
+        .slice(0, 2)
+        .map((ch) => `${printable(ch.before ?? '(missing)')} -> ${printable(ch.after ?? '(removed)')} ×${n(ch.events)}`)
+        .join(', ')}${p.changes.length > 2 || p.more.pairs ? ` and ${n(p.changes.length - 2 + p.more.pairs)} more` : ''}`,
     ]),
     ...plan.summary.notes.map((note) => `  ${printable(note)}`),
     ...keptCopyLines(plan),
     ...(c.problems
-      ? [`  ${n(c.problems)} event(s) cannot be changed as asked${plan.on_problem === 'skip' ? ' (left out)' : ''}, e.g. ${plan.problems[0]?.event_id.slice(0, 8)}: ${printable(plan.problems[0]?.reason ?? '')}`]
+      ? [
+          `  ${n(c.problems)} event(s) cannot be changed as asked${plan.on_problem === 'skip' ? ' (left out)' : ''}, e.g. ${plan.problems[0]?.event_id.slice(0, 8)}: ${printable(plan.problems[0]?.reason ?? '')}`,
+        ]
       : []),
     `  rerun: ${rerun.stage}, current_date_offset = ${rerun.current_date_offset} (from ${rerun.since.slice(0, 10)})`,
     ...impactRows(impact, n),
@@ -167,7 +185,11 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   // What `y` does to the rows, in the question's words: a revert deletes them.
   const { verb } = wordsOf({ counts: c });
   const { helpOpen, bindings } = useScreen({
-    bindings: confirmBindings(readOnly, typed, blocked, { ticket: pattern !== undefined, verb, approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep' }),
+    bindings: confirmBindings(readOnly, typed, blocked, {
+      ticket: pattern !== undefined,
+      verb,
+      approval: !awaiting ? undefined : approval.state.status === 'missing' && approval.state.file ? 'recheck' : 'keep',
+    }),
     active,
     nav,
     keysEnabled: !typed || blocked,
@@ -208,9 +230,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
           // While the description is put on the rows, keys typed ahead wait for the question, not this field.
           focus={active && !sealing}
           required
-          onSubmit={(v) =>
-            describe(plan, v, (described) => dispatch({ type: 'described', plan: described }))
-          }
+          onSubmit={(v) => describe(plan, v, (described) => dispatch({ type: 'described', plan: described }))}
         />
       ) : null}
       {pattern !== undefined ? (
@@ -229,7 +249,9 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
       {readOnly ? (
         <Text color={tone('warn')}>Read-only mode: this plan cannot be written. esc goes back.</Text>
       ) : blocked ? (
-        <Text color={tone('warn')}>{remaking ? 'making the plan again without them…' : `${n(c.problems)} event(s) cannot be changed as asked: s leaves them out, esc goes back.`}</Text>
+        <Text color={tone('warn')}>
+          {remaking ? 'making the plan again without them…' : `${n(c.problems)} event(s) cannot be changed as asked: s leaves them out, esc goes back.`}
+        </Text>
       ) : awaiting ? (
         <Box flexDirection="column">
           {notice.map((line, i) => (

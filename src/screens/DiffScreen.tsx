@@ -93,7 +93,13 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
       flash={state.flash ?? (state.changeError ? { text: state.changeError, tone: 'danger' } : null)}
     >
       <Text wrap="truncate-end">
-        {index < 0 ? `${total.toLocaleString('en-US')} event(s) ${plan.kind === 'insert' ? 'to add to' : 'to change in'} ${plan.stage}` : change ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}` : total === 0 ? 'No changes.' : 'reading the change…'}
+        {index < 0
+          ? `${total.toLocaleString('en-US')} event(s) ${plan.kind === 'insert' ? 'to add to' : 'to change in'} ${plan.stage}`
+          : change
+            ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}`
+            : total === 0
+              ? 'No changes.'
+              : 'reading the change…'}
       </Text>
       <Box height={diffHeight} flexDirection="column" overflow="hidden">
         {index < 0 ? (

@@ -62,12 +62,29 @@ function columnsOf(group: DuplicateGroup): { rows: string[]; columns: CopyColumn
 
 export function DuplicatesScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
   const stage = stageOf(services, route.stage);
-  const { state, dispatch, groups, groupsTask: task, copies, openSummary, openGroup, planning, open, reload, plan } = useDuplicatesState(services.service, stage, Math.max(1, height - 6));
+  const {
+    state,
+    dispatch,
+    groups,
+    groupsTask: task,
+    copies,
+    openSummary,
+    openGroup,
+    planning,
+    open,
+    reload,
+    plan,
+  } = useDuplicatesState(services.service, stage, Math.max(1, height - 6));
   const { list, keep } = state;
   const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
 
   // The group's heading, wrapped: many paths may differ, and none is cut.
-  const heading = openGroup ? wrapText(`${openGroup.event_id} · ${openGroup.copies.length} copies · ${openGroup.identical ? 'identical' : `differ: ${openGroup.differences.join(', ')}`}`, width) : [];
+  const heading = openGroup
+    ? wrapText(
+        `${openGroup.event_id} · ${openGroup.copies.length} copies · ${openGroup.identical ? 'identical' : `differ: ${openGroup.differences.join(', ')}`}`,
+        width,
+      )
+    : [];
   // The copies table's height under that heading, and the lines it shows under its own (it scrolls only what does
   // not fit). Counted in lines, not rows: a long value wraps onto several lines, and the last can still be reached.
   const copiesHeight = Math.max(2, height - 3 - heading.length);
@@ -118,7 +135,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
 
   const title = `${stage.name} · duplicates`;
   let body: ReactNode;
-  if (task.status === 'running' || task.status === 'idle') body = <ProgressLine label="finding duplicates" startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
+  if (task.status === 'running' || task.status === 'idle')
+    body = <ProgressLine label="finding duplicates" startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
   else if (task.status === 'failed') body = <ErrorPanel title="Could not list duplicates" message={task.message} hint="r tries again; esc goes back" />;
   else if (openSummary && copies.status === 'failed') {
     body = <ErrorPanel title="Could not read the copies" message={copies.message} hint="enter or esc goes back" />;
@@ -130,7 +148,14 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
         {heading.map((line, i) => (
           <Text key={i}>{line}</Text>
         ))}
-        <CopiesTable rows={table.rows} columns={table.columns} kept={keep.get(openGroup.event_id) ?? 0} width={width} offset={copiesScroll.top} height={copiesHeight} />
+        <CopiesTable
+          rows={table.rows}
+          columns={table.columns}
+          kept={keep.get(openGroup.event_id) ?? 0}
+          width={width}
+          offset={copiesScroll.top}
+          height={copiesHeight}
+        />
       </Box>
     );
   } else {
@@ -154,7 +179,8 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     );
   }
   const range = rangeNote(list);
-  const status = planning.status === 'running' ? 'planning…' : `${range ? `${range} · ` : ''}${list.marked.size} marked · ${list.count ? list.cursor + 1 : 0}/${list.count}`;
+  const status =
+    planning.status === 'running' ? 'planning…' : `${range ? `${range} · ` : ''}${list.marked.size} marked · ${list.count ? list.cursor + 1 : 0}/${list.count}`;
   const failure: Flash = planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null;
   return (
     <Frame title={title} status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={state.flash ?? failure}>

@@ -52,10 +52,12 @@ function rowValues(e: EffectiveEvent, paths: readonly string[]): string {
   try {
     const doc = parseJson(e.event_data);
     if (!paths.length) return stringifyJson(doc);
-    return paths.map((p) => {
-      const v = valueAtPath(doc, p);
-      return v === undefined ? '(missing)' : stringifyJson(v);
-    }).join(' ');
+    return paths
+      .map((p) => {
+        const v = valueAtPath(doc, p);
+        return v === undefined ? '(missing)' : stringifyJson(v);
+      })
+      .join(' ');
   } catch {
     return e.event_data;
   }
@@ -73,7 +75,12 @@ function rowIndexes(count: number): readonly number[] {
 export function FindEventsScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string } }) {
   const config = services.service.config;
   const stage = stageOf(services, route.stage);
-  const { state, dispatch, cursorEvent, planning, resetPlanning, plan, updateRoute, excludePlan } = useFindEventsState(services.service, stage, Math.max(1, height - 5), config.lookback_days);
+  const { state, dispatch, cursorEvent, planning, resetPlanning, plan, updateRoute, excludePlan } = useFindEventsState(
+    services.service,
+    stage,
+    Math.max(1, height - 5),
+    config.lookback_days,
+  );
   const { list, pages } = state;
   const paths = useMemo(() => dataPaths(state.search), [state.search]);
   const summary = `${conditionsText(state)}; ${windowText(state, config.lookback_days)}`;
@@ -95,7 +102,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
     toggle: () => dispatch({ type: 'mark', how: 'toggle' }),
     range: () => dispatch({ type: 'mark', how: 'range' }),
     all: () => dispatch({ type: 'all' }),
-    lookup: () => cursorEvent && nav.push({ name: 'lookup', stage: stage.name, event: { event_id: cursorEvent.event_id, event_created_at: cursorEvent.event_created_at } }),
+    lookup: () =>
+      cursorEvent && nav.push({ name: 'lookup', stage: stage.name, event: { event_id: cursorEvent.event_id, event_created_at: cursorEvent.event_created_at } }),
     update: () =>
       plan(async () => {
         const next = await updateRoute();
@@ -125,7 +133,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
       if (planning.status === 'failed') resetPlanning();
       if (isListMove(action)) return dispatch({ type: 'list', action: listMove(action) });
       if (ON_MATCHES.has(action) && !state.loaded) return;
-      if (ON_SOME_MATCH.has(action) && !pages.total) return dispatch({ type: 'flash', flash: { text: 'no event matches: c changes the conditions', tone: 'warn' } });
+      if (ON_SOME_MATCH.has(action) && !pages.total)
+        return dispatch({ type: 'flash', flash: { text: 'no event matches: c changes the conditions', tone: 'warn' } });
       void actions[action]();
     },
   });
@@ -147,7 +156,13 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
           onTab={onTab}
           onSubmit={(text) => dispatch({ type: 'submitWhere', text })}
           placeholder='e.g. $.Status="Pending"'
-          hint={state.where.trim() ? 'enter adds the condition' : state.conditions.length ? 'enter searches; or type another condition' : 'enter with nothing typed lists every event of the window'}
+          hint={
+            state.where.trim()
+              ? 'enter adds the condition'
+              : state.conditions.length
+                ? 'enter searches; or type another condition'
+                : 'enter with nothing typed lists every event of the window'
+          }
         />
         {state.conditions.length ? (
           <PickList
@@ -252,15 +267,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const listHeight = Math.max(1, height - 4 - flashLines(shownFlash, width, height).length - (describing ? 2 : 0));
   useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight, dispatch]);
   return (
-    <Frame
-      title={title}
-      status={spacedStatus}
-      width={width}
-      height={height}
-      bindings={bindings}
-      helpOpen={helpOpen}
-      flash={shownFlash}
-    >
+    <Frame title={title} status={spacedStatus} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={shownFlash}>
       {body}
     </Frame>
   );

@@ -26,7 +26,11 @@ function entryText(e: AuditEntry): string {
     `description: ${printableLines(e.description)}`,
     ...(e.selection ? [`selection: ${printable(e.selection)}`] : []),
     describeWritten(e.counts),
-    ...(e.rerun_state === 'rerun pending' ? [`not in the stage table yet: it needs a rerun from ${e.oldest?.slice(0, 10) ?? 'its oldest event'}`] : e.rerun_state ? ['in the stage table (rebuilt since)'] : []),
+    ...(e.rerun_state === 'rerun pending'
+      ? [`not in the stage table yet: it needs a rerun from ${e.oldest?.slice(0, 10) ?? 'its oldest event'}`]
+      : e.rerun_state
+        ? ['in the stage table (rebuilt since)']
+        : []),
     ...(e.reverted_by ? [`reverted by plan ${e.reverted_by}`] : []),
     ...(e.revert_of ? [`reverts plan ${e.revert_of}`] : []),
   ].join('\n');
@@ -41,7 +45,15 @@ const bindingsFor = (e: AuditEntry | undefined): Binding<Action>[] => [
 
 export function HistoryScreen({ active, width, height, nav, services }: ScreenProps) {
   const detailRows = 6;
-  const { state, dispatch, entries, entry: e, reading: load, reverting, planRevert } = useHistoryState(services.service, active, Math.max(1, height - 5 - detailRows));
+  const {
+    state,
+    dispatch,
+    entries,
+    entry: e,
+    reading: load,
+    reverting,
+    planRevert,
+  } = useHistoryState(services.service, active, Math.max(1, height - 5 - detailRows));
   const { list } = state;
   const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
     // The chosen plan in full, in a DetailsView over the list.
@@ -57,7 +69,17 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
     nav,
     onAction: (action) => (isListMove(action) ? dispatch({ type: 'list', action: listMove(action) }) : void actions[action]()),
   });
-  if (state.reading && e) return <DetailsView title={`evfix · history · plan ${e.plan_id}`} text={entryText(e)} width={width} height={height} active={active} onClose={() => dispatch({ type: 'read', reading: false })} />;
+  if (state.reading && e)
+    return (
+      <DetailsView
+        title={`evfix · history · plan ${e.plan_id}`}
+        text={entryText(e)}
+        width={width}
+        height={height}
+        active={active}
+        onClose={() => dispatch({ type: 'read', reading: false })}
+      />
+    );
   return (
     <Frame
       title="evfix · history"
@@ -71,8 +93,16 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
       <WindowedList
         items={entries}
         state={list}
-        empty={load.status === 'done' ? `No plan has been applied yet (audit table ${services.service.config.tables.audit}).` : load.status === 'failed' ? load.message : 'reading the audit table…'}
-        render={(x) => `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}${x.rerun_state === 'rerun pending' ? '  rerun pending' : ''}`}
+        empty={
+          load.status === 'done'
+            ? `No plan has been applied yet (audit table ${services.service.config.tables.audit}).`
+            : load.status === 'failed'
+              ? load.message
+              : 'reading the audit table…'
+        }
+        render={(x) =>
+          `${x.applied_at.slice(0, 19)}  ${x.kind.padEnd(7)} ${x.stage}${x.reverted_by ? '  (reverted)' : ''}${x.rerun_state === 'rerun pending' ? '  rerun pending' : ''}`
+        }
       />
       {e ? (
         <Box flexDirection="column" marginTop={1}>
@@ -87,7 +117,11 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
             {e.rerun_state === 'rerun pending' ? ' · rerun pending' : e.rerun_state ? ' · in the stage table' : ''}
           </Text>
           {e.reverted_by ? <Text color={tone('warn')}>reverted by plan {e.reverted_by}</Text> : null}
-          {e.revert_of ? <Text color={tone('muted')}>reverts plan {e.revert_of} (r plans {e.revert_of} again)</Text> : null}
+          {e.revert_of ? (
+            <Text color={tone('muted')}>
+              reverts plan {e.revert_of} (r plans {e.revert_of} again)
+            </Text>
+          ) : null}
         </Box>
       ) : null}
     </Frame>

@@ -53,7 +53,16 @@ export function InsertScreen({ route, active, width, height, nav, services }: Sc
   // with the blank line above them, the progress line, and the blank line above the event.
   const title = `evfix · insert a missing event · ${stage.name}`;
   const above = (warning ? 1 + [shapeWarning(stage.event_name, stage.name, warning), QUESTION].flatMap((t) => wrapText(t, width)).length : 0) + (busy ? 1 : 0);
-  const room = Math.max(1, height - FRAME_CHROME - (flashLines(shownFlash, width, height).length - 1) - wrapText(intro, width).length - above - 1 - (titleLines(title, 'lines 99-99 of 99', width).ownLine ? 1 : 0));
+  const room = Math.max(
+    1,
+    height -
+      FRAME_CHROME -
+      (flashLines(shownFlash, width, height).length - 1) -
+      wrapText(intro, width).length -
+      above -
+      1 -
+      (titleLines(title, 'lines 99-99 of 99', width).ownLine ? 1 : 0),
+  );
   const scroll = useScroll({ lines: lines.length, room });
   const tall = lines.length > room;
   const { helpOpen, bindings } = useScreen({
@@ -94,7 +103,10 @@ export function InsertScreen({ route, active, width, height, nav, services }: Sc
         </Box>
       ) : null}
       {busy ? (
-        <ProgressLine label={planTask.status === 'running' ? 'checking the event' : `comparing with the ${stage.event_name} events`} startedAt={planTask.status === 'running' ? planTask.startedAt : checkTask.status === 'running' ? checkTask.startedAt : Date.now()} />
+        <ProgressLine
+          label={planTask.status === 'running' ? 'checking the event' : `comparing with the ${stage.event_name} events`}
+          startedAt={planTask.status === 'running' ? planTask.startedAt : checkTask.status === 'running' ? checkTask.startedAt : Date.now()}
+        />
       ) : null}
       {/* The event takes the rows left over, wrapped, and scrolls (j/k) when taller: the warning above it is never squeezed. */}
       <Box flexDirection="column" marginTop={1} flexGrow={1} flexShrink={1} minHeight={1} overflow="hidden">

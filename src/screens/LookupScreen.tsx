@@ -38,7 +38,12 @@ const EDIT_BINDINGS: Binding<Action>[] = [
 
 export function LookupScreen({ route, active, width, height, nav, services }: ScreenProps & { route: { stage: string; event?: EventKey } }) {
   const stage = stageOf(services, route.stage);
-  const { state, dispatch, change, lookup, planning, find, editDocument, plan } = useLookupState({ service: services.service, stage, editText: services.editText, event: route.event });
+  const { state, dispatch, change, lookup, planning, find, editDocument, plan } = useLookupState({
+    service: services.service,
+    stage,
+    editText: services.editText,
+    event: route.event,
+  });
   const { targets, keyField, changes } = state;
   const { edits } = changes;
   const form = formOf(state);
@@ -83,10 +88,20 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
   const onTab = (direction: 1 | -1) => dispatch({ type: 'tabKey', direction });
   const first = targets[0];
   return (
-    <Frame title={`evfix · update event data · ${stage.name}`} status={`${targets.length} event(s) · ${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={changes.flash ?? (planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null)}>
+    <Frame
+      title={`evfix · update event data · ${stage.name}`}
+      status={`${targets.length} event(s) · ${edits.length} change(s)`}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={changes.flash ?? (planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null)}
+    >
       {first ? (
         <Text wrap="truncate-end">
-          {targets.length === 1 ? `${first.event_id} @ ${first.event_created_at} (${first.source})` : `${targets.length} events: ${targets.map((t) => t.event_id.slice(0, 8)).join(', ')}`}
+          {targets.length === 1
+            ? `${first.event_id} @ ${first.event_created_at} (${first.source})`
+            : `${targets.length} events: ${targets.map((t) => t.event_id.slice(0, 8)).join(', ')}`}
         </Text>
       ) : (
         <Text color={tone('muted')}>Find the event to change.</Text>
@@ -99,17 +114,45 @@ export function LookupScreen({ route, active, width, height, nav, services }: Sc
       ))}
       {form === 'find' ? (
         <Box flexDirection="column">
-          <TextField label="event_id" value={state.eventId} onChange={(text) => dispatch({ type: 'typeKey', field: 'eventId', text })} validate={validateEventId} freeText={false} onTab={onTab} focus={keysOn && keyField === 0} onSubmit={() => dispatch({ type: 'focusKey', field: 1 })} placeholder="8-4-4-4-12 hex UUID" />
-          <TextField label="event_created_at" value={state.createdAt} onChange={(text) => dispatch({ type: 'typeKey', field: 'createdAt', text })} validate={validateTimestamp} freeText={false} onTab={onTab} focus={keysOn && keyField === 1} onSubmit={() => void find()} placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />
+          <TextField
+            label="event_id"
+            value={state.eventId}
+            onChange={(text) => dispatch({ type: 'typeKey', field: 'eventId', text })}
+            validate={validateEventId}
+            freeText={false}
+            onTab={onTab}
+            focus={keysOn && keyField === 0}
+            onSubmit={() => dispatch({ type: 'focusKey', field: 1 })}
+            placeholder="8-4-4-4-12 hex UUID"
+          />
+          <TextField
+            label="event_created_at"
+            value={state.createdAt}
+            onChange={(text) => dispatch({ type: 'typeKey', field: 'createdAt', text })}
+            validate={validateTimestamp}
+            freeText={false}
+            onTab={onTab}
+            focus={keysOn && keyField === 1}
+            onSubmit={() => void find()}
+            placeholder="optional, e.g. 2024-02-03 15:38:21.224000"
+            hint="enter looks the event up; tab switches fields"
+          />
           {lookup.status === 'running' ? <ProgressLine label="looking up" startedAt={lookup.startedAt} /> : null}
-          {lookup.status === 'failed' ? <Text color={tone('danger')} wrap="wrap">! {lookup.message}</Text> : null}
+          {lookup.status === 'failed' ? (
+            <Text color={tone('danger')} wrap="wrap">
+              ! {lookup.message}
+            </Text>
+          ) : null}
         </Box>
       ) : (
         <ChangeForm state={changes} dispatch={change} keysOn={keysOn} />
       )}
       {first ? (
         <Box flexDirection="column" height={docHeight} overflow="hidden">
-          <Text color={tone('muted')}>{edits.length ? 'after the changes' : 'event_data now'}{targets.length > 1 ? ' (first event)' : ''}:</Text>
+          <Text color={tone('muted')}>
+            {edits.length ? 'after the changes' : 'event_data now'}
+            {targets.length > 1 ? ' (first event)' : ''}:
+          </Text>
           {preview.slice(doc.top, doc.top + docHeight - 1).map((line, i) => (
             <Text key={i} wrap="truncate-end">
               {line}

@@ -45,7 +45,8 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
   });
   let result = null;
   if (task.status === 'running') result = <ProgressLine label={`rebuilding ${stage.name}`} startedAt={task.startedAt} />;
-  else if (task.status === 'failed') result = <ErrorPanel title="The rerun failed; the stage table is unchanged" message={task.message} hint="enter goes back" />;
+  else if (task.status === 'failed')
+    result = <ErrorPanel title="The rerun failed; the stage table is unchanged" message={task.message} hint="enter goes back" />;
   else if (task.status === 'done') {
     // Wrapped here, at spaces: Ink's own wrap starts each continuation line with the space it broke at.
     const done = wrapText(`✓ ${describeRerun(task.value)} (${((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)`, width);
@@ -72,7 +73,15 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
     <Frame title={`evfix · rerun · ${stage.name}`} status={readOnly ? 'read-only' : undefined} width={width} height={height} bindings={all} helpOpen={helpOpen}>
       <Box flexDirection="column">
         {editing ? (
-          <TextField label="current_date_offset (days)" value={offset} onChange={(text) => dispatch({ type: 'typeOffset', text })} validate={validOffset} freeText={false} focus={active} onSubmit={() => dispatch({ type: 'keepOffset' })} />
+          <TextField
+            label="current_date_offset (days)"
+            value={offset}
+            onChange={(text) => dispatch({ type: 'typeOffset', text })}
+            validate={validOffset}
+            freeText={false}
+            focus={active}
+            onSubmit={() => dispatch({ type: 'keepOffset' })}
+          />
         ) : (
           <Text>
             Rebuild <Text bold>{stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed

@@ -41,7 +41,17 @@ export function SetPathForm(props: {
   const set = (json: string) => !checkPath(path) && props.onSet(setEditOf(path, json));
   return (
     <Box flexDirection="column">
-      <TextField label="path" value={path} onChange={props.onPath} validate={checkPath} freeText={insideQuotedKey} onTab={onTab} focus={keysOn && field === 0} onSubmit={() => props.onField(valueType === 'null' ? 1 : 2)} hint="enter goes to the value; tab to its JSON type" />
+      <TextField
+        label="path"
+        value={path}
+        onChange={props.onPath}
+        validate={checkPath}
+        freeText={insideQuotedKey}
+        onTab={onTab}
+        focus={keysOn && field === 0}
+        onSubmit={() => props.onField(valueType === 'null' ? 1 : 2)}
+        hint="enter goes to the value; tab to its JSON type"
+      />
       <ChoiceField
         label="type"
         options={VALUE_TYPES}
@@ -92,7 +102,15 @@ export function ChangeForm({ state, dispatch, keysOn }: { state: ChangesState; d
   }
   if (state.mode === 'remove') {
     return (
-      <TextField label="remove path" value={state.path} onChange={typePath} validate={checkPath} freeText={insideQuotedKey} focus={keysOn} onSubmit={(p) => dispatch({ type: 'addEdits', edits: [{ op: 'remove', path: normalizePath(typedPath(p)) }] })} />
+      <TextField
+        label="remove path"
+        value={state.path}
+        onChange={typePath}
+        validate={checkPath}
+        freeText={insideQuotedKey}
+        focus={keysOn}
+        onSubmit={(p) => dispatch({ type: 'addEdits', edits: [{ op: 'remove', path: normalizePath(typedPath(p)) }] })}
+      />
     );
   }
   return null;

@@ -36,9 +36,7 @@ function describeRow(stage: StageConfig, state: StageCounts | undefined): string
   if (state?.status !== 'done') return stage.event_name;
   const { summary, pending } = state;
   const held =
-    summary.stageDuplicateGroups === null
-      ? 'the stage table is not built yet'
-      : `${summary.stageDuplicateGroups} duplicate group(s) in the stage table`;
+    summary.stageDuplicateGroups === null ? 'the stage table is not built yet' : `${summary.stageDuplicateGroups} duplicate group(s) in the stage table`;
   const rerun = pending ? `; ${pending.plans.length} applied plan(s) not in the stage yet: rerun from ${pending.since.slice(0, 10)} (enter, then rerun)` : '';
   return `${stage.event_name}: ${summary.duplicateGroups} unresolved in the sources, ${held}${rerun}`;
 }
@@ -97,22 +95,22 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
     >
       {/* The filter line and the column headings keep their rows: the list gives way, never they. */}
       <Box flexDirection="column" flexShrink={0}>
-      {filtering ? (
-        <TextField
-          label="filter"
-          value={filter}
-          onChange={(text) => dispatch({ type: 'typeFilter', text })}
-          onSubmit={() => dispatch({ type: 'keepFilter' })}
-          focus={active}
-          hint="enter keeps the filter; esc in the list clears it"
-        />
-      ) : (
-        <Text color={tone('muted')}>{filter ? `filter: ${filter}` : ' '}</Text>
-      )}
-      <Text color={tone('muted')}>{`  ${''.padEnd(nameWidth + COLUMNS.events)}${'duplicate groups'.padStart(COLUMNS.sources + COLUMNS.stage)}`}</Text>
-      <Text color={tone('muted')}>
-        {`  ${'stage table'.padEnd(nameWidth)}${'events'.padStart(COLUMNS.events)}${'sources'.padStart(COLUMNS.sources)}${'in stage'.padStart(COLUMNS.stage)}  rerun needed`}
-      </Text>
+        {filtering ? (
+          <TextField
+            label="filter"
+            value={filter}
+            onChange={(text) => dispatch({ type: 'typeFilter', text })}
+            onSubmit={() => dispatch({ type: 'keepFilter' })}
+            focus={active}
+            hint="enter keeps the filter; esc in the list clears it"
+          />
+        ) : (
+          <Text color={tone('muted')}>{filter ? `filter: ${filter}` : ' '}</Text>
+        )}
+        <Text color={tone('muted')}>{`  ${''.padEnd(nameWidth + COLUMNS.events)}${'duplicate groups'.padStart(COLUMNS.sources + COLUMNS.stage)}`}</Text>
+        <Text color={tone('muted')}>
+          {`  ${'stage table'.padEnd(nameWidth)}${'events'.padStart(COLUMNS.events)}${'sources'.padStart(COLUMNS.sources)}${'in stage'.padStart(COLUMNS.stage)}  rerun needed`}
+        </Text>
       </Box>
       <Box flexDirection="column" height={listHeight}>
         <WindowedList
@@ -127,7 +125,9 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
                   String(state.summary.duplicateGroups).padStart(COLUMNS.sources) +
                   (state.summary.stageDuplicateGroups === null ? 'not built' : String(state.summary.stageDuplicateGroups)).padStart(COLUMNS.stage) +
                   '  ' +
-                  (state.pending ? `${state.pending.plans.length} plan${state.pending.plans.length === 1 ? '' : 's'}, offset ${state.pending.current_date_offset}` : 'no')
+                  (state.pending
+                    ? `${state.pending.plans.length} plan${state.pending.plans.length === 1 ? '' : 's'}, offset ${state.pending.current_date_offset}`
+                    : 'no')
                 : state?.status === 'failed'
                   ? `  failed: ${state.message}`
                   : '…'.padStart(COLUMNS.events) + '…'.padStart(COLUMNS.sources) + '…'.padStart(COLUMNS.stage);
@@ -136,7 +136,11 @@ export function StageTablesScreen({ active, width, height, nav, services }: Scre
         />
       </Box>
       <Box height={3} flexShrink={0}>
-        {current ? <Text wrap="wrap" color={tone('muted')}>{describeRow(current, currentState)}</Text> : null}
+        {current ? (
+          <Text wrap="wrap" color={tone('muted')}>
+            {describeRow(current, currentState)}
+          </Text>
+        ) : null}
       </Box>
     </Frame>
   );

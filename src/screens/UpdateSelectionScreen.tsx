@@ -80,7 +80,15 @@ export function UpdateSelectionScreen({ route, active, width, height, nav, servi
 
   const failure: Flash = planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null;
   return (
-    <Frame title={`evfix · update found events · ${stage.name}`} status={`${edits.length} change(s)`} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={state.flash ?? failure}>
+    <Frame
+      title={`evfix · update found events · ${stage.name}`}
+      status={`${edits.length} change(s)`}
+      width={width}
+      height={height}
+      bindings={bindings}
+      helpOpen={helpOpen}
+      flash={state.flash ?? failure}
+    >
       <Text wrap="truncate-end">{route.what}</Text>
       {edits.length ? null : <Text color={tone('muted')}>No change yet: s sets a path, x removes one.</Text>}
       {edits.map((e, i) => (

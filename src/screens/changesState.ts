@@ -104,6 +104,11 @@ export function firstAfter(state: ChangesState): string[] {
 
 /** The keys of the open form, for the footer and the help overlay (the fields handle them). */
 export function changeFormKeys({ mode, field, valueType }: ChangesState): Binding[] {
-  if (mode === 'set') return formBindings({ enter: field === 2 || (field === 1 && valueType === 'null') ? 'add the change' : 'next field', fields: true, choice: field === 1 ? 'type' : undefined });
+  if (mode === 'set')
+    return formBindings({
+      enter: field === 2 || (field === 1 && valueType === 'null') ? 'add the change' : 'next field',
+      fields: true,
+      choice: field === 1 ? 'type' : undefined,
+    });
   return formBindings({ enter: 'remove this path' });
 }

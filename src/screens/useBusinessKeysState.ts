@@ -94,7 +94,8 @@ export function businessKeysReducer(state: BusinessKeysState, action: BusinessKe
 }
 
 /** Groups with at least one event marked, for the status line's tally. */
-export const groupsWithMarks = (groups: readonly KeyGroup[], excluded: ReadonlySet<string>) => groups.filter((g) => g.events.some((e) => excluded.has(e.event_id))).length;
+export const groupsWithMarks = (groups: readonly KeyGroup[], excluded: ReadonlySet<string>) =>
+  groups.filter((g) => g.events.some((e) => excluded.has(e.event_id))).length;
 
 // One empty list for every render until the groups are read: a fresh [] each time would re-run the effect below forever.
 const NO_GROUPS: KeyGroup[] = [];
@@ -103,7 +104,12 @@ const NO_GROUPS: KeyGroup[] = [];
 export function useBusinessKeysState(service: Service, stage: StageConfig, listHeight: number) {
   const [state, dispatch] = useReducer(businessKeysReducer, { path: stage.business_keys[0] ?? '$.', height: listHeight }, initialBusinessKeys);
   const load = useTask(useCallback((p: string) => service.call('businessKeyGroups', { stage: stage.name, path: p }), [service, stage]));
-  const planTask = useTask(useCallback((ids: string[], text: string) => service.call('makePlan', { op: 'exclude', stage: stage.name, eventIds: ids, description: text }), [service, stage]));
+  const planTask = useTask(
+    useCallback(
+      (ids: string[], text: string) => service.call('makePlan', { op: 'exclude', stage: stage.name, eventIds: ids, description: text }),
+      [service, stage],
+    ),
+  );
   const groups = load.task.status === 'done' ? load.task.value : NO_GROUPS;
   // Read groups start on the first.
   useEffect(() => dispatch({ type: 'showGroup', index: 0, count: groups[0]?.events.length ?? 0 }), [groups]);

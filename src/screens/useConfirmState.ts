@@ -74,7 +74,11 @@ export function confirmReducer(state: ConfirmState, action: ConfirmAction): Conf
     case 'keepTicket':
       return { ...state, ticket: action.text.trim(), ticketDraft: action.text.trim(), ticketing: false, flash: null };
     case 'askTicket':
-      return { ...state, ticketing: true, flash: { text: `a ticket is required before writing (ticket_pattern ${action.pattern}): type it and press enter`, tone: 'warn' } };
+      return {
+        ...state,
+        ticketing: true,
+        flash: { text: `a ticket is required before writing (ticket_pattern ${action.pattern}): type it and press enter`, tone: 'warn' },
+      };
     case 'closeFields':
       return { ...state, editing: false, ticketing: false, ticketDraft: state.ticket ?? '' };
     case 'remake':

@@ -79,10 +79,12 @@ export function useDiffState(service: Service, plan: Plan) {
     if (index < loaded.length || loaded.length >= total) return;
     let current = true;
     const last = loaded[loaded.length - 1];
-    service.call('planChanges', { plan: plan.id, after: last ? { event_created_at: last.event_created_at, event_id: last.event_id } : undefined, limit: PAGE }).then(
-      (changes) => current && dispatch({ type: 'page', changes }),
-      (error: unknown) => current && dispatch({ type: 'pageFailed', message: describeError(error) }),
-    );
+    service
+      .call('planChanges', { plan: plan.id, after: last ? { event_created_at: last.event_created_at, event_id: last.event_id } : undefined, limit: PAGE })
+      .then(
+        (changes) => current && dispatch({ type: 'page', changes }),
+        (error: unknown) => current && dispatch({ type: 'pageFailed', message: describeError(error) }),
+      );
     return () => {
       current = false;
     };

@@ -65,7 +65,10 @@ export function groupsToDedupe(list: ListState, groups: readonly DuplicateSummar
 
 /** What leaving would drop ("2 marked groups and 1 chosen copy"), or null. */
 export function unsavedDuplicates({ list, keep }: DuplicatesState): string | null {
-  const lost = [...(list.marked.size ? [count(list.marked.size, 'marked group')] : []), ...(keep.size ? [count(keep.size, 'chosen copy', 'chosen copies')] : [])];
+  const lost = [
+    ...(list.marked.size ? [count(list.marked.size, 'marked group')] : []),
+    ...(keep.size ? [count(keep.size, 'chosen copy', 'chosen copies')] : []),
+  ];
   return lost.length ? listed(lost) : null;
 }
 
@@ -77,10 +80,13 @@ export function useDuplicatesState(service: Service, stage: StageConfig, listHei
   const [state, dispatch] = useReducer(duplicatesReducer, listHeight, initialDuplicates);
   // The list holds one summary per group; copies are read for the group opened.
   const groupsTask = useTask(useCallback(() => service.call('duplicateGroups', { stage: stage.name }), [service, stage]));
-  const copiesTask = useTask(useCallback(async (eventId: string) => (await service.call('groupCopies', { stage: stage.name, eventIds: [eventId] }))[0], [service, stage]));
+  const copiesTask = useTask(
+    useCallback(async (eventId: string) => (await service.call('groupCopies', { stage: stage.name, eventIds: [eventId] }))[0], [service, stage]),
+  );
   const planTask = useTask(
     useCallback(
-      (eventIds: string[] | undefined, keep: ReadonlyMap<string, number>) => service.call('makePlan', { op: 'dedupe', stage: stage.name, eventIds, choices: [...keep] }),
+      (eventIds: string[] | undefined, keep: ReadonlyMap<string, number>) =>
+        service.call('makePlan', { op: 'dedupe', stage: stage.name, eventIds, choices: [...keep] }),
       [service, stage],
     ),
   );

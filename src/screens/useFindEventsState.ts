@@ -204,10 +204,14 @@ export function findReducer(state: FindState, action: FindAction): FindState {
 /** The paths the searched conditions name in event_data: the list shows the values there. */
 export function dataPaths(search: FindState['search']): string[] {
   const where = search?.input.where ?? [];
-  return [...new Set(where.flatMap((w) => {
-    const c = typeof w === 'string' ? parseCondition(w) : w;
-    return c.on === 'data' ? [c.path] : [];
-  }))];
+  return [
+    ...new Set(
+      where.flatMap((w) => {
+        const c = typeof w === 'string' ? parseCondition(w) : w;
+        return c.on === 'data' ? [c.path] : [];
+      }),
+    ),
+  ];
 }
 
 /** The conditions the list was searched with (the form may have been changed since, and not searched yet). */
@@ -222,7 +226,6 @@ export function windowText(state: FindState, lookbackDays: number): string {
   const { from, until } = state.search?.input ?? {};
   return `created ${from ? `from ${from}` : `in the last ${lookbackDays} days`}${until ? ` until ${until}` : ''}`;
 }
-
 
 /** Marked rows (or none), how many events the actions would take, and whether that is every match. */
 export function chosen(state: FindState): { every: boolean; count: number } {
@@ -310,7 +313,10 @@ export function useFindEventsState(service: Service, stageConfig: StageConfig, i
         example: cursorEvent?.event_data,
       };
     }
-    if (count > MAX_NAMED) return void flash(`${n(count)} events marked; at most ${n(MAX_NAMED)} go into a plan by key. Unmark them (a) to update every match of the conditions as one set`);
+    if (count > MAX_NAMED)
+      return void flash(
+        `${n(count)} events marked; at most ${n(MAX_NAMED)} go into a plan by key. Unmark them (a) to update every match of the conditions as one set`,
+      );
     const keys = await markedKeys();
     const first = keys[0] && rowAt(state.pages, [...state.list.marked].sort((a, b) => a - b)[0]!);
     return {
@@ -325,10 +331,17 @@ export function useFindEventsState(service: Service, stageConfig: StageConfig, i
   /** The exclusion plan of the marked events (every match with none marked), or undefined with a flash saying why not. */
   const excludePlan = async (description: string): Promise<Plan | undefined> => {
     const { every, count } = chosen(state);
-    if (count > MAX_NAMED) return void flash(`${n(count)} events: an exclusion names its event_ids, at most ${n(MAX_NAMED)} at a time; narrow the conditions or the window`);
+    if (count > MAX_NAMED)
+      return void flash(`${n(count)} events: an exclusion names its event_ids, at most ${n(MAX_NAMED)} at a time; narrow the conditions or the window`);
     const ids = every ? await everyId() : (await markedKeys()).map((k) => k.event_id);
     if (!ids.length) return void flash('nothing to exclude: no event matches');
-    const plan = await service.call('makePlan', { op: 'exclude', stage, eventIds: ids, description, lookbackDays: lookbackReaching(state.search?.input.from ?? '') });
+    const plan = await service.call('makePlan', {
+      op: 'exclude',
+      stage,
+      eventIds: ids,
+      description,
+      lookbackDays: lookbackReaching(state.search?.input.from ?? ''),
+    });
     dispatch({ type: 'phase', phase: 'list' });
     return plan;
   };

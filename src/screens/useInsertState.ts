@@ -41,7 +41,14 @@ export const initialInsert = (template: string): InsertState => ({ template, tex
 /** A new event: a fresh event_id, created now, everything else to fill in. */
 export const eventTemplate = () =>
   JSON.stringify(
-    { event_id: randomUUID(), event_created_at: formatTimestamp(nowMicros()), user_id: null, event_external_reference_id: null, event_advisor_id: null, event_data: {} },
+    {
+      event_id: randomUUID(),
+      event_created_at: formatTimestamp(nowMicros()),
+      user_id: null,
+      event_external_reference_id: null,
+      event_advisor_id: null,
+      event_data: {},
+    },
     null,
     2,
   );
@@ -97,7 +104,8 @@ export function useInsertState(service: Service, stage: StageConfig, editText: E
     if (outcome === 'warnAgain') return void dispatch({ type: 'warn', warning: warned! });
     if (outcome === 'unchanged') {
       // Nothing to do. What was wrong with it last time (shown in the flash) still is.
-      if (planTask.task.status !== 'failed') dispatch({ type: 'flash', flash: { text: 'the event was not changed: nothing to insert (e writes it)', tone: 'warn' } });
+      if (planTask.task.status !== 'failed')
+        dispatch({ type: 'flash', flash: { text: 'the event was not changed: nothing to insert (e writes it)', tone: 'warn' } });
       return;
     }
     dispatch({ type: 'written', text: saved });

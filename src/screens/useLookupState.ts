@@ -91,7 +91,11 @@ export function lookupReducer(state: LookupState, action: LookupAction): LookupS
 }
 
 /** Lines starting with // are evfix's notes in the editor file; they are not part of the document. */
-const stripNotes = (text: string) => text.split('\n').filter((l) => !l.startsWith('//')).join('\n');
+const stripNotes = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => !l.startsWith('//'))
+    .join('\n');
 
 /**
  * The state and the work: `find` looks the typed event up, `editDocument` opens the first event's document

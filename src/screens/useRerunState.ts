@@ -80,7 +80,17 @@ export function useRerunState(service: Service, trackWrite: Services['trackWrite
     if (editing || validOffset(shown) || readOnly) return;
     let current = true;
     service.call('rerunPreview', { stage: stage.name, offset: Number(shown) }).then(
-      (p) => current && dispatch({ type: 'preview', offset: shown, text: [`removes ${p.removes} row(s) of the window and writes ${p.writes}`, describeDownstream(p.downstream), ...(p.estimate ? [describeEstimate(p.estimate)] : [])] }),
+      (p) =>
+        current &&
+        dispatch({
+          type: 'preview',
+          offset: shown,
+          text: [
+            `removes ${p.removes} row(s) of the window and writes ${p.writes}`,
+            describeDownstream(p.downstream),
+            ...(p.estimate ? [describeEstimate(p.estimate)] : []),
+          ],
+        }),
       (error: unknown) => current && dispatch({ type: 'preview', offset: shown, text: [`cannot preview the rerun: ${describeError(error)}`] }),
     );
     return () => {

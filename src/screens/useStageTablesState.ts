@@ -73,7 +73,8 @@ export function filteredStages(stages: readonly StageConfig[], filter: string): 
 }
 
 /** Whether a count is still being read (or not asked for yet). */
-export const counting = (stages: readonly StageConfig[], counts: StageTablesState['counts']) => stages.some((s) => counts[s.name]?.status === 'loading' || !counts[s.name]);
+export const counting = (stages: readonly StageConfig[], counts: StageTablesState['counts']) =>
+  stages.some((s) => counts[s.name]?.status === 'loading' || !counts[s.name]);
 
 export function useStageTablesState(service: Service, active: boolean, listHeight: number) {
   const config = service.config;

@@ -35,20 +35,35 @@ describe('approval on BigQuery', () => {
   test('doctor --create-audit creates the audit and approvals tables, once, with the columns doctor checks', async () => {
     const t = await makeBigquery({ config: { approval: 'required' }, tables: (tables) => tables.filter((x) => !/evfix_(audit|approvals)$/.test(x.path)) });
     const before = await t.service.call('doctor', {});
-    expect(before.find((c) => c.name === 'table approvals')).toMatchObject({ ok: false, detail: expect.stringContaining('create it once with `evfix doctor --create-audit`, or with:\nCREATE TABLE `dw-prod-gwiiag.s3.evfix_approvals`') });
+    expect(before.find((c) => c.name === 'table approvals')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('create it once with `evfix doctor --create-audit`, or with:\nCREATE TABLE `dw-prod-gwiiag.s3.evfix_approvals`'),
+    });
     const created = await t.service.call('doctor', { createAudit: true });
-    expect(created.find((c) => c.name === 'create audit')).toEqual({ name: 'create audit', ok: true, detail: `created ${t.tables.audit} and ${t.tables.approvals}` });
+    expect(created.find((c) => c.name === 'create audit')).toEqual({
+      name: 'create audit',
+      ok: true,
+      detail: `created ${t.tables.audit} and ${t.tables.approvals}`,
+    });
     expect(created.find((c) => c.name === 'table audit')).toMatchObject({ ok: true, detail: 's3.evfix_audit: 20 columns as expected' });
     expect(created.find((c) => c.name === 'table approvals')).toMatchObject({ ok: true, detail: 's3.evfix_approvals: 10 columns as expected' });
     const again = await t.service.call('doctor', { createAudit: true });
-    expect(again.find((c) => c.name === 'create audit')!.detail).toBe(`${t.config.tables.audit} and ${t.config.tables.approvals} exist already; nothing created`);
+    expect(again.find((c) => c.name === 'create audit')!.detail).toBe(
+      `${t.config.tables.audit} and ${t.config.tables.approvals} exist already; nothing created`,
+    );
   });
 
   test('an apply without approval is refused; the author cannot approve; a second operator can; the author applies and the audit row names the approver', async () => {
     const t = await makeBigquery({ config: { approval: 'required' } });
     const a = event();
     await insertEvents(t, [a]);
-    const made = await t.service.call('makePlan', { op: 'update', stage: R, selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] }, edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], description: 'fix' });
+    const made = await t.service.call('makePlan', {
+      op: 'update',
+      stage: R,
+      selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'fix',
+    });
     const reviewer = operator(t, 'reviewer');
     const { plan, file } = await handOver(t, reviewer, made.id);
     // The script carries the approval check; the plan shows it.
@@ -63,16 +78,26 @@ describe('approval on BigQuery', () => {
 
     // The reviewer approves: one script job (apply's re-checks, then the row), the time the server's.
     const approval = await reviewer.service.call('approvePlan', { plan: plan.id, note: 'checked with payments' });
-    expect(approval).toMatchObject({ plan_id: plan.id, fingerprint: plan.fingerprint, approved_by: 'reviewer', author: 'tester', note: 'checked with payments' });
+    expect(approval).toMatchObject({
+      plan_id: plan.id,
+      fingerprint: plan.fingerprint,
+      approved_by: 'reviewer',
+      author: 'tester',
+      note: 'checked with payments',
+    });
     const approveJob = t.bq.jobs.find((j) => !j.dryRun && j.labels?.evfix === 'approve')!;
     expect(approveJob.query).toMatch(/refuse a plan applied already|evfix-already-applied/);
     expect(approveJob.query).toContain("ERROR(CONCAT('evfix-stale ', fingerprint))");
     expect(approveJob.query).toContain('CURRENT_TIMESTAMP()');
-    expect(t.bq.rows(t.tables.approvals)).toEqual([expect.objectContaining({ plan_id: plan.id, approved_by: 'reviewer', approved_at: approval.approved_at, kind: 'update', stage: R })]);
+    expect(t.bq.rows(t.tables.approvals)).toEqual([
+      expect.objectContaining({ plan_id: plan.id, approved_by: 'reviewer', approved_at: approval.approved_at, kind: 'update', stage: R }),
+    ]);
     expect(tableCounts(t).exceptions).toBe(0);
     await expect(reviewer.service.call('approvePlan', { plan: plan.id })).rejects.toThrow(`you (reviewer) approved plan ${plan.id} already`);
     // The approver does not apply what they approved.
-    await expect(reviewer.service.call('applyPlan', { plan: plan.id })).rejects.toThrow('holds none of this plan by anyone but its author (tester) and you (reviewer)');
+    await expect(reviewer.service.call('applyPlan', { plan: plan.id })).rejects.toThrow(
+      'holds none of this plan by anyone but its author (tester) and you (reviewer)',
+    );
 
     const applied = await t.service.call('applyPlan', { plan: plan.id });
     expect(applied.status).toBe('applied');
@@ -80,14 +105,22 @@ describe('approval on BigQuery', () => {
     expect(audit).toMatchObject({ plan_id: plan.id, operator: 'tester', approved_by: 'reviewer', approved_at: approval.approved_at });
     const script = t.bq.jobs.filter(isScript).at(-1)!;
     expect(script.query).toContain("ERROR('evfix-not-approved')");
-    await expect(reviewer.service.call('history', {})).resolves.toMatchObject([{ plan_id: plan.id, operator: 'tester', approved_by: 'reviewer', approved_at: approval.approved_at }]);
+    await expect(reviewer.service.call('history', {})).resolves.toMatchObject([
+      { plan_id: plan.id, operator: 'tester', approved_by: 'reviewer', approved_at: approval.approved_at },
+    ]);
   });
 
   test("the apply script's own check refuses when the approvals table no longer holds the approval evfix read before the job", async () => {
     const t = await makeBigquery({ config: { approval: 'required' } });
     const a = event();
     await insertEvents(t, [a]);
-    const made = await t.service.call('makePlan', { op: 'update', stage: R, selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] }, edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], description: 'fix' });
+    const made = await t.service.call('makePlan', {
+      op: 'update',
+      stage: R,
+      selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'fix',
+    });
     const reviewer = operator(t, 'reviewer');
     const { plan } = await handOver(t, reviewer, made.id);
     const approval = await reviewer.service.call('approvePlan', { plan: plan.id });

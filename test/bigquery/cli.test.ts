@@ -98,11 +98,17 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain('table exceptions: s3.backend_events_exceptions: 11 columns as expected');
     expect(r.out).toContain('table audit: s3.evfix_audit: 20 columns as expected');
     expect(r.out).toContain('stage card_was_shipped_event: stage.card_was_shipped_event exists');
-    expect(r.out).toContain("partitioning events: kinesis.backend_events: partitioned by event_created_at, with require_partition_filter; evfix's reads are pruned to their window");
+    expect(r.out).toContain(
+      "partitioning events: kinesis.backend_events: partitioned by event_created_at, with require_partition_filter; evfix's reads are pruned to their window",
+    );
     expect(r.out).toContain("cost: warning: engine.maximum_bytes_billed is not set, so a job's bytes are not capped (environment dev)");
     expect(r.out).toMatch(/dbt: - installed: 1\.8\.7; reruns run: dbt run --select remittance_was_sent_event --vars '\{"current_date_offset":3\}'/);
     // INFORMATION_SCHEMA of each dataset, in the datasets' region.
-    expect(bq.bq.jobs.filter((j) => /^SELECT table_name, column_name, data_type\nFROM `[^`]*INFORMATION_SCHEMA\.COLUMNS`/.test(j.query ?? '')).map((j) => j.location)).toEqual([REGION, REGION, REGION]);
+    expect(
+      bq.bq.jobs
+        .filter((j) => /^SELECT table_name, column_name, data_type\nFROM `[^`]*INFORMATION_SCHEMA\.COLUMNS`/.test(j.query ?? ''))
+        .map((j) => j.location),
+    ).toEqual([REGION, REGION, REGION]);
   });
 
   test('in prod every job is capped: 1 TiB unless the config says otherwise, and doctor says which', async () => {
@@ -161,9 +167,13 @@ describe('evfix doctor on BigQuery', () => {
     expect(r.out).toContain(
       "FAIL  partitioning events: kinesis.backend_events: partitioned by ingestion time (_PARTITIONTIME), so evfix's reads, which bound event_created_at, cannot prune it and with require_partition_filter every one of them fails. evfix does not support it: re-create the table partitioned by DATE(event_created_at)",
     );
-    expect(r.out).toContain("FAIL  partitioning exceptions: s3.backend_events_exceptions: partitioned by event_ingested_at, so evfix's reads, which bound event_created_at, cannot prune it and each would scan the whole table.");
+    expect(r.out).toContain(
+      "FAIL  partitioning exceptions: s3.backend_events_exceptions: partitioned by event_ingested_at, so evfix's reads, which bound event_created_at, cannot prune it and each would scan the whole table.",
+    );
     expect(r.out).toContain('ok    partitioning exclusions: s3.backend_events_exclusions: warning: not partitioned, so every read scans the whole table');
-    expect(r.out).toContain("ok    partitioning remittance_was_sent_event: stage.remittance_was_sent_event: partitioned by event_created_at; evfix's reads are pruned to their window");
+    expect(r.out).toContain(
+      "ok    partitioning remittance_was_sent_event: stage.remittance_was_sent_event: partitioned by event_created_at; evfix's reads are pruned to their window",
+    );
     expect(r.out).toContain('ok    partitioning card_was_shipped_event: stage.card_was_shipped_event: warning: partitioned by ingestion time (_PARTITIONTIME)');
     // Planning is refused before any event is read, naming the table and what to do; nothing is written.
     const planned = await run(['exclude', R, '--event-id', ID, '--description', 'test', '--yes']);
@@ -183,16 +193,25 @@ describe('evfix doctor on BigQuery', () => {
     expired.setCredentials({ access_token: 'expired-token', expiry_date: Date.now() + 3_600_000 });
     const r = await run(['doctor'], expired);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL {2}access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(expired\?\)\. Run `gcloud auth application-default login`/);
+    expect(r.out).toMatch(
+      /FAIL {2}access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(expired\?\)\. Run `gcloud auth application-default login`/,
+    );
     expect(r.out).not.toContain('table events');
   });
 });
 
 describe('subcommands on BigQuery', () => {
   test('stages, duplicates, lookup, dedupe, update --where and rerun run their jobs on BigQuery and write what they say', async () => {
-    const first = event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', event_ingested_at: '2026-03-12 04:05:07.000000', data: { remittance_id: 'rm_cli', Status: 'Pending' } });
+    const first = event({
+      event_id: ID,
+      event_created_at: '2026-03-12 04:05:06.000007',
+      event_ingested_at: '2026-03-12 04:05:07.000000',
+      data: { remittance_id: 'rm_cli', Status: 'Pending' },
+    });
     const other = event({ event_created_at: '2026-03-13 01:00:00.000000', data: { remittance_id: 'rm_other', Status: 'Pending' } });
-    await warehouse({ events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000', event_data: '{"remittance_id":"rm_cli","Status":"Sent"}' }, other] });
+    await warehouse({
+      events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000', event_data: '{"remittance_id":"rm_cli","Status":"Sent"}' }, other],
+    });
     // No location in the config: evfix finds the datasets' region itself.
     writeConfig({ rerun: { runner: 'sql' } }, { location: undefined });
 
@@ -209,7 +228,9 @@ describe('subcommands on BigQuery', () => {
     expect(deduped.err).toBe('');
     expect(deduped.code).toBe(0);
     expect(deduped.out).toMatch(/Applied plan [0-9a-f]{16}: wrote 1 exclusion row\(s\) and 1 exception row\(s\)\./);
-    expect(bq.bq.rows(bq.tables.exceptions).map((r) => [r.event_id, r.event_data, r.is_event_update])).toEqual([[ID, '{"Status":"Sent","remittance_id":"rm_cli"}', false]]);
+    expect(bq.bq.rows(bq.tables.exceptions).map((r) => [r.event_id, r.event_data, r.is_event_update])).toEqual([
+      [ID, '{"Status":"Sent","remittance_id":"rm_cli"}', false],
+    ]);
 
     const updated = await run(['update', R, '--where', '$.Status="Pending"', '--set', '$.Status="Failed"', '--description', 'Never sent', '--yes']);
     expect(updated.err).toBe('');
@@ -225,8 +246,16 @@ describe('subcommands on BigQuery', () => {
     expect(rerun.err).toBe('');
     expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event\s+.*up to date/);
     expect(rerun.out).toContain('Rebuilt remittance_was_sent_event from 2026-03-12 00:00:00.000000.');
-    const staged = bq.bq.rows(bq.tables.stage(R)).map((r) => [r.event_id, JSON.parse(r.event_data as string).Status, r.is_exception, r.status]).sort();
-    expect(staged).toEqual([[ID, 'Sent', true, 'Sent'], [other.event_id, 'Failed', true, 'Failed']].sort());
+    const staged = bq.bq
+      .rows(bq.tables.stage(R))
+      .map((r) => [r.event_id, JSON.parse(r.event_data as string).Status, r.is_exception, r.status])
+      .sort();
+    expect(staged).toEqual(
+      [
+        [ID, 'Sent', true, 'Sent'],
+        [other.event_id, 'Failed', true, 'Failed'],
+      ].sort(),
+    );
 
     const history = await run(['history']);
     expect(history.out).toContain('Never sent');
@@ -239,7 +268,9 @@ describe('subcommands on BigQuery', () => {
 
 describe('cost shown before a write', () => {
   test("the apply script's dry-run estimate is in the plan output before `Write these rows?`, and over the threshold it says the write is refused", async () => {
-    await warehouse({ events: [event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', data: { remittance_id: 'rm_cli', Status: 'Pending' } })] });
+    await warehouse({
+      events: [event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007', data: { remittance_id: 'rm_cli', Status: 'Pending' } })],
+    });
     writeConfig({}, { dry_run_threshold_bytes: 2 * 1024 ** 3 });
     bq.bq.estimate = (job) => (job.dryRun && /^BEGIN TRANSACTION;\n/.test(job.query ?? '') ? 1_288_490_189n : undefined);
     const args = ['update', R, '--event-id', ID, '--created-at', '2026-03-12 04:05:06.000007', '--set', '$.Status="Failed"', '--description', 'Never sent'];
@@ -276,18 +307,82 @@ describe('faults BigQuery answers with, through `evfix exclude --yes` (no engine
   const read = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && !/^BEGIN TRANSACTION/.test(r.query ?? '');
   type Case = { faults: Fault[]; estimate?: bigint; code: number; says: RegExp; journal: string[]; written: number };
   const cases: [string, Case][] = [
-    ['lost response: the job was created, the answer was a 503, the retry met 409 Already Exists', { faults: [{ on: 'jobs.insert', match: script, effect: 'unavailable-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
-    ['connection reset after the job was created', { faults: [{ on: 'jobs.insert', match: script, effect: 'reset-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
-    ['a transient 500 before the job was created (retried by the client)', { faults: [{ on: 'jobs.insert', match: script, effect: 'internal-error' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
-    ['503 on every submission: the job never existed', { faults: [{ on: 'jobs.insert', match: script, times: Infinity, effect: 'unavailable-before' }], code: 1, says: /BigQuery is rate-limiting or busy \(backendError\); evfix retried and gave up/, journal: ['failed', 'started'], written: 0 }],
-    ['rateLimitExceeded (429) on a read: retried with backoff', { faults: [{ on: 'jobs.insert', match: read, times: 2, effect: { rateLimitExceeded: 429 } }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 }],
-    ['quotaExceeded on every read: not retried, nothing planned', { faults: [{ on: 'jobs.insert', match: read, times: Infinity, effect: 'quotaExceeded' }], code: 1, says: /\(quotaExceeded\); evfix retried and gave up\. Try again in a minute/, journal: [], written: 0 }],
-    ['bytesBilledLimitExceeded: the script bills over engine.maximum_bytes_billed', { faults: [], estimate: 2_000_000_000n, code: 1, says: /the query would bill more than engine\.maximum_bytes_billed allows; nothing ran/, journal: ['failed', 'started'], written: 0 }],
-    ['the transaction aborted by a concurrent update', { faults: [{ on: 'jobs.insert', match: script, effect: 'concurrent-update' }], code: 1, says: /another job changed the same table at the same moment, so BigQuery aborted this transaction\. Nothing was written; run it again/, journal: ['failed', 'started'], written: 0 }],
+    [
+      'lost response: the job was created, the answer was a 503, the retry met 409 Already Exists',
+      {
+        faults: [{ on: 'jobs.insert', match: script, effect: 'unavailable-after' }],
+        code: 0,
+        says: /Applied plan/,
+        journal: ['applied', 'started'],
+        written: 1,
+      },
+    ],
+    [
+      'connection reset after the job was created',
+      { faults: [{ on: 'jobs.insert', match: script, effect: 'reset-after' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 },
+    ],
+    [
+      'a transient 500 before the job was created (retried by the client)',
+      { faults: [{ on: 'jobs.insert', match: script, effect: 'internal-error' }], code: 0, says: /Applied plan/, journal: ['applied', 'started'], written: 1 },
+    ],
+    [
+      '503 on every submission: the job never existed',
+      {
+        faults: [{ on: 'jobs.insert', match: script, times: Infinity, effect: 'unavailable-before' }],
+        code: 1,
+        says: /BigQuery is rate-limiting or busy \(backendError\); evfix retried and gave up/,
+        journal: ['failed', 'started'],
+        written: 0,
+      },
+    ],
+    [
+      'rateLimitExceeded (429) on a read: retried with backoff',
+      {
+        faults: [{ on: 'jobs.insert', match: read, times: 2, effect: { rateLimitExceeded: 429 } }],
+        code: 0,
+        says: /Applied plan/,
+        journal: ['applied', 'started'],
+        written: 1,
+      },
+    ],
+    [
+      'quotaExceeded on every read: not retried, nothing planned',
+      {
+        faults: [{ on: 'jobs.insert', match: read, times: Infinity, effect: 'quotaExceeded' }],
+        code: 1,
+        says: /\(quotaExceeded\); evfix retried and gave up\. Try again in a minute/,
+        journal: [],
+        written: 0,
+      },
+    ],
+    [
+      'bytesBilledLimitExceeded: the script bills over engine.maximum_bytes_billed',
+      {
+        faults: [],
+        estimate: 2_000_000_000n,
+        code: 1,
+        says: /the query would bill more than engine\.maximum_bytes_billed allows; nothing ran/,
+        journal: ['failed', 'started'],
+        written: 0,
+      },
+    ],
+    [
+      'the transaction aborted by a concurrent update',
+      {
+        faults: [{ on: 'jobs.insert', match: script, effect: 'concurrent-update' }],
+        code: 1,
+        says: /another job changed the same table at the same moment, so BigQuery aborted this transaction\. Nothing was written; run it again/,
+        journal: ['failed', 'started'],
+        written: 0,
+      },
+    ],
   ];
   test.each(cases)('%s', async (_name, c) => {
     const first = event({ event_id: ID, event_created_at: '2026-03-12 04:05:06.000007' });
-    await warehouse({ pageSize: 1, events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000' }, event({ event_created_at: '2026-03-12 06:00:00.000000' })] });
+    await warehouse({
+      pageSize: 1,
+      events: [first, { ...first, event_ingested_at: '2026-03-12 05:00:00.000000' }, event({ event_created_at: '2026-03-12 06:00:00.000000' })],
+    });
     writeConfig({ rerun: { runner: 'sql' } }, { location: undefined, maximum_bytes_billed: 1_000_000_000 });
     // Results come a row per page: every read follows pageToken.
     expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event\s+RemittanceWasSent\s+3 events\s+duplicates 1 \/ 0/);
@@ -311,13 +406,22 @@ describe('reruns with dbt', () => {
     const r = await run(['rerun', R, '--offset', '5', '--yes']);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'dbt-args'), 'utf8').trim().split('\n')).toEqual([
-      'run', '--select', 'remittance_was_sent_event+', '--vars', '{"current_date_offset":5}',
-      '--project-dir', join(dir, 'dbt'), '--profiles-dir', join(dir, 'dbt'), '--target', 'prod',
+      'run',
+      '--select',
+      'remittance_was_sent_event+',
+      '--vars',
+      '{"current_date_offset":5}',
+      '--project-dir',
+      join(dir, 'dbt'),
+      '--profiles-dir',
+      join(dir, 'dbt'),
+      '--target',
+      'prod',
     ]);
     expect(r.err).toContain('  1 of 1 OK created sql incremental model stage.remittance_was_sent_event');
     expect(r.out).toContain('Rebuilt remittance_was_sent_event from 2026-03-10 00:00:00.000000 with dbt.');
     // The preview reads the warehouse (what the rerun would remove and write); only dbt writes.
-    expect(r.out).toContain("removes 0 row(s) of the stage table in the window and writes 1");
+    expect(r.out).toContain('removes 0 row(s) of the stage table in the window and writes 1');
     expect(bq.bq.jobs.filter((j) => !j.dryRun && j.labels?.evfix !== 'read')).toEqual([]);
     expect(bq.bq.rows(bq.tables.stage(R))).toEqual([]);
   });
@@ -328,7 +432,9 @@ describe('reruns with dbt', () => {
     process.env.DBT_EXIT = '2';
     const r = await run(['rerun', R, '--offset', '1', '--yes']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/dbt run --select remittance_was_sent_event exited with code 2; the stage table may be partly rebuilt, rerun it\.\n[\s\S]*Database Error in model remittance_was_sent_event/);
+    expect(r.err).toMatch(
+      /dbt run --select remittance_was_sent_event exited with code 2; the stage table may be partly rebuilt, rerun it\.\n[\s\S]*Database Error in model remittance_was_sent_event/,
+    );
   });
 });
 
@@ -342,7 +448,12 @@ describe('the config from dbt', () => {
     writeManifest(
       join(dir, 'dbt'),
       bigqueryManifest(12, [
-        { name: 'remittance_was_sent_event', tags: ['evfix_stage'], path: 'models/stage/r.sql', meta: { event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'] } },
+        {
+          name: 'remittance_was_sent_event',
+          tags: ['evfix_stage'],
+          path: 'models/stage/r.sql',
+          meta: { event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'] },
+        },
         { name: 'report', path: 'models/marts/report.sql', materialized: 'table', dependsOn: [modelId('remittance_was_sent_event')] },
       ]),
     );
@@ -371,14 +482,25 @@ describe('the config from dbt', () => {
 
 describe('credentials from the dbt profile', () => {
   const EMAIL = 'evfix-writer@dw-prod-gwiiag.iam.gserviceaccount.com';
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
 
   /** A dbt project whose prod target is a service account key file, with jobs in another project; evfix's config takes its connection from it. */
   function profileConfig() {
     mkdirSync(join(dir, 'dbt', 'keys'));
     writeFileSync(
       join(dir, 'dbt', 'keys', 'evfix.json'),
-      JSON.stringify({ type: 'service_account', project_id: 'dw-prod-gwiiag', private_key_id: 'k1', private_key: privateKey, client_email: EMAIL, token_uri: 'https://oauth2.googleapis.com/token' }),
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'dw-prod-gwiiag',
+        private_key_id: 'k1',
+        private_key: privateKey,
+        client_email: EMAIL,
+        token_uri: 'https://oauth2.googleapis.com/token',
+      }),
     );
     writeFileSync(join(dir, 'dbt', 'dbt_project.yml'), 'name: analytics\nprofile: warehouse\n');
     writeFileSync(
@@ -402,7 +524,9 @@ describe('credentials from the dbt profile', () => {
     // No auth client handed in: the engine builds its own from the profile.
     const doctor = await run(['doctor'], null);
     expect(doctor.err).toBe('');
-    expect(doctor.out).toContain(`ok    access: credentials work and can create query jobs in dw-jobs-gwiiag as service account ${EMAIL} (keyfile ${join(dir, 'dbt', 'keys', 'evfix.json')}), from dbt profile warehouse.prod`);
+    expect(doctor.out).toContain(
+      `ok    access: credentials work and can create query jobs in dw-jobs-gwiiag as service account ${EMAIL} (keyfile ${join(dir, 'dbt', 'keys', 'evfix.json')}), from dbt profile warehouse.prod`,
+    );
     const excluded = await run(['exclude', R, '--event-id', ID, '--description', 'test event', '--yes'], null);
     expect(excluded.err).toBe('');
     expect(excluded.code).toBe(0);
@@ -420,7 +544,9 @@ describe('credentials from the dbt profile', () => {
     profileConfig();
     const doctor = await run(['doctor'], null);
     expect(doctor.code).toBe(1);
-    expect(doctor.out).toMatch(/FAIL {2}access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(service account \S+ \(keyfile [^)]+\), from dbt profile [\w.]+\)\. Check that key or account in the dbt profile/);
+    expect(doctor.out).toMatch(
+      /FAIL {2}access: checking credentials and bigquery\.jobs\.create: the credentials were refused \(service account \S+ \(keyfile [^)]+\), from dbt profile [\w.]+\)\. Check that key or account in the dbt profile/,
+    );
     // gcloud's login would not fix a profile's key: evfix does not send the operator there.
     expect(doctor.out).not.toContain('gcloud auth application-default login');
   });

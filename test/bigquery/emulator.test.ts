@@ -82,7 +82,14 @@ beforeEach(() => bq.faults.clear());
 /** A fresh table in `stage` for a test that writes. */
 async function ledger(rows: { id: string; amount: number }[] = []) {
   const path = `${P}.stage.ledger_${++tableNo}`;
-  await bq.createTable({ path, schema: [{ name: 'id', type: 'STRING' }, { name: 'amount', type: 'INT64' }], rows });
+  await bq.createTable({
+    path,
+    schema: [
+      { name: 'id', type: 'STRING' },
+      { name: 'amount', type: 'INT64' },
+    ],
+    rows,
+  });
   return path;
 }
 
@@ -131,7 +138,14 @@ describe('queries', () => {
       { name: 'num', parameterType: { type: 'NUMERIC' as never }, parameterValue: { value: '12.345' } },
       { name: 'd', parameterType: { type: 'DATE' as never }, parameterValue: { value: '2024-03-10' } },
       p.stringArray('arr', ['x', 'y']),
-      p.structArray('keys', [['event_id', 'STRING'], ['event_created_at', 'TIMESTAMP']] as const, [{ event_id: 'e1', event_created_at: ts }]),
+      p.structArray(
+        'keys',
+        [
+          ['event_id', 'STRING'],
+          ['event_created_at', 'TIMESTAMP'],
+        ] as const,
+        [{ event_id: 'e1', event_created_at: ts }],
+      ),
       p.string('nul', null),
     ];
     const job = await submit(
@@ -240,7 +254,9 @@ describe('queries', () => {
   });
 
   test('a table read has the table schema, typed, and its values', async () => {
-    const job = await submit(`SELECT * FROM \`${EVENTS}\` AS e WHERE e.event_created_at = @at`, { params: [p.timestamp('at', EVENT_ROWS[5]!.event_created_at)] });
+    const job = await submit(`SELECT * FROM \`${EVENTS}\` AS e WHERE e.event_created_at = @at`, {
+      params: [p.timestamp('at', EVENT_ROWS[5]!.event_created_at)],
+    });
     const { cells, fields } = await raw(job);
     expect(fields.map((f) => [f.name, f.type])).toEqual([
       ['event_created_at', 'TIMESTAMP'],
@@ -264,7 +280,15 @@ describe('queries', () => {
 });
 
 describe('scripts and transactions', () => {
-  const rowsParam = (rows: { id: string; amount: number }[]) => p.structArray('rows', [['id', 'STRING'], ['amount', 'INT64']] as const, rows);
+  const rowsParam = (rows: { id: string; amount: number }[]) =>
+    p.structArray(
+      'rows',
+      [
+        ['id', 'STRING'],
+        ['amount', 'INT64'],
+      ] as const,
+      rows,
+    );
 
   test('BEGIN, an assertion, INSERTs and COMMIT: the rows land, the last SELECT is the result', async () => {
     const path = await ledger();
@@ -275,11 +299,24 @@ describe('scripts and transactions', () => {
        INSERT INTO \`${path}\` (id, amount) SELECT id, amount * 10 FROM incoming;
        COMMIT TRANSACTION;
        SELECT id, amount FROM \`${path}\` ORDER BY id;`,
-      { params: [rowsParam([{ id: 'a', amount: 1 }, { id: 'b', amount: 2 }])] },
+      {
+        params: [
+          rowsParam([
+            { id: 'a', amount: 1 },
+            { id: 'b', amount: 2 },
+          ]),
+        ],
+      },
     );
     const [rows] = await job.getQueryResults();
-    expect(rows).toEqual([{ id: 'a', amount: 10 }, { id: 'b', amount: 20 }]);
-    expect(bq.rows(path)).toEqual([{ id: 'a', amount: 10n }, { id: 'b', amount: 20n }]);
+    expect(rows).toEqual([
+      { id: 'a', amount: 10 },
+      { id: 'b', amount: 20 },
+    ]);
+    expect(bq.rows(path)).toEqual([
+      { id: 'a', amount: 10n },
+      { id: 'b', amount: 20n },
+    ]);
     const [meta] = await job.getMetadata();
     expect(meta.statistics.query.statementType).toBe('SCRIPT');
     expect(meta.statistics.numChildJobs).toBe('6');
@@ -311,7 +348,10 @@ COMMIT TRANSACTION;`;
     expect((await failure(failed.getQueryResults())).message).toBe('Query error: evfix: the rows changed; nothing was written at [2:1]');
     expect(bq.rows(path)).toEqual([{ id: 'a', amount: 1n }]);
     await (await submit(script(1))).getQueryResults();
-    expect(bq.rows(path)).toEqual([{ id: 'a', amount: 1n }, { id: 'b', amount: 2n }]);
+    expect(bq.rows(path)).toEqual([
+      { id: 'a', amount: 1n },
+      { id: 'b', amount: 2n },
+    ]);
   });
 
   test('DML before a failure and outside a transaction stays, as in BigQuery', async () => {
@@ -323,13 +363,21 @@ COMMIT TRANSACTION;`;
   });
 
   test('single DML statements report their affected rows', async () => {
-    const path = await ledger([{ id: 'a', amount: 1 }, { id: 'b', amount: 2 }, { id: 'c', amount: 3 }]);
+    const path = await ledger([
+      { id: 'a', amount: 1 },
+      { id: 'b', amount: 2 },
+      { id: 'c', amount: 3 },
+    ]);
     const job = await submit(`UPDATE \`${path}\` SET amount = amount + 100 WHERE amount >= @min`, { params: [p.int64('min', 2)] });
     await job.getQueryResults();
     const [meta] = await job.getMetadata();
     expect(meta.statistics.query.statementType).toBe('UPDATE');
     expect(meta.statistics.query.numDmlAffectedRows).toBe('2');
-    expect(bq.rows(path)).toEqual([{ id: 'a', amount: 1n }, { id: 'b', amount: 102n }, { id: 'c', amount: 103n }]);
+    expect(bq.rows(path)).toEqual([
+      { id: 'a', amount: 1n },
+      { id: 'b', amount: 102n },
+      { id: 'c', amount: 103n },
+    ]);
   });
 
   test('DDL on a permanent table inside a transaction is refused as BigQuery refuses it', async () => {
@@ -343,7 +391,9 @@ COMMIT TRANSACTION;`;
     const path = await ledger();
     bq.faults.add({ on: 'jobs.insert', effect: 'concurrent-update' });
     const job = await submit(`BEGIN TRANSACTION; INSERT INTO \`${path}\` (id, amount) VALUES ('a', 1); COMMIT TRANSACTION;`);
-    expect((await failure(job.getQueryResults())).message).toMatch(new RegExp(`^Transaction is aborted due to concurrent update against table ${path.replace(/[.-]/g, '\\$&')}\\. Transaction ID: [0-9a-f]+$`));
+    expect((await failure(job.getQueryResults())).message).toMatch(
+      new RegExp(`^Transaction is aborted due to concurrent update against table ${path.replace(/[.-]/g, '\\$&')}\\. Transaction ID: [0-9a-f]+$`),
+    );
     expect(bq.rows(path)).toEqual([]);
 
     // A session transaction spans jobs; another job writes the table before its COMMIT.
@@ -406,7 +456,11 @@ describe('jobs', () => {
     bq.faults.add({ on: 'jobs.insert', effect: 'reset-after' });
     const job = await submit(`INSERT INTO \`${path}\` (id, amount) VALUES ('also once', 2)`);
     await job.getQueryResults();
-    expect(bq.rows(path)).toEqual([{ id: 'once', amount: 1n }, { id: 'retried', amount: 3n }, { id: 'also once', amount: 2n }]);
+    expect(bq.rows(path)).toEqual([
+      { id: 'once', amount: 1n },
+      { id: 'retried', amount: 3n },
+      { id: 'also once', amount: 2n },
+    ]);
   });
 
   test('jobs.get of a regional job without its location is 404; with it, 200', async () => {
@@ -479,7 +533,8 @@ describe('jobs', () => {
     expect(q).toEqual({
       code: 403,
       reason: 'quotaExceeded',
-      message: 'Quota exceeded: Your project exceeded quota for free query bytes scanned. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
+      message:
+        'Quota exceeded: Your project exceeded quota for free query bytes scanned. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
     });
     expect(inserts()).toBe(1);
 
@@ -500,7 +555,12 @@ describe('jobs', () => {
     const job = await new Promise<Job>((resolve, reject) => {
       const stream = table.createWriteStream({
         sourceFormat: 'NEWLINE_DELIMITED_JSON',
-        schema: { fields: [{ name: 'event_id', type: 'STRING' }, { name: 'at', type: 'TIMESTAMP' }] },
+        schema: {
+          fields: [
+            { name: 'event_id', type: 'STRING' },
+            { name: 'at', type: 'TIMESTAMP' },
+          ],
+        },
         writeDisposition: 'WRITE_TRUNCATE',
         jobId: 'evfix_load_1',
       } as never);
@@ -517,7 +577,14 @@ describe('jobs', () => {
 
 describe('dry runs, partitions and bytes', () => {
   const dry = async (query: string, params: p.QueryParameter[] = []) => {
-    const [job] = await client.createQueryJob({ query, useLegacySql: false, parameterMode: 'NAMED', queryParameters: params, location: REGION, dryRun: true } as never);
+    const [job] = await client.createQueryJob({
+      query,
+      useLegacySql: false,
+      parameterMode: 'NAMED',
+      queryParameters: params,
+      location: REGION,
+      dryRun: true,
+    } as never);
     return BigInt((job.metadata as { statistics: { totalBytesProcessed: string } }).statistics.totalBytesProcessed);
   };
 
@@ -528,7 +595,11 @@ describe('dry runs, partitions and bytes', () => {
       message: 'Unrecognized name: nope at [1:8]',
     });
     expect((await failure(dry('SELEC 1'))).message).toBe('Syntax error: Unexpected identifier "SELEC" at [1:1]');
-    expect(await failure(dry(`SELECT 1 FROM kinesis.nope`))).toEqual({ code: 404, reason: 'notFound', message: `Not found: Table ${P}:kinesis.nope was not found in location ${REGION}` });
+    expect(await failure(dry(`SELECT 1 FROM kinesis.nope`))).toEqual({
+      code: 404,
+      reason: 'notFound',
+      message: `Not found: Table ${P}:kinesis.nope was not found in location ${REGION}`,
+    });
   });
 
   test('the estimate counts the columns read, over the partitions the parameters select', async () => {
@@ -546,7 +617,9 @@ describe('dry runs, partitions and bytes', () => {
     // DELETE bills every column of the partitions it scans.
     const all = (rows: typeof EVENT_ROWS) =>
       rows.reduce((n, r) => n + 8 + str(r.event_id) + str(r.event_name) + str(r.user_id) + Buffer.byteLength(r.event_data) + 8, 0);
-    expect(await dry(`DELETE FROM \`${EVENTS}\` WHERE event_created_at = @at`, [p.timestamp('at', '2026-03-09 01:15:30.123451')])).toBe(BigInt(all(inDays(['2026-03-09']))));
+    expect(await dry(`DELETE FROM \`${EVENTS}\` WHERE event_created_at = @at`, [p.timestamp('at', '2026-03-09 01:15:30.123451')])).toBe(
+      BigInt(all(inDays(['2026-03-09']))),
+    );
 
     bq.estimate = () => 123_456n;
     try {
@@ -568,7 +641,9 @@ describe('dry runs, partitions and bytes', () => {
     expect((await failure(dry(`SELECT payload FROM \`${RAW}\``))).message).toBe(
       `Cannot query over table '${RAW}' without a filter over column(s) '_PARTITION_LOAD_TIME', '_PARTITIONDATE', '_PARTITIONTIME' that can be used for partition elimination`,
     );
-    const [rows] = await (await submit(`SELECT payload FROM \`${RAW}\` WHERE _PARTITIONTIME >= @t`, { params: [p.timestamp('t', '2026-03-10 00:00:00')] })).getQueryResults();
+    const [rows] = await (
+      await submit(`SELECT payload FROM \`${RAW}\` WHERE _PARTITIONTIME >= @t`, { params: [p.timestamp('t', '2026-03-10 00:00:00')] })
+    ).getQueryResults();
     expect(rows).toEqual([{ payload: 'second' }]);
     expect(await dry(`SELECT payload FROM \`${RAW}\` WHERE _PARTITIONTIME >= @t`, [p.timestamp('t', '2026-03-10 00:00:00')])).toBe(BigInt(str('second')));
   });
@@ -607,7 +682,12 @@ describe('tables and INFORMATION_SCHEMA', () => {
       numBytes: String(str('a') + 8),
       lastModifiedTime: String(Date.UTC(2026, 4, 1, 10)),
       creationTime: String(Date.UTC(2026, 4, 1, 10)),
-      schema: { fields: [{ name: 'id', type: 'STRING', mode: 'NULLABLE' }, { name: 'amount', type: 'INTEGER', mode: 'NULLABLE' }] },
+      schema: {
+        fields: [
+          { name: 'id', type: 'STRING', mode: 'NULLABLE' },
+          { name: 'amount', type: 'INTEGER', mode: 'NULLABLE' },
+        ],
+      },
     });
     bq.setTime('2026-05-01 11:30:00.000000');
     await (await submit(`SELECT COUNT(*) FROM \`${path}\``)).getQueryResults();
@@ -621,7 +701,11 @@ describe('tables and INFORMATION_SCHEMA', () => {
     expect(events.timePartitioning).toEqual({ type: 'DAY', field: 'event_created_at' });
     expect(events.requirePartitionFilter).toBe(true);
     expect(events.schema.fields[0]).toEqual({ name: 'event_created_at', type: 'TIMESTAMP', mode: 'REQUIRED' });
-    expect(await failure(client.dataset('kinesis').table('missing').getMetadata())).toEqual({ code: 404, reason: 'notFound', message: `Not found: Table ${P}:kinesis.missing` });
+    expect(await failure(client.dataset('kinesis').table('missing').getMetadata())).toEqual({
+      code: 404,
+      reason: 'notFound',
+      message: `Not found: Table ${P}:kinesis.missing`,
+    });
     const [dataset] = await client.dataset('us_data').getMetadata();
     expect([dataset.id, dataset.location]).toEqual([`${P}:us_data`, 'US']);
     expect(await failure(client.dataset('nope').getMetadata())).toEqual({ code: 404, reason: 'notFound', message: `Not found: Dataset ${P}:nope` });

@@ -21,7 +21,20 @@ import type { EffectiveEvent } from '../../src/data/model.js';
 import type { Reply } from '../../src/data/service/requests.js';
 import { createService, type Service } from '../../src/data/service/service.js';
 import {
-  insertEvents, insertExceptions, loadRows, makeBigquery, paramValue, PROJECT, random, randomWarehouse, REGION, sentParams, tableCounts, tablesOf, type TestBigquery, type WarehouseRows,
+  insertEvents,
+  insertExceptions,
+  loadRows,
+  makeBigquery,
+  paramValue,
+  PROJECT,
+  random,
+  randomWarehouse,
+  REGION,
+  sentParams,
+  tableCounts,
+  tablesOf,
+  type TestBigquery,
+  type WarehouseRows,
 } from '../helpers/bigquery.js';
 import type { EmulatorJob } from '../helpers/bigqueryEmulator.js';
 import { event, insertOriginals, makeWarehouse, query, tempDir, type TestWarehouse } from '../helpers/warehouse.js';
@@ -49,7 +62,11 @@ describe('reads', () => {
   test('every read is a dry run, then a labelled, capped query job with typed named parameters, in the region; old partitions are never read', async () => {
     const t = await makeBigquery();
     const a = event({ data: { remittance_id: 'rm_1', Status: 'Pending' } });
-    await insertEvents(t, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000', event_data: '{"remittance_id":"rm_1","Status":"Sent"}' }, event({ data: { remittance_id: 'rm_1' } })]);
+    await insertEvents(t, [
+      a,
+      { ...a, event_ingested_at: '2026-03-14 12:00:00.000000', event_data: '{"remittance_id":"rm_1","Status":"Sent"}' },
+      event({ data: { remittance_id: 'rm_1' } }),
+    ]);
     const reads = async () => {
       const from = t.bq.jobs.length;
       await t.service.call('stageSummary', { stage: R });
@@ -77,16 +94,26 @@ describe('reads', () => {
       expect(job.error).toBeUndefined();
     }
     const summary = real[0]!;
-    expect(sentParams(summary).map((p) => [p.name, p.parameterType.type])).toEqual([['event_name', 'STRING'], ['from', 'TIMESTAMP'], ['until', 'TIMESTAMP'], ['horizon', 'TIMESTAMP']]);
+    expect(sentParams(summary).map((p) => [p.name, p.parameterType.type])).toEqual([
+      ['event_name', 'STRING'],
+      ['from', 'TIMESTAMP'],
+      ['until', 'TIMESTAMP'],
+      ['horizon', 'TIMESTAMP'],
+    ]);
     expect(paramValue(sentParams(summary), 'from')).toBe('2026-03-01 00:00:00.000000');
     expect(summary.query).toContain(`\`${PROJECT}.kinesis.backend_events\` AS e`);
 
     // Rows far outside every window (a year back, big documents) change no estimate: their partitions are never read.
     const estimates = (js: EmulatorJob[]) => js.filter((j) => j.dryRun).map((j) => BigInt(j.totalBytesProcessed!));
     const before = estimates(jobs);
-    const old = Array.from({ length: 50 }, () => event({ event_created_at: '2024-06-01 10:00:00.000000', data: { remittance_id: 'rm_1', Status: 'Pending', blob: 'x'.repeat(2000) } }));
+    const old = Array.from({ length: 50 }, () =>
+      event({ event_created_at: '2024-06-01 10:00:00.000000', data: { remittance_id: 'rm_1', Status: 'Pending', blob: 'x'.repeat(2000) } }),
+    );
     await insertEvents(t, old);
-    await insertExceptions(t, old.map((e) => ({ ...e, exception_added_timestamp: '2024-06-02 00:00:00.000000', exception_description: 'old', is_event_update: true })));
+    await insertExceptions(
+      t,
+      old.map((e) => ({ ...e, exception_added_timestamp: '2024-06-02 00:00:00.000000', exception_description: 'old', is_event_update: true })),
+    );
     expect(estimates(await reads())).toEqual(before);
     // ... while rows in the window do (the estimate really counts what is read).
     await insertEvents(t, [event({ data: { remittance_id: 'rm_2', blob: 'y'.repeat(2000) } })]);
@@ -137,12 +164,27 @@ async function loadDuckdb(w: TestWarehouse, rows: WarehouseRows) {
   await w.warehouse.session(async (conn) => {
     for (const c of rows.exceptions) {
       await conn.run('INSERT INTO s3.backend_events_exceptions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
-        c.event_created_at, c.event_id, c.event_name, c.user_id, c.event_external_reference_id, c.event_advisor_id, c.event_data, c.event_ingested_at,
-        c.exception_added_timestamp, c.exception_description, c.is_event_update,
+        c.event_created_at,
+        c.event_id,
+        c.event_name,
+        c.user_id,
+        c.event_external_reference_id,
+        c.event_advisor_id,
+        c.event_data,
+        c.event_ingested_at,
+        c.exception_added_timestamp,
+        c.exception_description,
+        c.is_event_update,
       ]);
     }
     for (const x of rows.exclusions) {
-      await conn.run('INSERT INTO s3.backend_events_exclusions VALUES ($1, $2, $3, $4, $5)', [x.event_created_at, x.event_id, x.event_name, x.exclusion_added_timestamp, x.exclusion_description]);
+      await conn.run('INSERT INTO s3.backend_events_exclusions VALUES ($1, $2, $3, $4, $5)', [
+        x.event_created_at,
+        x.event_id,
+        x.event_name,
+        x.exclusion_added_timestamp,
+        x.exclusion_description,
+      ]);
     }
   });
 }
@@ -156,7 +198,10 @@ async function duckdbWritten(w: TestWarehouse) {
             CAST(event_data AS VARCHAR) AS data, ${ts('event_ingested_at')} AS ingested, exception_description AS description, is_event_update AS update
      FROM s3.backend_events_exceptions`,
   );
-  const exclusions = await query(w.warehouse, `SELECT ${ts('event_created_at')} AS created, event_id, event_name, exclusion_description AS description FROM s3.backend_events_exclusions`);
+  const exclusions = await query(
+    w.warehouse,
+    `SELECT ${ts('event_created_at')} AS created, event_id, event_name, exclusion_description AS description FROM s3.backend_events_exclusions`,
+  );
   return {
     exceptions: exceptions.map((r) => stableJson({ ...r, data: canonical(r.data as string) })).sort(),
     exclusions: exclusions.map((r) => stableJson(r)).sort(),
@@ -164,10 +209,20 @@ async function duckdbWritten(w: TestWarehouse) {
 }
 function bigqueryWritten(t: TestBigquery) {
   const exceptions = t.bq.rows(t.tables.exceptions).map((r) => ({
-    created: r.event_created_at, event_id: r.event_id, event_name: r.event_name, user_id: r.user_id, ext: r.event_external_reference_id, advisor: r.event_advisor_id,
-    data: canonical(r.event_data as string), ingested: r.event_ingested_at, description: r.exception_description, update: r.is_event_update,
+    created: r.event_created_at,
+    event_id: r.event_id,
+    event_name: r.event_name,
+    user_id: r.user_id,
+    ext: r.event_external_reference_id,
+    advisor: r.event_advisor_id,
+    data: canonical(r.event_data as string),
+    ingested: r.event_ingested_at,
+    description: r.exception_description,
+    update: r.is_event_update,
   }));
-  const exclusions = t.bq.rows(t.tables.exclusions).map((r) => ({ created: r.event_created_at, event_id: r.event_id, event_name: r.event_name, description: r.exclusion_description }));
+  const exclusions = t.bq
+    .rows(t.tables.exclusions)
+    .map((r) => ({ created: r.event_created_at, event_id: r.event_id, event_name: r.event_name, description: r.exclusion_description }));
   return { exceptions: exceptions.map((r) => stableJson(r)).sort(), exclusions: exclusions.map((r) => stableJson(r)).sort() };
 }
 
@@ -180,7 +235,7 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     const duck = await makeWarehouse();
     await loadRows(bq, rows);
     await loadDuckdb(duck, rows);
-    const both = async <T,>(call: (s: Service) => Promise<T>): Promise<[T, T]> => [await call(bq.service), await call(duck.service)];
+    const both = async <T>(call: (s: Service) => Promise<T>): Promise<[T, T]> => [await call(bq.service), await call(duck.service)];
     const same = async (label: string, call: (s: Service) => Promise<unknown>, normal: (x: never) => unknown = (x) => x) => {
       const [b, d] = await both(call);
       expect(normal(b as never), label).toEqual(normal(d as never));
@@ -193,7 +248,10 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
       // The impact preview (the plan written in a transaction that is rolled back, the stage rules read over it).
       const [ib, id] = [await bq.service.call('planImpact', { plan: b.id }), await duck.service.call('planImpact', { plan: d.id })];
       // Which copy's document a sample row shows, when several copies of one key differ, is either engine's choice.
-      const impact = (i: Reply<'planImpact'>) => ({ ...i, sample: i.sample.map(({ before, after, ...x }) => ({ ...x, before: before !== null, after: after !== null })) });
+      const impact = (i: Reply<'planImpact'>) => ({
+        ...i,
+        sample: i.sample.map(({ before, after, ...x }) => ({ ...x, before: before !== null, after: after !== null })),
+      });
       expect(impact(ib), `impact of ${label}`).toEqual(impact(id));
       const [ab, ad] = [await bq.service.call('applyPlan', { plan: b.id }), await duck.service.call('applyPlan', { plan: d.id })];
       expect({ ...ab, plan_id: b.id === ab.plan_id, appliedAt: undefined }, label).toEqual({ ...ad, plan_id: d.id === ad.plan_id, appliedAt: undefined });
@@ -204,7 +262,11 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     const listAll = async () => {
       const out: EffectiveEvent[] = [];
       for (let after: PageKey | undefined; ; ) {
-        const page = (await same(`events after ${after?.event_id}`, (s) => s.call('findEvents', { stage: R, selection: {}, limit: 1000, after }), (p: { events: { event_data: string }[] }) => ({ ...p, events: events(p.events) }))) as { events: EffectiveEvent[] };
+        const page = (await same(
+          `events after ${after?.event_id}`,
+          (s) => s.call('findEvents', { stage: R, selection: {}, limit: 1000, after }),
+          (p: { events: { event_data: string }[] }) => ({ ...p, events: events(p.events) }),
+        )) as { events: EffectiveEvent[] };
         out.push(...page.events);
         if (page.events.length < 1000) return out;
         after = key(page.events.at(-1)!);
@@ -222,30 +284,56 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     await same('summary', (s) => s.call('stageSummary', { stage: R }));
     const groups = (await same('duplicate groups', (s) => s.call('duplicateGroups', { stage: R }))) as Reply<'duplicateGroups'>;
     expect(groups.length).toBeGreaterThan(10);
-    await same('group copies', (s) => s.call('groupCopies', { stage: R, eventIds: groups.slice(0, 8).map((g) => g.event_id) }), (g: { copies: { event_data: string }[] }[]) =>
-      g.map((x) => ({ ...x, copies: events(x.copies) })),
+    await same(
+      'group copies',
+      (s) => s.call('groupCopies', { stage: R, eventIds: groups.slice(0, 8).map((g) => g.event_id) }),
+      (g: { copies: { event_data: string }[] }[]) => g.map((x) => ({ ...x, copies: events(x.copies) })),
     );
     // The copies of an unresolved duplicate share their key, time and id: neither engine orders them further.
-    const copyOrder = (a: { event_ingested_at: string | null }, b: { event_ingested_at: string | null }) => String(a.event_ingested_at).localeCompare(String(b.event_ingested_at));
+    const copyOrder = (a: { event_ingested_at: string | null }, b: { event_ingested_at: string | null }) =>
+      String(a.event_ingested_at).localeCompare(String(b.event_ingested_at));
     const byKey = (x: { event_created_at: string; event_id: string }) => `${x.event_created_at}@${x.event_id}`;
-    await same('business keys', (s) => s.call('businessKeyGroups', { stage: R, path: '$.remittance_id' }), (g: { events: { event_data: string; event_created_at: string; event_id: string; event_ingested_at: string | null }[] }[]) =>
-      g.map((x) => ({ ...x, events: events(x.events).sort((a, b) => byKey(a).localeCompare(byKey(b)) || copyOrder(a, b)) })),
+    await same(
+      'business keys',
+      (s) => s.call('businessKeyGroups', { stage: R, path: '$.remittance_id' }),
+      (g: { events: { event_data: string; event_created_at: string; event_id: string; event_ingested_at: string | null }[] }[]) =>
+        g.map((x) => ({ ...x, events: events(x.events).sort((a, b) => byKey(a).localeCompare(byKey(b)) || copyOrder(a, b)) })),
     );
     const all = await listAll();
     expect(all.length).toBeGreaterThan(350);
     const unknownIngestion = rows.originals.filter((e) => e.event_ingested_at === null && e.event_created_at >= '2026-03');
     expect(unknownIngestion.filter((e) => groups.some((g) => g.event_id === e.event_id)).length).toBeGreaterThan(0);
     for (const e of [...all.slice(0, 3), ...unknownIngestion.slice(0, 4)]) {
-      await same('lookup', (s) => s.call('lookup', { eventId: e.event_id }), (l: { originals: { event_data: string }[]; exceptions: { event_data: string }[]; effective: { event_data: string }[] }) => ({ ...l, originals: events(l.originals), exceptions: events(l.exceptions), effective: events(l.effective) }));
+      await same(
+        'lookup',
+        (s) => s.call('lookup', { eventId: e.event_id }),
+        (l: { originals: { event_data: string }[]; exceptions: { event_data: string }[]; effective: { event_data: string }[] }) => ({
+          ...l,
+          originals: events(l.originals),
+          exceptions: events(l.exceptions),
+          effective: events(l.effective),
+        }),
+      );
     }
 
-    await planAndApply('dedupe, chosen groups, a chosen copy', { op: 'dedupe', stage: R, eventIds: groups.slice(0, 4).map((g) => g.event_id), keep: 'latest', choices: [[groups[0]!.event_id, 0]], description: 'dedupe some' });
+    await planAndApply('dedupe, chosen groups, a chosen copy', {
+      op: 'dedupe',
+      stage: R,
+      eventIds: groups.slice(0, 4).map((g) => g.event_id),
+      keep: 'latest',
+      choices: [[groups[0]!.event_id, 0]],
+      description: 'dedupe some',
+    });
     await planAndApply('dedupe, every group', { op: 'dedupe', stage: R });
     const singles = all.filter((e) => e.source === 'original' && !groups.some((g) => g.event_id === e.event_id)).slice(-3);
     await planAndApply('exclude', { op: 'exclude', stage: R, eventIds: singles.map((e) => e.event_id), description: 'exclude three' });
     const predicate = await planAndApply('update by predicate, leaving out the events it cannot change', {
-      op: 'update', stage: R, selection: { where: ['$.Status="Pending"', '$.amount>100'] },
-      edits: [...setStatus('Failed'), { op: 'set', path: '$.meta.b', value: '2', createIfMissing: true }], description: 'by predicate', skipProblems: true,
+      op: 'update',
+      stage: R,
+      selection: { where: ['$.Status="Pending"', '$.amount>100'] },
+      edits: [...setStatus('Failed'), { op: 'set', path: '$.meta.b', value: '2', createIfMissing: true }],
+      description: 'by predicate',
+      skipProblems: true,
     });
     expect(predicate.d.counts.problems).toBeGreaterThan(0);
     expect(predicate.d.counts.exceptions).toBeGreaterThan(50);
@@ -253,14 +341,25 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     const last = predicate.d.sample.at(-1)!;
     const changes = (s: Service, plan: Plan) => s.call('planChanges', { plan: plan.id, after: key(last), limit: 50 });
     const more = [await changes(bq.service, predicate.b), await changes(duck.service, predicate.d)] as const;
-    expect(more[0].map((c) => ({ ...c, before: canonical(c.before), after: canonical(c.after) }))).toEqual(more[1].map((c) => ({ ...c, before: canonical(c.before), after: canonical(c.after) })));
+    expect(more[0].map((c) => ({ ...c, before: canonical(c.before), after: canonical(c.after) }))).toEqual(
+      more[1].map((c) => ({ ...c, before: canonical(c.before), after: canonical(c.after) })),
+    );
     const withCurrency = all.filter((e) => !singles.includes(e) && JSON.parse(e.event_data).currency !== undefined).slice(0, 5);
     await planAndApply('update by keys', {
-      op: 'update', stage: R, selection: { keys: withCurrency.map(key) },
-      edits: [{ op: 'set', path: '$.note', value: '{"k":[1,2]}', createIfMissing: true }, { op: 'remove', path: '$.currency' }], description: 'by keys',
+      op: 'update',
+      stage: R,
+      selection: { keys: withCurrency.map(key) },
+      edits: [
+        { op: 'set', path: '$.note', value: '{"k":[1,2]}', createIfMissing: true },
+        { op: 'remove', path: '$.currency' },
+      ],
+      description: 'by keys',
     });
     const inserts = join(tempDir(), 'new.jsonl');
-    writeFileSync(inserts, `${[0, 1].map((i) => JSON.stringify({ event_id: `ffffffff-0000-4000-8000-00000000000${i}`, event_created_at: `2026-03-1${i} 01:02:03.00000${i}`, event_data: { remittance_id: `rm_new_${i}`, Status: 'Sent' } })).join('\n')}\n`);
+    writeFileSync(
+      inserts,
+      `${[0, 1].map((i) => JSON.stringify({ event_id: `ffffffff-0000-4000-8000-00000000000${i}`, event_created_at: `2026-03-1${i} 01:02:03.00000${i}`, event_data: { remittance_id: `rm_new_${i}`, Status: 'Sent' } })).join('\n')}\n`,
+    );
     await planAndApply('insert', { op: 'insert', stage: R, file: inserts, description: 'lost in an outage' });
 
     // Revert the predicate update: its rows, found by their time and description, deleted.
@@ -283,7 +382,13 @@ describe('the same warehouse on DuckDB and on BigQuery', () => {
     expect(all.length).toBeGreaterThan(1000);
     const file = join(tempDir(), 'keys.csv');
     const r = random(3);
-    writeFileSync(file, `event_id,event_created_at,$.Status:string,$.extra\n${all.slice(0, 1001).map((e) => `${e.event_id},${e.event_created_at},S${r.int(4)},${r.int(3)}`).join('\n')}\n`);
+    writeFileSync(
+      file,
+      `event_id,event_created_at,$.Status:string,$.extra\n${all
+        .slice(0, 1001)
+        .map((e) => `${e.event_id},${e.event_created_at},S${r.int(4)},${r.int(3)}`)
+        .join('\n')}\n`,
+    );
     const { b } = await planAndApply('update from a key file', { op: 'update', stage: R, selection: { file }, edits: [], description: 'from a file' });
     expect(b.selection.keys).toMatchObject({ kind: 'file', rows: 1001 });
     expect(b.counts.exceptions).toBeGreaterThan(900);
@@ -354,7 +459,11 @@ describe('apply', () => {
     expect(t.bq.jobs.filter(isScript)).toEqual([]);
     expect(tableCounts(t).exceptions).toBe(0);
     // Once doctor --create-audit made the table, the same plan applies.
-    await expect(t.service.call('doctor', { createAudit: true })).resolves.toContainEqual({ name: 'create audit', ok: true, detail: `created ${t.tables.audit}` });
+    await expect(t.service.call('doctor', { createAudit: true })).resolves.toContainEqual({
+      name: 'create audit',
+      ok: true,
+      detail: `created ${t.tables.audit}`,
+    });
     await expect(t.service.call('applyPlan', { plan: plan.id })).resolves.toMatchObject({ status: 'applied' });
   });
 
@@ -363,17 +472,33 @@ describe('apply', () => {
     const a = event();
     const b = event();
     await insertEvents(t, [a, b]);
-    const plan = await t.service.call('makePlan', { op: 'update', stage: R, selection: { where: ['$.Status="Pending"'] }, edits: setStatus('Failed'), description: 'fix' });
+    const plan = await t.service.call('makePlan', {
+      op: 'update',
+      stage: R,
+      selection: { where: ['$.Status="Pending"'] },
+      edits: setStatus('Failed'),
+      description: 'fix',
+    });
     expect(plan.counts.exceptions).toBe(2);
     await insertEvents(t, [event()]);
-    await expect(t.service.call('applyPlan', { plan: plan.id })).rejects.toThrow(/^plan [0-9a-f]{16} is stale: the rows it touches went from 2 to 3 since it was made at 2026-03-15 12:00:00\.000000\. Nothing was written; make a new plan\.$/);
+    await expect(t.service.call('applyPlan', { plan: plan.id })).rejects.toThrow(
+      /^plan [0-9a-f]{16} is stale: the rows it touches went from 2 to 3 since it was made at 2026-03-15 12:00:00\.000000\. Nothing was written; make a new plan\.$/,
+    );
     expect(tableCounts(t)).toEqual({ events: 3, exceptions: 0, exclusions: 0 });
     expect(t.bq.rows(t.tables.audit)).toEqual([]);
     expect(t.journal.read()[0]).toMatchObject({ plan_id: plan.id, result: 'refused' });
 
     // Another operator corrects one of the events: the same count, but changed.
     const again = await updateByKey(t, a);
-    await insertExceptions(t, [{ ...a, event_data: '{"Status":"Sent"}', exception_added_timestamp: '2026-03-15 11:00:00.000000', exception_description: 'someone else', is_event_update: true }]);
+    await insertExceptions(t, [
+      {
+        ...a,
+        event_data: '{"Status":"Sent"}',
+        exception_added_timestamp: '2026-03-15 11:00:00.000000',
+        exception_description: 'someone else',
+        is_event_update: true,
+      },
+    ]);
     await expect(t.service.call('applyPlan', { plan: again.id })).rejects.toThrow('1 row(s) it touches are still there, but some changed');
     expect(tableCounts(t).exceptions).toBe(1);
   });
@@ -471,11 +596,15 @@ describe('after a crash mid-apply, in a regional dataset, with no engine.locatio
     t.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /^BEGIN TRANSACTION/.test(r.query ?? ''), effect: { slow: hold } });
     const dying = new BigqueryEngine(t.config, t.ctx.now, { authClient: t.bq.authClient, sleep: () => new Promise<void>(() => undefined) });
     void applyPlan({ ...t.ctx, engine: dying }, plan, t.journal).catch(() => undefined);
-    await until(() => t.bq.traffic.requests.some((r) => r.api === 'jobs.getQueryResults' && r.path.includes('/queries/evfix_apply_')), 'the dying apply to wait on its job');
+    await until(
+      () => t.bq.traffic.requests.some((r) => r.api === 'jobs.getQueryResults' && r.path.includes('/queries/evfix_apply_')),
+      'the dying apply to wait on its job',
+    );
     expect(t.journal.read().map((e) => e.result)).toEqual(['started']);
   }
   /** The next start: a new process, whose engine knows no location but the datasets'. */
-  const nextStart = (t: TestBigquery) => reconcileJournal({ ...t.ctx, engine: new BigqueryEngine(t.config, t.ctx.now, { authClient: t.bq.authClient, sleep: async () => undefined }) }, t.journal);
+  const nextStart = (t: TestBigquery) =>
+    reconcileJournal({ ...t.ctx, engine: new BigqueryEngine(t.config, t.ctx.now, { authClient: t.bq.authClient, sleep: async () => undefined }) }, t.journal);
 
   test('a job still running is found in its region and left to finish; once it commits, the journal says applied', async () => {
     const t = await makeBigquery({ noLocation: true });
@@ -512,7 +641,17 @@ describe('after a crash mid-apply, in a regional dataset, with no engine.locatio
     // The process that never reached BigQuery: a journaled job id no job carries.
     const never = await updateByKey(t, b, 'never sent');
     t.journal.savePlan(never);
-    t.journal.append({ time: '2026-03-15 12:00:00.000000', plan_id: never.id, kind: 'update', stage: R, operator: 'tester', description: never.description, warehouse: never.warehouse, result: 'started', job_id: `evfix_apply_${never.id}_000000000000` });
+    t.journal.append({
+      time: '2026-03-15 12:00:00.000000',
+      plan_id: never.id,
+      kind: 'update',
+      stage: R,
+      operator: 'tester',
+      description: never.description,
+      warehouse: never.warehouse,
+      result: 'started',
+      job_id: `evfix_apply_${never.id}_000000000000`,
+    });
     const outcomes = await nextStart(t);
     expect(Object.fromEntries(outcomes.map((o) => [o.plan_id, o.outcome]))).toEqual({ [done.id]: 'committed', [never.id]: 'rolled back' });
     expect(tableCounts(t).exceptions).toBe(1);
@@ -524,11 +663,20 @@ describe('traffic', () => {
     const measure = async (matching: number) => {
       const t = await makeBigquery();
       const rows = Array.from({ length: matching }, (_, i) =>
-        event({ event_created_at: `2026-03-${String(2 + (i % 12)).padStart(2, '0')} 10:00:00.${String(i).padStart(6, '0')}`, data: { remittance_id: `rm_${i}`, Status: 'Pending', amount: 100 + (i % 7) } }),
+        event({
+          event_created_at: `2026-03-${String(2 + (i % 12)).padStart(2, '0')} 10:00:00.${String(i).padStart(6, '0')}`,
+          data: { remittance_id: `rm_${i}`, Status: 'Pending', amount: 100 + (i % 7) },
+        }),
       );
       await insertEvents(t, rows);
       t.bq.traffic.reset();
-      const plan = await t.service.call('makePlan', { op: 'update', stage: R, selection: { where: ['$.Status="Pending"'] }, edits: setStatus('Failed'), description: 'all of them' });
+      const plan = await t.service.call('makePlan', {
+        op: 'update',
+        stage: R,
+        selection: { where: ['$.Status="Pending"'] },
+        edits: setStatus('Failed'),
+        description: 'all of them',
+      });
       await t.service.call('applyPlan', { plan: plan.id });
       expect(plan.counts.exceptions).toBe(matching);
       expect(tableCounts(t).exceptions).toBe(matching);
@@ -550,7 +698,13 @@ describe('errors an operator can act on', () => {
     const a = event();
     await insertEvents(t, [a]);
     await expect(
-      t.service.call('makePlan', { op: 'update', stage: R, selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] }, edits: [{ op: 'set', path: '$.n', value: '123456789012345678901234', createIfMissing: true }], description: 'x' }),
+      t.service.call('makePlan', {
+        op: 'update',
+        stage: R,
+        selection: { keys: [{ event_id: a.event_id, event_created_at: a.event_created_at }] },
+        edits: [{ op: 'set', path: '$.n', value: '123456789012345678901234', createIfMissing: true }],
+        description: 'x',
+      }),
     ).rejects.toThrow("value for $.n: 123456789012345678901234 is an integer beyond 64 bits, which BigQuery's JSON cannot hold");
     expect(t.bq.jobs.filter((j) => !j.dryRun)).toEqual([]);
   });
@@ -559,14 +713,24 @@ describe('errors an operator can act on', () => {
     const t = await makeBigquery();
     t.bq.faults.add({
       on: 'jobs.insert',
-      effect: { error: { code: 403, reason: 'accessDenied', message: `Access Denied: Project ${PROJECT}: User does not have bigquery.jobs.create permission in project ${PROJECT}.` } },
+      effect: {
+        error: {
+          code: 403,
+          reason: 'accessDenied',
+          message: `Access Denied: Project ${PROJECT}: User does not have bigquery.jobs.create permission in project ${PROJECT}.`,
+        },
+      },
     });
-    await expect(t.service.call('duplicateGroups', { stage: R })).rejects.toThrow(/^listing duplicates of remittance_was_sent_event: permission denied: bigquery\.jobs\.create is missing on project dw-prod-gwiiag\./);
+    await expect(t.service.call('duplicateGroups', { stage: R })).rejects.toThrow(
+      /^listing duplicates of remittance_was_sent_event: permission denied: bigquery\.jobs\.create is missing on project dw-prod-gwiiag\./,
+    );
   });
 
   test('a missing table says which, where, and what to check', async () => {
     const t = await makeBigquery();
-    const engine = new BigqueryEngine({ ...t.config, tables: { ...t.config.tables, events: 'kinesis.backend_events_v2' } }, t.ctx.now, { authClient: t.bq.authClient });
+    const engine = new BigqueryEngine({ ...t.config, tables: { ...t.config.tables, events: 'kinesis.backend_events_v2' } }, t.ctx.now, {
+      authClient: t.bq.authClient,
+    });
     const service = createService({ ...t.ctx, engine });
     await expect(service.call('stageSummary', { stage: R })).rejects.toThrow(
       `counting remittance_was_sent_event: not found: Not found: Table ${PROJECT}:kinesis.backend_events_v2 was not found in location ${REGION}. Check the table names in the config (\`evfix doctor\` lists them).`,
@@ -581,12 +745,16 @@ describe('errors an operator can act on', () => {
     expect(limited.hits).toBe(6);
     expect(t.bq.jobs.filter((j) => !j.dryRun)).toHaveLength(1);
     t.bq.faults.add({ on: 'jobs.insert', match: real, times: Infinity, effect: 'quotaExceeded' });
-    await expect(t.service.call('duplicateGroups', { stage: R })).rejects.toThrow(/BigQuery is rate-limiting or busy \(quotaExceeded\); evfix retried and gave up\. Try again in a minute\. BigQuery said: Quota exceeded/);
+    await expect(t.service.call('duplicateGroups', { stage: R })).rejects.toThrow(
+      /BigQuery is rate-limiting or busy \(quotaExceeded\); evfix retried and gave up\. Try again in a minute\. BigQuery said: Quota exceeded/,
+    );
   });
 
   test('maximum_bytes_billed: a query over it fails before it runs, naming the setting', async () => {
     const t = await makeBigquery({ engine: { maximum_bytes_billed: 1000 } });
-    await expect(t.service.call('stageSummary', { stage: R })).rejects.toThrow(/counting remittance_was_sent_event: the query would bill more than engine\.maximum_bytes_billed allows; nothing ran\. BigQuery said: Query exceeded limit for bytes billed: 1000\./);
+    await expect(t.service.call('stageSummary', { stage: R })).rejects.toThrow(
+      /counting remittance_was_sent_event: the query would bill more than engine\.maximum_bytes_billed allows; nothing ran\. BigQuery said: Query exceeded limit for bytes billed: 1000\./,
+    );
   });
 
   test('credentials refused: the message says to log in again', async () => {
@@ -595,7 +763,9 @@ describe('errors an operator can act on', () => {
     const stale = new OAuth2Client();
     stale.setCredentials({ access_token: 'expired-token', expiry_date: Date.now() + 3_600_000 });
     const engine = new BigqueryEngine(t.config, t.ctx.now, { authClient: stale });
-    await expect(engine.checkAccess()).rejects.toThrow('checking credentials and bigquery.jobs.create: the credentials were refused (expired?). Run `gcloud auth application-default login` and try again.');
+    await expect(engine.checkAccess()).rejects.toThrow(
+      'checking credentials and bigquery.jobs.create: the credentials were refused (expired?). Run `gcloud auth application-default login` and try again.',
+    );
     expect(t.bq.traffic.requests.map((r) => r.status)).toEqual([401]);
   });
 

@@ -6,8 +6,14 @@ const failure = (reason: string, message: string) => Object.assign(new Error(mes
 
 describe('translate', () => {
   it('says a transaction aborted by a concurrent update was aborted, even when BigQuery gives reason stopped', () => {
-    const aborted = translate(failure('stopped', 'Transaction is aborted due to concurrent update against table p:s3.backend_events_exceptions.'), 'applying plan x', 'p');
-    expect(aborted.message).toBe('applying plan x: another job changed the same table at the same moment, so BigQuery aborted this transaction. Nothing was written; run it again.');
+    const aborted = translate(
+      failure('stopped', 'Transaction is aborted due to concurrent update against table p:s3.backend_events_exceptions.'),
+      'applying plan x',
+      'p',
+    );
+    expect(aborted.message).toBe(
+      'applying plan x: another job changed the same table at the same moment, so BigQuery aborted this transaction. Nothing was written; run it again.',
+    );
   });
 
   it('says a job stopped by a cancel was cancelled', () => {

@@ -43,7 +43,10 @@ function zetaSet(doc: string, pairs: [string, string][]): Promise<string> {
   return one(`SELECT TO_JSON_STRING(JSON_SET(@d, ${args}))`, [json('d', doc), ...pairs.flatMap(([p, v], i) => [string(`p${i}`, p), json(`v${i}`, v)])]);
 }
 function zetaRemove(doc: string, paths: string[]): Promise<string> {
-  return one(`SELECT TO_JSON_STRING(JSON_REMOVE(@d, ${paths.map((_, i) => `@p${i}`).join(', ')}))`, [json('d', doc), ...paths.map((p, i) => string(`p${i}`, p))]);
+  return one(`SELECT TO_JSON_STRING(JSON_REMOVE(@d, ${paths.map((_, i) => `@p${i}`).join(', ')}))`, [
+    json('d', doc),
+    ...paths.map((p, i) => string(`p${i}`, p)),
+  ]);
 }
 /** JSON_QUERY(doc, path): undefined where it is SQL NULL (nothing there), else the value's JSON text. */
 async function zetaQuery(doc: string, path: string): Promise<string | undefined> {
@@ -135,8 +138,22 @@ describe('JSON_SET (create_if_missing) and JSON_REMOVE: ZetaSQL and evfix agree'
     // The second remove meets the array the first one shifted.
     expect(canonical(await zetaRemove(doc, ['$.a[0]', '$.a[0]']))).toBe(canonicalJson(applyEdits(parseJson(doc), [remove('$.a[0]'), remove('$.a[0]')])));
     // The second set goes through the value the first one wrote.
-    expect(canonical(await zetaSet(doc, [['$.d', '{}'], ['$.d.e', '5']]))).toBe(canonicalJson(applyEdits(parseJson(doc), [set('$.d', '{}'), set('$.d.e', '5')])));
-    expect(canonical(await zetaSet(doc, [['$.a[5]', '0'], ['$.b.c', '[]']]))).toBe(canonicalJson(applyEdits(parseJson(doc), [set('$.a[5]', '0'), set('$.b.c', '[]')])));
+    expect(
+      canonical(
+        await zetaSet(doc, [
+          ['$.d', '{}'],
+          ['$.d.e', '5'],
+        ]),
+      ),
+    ).toBe(canonicalJson(applyEdits(parseJson(doc), [set('$.d', '{}'), set('$.d.e', '5')])));
+    expect(
+      canonical(
+        await zetaSet(doc, [
+          ['$.a[5]', '0'],
+          ['$.b.c', '[]'],
+        ]),
+      ),
+    ).toBe(canonicalJson(applyEdits(parseJson(doc), [set('$.a[5]', '0'), set('$.b.c', '[]')])));
   });
 });
 
@@ -148,12 +165,20 @@ const NUMBERS = ['0', '1', '-1', '2.5', '0.1', '1e2', '2.50', '-0', '90071992547
 const value: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
   v: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.oneof(fc.constantFrom(...NUMBERS), fc.constantFrom('true', 'false', 'null'), fc.constantFrom('', 'x', `O'Brien "q"`, 'é😀', '\n').map((s) => JSON.stringify(s))),
+    fc.oneof(
+      fc.constantFrom(...NUMBERS),
+      fc.constantFrom('true', 'false', 'null'),
+      fc.constantFrom('', 'x', `O'Brien "q"`, 'é😀', '\n').map((s) => JSON.stringify(s)),
+    ),
     fc.array(tie('v'), { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
-    fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('v')), { selector: ([k]) => k, maxLength: 3 }).map((es) => `{${es.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+    fc
+      .uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('v')), { selector: ([k]) => k, maxLength: 3 })
+      .map((es) => `{${es.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
   ),
 })).v;
-const objectDoc = fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), value), { selector: ([k]) => k, minLength: 1, maxLength: 5 }).map((es) => `{${es.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
+const objectDoc = fc
+  .uniqueArray(fc.tuple(fc.constantFrom(...KEYS), value), { selector: ([k]) => k, minLength: 1, maxLength: 5 })
+  .map((es) => `{${es.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
 const segment = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...KEYS).map((key): PathSegment => ({ kind: 'key', key })) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 4 }).map((index): PathSegment => ({ kind: 'index', index })) },
@@ -161,7 +186,7 @@ const segment = fc.oneof(
 const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map(formatPath);
 
 describe('random documents and paths: ZetaSQL and evfix agree', () => {
-  test('JSON_SET: edit.ts gives BigQuery\'s document, or refuses where BigQuery changes nothing; runProgram calls those problems', async () => {
+  test("JSON_SET: edit.ts gives BigQuery's document, or refuses where BigQuery changes nothing; runProgram calls those problems", async () => {
     await fc.assert(
       fc.asyncProperty(objectDoc, path, value, async (doc, p, v) => {
         await agree(doc, set(p, v));

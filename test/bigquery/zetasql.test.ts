@@ -26,7 +26,23 @@ const R = 'remittance_was_sent_event';
 const ID = '5a5a5a5a-0000-4000-8000-00000000abcd';
 const OTHER = '5a5a5a5a-0000-4000-8000-00000000beef';
 const DESCRIPTION = "fix: O'Brien's `status` -- ; DROP TABLE x";
-const VALUES = [ID, OTHER, 'CHG-1', 'reviewer', 'rm_four_eyes', 'rm_zeta', 'Failed', 'Pending', 'RemittanceWasSent', '2026-03-10', "O'Brien", '$.remittance_id', '$.Status', 'user-7', '98765'];
+const VALUES = [
+  ID,
+  OTHER,
+  'CHG-1',
+  'reviewer',
+  'rm_four_eyes',
+  'rm_zeta',
+  'Failed',
+  'Pending',
+  'RemittanceWasSent',
+  '2026-03-10',
+  "O'Brien",
+  '$.remittance_id',
+  '$.Status',
+  'user-7',
+  '98765',
+];
 /** A table of keys an operator made (update --from-table), with a value column. */
 const KEY_TABLE = 'stage.fix_keys';
 
@@ -45,14 +61,31 @@ afterAll(() => analyzer?.stop());
 /** Runs every operation once, each kind of plan made and applied, the refusals included. */
 async function exercise() {
   const s = t.service;
-  const first = event({ event_id: ID, event_created_at: '2026-03-10 08:15:30.123456', user_id: 'user-7', data: { remittance_id: 'rm_zeta', Status: 'Pending', amount: 98765 } });
+  const first = event({
+    event_id: ID,
+    event_created_at: '2026-03-10 08:15:30.123456',
+    user_id: 'user-7',
+    data: { remittance_id: 'rm_zeta', Status: 'Pending', amount: 98765 },
+  });
   const many = Array.from({ length: 1002 }, (_, i) =>
-    event({ event_created_at: `2026-03-${String(2 + (i % 12)).padStart(2, '0')} 09:00:00.${String(i).padStart(6, '0')}`, data: { remittance_id: `rm_${i}`, Status: i % 2 ? 'Pending' : 'Sent', amount: i, meta: i % 50 ? { a: 1 } : 5 } }),
+    event({
+      event_created_at: `2026-03-${String(2 + (i % 12)).padStart(2, '0')} 09:00:00.${String(i).padStart(6, '0')}`,
+      data: { remittance_id: `rm_${i}`, Status: i % 2 ? 'Pending' : 'Sent', amount: i, meta: i % 50 ? { a: 1 } : 5 },
+    }),
   );
-  await insertEvents(t, [first, { ...first, event_ingested_at: '2026-03-10 09:00:00.000000' }, event({ event_id: OTHER, event_created_at: '2026-03-11 01:02:03.000004', data: { remittance_id: 'rm_zeta', Status: 'Pending' } }), ...many]);
+  await insertEvents(t, [
+    first,
+    { ...first, event_ingested_at: '2026-03-10 09:00:00.000000' },
+    event({ event_id: OTHER, event_created_at: '2026-03-11 01:02:03.000004', data: { remittance_id: 'rm_zeta', Status: 'Pending' } }),
+    ...many,
+  ]);
   await t.bq.createTable({
     path: `${PROJECT}.${KEY_TABLE}`,
-    schema: [{ name: 'event_id', type: 'STRING' }, { name: 'event_created_at', type: 'TIMESTAMP' }, { name: 'status', type: 'STRING' }],
+    schema: [
+      { name: 'event_id', type: 'STRING' },
+      { name: 'event_created_at', type: 'TIMESTAMP' },
+      { name: 'status', type: 'STRING' },
+    ],
     rows: many.slice(0, 3).map((e) => ({ event_id: e.event_id, event_created_at: e.event_created_at, status: 'Checked' })),
   });
 
@@ -63,10 +96,29 @@ async function exercise() {
   await s.call('businessKeyGroups', { stage: R, path: '$.remittance_id' });
   await s.call('lookup', { eventId: ID });
   await s.call('lookup', { eventId: ID, createdAt: '2026-03-10 08:15:30.123456' });
-  const where = ['$.Status="Pending"', '$.Status!="Sent"', '$.amount<=98765', '$.amount in [1, 2.5, 98765]', '$.Status in ["Pending","Failed"]', '$.note is missing', '$.Status exists', '$.gone is null', 'user_id=user-7', 'event_ingested_at>=2026-03-01', 'event_advisor_id is null', 'user_id in ["user-7","user-8"]', 'event_external_reference_id!=x'];
+  const where = [
+    '$.Status="Pending"',
+    '$.Status!="Sent"',
+    '$.amount<=98765',
+    '$.amount in [1, 2.5, 98765]',
+    '$.Status in ["Pending","Failed"]',
+    '$.note is missing',
+    '$.Status exists',
+    '$.gone is null',
+    'user_id=user-7',
+    'event_ingested_at>=2026-03-01',
+    'event_advisor_id is null',
+    'user_id in ["user-7","user-8"]',
+    'event_external_reference_id!=x',
+  ];
   const page = await s.call('findEvents', { stage: R, selection: { where }, limit: 10 });
   expect(page.total).toBe(0); // `$.gone is null` asks for a JSON null there, not a missing path
-  await s.call('findEvents', { stage: R, selection: { where: ['$.Status="Pending"'] }, limit: 10, after: { event_created_at: first.event_created_at, event_id: first.event_id } });
+  await s.call('findEvents', {
+    stage: R,
+    selection: { where: ['$.Status="Pending"'] },
+    limit: 10,
+    after: { event_created_at: first.event_created_at, event_id: first.event_id },
+  });
 
   // Dedupe with a chosen copy, applied, applied again (refused from the audit table), reverted.
   const dedupe = await s.call('makePlan', { op: 'dedupe', stage: R, eventIds: [ID], keep: 'latest', choices: [[ID, 0]], description: DESCRIPTION });
@@ -83,45 +135,115 @@ async function exercise() {
   await s.call('applyPlan', { plan: exclude.id });
 
   // Update by predicate: its problems refused, then left out; made stale and refused.
-  const set = [{ op: 'set' as const, path: '$.meta.b', value: '"Failed"', createIfMissing: true }, { op: 'set' as const, path: '$.Status', value: '"Failed"', createIfMissing: true }];
-  const refusing = await s.call('makePlan', { op: 'update', stage: R, selection: { where: ['$.Status="Pending"', '$.amount>=98765'] }, edits: set, description: DESCRIPTION });
+  const set = [
+    { op: 'set' as const, path: '$.meta.b', value: '"Failed"', createIfMissing: true },
+    { op: 'set' as const, path: '$.Status', value: '"Failed"', createIfMissing: true },
+  ];
+  const refusing = await s.call('makePlan', {
+    op: 'update',
+    stage: R,
+    selection: { where: ['$.Status="Pending"', '$.amount>=98765'] },
+    edits: set,
+    description: DESCRIPTION,
+  });
   const skipping = await s.call('remakePlan', { plan: refusing.id, onProblem: 'skip' });
   await s.call('applyPlan', { plan: skipping.id });
-  const predicate = await s.call('makePlan', { op: 'update', stage: R, selection: { where: ['$.Status="Pending"'] }, edits: set, description: DESCRIPTION, skipProblems: true });
+  const predicate = await s.call('makePlan', {
+    op: 'update',
+    stage: R,
+    selection: { where: ['$.Status="Pending"'] },
+    edits: set,
+    description: DESCRIPTION,
+    skipProblems: true,
+  });
   // The changes beyond a plan's sample are read from the warehouse.
-  await t.engine.planChanges(t.config.stages[0]!, predicate, inputsOf(predicate), { event_created_at: predicate.sample.at(-1)!.event_created_at, event_id: predicate.sample.at(-1)!.event_id }, 20);
+  await t.engine.planChanges(
+    t.config.stages[0]!,
+    predicate,
+    inputsOf(predicate),
+    { event_created_at: predicate.sample.at(-1)!.event_created_at, event_id: predicate.sample.at(-1)!.event_id },
+    20,
+  );
   await insertEvents(t, [event({ data: { Status: 'Pending' } })]);
   await expect(s.call('applyPlan', { plan: predicate.id })).rejects.toThrow('is stale');
 
   // Update by keys: a replacement document, then a removal and an array edit.
   await s.call('applyPlan', {
-    plan: (await s.call('makePlan', { op: 'update', stage: R, selection: { keys: [{ event_id: OTHER, event_created_at: '2026-03-11 01:02:03.000004' }] }, edits: [{ op: 'replace', document: '{"remittance_id":"rm_zeta","Status":"Failed"}' }, { op: 'set', path: '$.items[2]', value: '{"k":null}', createIfMissing: true }], description: DESCRIPTION })).id,
+    plan: (
+      await s.call('makePlan', {
+        op: 'update',
+        stage: R,
+        selection: { keys: [{ event_id: OTHER, event_created_at: '2026-03-11 01:02:03.000004' }] },
+        edits: [
+          { op: 'replace', document: '{"remittance_id":"rm_zeta","Status":"Failed"}' },
+          { op: 'set', path: '$.items[2]', value: '{"k":null}', createIfMissing: true },
+        ],
+        description: DESCRIPTION,
+      })
+    ).id,
   });
   await s.call('applyPlan', {
-    plan: (await s.call('makePlan', { op: 'update', stage: R, selection: { keys: [{ event_id: many[2]!.event_id, event_created_at: many[2]!.event_created_at }] }, edits: [{ op: 'remove', path: '$.meta' }, { op: 'set', path: '$["odd key"]', value: 'true', createIfMissing: true }], description: DESCRIPTION })).id,
+    plan: (
+      await s.call('makePlan', {
+        op: 'update',
+        stage: R,
+        selection: { keys: [{ event_id: many[2]!.event_id, event_created_at: many[2]!.event_created_at }] },
+        edits: [
+          { op: 'remove', path: '$.meta' },
+          { op: 'set', path: '$["odd key"]', value: 'true', createIfMissing: true },
+        ],
+        description: DESCRIPTION,
+      })
+    ).id,
   });
 
   // Update from a key file of more than 1,000 keys, with a path column and a named column.
   const file = join(tempDir(), 'keys.csv');
-  writeFileSync(file, `event_id,event_created_at,$.Status:string,flag\n${many.filter((_, i) => i !== 1).map((e, i) => `${e.event_id},${e.event_created_at},Checked,${i % 2 ? 'true' : '1'}`).join('\n')}\n`);
-  const fromFile = await s.call('makePlan', { op: 'update', stage: R, selection: { file }, edits: [{ op: 'set-from', path: '$.flag', column: 'flag' }], description: DESCRIPTION });
+  writeFileSync(
+    file,
+    `event_id,event_created_at,$.Status:string,flag\n${many
+      .filter((_, i) => i !== 1)
+      .map((e, i) => `${e.event_id},${e.event_created_at},Checked,${i % 2 ? 'true' : '1'}`)
+      .join('\n')}\n`,
+  );
+  const fromFile = await s.call('makePlan', {
+    op: 'update',
+    stage: R,
+    selection: { file },
+    edits: [{ op: 'set-from', path: '$.flag', column: 'flag' }],
+    description: DESCRIPTION,
+  });
   await s.call('planImpact', { plan: fromFile.id });
   await s.call('applyPlan', { plan: fromFile.id });
 
   // Update from a table of keys, with a value column.
-  const fromTable = await s.call('makePlan', { op: 'update', stage: R, selection: { table: KEY_TABLE }, edits: [{ op: 'set-from', path: '$.checked', column: 'status' }], description: DESCRIPTION });
+  const fromTable = await s.call('makePlan', {
+    op: 'update',
+    stage: R,
+    selection: { table: KEY_TABLE },
+    edits: [{ op: 'set-from', path: '$.checked', column: 'status' }],
+    description: DESCRIPTION,
+  });
   await s.call('applyPlan', { plan: fromTable.id });
 
   // Insert.
   const inserts = join(tempDir(), 'new.jsonl');
-  writeFileSync(inserts, `${JSON.stringify({ event_id: 'ffffffff-0000-4000-8000-000000000001', event_created_at: '2026-03-12 01:02:03.000001', event_data: { remittance_id: 'rm_new' } })}\n`);
+  writeFileSync(
+    inserts,
+    `${JSON.stringify({ event_id: 'ffffffff-0000-4000-8000-000000000001', event_created_at: '2026-03-12 01:02:03.000001', event_data: { remittance_id: 'rm_new' } })}\n`,
+  );
   await s.call('applyPlan', { plan: (await s.call('makePlan', { op: 'insert', stage: R, file: inserts, description: DESCRIPTION })).id });
 
   // Four-eyes (approval: required) on the same warehouse: the author's apply refused before any script, a second
   // operator's approval (apply's re-checks, then the row), the preview without the approval check, and the
   // apply whose script checks the approval in its transaction.
   const required = { ...t.config, approval: 'required' as const };
-  const engine = new BigqueryEngine(required, t.ctx.now, { authClient: t.bq.authClient, sleep: async () => undefined, retryOptions: { maxRetryDelay: 0.01 }, onSql: (sql, params) => t.statements.push({ sql, params: [...params] }) });
+  const engine = new BigqueryEngine(required, t.ctx.now, {
+    authClient: t.bq.authClient,
+    sleep: async () => undefined,
+    retryOptions: { maxRetryDelay: 0.01 },
+    onSql: (sql, params) => t.statements.push({ sql, params: [...params] }),
+  });
   const author = createService({ ...t.ctx, config: required, engine });
   const reviewer = createService({ ...t.ctx, config: required, engine, operator: 'reviewer' });
   const unfixed = event({ event_created_at: '2026-03-13 07:00:00.000001', data: { remittance_id: 'rm_four_eyes', Status: 'Pending' } });
@@ -146,18 +268,49 @@ async function exercise() {
 }
 
 /** A script's statements: joined with ";\n", which no statement contains. */
-const statementsOf = (job: EmulatorJob) => (job.query ?? '').split(/;\n/).map((x) => x.replace(/;$/, '').trim()).filter(Boolean);
+const statementsOf = (job: EmulatorJob) =>
+  (job.query ?? '')
+    .split(/;\n/)
+    .map((x) => x.replace(/;$/, '').trim())
+    .filter(Boolean);
 
 /** The INFORMATION_SCHEMA views of a dataset doctor and --from-table read (COLUMNS, TABLES, TABLE_OPTIONS), with BigQuery's column types. */
 const VIEWS: Record<string, ExtraTable['columns']> = {
-  COLUMNS: [['table_name', 'TYPE_STRING'], ['column_name', 'TYPE_STRING'], ['data_type', 'TYPE_STRING'], ['ordinal_position', 'TYPE_INT64'], ['is_partitioning_column', 'TYPE_STRING'], ['is_system_defined', 'TYPE_STRING']],
-  TABLES: [['table_name', 'TYPE_STRING'], ['table_type', 'TYPE_STRING'], ['creation_time', 'TYPE_TIMESTAMP'], ['ddl', 'TYPE_STRING']],
-  TABLE_OPTIONS: [['table_name', 'TYPE_STRING'], ['option_name', 'TYPE_STRING'], ['option_type', 'TYPE_STRING'], ['option_value', 'TYPE_STRING']],
+  COLUMNS: [
+    ['table_name', 'TYPE_STRING'],
+    ['column_name', 'TYPE_STRING'],
+    ['data_type', 'TYPE_STRING'],
+    ['ordinal_position', 'TYPE_INT64'],
+    ['is_partitioning_column', 'TYPE_STRING'],
+    ['is_system_defined', 'TYPE_STRING'],
+  ],
+  TABLES: [
+    ['table_name', 'TYPE_STRING'],
+    ['table_type', 'TYPE_STRING'],
+    ['creation_time', 'TYPE_TIMESTAMP'],
+    ['ddl', 'TYPE_STRING'],
+  ],
+  TABLE_OPTIONS: [
+    ['table_name', 'TYPE_STRING'],
+    ['option_name', 'TYPE_STRING'],
+    ['option_type', 'TYPE_STRING'],
+    ['option_value', 'TYPE_STRING'],
+  ],
 };
 const informationSchema = (statement: string): ExtraTable[] =>
-  [...new Set([...statement.matchAll(/`([^`]*\.INFORMATION_SCHEMA\.(COLUMNS|TABLES|TABLE_OPTIONS))`/g)].map((m) => m[1]!))].map((name) => ({ name, columns: VIEWS[name.split('.').at(-1)!]! }));
+  [...new Set([...statement.matchAll(/`([^`]*\.INFORMATION_SCHEMA\.(COLUMNS|TABLES|TABLE_OPTIONS))`/g)].map((m) => m[1]!))].map((name) => ({
+    name,
+    columns: VIEWS[name.split('.').at(-1)!]!,
+  }));
 
-const KEY_TABLE_CATALOG: ExtraTable = { name: KEY_TABLE, columns: [['event_id', 'TYPE_STRING'], ['event_created_at', 'TYPE_TIMESTAMP'], ['status', 'TYPE_STRING']] };
+const KEY_TABLE_CATALOG: ExtraTable = {
+  name: KEY_TABLE,
+  columns: [
+    ['event_id', 'TYPE_STRING'],
+    ['event_created_at', 'TYPE_TIMESTAMP'],
+    ['status', 'TYPE_STRING'],
+  ],
+};
 
 /** ZetaSQL's TypeKind numbers, as the analyzer answers them. */
 const KIND_NUMBER: Record<string, number> = { INT64: 2, BOOL: 5, STRING: 8, TIMESTAMP: 19, JSON: 32 };
@@ -198,8 +351,12 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
     expect(texts.some((q) => /JOIN `stage\.fix_keys` AS k/.test(q))).toBe(true);
     expect(texts.some((q) => /CREATE TEMP TABLE evfix_chosen AS/.test(q) && /^BEGIN TRANSACTION;/.test(q))).toBe(true);
     // The approval: recorded after apply's re-checks, and checked inside the apply's transaction.
-    expect(texts.some((q) => /^BEGIN TRANSACTION;/.test(q) && /INSERT INTO `dw-prod-gwiiag\.s3\.evfix_approvals`/.test(q) && /evfix-approved-twice/.test(q))).toBe(true);
-    expect(texts.some((q) => /^BEGIN TRANSACTION;/.test(q) && /evfix-not-approved/.test(q) && /INSERT INTO `dw-prod-gwiiag\.s3\.evfix_audit`/.test(q))).toBe(true);
+    expect(
+      texts.some((q) => /^BEGIN TRANSACTION;/.test(q) && /INSERT INTO `dw-prod-gwiiag\.s3\.evfix_approvals`/.test(q) && /evfix-approved-twice/.test(q)),
+    ).toBe(true);
+    expect(texts.some((q) => /^BEGIN TRANSACTION;/.test(q) && /evfix-not-approved/.test(q) && /INSERT INTO `dw-prod-gwiiag\.s3\.evfix_audit`/.test(q))).toBe(
+      true,
+    );
     expect(texts.some((q) => /^SELECT `plan_id`, `fingerprint`, `approved_by`/.test(q))).toBe(true);
     expect(sent.filter((j) => !j.dryRun && j.labels?.evfix === 'apply' && j.error).map((j) => j.error!.message)).toEqual([
       expect.stringMatching(/evfix-already-applied/),
@@ -235,12 +392,20 @@ describe('the BigQuery SQL, checked by ZetaSQL', () => {
 
   test("BigQuery's JSON_SET with create_if_missing, as operators write it by hand, resolves", async () => {
     const since: QueryParameter = { name: 'since', parameterType: { type: 'TIMESTAMP' }, parameterValue: { value: '2026-03-01 00:00:00.000000' } };
-    await analyzer.analyze(`SELECT JSON_SET(event_data, '$.Status', 'Failed', create_if_missing => true) FROM \`${bigqueryTables(t.config).events}\` WHERE event_created_at >= @since`, [since]);
+    await analyzer.analyze(
+      `SELECT JSON_SET(event_data, '$.Status', 'Failed', create_if_missing => true) FROM \`${bigqueryTables(t.config).events}\` WHERE event_created_at >= @since`,
+      [since],
+    );
   });
 
   test('no statement carries a value in its text', () => {
     expect(sent.length).toBeGreaterThan(50);
-    expect(checkStatements(sent.map((j) => j.query!), VALUES)).toEqual([]);
+    expect(
+      checkStatements(
+        sent.map((j) => j.query!),
+        VALUES,
+      ),
+    ).toEqual([]);
     // The checker does find one.
     expect(checkStatements(["SELECT 1 FROM x WHERE a = 'Failed' LIMIT 20"], ['Failed'])).toHaveLength(3);
   });

@@ -23,7 +23,8 @@ function team(extra: Record<string, unknown> = {}) {
   const operator = (name: string) => {
     const env = { XDG_STATE_HOME: join(dir, `state-${name}`), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: name };
     const run = async (args: string[], answer?: string): Promise<Run> => {
-      let out = '', err = '';
+      let out = '',
+        err = '';
       const io: CliIO = {
         out: (t) => (out += `${t}\n`),
         err: (t) => (err += `${t}\n`),
@@ -37,15 +38,28 @@ function team(extra: Record<string, unknown> = {}) {
     /** This operator's journal, oldest first. */
     const journal = () => {
       const file = join(env.XDG_STATE_HOME, 'evfix', 'journal.jsonl');
-      return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { plan_id: string; result: string; operator: string; message?: string }) : [];
+      return existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { plan_id: string; result: string; operator: string; message?: string })
+        : [];
     };
     return { name, env, run, journal };
   };
   const warehouse = () => new DuckdbEngine(loadConfig({ cwd: dir }) as never);
   const written = async () =>
-    (await query(warehouse(), 'SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions'))[0];
+    (
+      await query(
+        warehouse(),
+        'SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions',
+      )
+    )[0];
   const audit = async () =>
-    query(warehouse(), `SELECT plan_id, kind, operator, ticket, approved_by, strftime(approved_at, '%Y-%m-%d %H:%M:%S.%f') AS approved_at, revert_of FROM s3.evfix_audit ORDER BY applied_at`);
+    query(
+      warehouse(),
+      `SELECT plan_id, kind, operator, ticket, approved_by, strftime(approved_at, '%Y-%m-%d %H:%M:%S.%f') AS approved_at, revert_of FROM s3.evfix_audit ORDER BY applied_at`,
+    );
   return { dir, alice: operator('alice'), bob: operator('bob'), carol: operator('carol'), warehouse, written, audit };
 }
 
@@ -71,7 +85,10 @@ describe('one history for the team', () => {
     expect(reverted.code).toBe(0);
     const revertId = planId(reverted.out)!;
     expect(await written()).toEqual({ exceptions: 0, exclusions: 0 });
-    expect(bob.journal().map((e) => [e.plan_id, e.result, e.operator])).toEqual([[revertId, 'started', 'bob'], [revertId, 'applied', 'bob']]);
+    expect(bob.journal().map((e) => [e.plan_id, e.result, e.operator])).toEqual([
+      [revertId, 'started', 'bob'],
+      [revertId, 'applied', 'bob'],
+    ]);
     expect(alice.journal().some((e) => e.plan_id === revertId)).toBe(false);
 
     // Alice's history shows Bob's revert, and her plan as reverted by it.
@@ -92,7 +109,9 @@ describe('four-eyes approval (approval: required)', () => {
     const unapproved = await alice.run([...dedupe, '--yes']);
     expect(unapproved.code).toBe(1);
     expect(unapproved.err.trim().split('\n')).toHaveLength(1);
-    expect(unapproved.err).toContain("needs a second operator's approval (approval: required), and s3.evfix_approvals holds none of this plan by anyone but you (alice)");
+    expect(unapproved.err).toContain(
+      "needs a second operator's approval (approval: required), and s3.evfix_approvals holds none of this plan by anyone but you (alice)",
+    );
     expect(unapproved.err).toContain('save it with --plan-out FILE, have a second operator run: evfix approve FILE, then apply it with: evfix apply FILE');
     expect(alice.journal().at(-1)).toMatchObject({ result: 'refused', operator: 'alice' });
     expect(await written()).toEqual({ exceptions: 0, exclusions: 0 });
@@ -119,7 +138,9 @@ describe('four-eyes approval (approval: required)', () => {
     expect(approved.out).toContain(`Plan ${id}: dedupe on card_was_shipped_event`);
     expect(approved.out).toContain('Impact on the stage table');
     expect(approved.out).toContain('approved by a second operator? (approval: required)');
-    expect(approved.out).toMatch(new RegExp(`Approved plan ${id} as bob at \\d{4}-\\d{2}-\\d{2} .*\\nalice can now apply it with: evfix apply ${file.replace(/[.]/g, '\\.')}`));
+    expect(approved.out).toMatch(
+      new RegExp(`Approved plan ${id} as bob at \\d{4}-\\d{2}-\\d{2} .*\\nalice can now apply it with: evfix apply ${file.replace(/[.]/g, '\\.')}`),
+    );
     const twice = await bob.run(['approve', file, '--yes']);
     expect(twice.code).toBe(1);
     expect(twice.err).toContain(`you (bob) approved plan ${id} already`);
@@ -138,7 +159,10 @@ describe('four-eyes approval (approval: required)', () => {
     expect(done.out).toContain(`Applied plan ${id}`);
     const [row] = await audit();
     expect(row).toMatchObject({ plan_id: id, operator: 'alice', approved_by: 'bob' });
-    const [approval] = await query(new DuckdbEngine(loadConfig({ cwd: dir }) as never), `SELECT strftime(approved_at, '%Y-%m-%d %H:%M:%S.%f') AS at, author, kind, stage FROM s3.evfix_approvals WHERE plan_id = '${id}'`);
+    const [approval] = await query(
+      new DuckdbEngine(loadConfig({ cwd: dir }) as never),
+      `SELECT strftime(approved_at, '%Y-%m-%d %H:%M:%S.%f') AS at, author, kind, stage FROM s3.evfix_approvals WHERE plan_id = '${id}'`,
+    );
     expect(approval).toMatchObject({ author: 'alice', kind: 'dedupe', stage: 'card_was_shipped_event' });
     expect(row!.approved_at).toBe(approval!.at);
     const history = await bob.run(['history', '--json']);
@@ -168,7 +192,10 @@ describe('four-eyes approval (approval: required)', () => {
       warehouse(),
       `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created FROM kinesis.backend_events WHERE event_name = 'CardWasShipped' ORDER BY event_created_at DESC LIMIT 1`,
     );
-    await query(warehouse(), `INSERT INTO kinesis.backend_events SELECT * REPLACE (event_ingested_at + INTERVAL 1 HOUR AS event_ingested_at) FROM kinesis.backend_events WHERE event_id = '${copy!.event_id}' LIMIT 1`);
+    await query(
+      warehouse(),
+      `INSERT INTO kinesis.backend_events SELECT * REPLACE (event_ingested_at + INTERVAL 1 HOUR AS event_ingested_at) FROM kinesis.backend_events WHERE event_id = '${copy!.event_id}' LIMIT 1`,
+    );
     const stale = await alice.run(['apply', file, '--yes']);
     expect(stale.code).toBe(1);
     expect(stale.err).toContain(`plan ${id} is stale`);
@@ -212,12 +239,16 @@ describe('tickets (ticket_pattern)', () => {
     const dedupe = ['dedupe', 'card_was_shipped_event', '--lookback', '30', '--yes'];
     const missing = await alice.run(dedupe);
     expect(missing.code).toBe(2);
-    expect(missing.err.trim().split('\n')).toEqual(['evfix dedupe: a ticket is required for every write (ticket_pattern CHG-[0-9]+): give it with --ticket TICKET; nothing was written']);
+    expect(missing.err.trim().split('\n')).toEqual([
+      'evfix dedupe: a ticket is required for every write (ticket_pattern CHG-[0-9]+): give it with --ticket TICKET; nothing was written',
+    ]);
     // Matched whole: a ticket that only contains a match is refused.
     for (const ticket of ['CHG-12x', 'xCHG-12', 'chg-12']) {
       const wrong = await alice.run([...dedupe, '--ticket', ticket]);
       expect(wrong.code).toBe(1);
-      expect(wrong.err.trim().split('\n')).toEqual([`evfix dedupe: ticket: "${ticket}" does not match ticket_pattern CHG-[0-9]+ (the whole ticket must match); nothing was written`]);
+      expect(wrong.err.trim().split('\n')).toEqual([
+        `evfix dedupe: ticket: "${ticket}" does not match ticket_pattern CHG-[0-9]+ (the whole ticket must match); nothing was written`,
+      ]);
     }
     expect(await written()).toEqual({ exceptions: 0, exclusions: 0 });
     // What writes nothing needs no ticket.

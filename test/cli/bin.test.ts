@@ -26,7 +26,10 @@ describe('bin/evfix', () => {
     const home = tempDir();
     const env = { XDG_DATA_HOME: join(home, 'data'), XDG_STATE_HOME: join(home, 'state') };
     const config = join(home, 'evfix.config.yaml');
-    writeFileSync(config, `engine:\n  type: duckdb\n  path: ${join(home, 'w.duckdb')}\nstages:\n  - name: card_was_shipped_event\n    event_name: CardWasShipped\n`);
+    writeFileSync(
+      config,
+      `engine:\n  type: duckdb\n  path: ${join(home, 'w.duckdb')}\nstages:\n  - name: card_was_shipped_event\n    event_name: CardWasShipped\n`,
+    );
     expect(evfix(['demo', '--config', config, '--events', '500'], env).status).toBe(0);
     const result = evfix(['stages', '--config', config], env);
     expect(result.stderr).toBe('');

@@ -19,7 +19,8 @@ function setup(extra: Record<string, unknown> = {}) {
   writeFileSync(join(dir, 'evfix.config.json'), JSON.stringify({ engine: { type: 'duckdb', path: 'wh.duckdb' }, stages: DEMO_STAGES, ...extra }));
   const env = { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops@example' };
   const run = async (args: string[], answer?: string): Promise<Run> => {
-    let out = '', err = '';
+    let out = '',
+      err = '';
     const asked: string[] = [];
     const io: CliIO = {
       out: (t) => (out += `${t}\n`),
@@ -42,7 +43,10 @@ function setup(extra: Record<string, unknown> = {}) {
 }
 
 async function counts(w: DuckdbEngine) {
-  const [row] = await query(w, `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions`);
+  const [row] = await query(
+    w,
+    `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS exceptions, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS exclusions`,
+  );
   return row;
 }
 
@@ -93,8 +97,17 @@ describe('evfix CLI', () => {
     const w = warehouse();
     const target = await pendingRemittance(w);
     const update = await run([
-      'update', 'remittance_was_sent_event', '--event-id', target.event_id, '--created-at', target.created,
-      '--set', '$.Status="Failed"', '--description', 'Remittance was never sent updates', '--yes',
+      'update',
+      'remittance_was_sent_event',
+      '--event-id',
+      target.event_id,
+      '--created-at',
+      target.created,
+      '--set',
+      '$.Status="Failed"',
+      '--description',
+      'Remittance was never sent updates',
+      '--yes',
     ]);
     expect(update.err).toBe('');
     expect(update.code).toBe(0);
@@ -115,8 +128,17 @@ describe('evfix CLI', () => {
     await run(['demo', '--events', '3000']);
     const target = await pendingRemittance(warehouse());
     const update = await run([
-      'update', 'remittance_was_sent_event', '--event-id', target.event_id, '--created-at', target.created,
-      '--set', '$.Status="Failed"', '--description', 'never sent', '--yes',
+      'update',
+      'remittance_was_sent_event',
+      '--event-id',
+      target.event_id,
+      '--created-at',
+      target.created,
+      '--set',
+      '$.Status="Failed"',
+      '--description',
+      'never sent',
+      '--yes',
     ]);
     const updateId = /Applied plan ([0-9a-f]{16})/.exec(update.out)![1]!;
     const revert = await run(['revert', updateId, '--yes']);
@@ -206,7 +228,13 @@ describe('evfix CLI', () => {
     const { run, warehouse, dir } = setup();
     await run(['demo', '--events', '2000']);
     const w = warehouse();
-    const stageRows = async () => (await query(w, `SELECT count(*)::INT AS n, coalesce(sum(hash(event_id, event_created_at, is_exception)), 0)::VARCHAR AS h FROM stage.card_was_shipped_event`))[0];
+    const stageRows = async () =>
+      (
+        await query(
+          w,
+          `SELECT count(*)::INT AS n, coalesce(sum(hash(event_id, event_created_at, is_exception)), 0)::VARCHAR AS h FROM stage.card_was_shipped_event`,
+        )
+      )[0];
     // A dedupe changes what the stage table should hold, so a real rerun would change it.
     expect((await run(['dedupe', 'card_was_shipped_event', '--lookback', '30', '--yes'])).code).toBe(0);
     const before = await stageRows();
@@ -295,9 +323,43 @@ describe('evfix CLI', () => {
     [['frobnicate'], 2, 'unknown command "frobnicate"'],
     [['duplicates', 'nope'], 1, 'unknown stage table "nope"'],
     [['lookup', 'not-a-uuid'], 1, 'event_id: "not-a-uuid" is not a UUID'],
-    [['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--created-at', 'noon', '--set', '$.a=1', '--description', 'x'], 1, 'event_created_at: "noon" is not a timestamp'],
-    [['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--created-at', '2026-03-14', '--set', '$.Status=Failed', '--description', 'x'], 1, 'strings need quotes'],
-    [['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--set', '$.a=1', '--description', 'x'], 2, 'each --event-id needs its --created-at'],
+    [
+      [
+        'update',
+        'remittance_was_sent_event',
+        '--event-id',
+        '00000000-0000-4000-8000-000000000001',
+        '--created-at',
+        'noon',
+        '--set',
+        '$.a=1',
+        '--description',
+        'x',
+      ],
+      1,
+      'event_created_at: "noon" is not a timestamp',
+    ],
+    [
+      [
+        'update',
+        'remittance_was_sent_event',
+        '--event-id',
+        '00000000-0000-4000-8000-000000000001',
+        '--created-at',
+        '2026-03-14',
+        '--set',
+        '$.Status=Failed',
+        '--description',
+        'x',
+      ],
+      1,
+      'strings need quotes',
+    ],
+    [
+      ['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--set', '$.a=1', '--description', 'x'],
+      2,
+      'each --event-id needs its --created-at',
+    ],
     [['exclude', 'card_was_shipped_event', '--event-id', '00000000-0000-4000-8000-000000000001'], 1, 'description: is required'],
     [['rerun', 'card_was_shipped_event', '--offset', 'three'], 2, '--offset three: expected a whole number'],
     [['apply', '/nonexistent/plan.json'], 1, '/nonexistent/plan.json: cannot be read'],

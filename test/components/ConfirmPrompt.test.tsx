@@ -27,7 +27,14 @@ describe('ConfirmPrompt', () => {
     `);
     view.rerender(<ConfirmPrompt focus counts={{ ...none, exclusions: 1 }} onConfirm={() => undefined} />);
     expect(await view.waitForFrame('Write these rows?')).toMatchInlineSnapshot(`"Write these rows? press y to write, esc to go back (nothing is written)"`);
-    view.rerender(<ConfirmPrompt focus typedValue="remittance_was_sent_event" counts={{ ...none, deleted: { exceptions: 1, exclusions: 0 } }} onConfirm={() => undefined} />);
+    view.rerender(
+      <ConfirmPrompt
+        focus
+        typedValue="remittance_was_sent_event"
+        counts={{ ...none, deleted: { exceptions: 1, exclusions: 0 } }}
+        onConfirm={() => undefined}
+      />,
+    );
     expect(await view.waitForFrame('Production')).toMatchInlineSnapshot(`
       "Production. Type the stage table name (remittance_was_sent_event) and press
       enter to delete:

@@ -18,7 +18,17 @@ const columns = [
       '$.note': '"sent again after the bank rejected the first transfer"',
     },
   },
-  { heading: 'copy 2', values: { ingested: '2026-03-14 12:00:00.000000', created: '2026-03-10 15:38:21.224000', user_id: USER, '$.Status': '"Sent"', '$.amount': '12.5', '$.note': '"sent"' } },
+  {
+    heading: 'copy 2',
+    values: {
+      ingested: '2026-03-14 12:00:00.000000',
+      created: '2026-03-10 15:38:21.224000',
+      user_id: USER,
+      '$.Status': '"Sent"',
+      '$.amount': '12.5',
+      '$.note': '"sent"',
+    },
+  },
 ];
 
 describe('CopiesTable', () => {

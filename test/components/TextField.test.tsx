@@ -20,8 +20,26 @@ function LookupForm(props: { submitted: string[][] }) {
   const [field, setField] = useState(0);
   return (
     <Box flexDirection="column">
-      <TextField label="event_id" value={id} onChange={setId} validate={isUuid} freeText={false} focus={field === 0} onSubmit={() => setField(1)} onTab={() => setField((f) => 1 - f)} />
-      <TextField label="event_created_at" value={at} onChange={setAt} validate={isTimestamp} freeText={false} focus={field === 1} onSubmit={() => props.submitted.push([id, at])} onTab={() => setField((f) => 1 - f)} />
+      <TextField
+        label="event_id"
+        value={id}
+        onChange={setId}
+        validate={isUuid}
+        freeText={false}
+        focus={field === 0}
+        onSubmit={() => setField(1)}
+        onTab={() => setField((f) => 1 - f)}
+      />
+      <TextField
+        label="event_created_at"
+        value={at}
+        onChange={setAt}
+        validate={isTimestamp}
+        freeText={false}
+        focus={field === 1}
+        onSubmit={() => props.submitted.push([id, at])}
+        onTab={() => setField((f) => 1 - f)}
+      />
     </Box>
   );
 }
@@ -33,7 +51,9 @@ describe('TextField on screen (80 columns, unstyled)', () => {
   it('under NO_COLOR puts the placeholder in parentheses, so it does not read as a typed value', async () => {
     process.env.NO_COLOR = '1';
     try {
-      const view = renderComponent(<TextField label="event_id" value="" onChange={() => undefined} onSubmit={() => undefined} focus={false} placeholder="8-4-4-4-12 hex UUID" />);
+      const view = renderComponent(
+        <TextField label="event_id" value="" onChange={() => undefined} onSubmit={() => undefined} focus={false} placeholder="8-4-4-4-12 hex UUID" />,
+      );
       expect(await view.waitForFrame('event_id')).toContain('event_id: (8-4-4-4-12 hex UUID)');
       view.unmount();
     } finally {
@@ -42,7 +62,17 @@ describe('TextField on screen (80 columns, unstyled)', () => {
   });
 
   it('shows the label, the placeholder while empty, and the hint while focused', async () => {
-    const view = renderComponent(<TextField label="event_created_at" value="" onChange={() => undefined} onSubmit={() => undefined} focus placeholder="optional, e.g. 2024-02-03 15:38:21.224000" hint="enter looks the event up; tab switches fields" />);
+    const view = renderComponent(
+      <TextField
+        label="event_created_at"
+        value=""
+        onChange={() => undefined}
+        onSubmit={() => undefined}
+        focus
+        placeholder="optional, e.g. 2024-02-03 15:38:21.224000"
+        hint="enter looks the event up; tab switches fields"
+      />,
+    );
     expect(await view.waitForFrame('> event_created_at')).toMatchInlineSnapshot(`
       "> event_created_at: optional, e.g. 2024-02-03 15:38:21.224000
           enter looks the event up; tab switches fields"
@@ -51,7 +81,16 @@ describe('TextField on screen (80 columns, unstyled)', () => {
   });
 
   it('shows no error for the initial value until the operator types or presses enter', async () => {
-    const view = renderComponent(<TextField label="path" value="$." onChange={() => undefined} onSubmit={() => undefined} validate={(v) => (v === '$.' ? '"$." is not a JSON path' : undefined)} focus />);
+    const view = renderComponent(
+      <TextField
+        label="path"
+        value="$."
+        onChange={() => undefined}
+        onSubmit={() => undefined}
+        validate={(v) => (v === '$.' ? '"$." is not a JSON path' : undefined)}
+        focus
+      />,
+    );
     expect(await view.waitForFrame('> path: $.')).toMatchInlineSnapshot(`"> path: $."`);
     expect(await view.waitForChange(() => view.type('\r'))).toMatchInlineSnapshot(`
       "> path: $.
@@ -65,7 +104,9 @@ describe('TextField on screen (80 columns, unstyled)', () => {
     const view = renderComponent(<TextField label="exception_description" value={long} onChange={() => undefined} onSubmit={() => undefined} focus />);
     // The cursor is at the end: the end of the text is shown, and where it was cut on the left.
     expect(await view.waitForFrame(/to Sent$/m)).toMatchInlineSnapshot(`"> exception_description: …were sent by hand; their status is corrected to Sent"`);
-    expect(await view.waitForChange(() => view.type('\x1b[H'))).toMatchInlineSnapshot(`"> exception_description: Remittances stuck in Pending after the 2026-03 outage…"`);
+    expect(await view.waitForChange(() => view.type('\x1b[H'))).toMatchInlineSnapshot(
+      `"> exception_description: Remittances stuck in Pending after the 2026-03 outage…"`,
+    );
     view.unmount();
   });
 });
@@ -148,10 +189,18 @@ describe('TextField keys', () => {
     const changes: string[] = [];
     function Field() {
       const [v, setV] = useState('');
-      return <TextField label="f" value={v} onChange={(x) => {
-        changes.push(x);
-        setV(x);
-      }} onSubmit={() => undefined} focus />;
+      return (
+        <TextField
+          label="f"
+          value={v}
+          onChange={(x) => {
+            changes.push(x);
+            setV(x);
+          }}
+          onSubmit={() => undefined}
+          focus
+        />
+      );
     }
     const view = renderComponent(<Field />);
     await view.waitForFrame('> f');

@@ -25,7 +25,9 @@ describe('WindowedList', () => {
   });
 
   it('says so when there is nothing to show', async () => {
-    const view = renderComponent(<WindowedList items={[]} state={initialList(0, 5)} render={(g) => String(g)} empty="No unresolved duplicates in the lookback window." />);
+    const view = renderComponent(
+      <WindowedList items={[]} state={initialList(0, 5)} render={(g) => String(g)} empty="No unresolved duplicates in the lookback window." />,
+    );
     expect(await view.waitForFrame('No')).toMatchInlineSnapshot(`"No unresolved duplicates in the lookback window."`);
     view.unmount();
   });

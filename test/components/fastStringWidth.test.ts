@@ -16,9 +16,17 @@ describe('fastStringWidth', () => {
     const any = fc.string({ unit: 'grapheme' });
     const ansi = fc.constantFrom('\u001b[31m·\u001b[39m', 'a\tb', '界', '👍🏽', 'é', '\u0301');
     fc.assert(
-      fc.property(fc.oneof(ours, any, ansi, fc.tuple(ours, ansi).map(([a, b]) => a + b)), (text) => {
-        expect(fastStringWidth(text)).toBe(stringWidth(text));
-      }),
+      fc.property(
+        fc.oneof(
+          ours,
+          any,
+          ansi,
+          fc.tuple(ours, ansi).map(([a, b]) => a + b),
+        ),
+        (text) => {
+          expect(fastStringWidth(text)).toBe(stringWidth(text));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -8,7 +8,12 @@ describe('list state', () => {
     expect(run([{ type: 'last' }])).toMatchObject({ cursor: 99, top: 90 });
     expect(run([{ type: 'last' }, { type: 'page', direction: -1 }])).toMatchObject({ cursor: 89, top: 89 });
     expect(run([{ type: 'move', delta: -5 }])).toMatchObject({ cursor: 0, top: 0 });
-    expect(run([{ type: 'move', delta: 3 }, { type: 'resize', height: 2 }])).toMatchObject({ cursor: 3, top: 2 });
+    expect(
+      run([
+        { type: 'move', delta: 3 },
+        { type: 'resize', height: 2 },
+      ]),
+    ).toMatchObject({ cursor: 3, top: 2 });
   });
 
   it('marks, marks all, and marks ranges', () => {
@@ -30,4 +35,3 @@ describe('list state', () => {
     expect(run([{ type: 'move', delta: 1 }, { type: 'toggle' }, { type: 'last' }], 0)).toMatchObject({ cursor: 0, marked: new Set() });
   });
 });
-

@@ -42,7 +42,10 @@ describe('configuration', () => {
   });
 
   it('reads YAML', () => {
-    const { file } = write('evfix.config.yaml', 'engine:\n  type: duckdb\n  path: /tmp/x.duckdb\nenvironment: prod\nstages:\n  - name: card_was_shipped_event\n    event_name: CardWasShipped\n');
+    const { file } = write(
+      'evfix.config.yaml',
+      'engine:\n  type: duckdb\n  path: /tmp/x.duckdb\nenvironment: prod\nstages:\n  - name: card_was_shipped_event\n    event_name: CardWasShipped\n',
+    );
     expect(readConfigFile(file).environment).toBe('prod');
   });
 
@@ -61,7 +64,10 @@ describe('configuration', () => {
     [{ engine: { type: 'oracle' }, stages }, 'engine.type: '],
     [{ engine: { type: 'duckdb', path: 'x' }, stages: [{ name: 'x; drop table y', event_name: 'A' }] }, 'stages[0].name: must be a plain identifier'],
     [{ engine: { type: 'duckdb', path: 'x' }, stages, tables: { events: 'kinesis.backend_events`; --' } }, 'tables.events: must be dataset.table'],
-    [{ engine: { type: 'duckdb', path: 'x' }, stages: [{ ...stages[0], business_keys: ['transaction_id'] }] }, 'stages[0].business_keys[0]: "transaction_id" is not a JSON path'],
+    [
+      { engine: { type: 'duckdb', path: 'x' }, stages: [{ ...stages[0], business_keys: ['transaction_id'] }] },
+      'stages[0].business_keys[0]: "transaction_id" is not a JSON path',
+    ],
     [{ engine: { type: 'duckdb', path: 'x' }, stages: [stages[0], stages[0]] }, 'stages: "card_was_shipped_event" is listed twice'],
     [{ engine: { type: 'duckdb', path: 'x' }, stages, environment: 'production' }, 'environment: '],
   ])('names the field that is wrong: %j', (content, message) => {

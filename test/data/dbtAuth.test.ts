@@ -15,7 +15,11 @@ import { bigqueryAuth, bigqueryClientOptions } from '../../src/data/dbt/auth.js'
 import { DBT_BIGQUERY_SCOPES, readDbtTarget } from '../../src/data/dbt/profile.js';
 import { tempDir } from '../helpers/warehouse.js';
 
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 const EMAIL = 'dbt-runner@dw-prod-gwiiag.iam.gserviceaccount.com';
 const KEY_BODY = privateKey.split('\n')[1]!; // a line of the key's base64, to look for in messages
 const keyJson = (extra: Record<string, unknown> = {}) => ({
@@ -35,7 +39,10 @@ function target(lines: string, env: NodeJS.ProcessEnv = {}) {
   const projectDir = join(dir, 'dbt');
   mkdirSync(projectDir);
   writeFileSync(join(projectDir, 'dbt_project.yml'), 'name: analytics\nprofile: warehouse\n');
-  writeFileSync(join(projectDir, 'profiles.yml'), `warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: bigquery\n      project: dw-prod-gwiiag\n      dataset: stage\n      location: EU\n${lines}`);
+  writeFileSync(
+    join(projectDir, 'profiles.yml'),
+    `warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: bigquery\n      project: dw-prod-gwiiag\n      dataset: stage\n      location: EU\n${lines}`,
+  );
   return { dir, projectDir, read: () => readDbtTarget({ projectDir }, { HOME: dir, ...env }) };
 }
 
@@ -109,12 +116,16 @@ describe('the auth of a dbt BigQuery target', () => {
 
   it('service-account-json: the key as base64 of its JSON', async () => {
     const b64 = Buffer.from(JSON.stringify(keyJson())).toString('base64');
-    const auth = await bigqueryAuth(target("      method: service-account-json\n      keyfile_json: \"{{ env_var('BQ_KEY_B64') }}\"\n", { BQ_KEY_B64: b64 }).read());
+    const auth = await bigqueryAuth(
+      target('      method: service-account-json\n      keyfile_json: "{{ env_var(\'BQ_KEY_B64\') }}"\n', { BQ_KEY_B64: b64 }).read(),
+    );
     expect(await signsWithTheKey(auth.authClient as JWT)).toBe(true);
   });
 
   it('impersonate_service_account: an Impersonated client whose source is the keyfile', async () => {
-    const t = target('      method: service-account\n      keyfile: /KEYFILE\n      impersonate_service_account: evfix-writer@dw-prod-gwiiag.iam.gserviceaccount.com\n');
+    const t = target(
+      '      method: service-account\n      keyfile: /KEYFILE\n      impersonate_service_account: evfix-writer@dw-prod-gwiiag.iam.gserviceaccount.com\n',
+    );
     const keyfile = join(t.dir, 'key.json');
     writeFileSync(keyfile, JSON.stringify(keyJson()));
     writeFileSync(join(t.projectDir, 'profiles.yml'), readFileSync(join(t.projectDir, 'profiles.yml'), 'utf8').replace('/KEYFILE', keyfile));
@@ -142,10 +153,13 @@ describe('the auth of a dbt BigQuery target', () => {
   });
 
   it('oauth-secrets: an OAuth2 client with the refresh token', async () => {
-    const t = target("      method: oauth-secrets\n      refresh_token: \"{{ env_var('BQ_REFRESH') }}\"\n      client_id: cid\n      client_secret: \"{{ env_var('BQ_SECRET') }}\"\n      token_uri: https://oauth2.googleapis.com/token\n", {
-      BQ_REFRESH: 'refresh-sekret',
-      BQ_SECRET: 'client-sekret',
-    }).read();
+    const t = target(
+      '      method: oauth-secrets\n      refresh_token: "{{ env_var(\'BQ_REFRESH\') }}"\n      client_id: cid\n      client_secret: "{{ env_var(\'BQ_SECRET\') }}"\n      token_uri: https://oauth2.googleapis.com/token\n',
+      {
+        BQ_REFRESH: 'refresh-sekret',
+        BQ_SECRET: 'client-sekret',
+      },
+    ).read();
     expect(JSON.stringify(t)).not.toContain('sekret');
     const auth = await bigqueryAuth(t);
     expect(auth.authClient).toBeInstanceOf(OAuth2Client);

@@ -69,12 +69,19 @@ describe('the config from a dbt project', () => {
   });
 
   it('refuses a relation in the config that is not plain names', () => {
-    const dir = setup({ engine: { type: 'bigquery', project: 'dw-prod-gwiiag' }, stages: [{ name: 'x_event', event_name: 'X', relation: { project: 'dw-prod`; --', dataset: 'stage', table: 'x' } }] });
+    const dir = setup({
+      engine: { type: 'bigquery', project: 'dw-prod-gwiiag' },
+      stages: [{ name: 'x_event', event_name: 'X', relation: { project: 'dw-prod`; --', dataset: 'stage', table: 'x' } }],
+    });
     expect(() => loadConfig({ cwd: dir, env: {} })).toThrow('stages[0].relation.project: must be a Google Cloud project id');
   });
 
   it('names the manifest when it is missing', () => {
-    const dir = setup({ engine: { type: 'bigquery', project: 'dw-prod-gwiiag' }, stages_from_manifest: { tag: 'evfix_stage' }, rerun: { dbt: { ...dbt, manifest: 'dbt/target/nope.json' } } });
+    const dir = setup({
+      engine: { type: 'bigquery', project: 'dw-prod-gwiiag' },
+      stages_from_manifest: { tag: 'evfix_stage' },
+      rerun: { dbt: { ...dbt, manifest: 'dbt/target/nope.json' } },
+    });
     expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(`rerun.dbt.manifest: ${join(dir, 'dbt', 'target', 'nope.json')} does not exist`);
   });
 
@@ -90,6 +97,8 @@ describe('the config from a dbt project', () => {
 
   it('refuses a profile dataset that is not a plain name after rendering, naming the profile field', () => {
     const dir = setup({ engine: { type: 'bigquery', from_dbt_profile: true }, stages: [{ name: 'x_event', event_name: 'X' }], rerun: { dbt } }, PROFILE);
-    expect(() => loadConfig({ cwd: dir, env: { STAGE_DATASET: 'stage`.x' } })).toThrow(`${join(dir, 'dbt', 'profiles.yml')}:8: warehouse.outputs.prod.dataset: "stage\`.x" after rendering is not a BigQuery dataset name`);
+    expect(() => loadConfig({ cwd: dir, env: { STAGE_DATASET: 'stage`.x' } })).toThrow(
+      `${join(dir, 'dbt', 'profiles.yml')}:8: warehouse.outputs.prod.dataset: "stage\`.x" after rendering is not a BigQuery dataset name`,
+    );
   });
 });

@@ -14,7 +14,11 @@ import { tempDir } from '../helpers/warehouse.js';
 
 const STAGE = { tags: ['evfix_stage'] };
 const MODELS: ModelSpec[] = [
-  { ...STAGE, name: 'remittance_was_sent_event', meta: { event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'], columns: [{ name: 'status', path: '$.Status' }] } },
+  {
+    ...STAGE,
+    name: 'remittance_was_sent_event',
+    meta: { event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'], columns: [{ name: 'status', path: '$.Status' }] },
+  },
   // A custom schema: dbt's default generate_schema_name builds it in stage_finance.
   { ...STAGE, name: 'card_was_shipped_event', customSchema: 'finance', nodeMeta: { event_name: 'CardWasShipped' } },
   // An alias: the table is not named after the model.
@@ -43,7 +47,11 @@ describe.each([10, 11, 12] as const)('a v%i manifest', (version) => {
       ['transaction_was_created_event', { project: 'dw-prod-gwiiag', dataset: 'stage', table: 'transactions_created', source: 'relation_name' }],
     ]);
     // meta from config.meta or from the node's own meta.
-    expect(stages.find((s) => s.name === 'remittance_was_sent_event')).toMatchObject({ event_name: 'RemittanceWasSent', business_keys: ['$.remittance_id'], columns: [{ name: 'status', path: '$.Status' }] });
+    expect(stages.find((s) => s.name === 'remittance_was_sent_event')).toMatchObject({
+      event_name: 'RemittanceWasSent',
+      business_keys: ['$.remittance_id'],
+      columns: [{ name: 'status', path: '$.Status' }],
+    });
     expect(stages.find((s) => s.name === 'card_was_shipped_event')?.event_name).toBe('CardWasShipped');
   });
 
@@ -52,7 +60,14 @@ describe.each([10, 11, 12] as const)('a v%i manifest', (version) => {
       ...MODELS,
       { name: 'remittance_daily', materialized: 'table', path: 'models/marts/remittance_daily.sql', dependsOn: [modelId('remittance_report')] },
       { name: 'remittance_enriched', materialized: 'ephemeral', path: 'models/int/remittance_enriched.sql', dependsOn: [modelId('remittance_was_sent_event')] },
-      { name: 'remittance_kpis', customSchema: 'marts', alias: 'kpis', materialized: 'view', path: 'models/marts/remittance_kpis.sql', dependsOn: [modelId('remittance_enriched'), modelId('remittance_daily')] },
+      {
+        name: 'remittance_kpis',
+        customSchema: 'marts',
+        alias: 'kpis',
+        materialized: 'view',
+        path: 'models/marts/remittance_kpis.sql',
+        dependsOn: [modelId('remittance_enriched'), modelId('remittance_daily')],
+      },
       { name: 'from_snapshot', materialized: 'table', path: 'models/marts/from_snapshot.sql', dependsOn: ['snapshot.analytics.remittance_history'] },
       { name: 'unrelated', materialized: 'table', path: 'models/marts/unrelated.sql', dependsOn: [modelId('card_was_shipped_event')] },
     ];
@@ -108,13 +123,21 @@ describe('relations', () => {
   it('refuses a relation that is not a plain project.dataset.table, naming the model and the field', () => {
     const bad = (spec: Partial<ModelSpec>) => manifestFile(11, [{ ...STAGE, name: 'a_event', meta: { event_name: 'A' }, ...spec }]);
     let file = bad({ relationName: '`dw-prod-gwiiag`.`stage`.`a_event`; DROP TABLE x' });
-    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(`${file}: model model.analytics.a_event: relation_name "\`dw-prod-gwiiag\`.\`stage\`.\`a_event\`; DROP TABLE x" is not \`project\`.\`dataset\`.\`table\``);
+    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(
+      `${file}: model model.analytics.a_event: relation_name "\`dw-prod-gwiiag\`.\`stage\`.\`a_event\`; DROP TABLE x" is not \`project\`.\`dataset\`.\`table\``,
+    );
     file = bad({ relationName: '`Prod`.`stage`.`a_event`' });
-    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(`${file}: model model.analytics.a_event: relation_name (project) "Prod" is not a Google Cloud project id`);
+    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(
+      `${file}: model model.analytics.a_event: relation_name (project) "Prod" is not a Google Cloud project id`,
+    );
     file = bad({ alias: 'a-event' });
-    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(`${file}: model model.analytics.a_event: relation_name (table) "a-event" is not a table name of letters, digits and underscores`);
+    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(
+      `${file}: model model.analytics.a_event: relation_name (table) "a-event" is not a table name of letters, digits and underscores`,
+    );
     file = bad({ relationName: null, database: 'x' });
-    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(`${file}: model model.analytics.a_event: database "x" is not a Google Cloud project id`);
+    expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(
+      `${file}: model model.analytics.a_event: database "x" is not a Google Cloud project id`,
+    );
     file = bad({ materialized: 'ephemeral' });
     expect(() => stagesFromManifest(file, { tag: 'evfix_stage' })).toThrow(`${file}: model model.analytics.a_event: is ephemeral; dbt builds no table for it`);
   });
@@ -125,7 +148,9 @@ describe('relations', () => {
     });
     expect(stagesFromManifest(file, { tag: 'evfix_stage' })[0]).toEqual({ name: 'a_event', event_name: 'A', business_keys: [], columns: [] });
     const manifest = readManifest(file);
-    expect(() => modelRelation(manifest, manifest.models.get(modelId('a_event'))!)).toThrow('the manifest is for duckdb; evfix reads relations from BigQuery manifests');
+    expect(() => modelRelation(manifest, manifest.models.get(modelId('a_event'))!)).toThrow(
+      'the manifest is for duckdb; evfix reads relations from BigQuery manifests',
+    );
   });
 
   it('finds every version of a versioned model, and refuses two of them as one stage', () => {
@@ -135,7 +160,9 @@ describe('relations', () => {
     ]);
     const manifest = readManifest(file);
     expect(modelsNamed(manifest, 'a_event').map((m) => modelRelation(manifest, m).table)).toEqual(['a_event_v1', 'a_event_v2']);
-    expect(() => stagesFromManifest(manifest, { tag: 'evfix_stage' })).toThrow('model.analytics.a_event.v1 and model.analytics.a_event.v2 are both stage model "a_event"');
+    expect(() => stagesFromManifest(manifest, { tag: 'evfix_stage' })).toThrow(
+      'model.analytics.a_event.v1 and model.analytics.a_event.v2 are both stage model "a_event"',
+    );
   });
 });
 
@@ -160,14 +187,22 @@ describe('the manifest file', () => {
     expect(() => readManifest(notJson)).toThrow(`rerun.dbt.manifest: ${notJson} is not valid JSON`);
     const noMeta = writeManifest(dir, { nodes: {} }, 'no-meta.json');
     expect(() => readManifest(noMeta)).toThrow(`rerun.dbt.manifest: ${noMeta} is not a dbt manifest: it has no metadata.dbt_schema_version`);
-    const v9 = writeManifest(dir, { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v9.json', dbt_version: '1.5.11' }, nodes: {} }, 'v9.json');
-    expect(() => readManifest(v9)).toThrow(`rerun.dbt.manifest: ${v9} is manifest schema v9 (written by dbt 1.5.11); evfix reads v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later)`);
+    const v9 = writeManifest(
+      dir,
+      { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v9.json', dbt_version: '1.5.11' }, nodes: {} },
+      'v9.json',
+    );
+    expect(() => readManifest(v9)).toThrow(
+      `rerun.dbt.manifest: ${v9} is manifest schema v9 (written by dbt 1.5.11); evfix reads v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later)`,
+    );
     const v13 = writeManifest(dir, { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v13.json' }, nodes: {} }, 'v13.json');
     expect(() => readManifest(v13)).toThrow(`rerun.dbt.manifest: ${v13} is manifest schema v13; evfix reads v10`);
   });
 
   it('still says which stage model lacks meta.event_name', () => {
     const file = manifestFile(12, [{ ...STAGE, name: 'a_event' }]);
-    expect(() => stagesFromManifest(file, { path_prefix: 'models/stage/' })).toThrow(`${file}: model a_event is selected as a stage table but has no meta.event_name`);
+    expect(() => stagesFromManifest(file, { path_prefix: 'models/stage/' })).toThrow(
+      `${file}: model a_event is selected as a stage table but has no meta.event_name`,
+    );
   });
 });

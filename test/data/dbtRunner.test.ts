@@ -12,8 +12,19 @@ const settings = (extra: Partial<DbtSettings> = {}): DbtSettings => ({ executabl
 describe('the dbt command line', () => {
   it('selects the model with the offset and passes --profile, --profiles-dir and --target when configured', () => {
     expect(dbtArguments(settings({ profiles_dir: '/srv/dbt-profiles', profile: 'warehouse', target: 'prod', downstream: true }), stage, 3)).toEqual([
-      'run', '--select', 'remittance_was_sent_event+', '--vars', '{"current_date_offset":3}',
-      '--project-dir', '/srv/analytics', '--profiles-dir', '/srv/dbt-profiles', '--profile', 'warehouse', '--target', 'prod',
+      'run',
+      '--select',
+      'remittance_was_sent_event+',
+      '--vars',
+      '{"current_date_offset":3}',
+      '--project-dir',
+      '/srv/analytics',
+      '--profiles-dir',
+      '/srv/dbt-profiles',
+      '--profile',
+      'warehouse',
+      '--target',
+      'prod',
     ]);
     expect(dbtCommandLine(settings({ profile: 'warehouse', target: 'prod' }), stage, 0)).toBe(
       `dbt run --select remittance_was_sent_event --vars '{"current_date_offset":0}' --project-dir /srv/analytics --profile warehouse --target prod`,
@@ -21,6 +32,14 @@ describe('the dbt command line', () => {
   });
 
   it('leaves profile, profiles dir and target to dbt (and its DBT_* variables) when the config does not name them', () => {
-    expect(dbtArguments(settings(), stage, 1)).toEqual(['run', '--select', 'remittance_was_sent_event', '--vars', '{"current_date_offset":1}', '--project-dir', '/srv/analytics']);
+    expect(dbtArguments(settings(), stage, 1)).toEqual([
+      'run',
+      '--select',
+      'remittance_was_sent_event',
+      '--vars',
+      '{"current_date_offset":1}',
+      '--project-dir',
+      '/srv/analytics',
+    ]);
   });
 });

@@ -26,7 +26,9 @@ describe('demo data', () => {
     expect(groups.some((g) => g[0]!.event_data !== g[1]!.event_data)).toBe(true);
     const txIds = events.filter((e) => e.event_name === 'TransactionWasCreated').map((e) => JSON.parse(e.event_data).transaction_id);
     expect(txIds.length - new Set(txIds).size).toBeGreaterThan(10);
-    const stuck = events.filter((e) => e.event_name === 'RemittanceWasSent' && JSON.parse(e.event_data).Status === 'Pending' && e.event_created_at < '2026-03-10');
+    const stuck = events.filter(
+      (e) => e.event_name === 'RemittanceWasSent' && JSON.parse(e.event_data).Status === 'Pending' && e.event_created_at < '2026-03-10',
+    );
     expect(stuck.length).toBeGreaterThan(50);
     expect(events.some((e) => e.event_created_at < '2026-03-01')).toBe(true);
     expect(events.every((e) => e.event_created_at >= '2026-02-13 12:00:00.000000' && e.event_created_at <= NOW)).toBe(true);

@@ -27,8 +27,23 @@ import type { Plan } from '../../src/data/plan.js';
 import type { Condition } from '../../src/data/selection.js';
 import { addDays, formatTimestamp, parseTimestamp, startOfDay } from '../../src/data/timestamp.js';
 import {
-  canonicalData, eventVersions, exceptionLine, exclusionLine, FAR_FUTURE, readTables, runOperation, storedExceptionLine, storedExclusionLine,
-  tableDiff, unresolvedOriginals, type KeyRef, type Operation, type Outcome, type Refusal, type Tables, type UpdateOp,
+  canonicalData,
+  eventVersions,
+  exceptionLine,
+  exclusionLine,
+  FAR_FUTURE,
+  readTables,
+  runOperation,
+  storedExceptionLine,
+  storedExclusionLine,
+  tableDiff,
+  unresolvedOriginals,
+  type KeyRef,
+  type Operation,
+  type Outcome,
+  type Refusal,
+  type Tables,
+  type UpdateOp,
 } from '../reference/rowByRow.js';
 import { Rng } from '../helpers/rng.js';
 import { makeWarehouse, type TestWarehouse } from '../helpers/warehouse.js';
@@ -74,14 +89,38 @@ type Features = {
 };
 
 const MAIN: Features = {
-  numberSpellings: true, indexOrKey: true, movedCopies: true,
-  oddRoots: false, tiedCopies: true, differingCopies: false, replaceWithColumns: false, replaceSameDocument: false,
-  numberColumnSpellings: false, hugeComparisons: true, typedJsonLines: true, sameArrayEdits: false,
+  numberSpellings: true,
+  indexOrKey: true,
+  movedCopies: true,
+  oddRoots: false,
+  tiedCopies: true,
+  differingCopies: false,
+  replaceWithColumns: false,
+  replaceSameDocument: false,
+  numberColumnSpellings: false,
+  hugeComparisons: true,
+  typedJsonLines: true,
+  sameArrayEdits: false,
 };
 
 // Documents ------------------------------------------------------------------------------------------------------
 
-const STRINGS = ['Pending', 'Sent', 'Failed', `O'Brien "quoted"`, 'é😀 ünï', 'back\\slash', 'line\nbreak\ttab', '</script>', '', ' ', 'null', '1', '\u0001ctl', 'Ω≈ç√'];
+const STRINGS = [
+  'Pending',
+  'Sent',
+  'Failed',
+  `O'Brien "quoted"`,
+  'é😀 ünï',
+  'back\\slash',
+  'line\nbreak\ttab',
+  '</script>',
+  '',
+  ' ',
+  'null',
+  '1',
+  '\u0001ctl',
+  'Ω≈ç√',
+];
 const NUMBERS = ['0', '1', '-1', '10', '2.5', '0.1', '-7.25', '12345678901234567890', '123456789012345678901234567890', '9007199254740993', '42'];
 const ODD_NUMBERS = ['1e2', '100.0', '2.50', '-0', '1E-7', '100'];
 const STATUSES = ['Pending', 'Sent', 'Failed'];
@@ -168,7 +207,8 @@ type StoredRow = Omit<EventRow, 'event_data'> & { event_data: string | null };
 type Exception = { row: StoredRow; added: string; description: string; isUpdate: boolean };
 type World = { events: StoredRow[]; exceptions: Exception[]; exclusions: { row: StoredRow; added: string; description?: string }[] };
 
-const ts = (day: string, r: Rng) => `${day} ${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}.${String(r.int(0, 999999)).padStart(6, '0')}`;
+const ts = (day: string, r: Rng) =>
+  `${day} ${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}.${String(r.int(0, 999999)).padStart(6, '0')}`;
 const plusSeconds = (at: string, s: number) => formatTimestamp(parseTimestamp(at) + BigInt(s) * 1_000_000n);
 const DAYS = Array.from({ length: 20 }, (_, i) => formatTimestamp(addDays(startOfDay(parseTimestamp('2026-02-24 00:00:00')), i)).slice(0, 10));
 
@@ -188,7 +228,11 @@ function makeWorld(seed: number, f: Features): World {
     const copies = r.chance(0.3) ? r.int(2, 3) : 1;
     const oddRoot = f.oddRoots && r.chance(0.1) ? odd() : undefined;
     const rows: StoredRow[] = [];
-    const columns = { user_id: r.pick(['user-1', 'user-2', null]), event_external_reference_id: r.chance(0.2) ? `ext-${n}` : null, event_advisor_id: r.chance(0.1) ? 'adv-1' : null };
+    const columns = {
+      user_id: r.pick(['user-1', 'user-2', null]),
+      event_external_reference_id: r.chance(0.2) ? `ext-${n}` : null,
+      event_advisor_id: r.chance(0.1) ? 'adv-1' : null,
+    };
     for (let c = 0; c < copies; c++) {
       let data: string | null = c === 0 || r.chance(0.6) ? render(r, base) : f.differingCopies ? render(r, mutate(r, f, base)) : render(r, base);
       if (oddRoot !== undefined && (c === 0 || !f.differingCopies)) data = oddRoot;
@@ -229,12 +273,19 @@ function makeWorld(seed: number, f: Features): World {
     if (name === EVENT && r.chance(0.05)) {
       // Stray exceptions the stage rules ignore: another event's name, or created before the horizon.
       const stray = r.chance(0.5) ? { ...rows[0]!, event_name: OTHER_EVENT } : { ...rows[0]!, event_created_at: '2025-01-15 00:00:00.000000' };
-      world.exceptions.push({ row: { ...stray, event_data: render(r, mutate(r, f, base)) }, added: ts(r.pick(DAYS.slice(6, 19)), r), description: 'stray', isUpdate: true });
+      world.exceptions.push({
+        row: { ...stray, event_data: render(r, mutate(r, f, base)) },
+        added: ts(r.pick(DAYS.slice(6, 19)), r),
+        description: 'stray',
+        isUpdate: true,
+      });
     }
     if (r.chance(0.15)) {
       // An exclusion; sometimes one another writer added at the very time the first apply of the case runs.
       const row = r.pick(rows);
-      world.exclusions.push(r.chance(0.2) ? { row, added: '2026-03-15 12:00:00.000000', description: 'another writer' } : { row, added: ts(r.pick(DAYS.slice(6, 19)), r) });
+      world.exclusions.push(
+        r.chance(0.2) ? { row, added: '2026-03-15 12:00:00.000000', description: 'another writer' } : { row, added: ts(r.pick(DAYS.slice(6, 19)), r) },
+      );
     }
   }
   // Events that exist only as exceptions (inserted earlier).
@@ -242,7 +293,16 @@ function makeWorld(seed: number, f: Features): World {
     const created = ts(r.pick(DAYS), r);
     const data = render(r, document(r, f, n));
     world.exceptions.push({
-      row: { event_created_at: created, event_id: id(), event_name: EVENT, user_id: 'user-3', event_external_reference_id: null, event_advisor_id: null, event_data: data, event_ingested_at: plusSeconds(created, 2) },
+      row: {
+        event_created_at: created,
+        event_id: id(),
+        event_name: EVENT,
+        user_id: 'user-3',
+        event_external_reference_id: null,
+        event_advisor_id: null,
+        event_data: data,
+        event_ingested_at: plusSeconds(created, 2),
+      },
       added: ts(r.pick(DAYS.slice(6, 19)), r),
       description: 'inserted',
       isUpdate: false,
@@ -255,19 +315,39 @@ async function load(w: TestWarehouse, world: World) {
   await w.warehouse.session(async (conn) => {
     for (const e of world.events) {
       await conn.run(`INSERT INTO kinesis.backend_events VALUES ($1::TIMESTAMP, $2, $3, $4, $5, $6, $7::JSON, $8::TIMESTAMP)`, [
-        e.event_created_at, e.event_id, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, e.event_data, e.event_ingested_at,
+        e.event_created_at,
+        e.event_id,
+        e.event_name,
+        e.user_id,
+        e.event_external_reference_id,
+        e.event_advisor_id,
+        e.event_data,
+        e.event_ingested_at,
       ]);
     }
     for (const c of world.exceptions) {
       const e = c.row;
       await conn.run(`INSERT INTO s3.backend_events_exceptions VALUES ($1::TIMESTAMP, $2, $3, $4, $5, $6, $7::JSON, $8::TIMESTAMP, $9::TIMESTAMP, $10, $11)`, [
-        e.event_created_at, e.event_id, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, e.event_data, e.event_ingested_at,
-        c.added, c.description, c.isUpdate,
+        e.event_created_at,
+        e.event_id,
+        e.event_name,
+        e.user_id,
+        e.event_external_reference_id,
+        e.event_advisor_id,
+        e.event_data,
+        e.event_ingested_at,
+        c.added,
+        c.description,
+        c.isUpdate,
       ]);
     }
     for (const x of world.exclusions) {
       await conn.run(`INSERT INTO s3.backend_events_exclusions VALUES ($1::TIMESTAMP, $2, $3, $4::TIMESTAMP, $5)`, [
-        x.row.event_created_at, x.row.event_id, x.row.event_name, x.added, x.description ?? 'test exclusion',
+        x.row.event_created_at,
+        x.row.event_id,
+        x.row.event_name,
+        x.added,
+        x.description ?? 'test exclusion',
       ]);
     }
   });
@@ -275,7 +355,25 @@ async function load(w: TestWarehouse, world: World) {
 
 // Operations -----------------------------------------------------------------------------------------------------
 
-const SET_PATHS = ['$.Status', '$.amount', '$.meta.a', '$.meta.b.c', '$.items[0]', '$.items[4]', '$.items[1].k', '$.note', '$."x.y"', '$."q=k"', '$.new.deep.key', '$.flag', '$.meta', '$."sl/ash"', '$."til~de"', '$.é', '$.remittance_id'];
+const SET_PATHS = [
+  '$.Status',
+  '$.amount',
+  '$.meta.a',
+  '$.meta.b.c',
+  '$.items[0]',
+  '$.items[4]',
+  '$.items[1].k',
+  '$.note',
+  '$."x.y"',
+  '$."q=k"',
+  '$.new.deep.key',
+  '$.flag',
+  '$.meta',
+  '$."sl/ash"',
+  '$."til~de"',
+  '$.é',
+  '$.remittance_id',
+];
 const NATIVE_PATHS = SET_PATHS.filter((p) => !p.includes('['));
 
 function editValue(r: Rng, f: Features, native: boolean): Json {
@@ -328,7 +426,8 @@ const dayWindow = (lo: string, hi: string) => ({
 function pickKeys(r: Rng, t: Tables, f: Features, lo: number, hi: number): { event_id: string; event_created_at: string }[] {
   const versions = eventVersions(t, EVENT, { from: '2026-01-01 00:00:00.000000', until: FAR_FUTURE });
   const keys = r.some(versions, lo, hi).map((v) => ({ event_id: v.event_id, event_created_at: v.event_created_at }));
-  const laterCopy = (e: { event_id: string; event_created_at: string }) => versions.some((v) => v.event_id === e.event_id && v.event_created_at !== e.event_created_at);
+  const laterCopy = (e: { event_id: string; event_created_at: string }) =>
+    versions.some((v) => v.event_id === e.event_id && v.event_created_at !== e.event_created_at);
   const others = t.events.filter((e) => f.differingCopies || !laterCopy(e));
   if ((r.chance(0.1) || keys.length === 0) && others.length) {
     const other = r.pick(others);
@@ -355,9 +454,12 @@ function makeConditions(r: Rng, t: Tables, f: Features): Condition[] {
       }
     }
     // Sometimes the same text as another JSON type: "1" for 1, true for "true" (a condition compares types too).
-    const confuse = (v: Json): Json => (typeof v === 'string' && /^(-?\d+(\.\d+)?|true|false)$/.test(v) ? parseJson(v) : typeof v === 'string' ? v : stringifyJson(v));
+    const confuse = (v: Json): Json =>
+      typeof v === 'string' && /^(-?\d+(\.\d+)?|true|false)$/.test(v) ? parseJson(v) : typeof v === 'string' ? v : stringifyJson(v);
     for (const v of [...seen]) if (r.chance(0.3)) seen.push(confuse(v));
-    const numbers = seen.filter((v) => (typeof v === 'number' || v instanceof JsonNumber) && (f.hugeComparisons || Math.abs(Number(stringifyJson(v))) < 2 ** 63));
+    const numbers = seen.filter(
+      (v) => (typeof v === 'number' || v instanceof JsonNumber) && (f.hugeComparisons || Math.abs(Number(stringifyJson(v))) < 2 ** 63),
+    );
     const k = r.int(0, 9);
     if (k < 3 && seen.length) out.push({ on: 'data', path, op: '=', values: [stringifyJson(r.pick(seen))] });
     else if (k < 4 && seen.length) out.push({ on: 'data', path, op: '!=', values: [stringifyJson(r.pick(seen))] });
@@ -395,11 +497,31 @@ function makeStep(r: Rng, t: Tables, f: Features, dir: string, step: number, app
     const keys = pickKeys(r, t, f, 1, 5);
     const conditions = r.chance(0.2) ? makeConditions(r, t, f) : [];
     const named = new Set(keys.map((k) => `${k.event_id}@${k.event_created_at}`));
-    const versions = eventVersions(t, EVENT, { from: '2026-01-01 00:00:00.000000', until: FAR_FUTURE }).filter((v) => named.has(`${v.event_id}@${v.event_created_at}`));
-    const edits = makeEdits(r, f, [], versions.map((v) => v.event_data).filter((d): d is string => d !== null));
+    const versions = eventVersions(t, EVENT, { from: '2026-01-01 00:00:00.000000', until: FAR_FUTURE }).filter((v) =>
+      named.has(`${v.event_id}@${v.event_created_at}`),
+    );
+    const edits = makeEdits(
+      r,
+      f,
+      [],
+      versions.map((v) => v.event_data).filter((d): d is string => d !== null),
+    );
     const created = keys.map((k) => k.event_created_at).sort();
-    const op: UpdateOp = { kind: 'update', eventName: EVENT, window: dayWindow(created[0]!, created.at(-1)!), conditions, keys, edits, description, onProblem: skipProblems ? 'skip' : 'refuse' };
-    return { label: 'update by keys', request: { op: 'update', stage: STAGE, selection: { keys, ...(conditions.length ? { where: conditions } : {}) }, edits, description, skipProblems }, op };
+    const op: UpdateOp = {
+      kind: 'update',
+      eventName: EVENT,
+      window: dayWindow(created[0]!, created.at(-1)!),
+      conditions,
+      keys,
+      edits,
+      description,
+      onProblem: skipProblems ? 'skip' : 'refuse',
+    };
+    return {
+      label: 'update by keys',
+      request: { op: 'update', stage: STAGE, selection: { keys, ...(conditions.length ? { where: conditions } : {}) }, edits, description, skipProblems },
+      op,
+    };
   }
   if (kind === 'where') {
     const conditions = makeConditions(r, t, f);
@@ -415,12 +537,22 @@ function makeStep(r: Rng, t: Tables, f: Features, dir: string, step: number, app
     // Columns: a path column (JSON values, or plain text), and/or a named column --set PATH=@v takes.
     type Column = { header: string; name: string; path?: string; type: 'json' | 'string' | 'number' | 'boolean' };
     const columns: Column[] = [];
-    if (r.chance(0.6)) columns.push(r.chance(0.5) ? { header: '$.Status', name: '$.Status', path: '$.Status', type: 'json' } : { header: '$.note:string', name: '$.note', path: '$.note', type: 'string' });
+    if (r.chance(0.6))
+      columns.push(
+        r.chance(0.5)
+          ? { header: '$.Status', name: '$.Status', path: '$.Status', type: 'json' }
+          : { header: '$.note:string', name: '$.note', path: '$.note', type: 'string' },
+      );
     if (r.chance(0.6) || !columns.length) {
       const type = r.pick(['json', 'string', 'number', 'boolean'] as const);
       columns.push({ header: type === 'json' ? 'v' : `v:${type}`, name: 'v', type });
     }
-    const edits = makeEdits(r, f, columns.map((c) => ({ name: c.name, path: c.path })), docs).filter((e) => r.chance(0.7) || e.op === 'set-from');
+    const edits = makeEdits(
+      r,
+      f,
+      columns.map((c) => ({ name: c.name, path: c.path })),
+      docs,
+    ).filter((e) => r.chance(0.7) || e.op === 'set-from');
     const rowValues = keys.map(() =>
       columns.map((c): { json: string; raw: Json } => {
         if (c.type === 'string') {
@@ -445,19 +577,39 @@ function makeStep(r: Rng, t: Tables, f: Features, dir: string, step: number, app
     const file = join(dir, `keys-${step}.${csv ? 'csv' : 'jsonl'}`);
     if (csv) {
       const lines = [['event_id', 'event_created_at', ...columns.map((c) => c.header)].join(',')];
-      for (const [i, k] of keys.entries()) lines.push([k.event_id, k.event_created_at, ...rowValues[i]!.map((v, j) => csvField(columns[j]!.type === 'string' ? (v.raw as string) : v.json))].join(','));
+      for (const [i, k] of keys.entries())
+        lines.push(
+          [k.event_id, k.event_created_at, ...rowValues[i]!.map((v, j) => csvField(columns[j]!.type === 'string' ? (v.raw as string) : v.json))].join(','),
+        );
       writeFileSync(file, `${lines.join('\n')}\n`);
     } else {
       // JSON lines carry typed values: a column is named without a type (unless the case asks for typed names).
       const name = (c: Column) => (f.typedJsonLines ? c.header : c.name);
-      const lines = keys.map((k, i) => `{${[`"event_id":"${k.event_id}"`, `"event_created_at":"${k.event_created_at}"`, ...columns.map((c, j) => `${JSON.stringify(name(c))}:${rowValues[i]![j]!.json}`)].join(',')}}`);
+      const lines = keys.map(
+        (k, i) =>
+          `{${[`"event_id":"${k.event_id}"`, `"event_created_at":"${k.event_created_at}"`, ...columns.map((c, j) => `${JSON.stringify(name(c))}:${rowValues[i]![j]!.json}`)].join(',')}}`,
+      );
       writeFileSync(file, `${lines.join('\n')}\n`);
     }
     const refKeys: KeyRef[] = keys.map((k, i) => ({ ...k, values: Object.fromEntries(columns.map((c, j) => [c.name, rowValues[i]![j]!.json])) }));
     const allEdits: Edit[] = [...edits, ...columns.filter((c) => c.path).map((c): Edit => ({ op: 'set-from', path: c.path!, column: c.name }))];
     const created = keys.map((k) => k.event_created_at).sort();
-    const op: UpdateOp = { kind: 'update', eventName: EVENT, window: dayWindow(created[0]!, created.at(-1)!), conditions: [], keys: refKeys, edits: allEdits, description, onProblem: skipProblems ? 'skip' : 'refuse' };
-    return { label: `update from a ${csv ? 'CSV' : 'JSON lines'} key file`, request: { op: 'update', stage: STAGE, selection: { file }, edits, description, skipProblems }, op, file };
+    const op: UpdateOp = {
+      kind: 'update',
+      eventName: EVENT,
+      window: dayWindow(created[0]!, created.at(-1)!),
+      conditions: [],
+      keys: refKeys,
+      edits: allEdits,
+      description,
+      onProblem: skipProblems ? 'skip' : 'refuse',
+    };
+    return {
+      label: `update from a ${csv ? 'CSV' : 'JSON lines'} key file`,
+      request: { op: 'update', stage: STAGE, selection: { file }, edits, description, skipProblems },
+      op,
+      file,
+    };
   }
   if (kind === 'dedupe') {
     const live = unresolvedOriginals(t, EVENT, LOOKBACK, '2025-03-01 00:00:00.000000');
@@ -468,10 +620,30 @@ function makeStep(r: Rng, t: Tables, f: Features, dir: string, step: number, app
     let ids = r.chance(0.5) || !groups.length ? undefined : r.some(groups, 1, 3).map(([id]) => id);
     if (ids && r.chance(0.1)) ids = [...ids, r.pick(t.events).event_id];
     const pool = ids ? groups.filter(([id]) => ids!.includes(id)) : groups;
-    const choices: [string, number][] = pool.length && r.chance(0.4) ? [r.pick(pool)].map(([id, c]) => [id, r.chance(0.1) ? c : r.int(0, c - 1)] as [string, number]) : [];
+    const choices: [string, number][] =
+      pool.length && r.chance(0.4) ? [r.pick(pool)].map(([id, c]) => [id, r.chance(0.1) ? c : r.int(0, c - 1)] as [string, number]) : [];
     const desc = r.chance(0.5) ? description : undefined;
-    const op: Operation = { kind: 'dedupe', eventName: EVENT, window: LOOKBACK, ids, keep, choices, description: desc ?? 'Duplicate copies of event_id excluded, one copy re-added (evfix dedupe)' };
-    return { label: 'dedupe', request: { op: 'dedupe', stage: STAGE, keep, ...(ids ? { eventIds: ids } : {}), ...(choices.length ? { choices } : {}), ...(desc ? { description: desc } : {}) }, op };
+    const op: Operation = {
+      kind: 'dedupe',
+      eventName: EVENT,
+      window: LOOKBACK,
+      ids,
+      keep,
+      choices,
+      description: desc ?? 'Duplicate copies of event_id excluded, one copy re-added (evfix dedupe)',
+    };
+    return {
+      label: 'dedupe',
+      request: {
+        op: 'dedupe',
+        stage: STAGE,
+        keep,
+        ...(ids ? { eventIds: ids } : {}),
+        ...(choices.length ? { choices } : {}),
+        ...(desc ? { description: desc } : {}),
+      },
+      op,
+    };
   }
   if (kind === 'exclude') {
     // Mostly events of the stage in the window; sometimes any id the tables hold (older, another event's, inserted).
@@ -482,7 +654,13 @@ function makeStep(r: Rng, t: Tables, f: Features, dir: string, step: number, app
     return { label: 'exclude', request: { op: 'exclude', stage: STAGE, eventIds: ids, description }, op };
   }
   const target = r.pick(applied);
-  const op: Operation = { kind: 'revert', eventName: EVENT, window: target.plan.selection.window, appliedAt: target.appliedAt, description: target.plan.description };
+  const op: Operation = {
+    kind: 'revert',
+    eventName: EVENT,
+    window: target.plan.selection.window,
+    appliedAt: target.appliedAt,
+    description: target.plan.description,
+  };
   return { label: `revert of the ${target.plan.kind} plan ${target.plan.id}`, request: { op: 'revert', planId: target.plan.id }, op };
 }
 
@@ -526,7 +704,9 @@ async function runStep(w: TestWarehouse, step: Step, applied: Applied[]): Promis
     throw new Error(`makePlan failed: ${message}; the reference expects ${JSON.stringify(expected, null, 1).slice(0, 3000)}`);
   }
   if ('refused' in expected && expected.refused !== 'problems') {
-    throw new Error(`the reference refuses (${expected.refused}: ${expected.detail}); the engine made plan ${plan.id} with counts ${JSON.stringify(plan.counts)}`);
+    throw new Error(
+      `the reference refuses (${expected.refused}: ${expected.detail}); the engine made plan ${plan.id} with counts ${JSON.stringify(plan.counts)}`,
+    );
   }
   const ref = counted as Extract<Outcome, { exceptions: unknown }>;
   checkPlan(plan, step.op, ref);
@@ -543,7 +723,8 @@ async function runStep(w: TestWarehouse, step: Step, applied: Applied[]): Promis
     }
     throw error;
   }
-  if ('refused' in expected) throw new Error(`the reference refuses (${expected.refused}: ${expected.detail}); the engine applied plan ${plan.id}: ${result.message}`);
+  if ('refused' in expected)
+    throw new Error(`the reference refuses (${expected.refused}: ${expected.detail}); the engine applied plan ${plan.id}: ${result.message}`);
   const after = await readAll(w);
   const exceptions = tableDiff(before.exceptions, after.exceptions, storedExceptionLine);
   const exclusions = tableDiff(before.exclusions, after.exclusions, storedExclusionLine);
@@ -551,7 +732,10 @@ async function runStep(w: TestWarehouse, step: Step, applied: Applied[]): Promis
 
   // Every row written carries the apply's time.
   const times = new Set([...exceptions.added.map((r) => r.exception_added_timestamp), ...exclusions.added.map((r) => r.exclusion_added_timestamp)]);
-  expect([...times].every((x) => x === result.appliedAt), `added timestamps ${[...times].join(', ')} vs applied at ${result.appliedAt}`).toBe(true);
+  expect(
+    [...times].every((x) => x === result.appliedAt),
+    `added timestamps ${[...times].join(', ')} vs applied at ${result.appliedAt}`,
+  ).toBe(true);
 
   expect(sortLines(exceptions.added.map(exceptionLine)), 'exception rows written').toEqual(sortLines(ref.exceptions.map(exceptionLine)));
   expect(sortLines(exclusions.added.map(exclusionLine)), 'exclusion rows written').toEqual(sortLines(ref.exclusions.map(exclusionLine)));
@@ -570,17 +754,27 @@ async function runStep(w: TestWarehouse, step: Step, applied: Applied[]): Promis
     expect(sortLines(exclusions.removed.map(exclusionLine))).toEqual(sortLines(target.written.exclusions));
     applied.splice(applied.indexOf(target), 1);
   } else if (result.status === 'applied' && result.appliedAt) {
-    applied.push({ plan, appliedAt: result.appliedAt, written: { exceptions: exceptions.added.map(exceptionLine), exclusions: exclusions.added.map(exclusionLine) } });
+    applied.push({
+      plan,
+      appliedAt: result.appliedAt,
+      written: { exceptions: exceptions.added.map(exceptionLine), exclusions: exclusions.added.map(exclusionLine) },
+    });
   }
 }
 
 /** The plan's counts, problems and sample against the reference. */
 function checkPlan(plan: Plan, op: Operation, ref: Extract<Outcome, { exceptions: unknown }>) {
   if (op.kind === 'update') {
-    expect(plan.counts, 'update counts').toMatchObject({ events: ref.selected, exceptions: ref.exceptions.length, unchanged: ref.unchanged, problems: ref.problems.length });
+    expect(plan.counts, 'update counts').toMatchObject({
+      events: ref.selected,
+      exceptions: ref.exceptions.length,
+      unchanged: ref.unchanged,
+      problems: ref.problems.length,
+    });
     // The events the engine cannot change are those JSON_SET / JSON_REMOVE would leave unchanged.
     const problemIds = new Set(ref.problems.map((p) => p.event_id));
-    for (const p of plan.problems) expect(problemIds.has(p.event_id), `problem ${p.event_id}: ${p.reason}; the reference: ${JSON.stringify(ref.problems)}`).toBe(true);
+    for (const p of plan.problems)
+      expect(problemIds.has(p.event_id), `problem ${p.event_id}: ${p.reason}; the reference: ${JSON.stringify(ref.problems)}`).toBe(true);
     if (ref.problems.length <= plan.problems.length) expect(plan.problems.map((p) => p.event_id).sort()).toEqual([...problemIds].sort());
     // What the operator reviews: the sample's before and after are the reference's.
     const changes = new Map(ref.changes.map((c) => [`${c.event_id}@${c.event_created_at}`, c]));
@@ -626,7 +820,12 @@ const SEEDS = process.env.EVFIX_DIFF_SEEDS ? process.env.EVFIX_DIFF_SEEDS.split(
 /** EVFIX_DIFF_FEATURES=oddRoots,tiedCopies runs the seeds with those features on (for exploring and reproducing). */
 const FEATURES: Features = {
   ...MAIN,
-  ...Object.fromEntries((process.env.EVFIX_DIFF_FEATURES ?? '').split(',').filter(Boolean).map((name) => [name, true])),
+  ...Object.fromEntries(
+    (process.env.EVFIX_DIFF_FEATURES ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((name) => [name, true]),
+  ),
 };
 
 describe('the DuckDB engine writes what the row-by-row reference writes', () => {
@@ -634,7 +833,6 @@ describe('the DuckDB engine writes what the row-by-row reference writes', () => 
     await runCase(seed, FEATURES);
   });
 });
-
 
 // Known disagreements ----------------------------------------------------------------------------------------------
 //
@@ -644,8 +842,15 @@ describe('the DuckDB engine writes what the row-by-row reference writes', () => 
 
 const T0 = '2026-03-10 09:00:00.000000';
 const row = (id: string, data: string | null, extra: Partial<EventRow> = {}): StoredRow => ({
-  event_created_at: T0, event_id: id, event_name: EVENT, user_id: 'user-1', event_external_reference_id: null, event_advisor_id: null,
-  event_data: data, event_ingested_at: '2026-03-10 09:00:01.000000', ...extra,
+  event_created_at: T0,
+  event_id: id,
+  event_name: EVENT,
+  user_id: 'user-1',
+  event_external_reference_id: null,
+  event_advisor_id: null,
+  event_data: data,
+  event_ingested_at: '2026-03-10 09:00:01.000000',
+  ...extra,
 });
 const ID = (n: number) => `0000beef-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const keyOf = (e: { event_id: string; event_created_at: string }) => ({ event_id: e.event_id, event_created_at: e.event_created_at });
@@ -701,11 +906,18 @@ describe('known disagreements with the reference (test.fails: each fails while t
   test('... so the plan never shows the operator a document other than the one apply writes', async () => {
     const w = await makeWarehouse();
     const a = row(ID(12), '{"Status":"Pending"}');
-    await load(w, { events: [a, { ...a, event_ingested_at: '2026-03-10 10:00:00.000000', event_data: '{"Status":"Failed"}' }], exceptions: [], exclusions: [] });
+    await load(w, {
+      events: [a, { ...a, event_ingested_at: '2026-03-10 10:00:00.000000', event_data: '{"Status":"Failed"}' }],
+      exceptions: [],
+      exclusions: [],
+    });
     await expect(
       w.service.call('makePlan', {
-        op: 'update', stage: STAGE, selection: { where: ['$.Status="Failed"'], from: window.from, until: window.until },
-        edits: [{ op: 'set', path: '$.checked', value: 'true', createIfMissing: true }], description: 'fix',
+        op: 'update',
+        stage: STAGE,
+        selection: { where: ['$.Status="Failed"'], from: window.from, until: window.until },
+        edits: [{ op: 'set', path: '$.checked', value: 'true', createIfMissing: true }],
+        description: 'fix',
       }),
     ).rejects.toThrow('match the selection; nothing to do');
     expect((await readAll(w)).exceptions).toEqual([]);
@@ -738,11 +950,23 @@ describe('known disagreements with the reference (test.fails: each fails while t
     await scenario([a], (dir) => {
       const file = join(dir, 'keys.csv');
       writeFileSync(file, `event_id,event_created_at,v:string\n${a.event_id},${a.event_created_at},hello\n`);
-      const edits: Edit[] = [{ op: 'replace', document: '{"meta":{}}' }, { op: 'set-from', path: '$.meta.x', column: 'v' }];
+      const edits: Edit[] = [
+        { op: 'replace', document: '{"meta":{}}' },
+        { op: 'set-from', path: '$.meta.x', column: 'v' },
+      ];
       return {
         label: 'update from a key file',
         request: { op: 'update', stage: STAGE, selection: { file }, edits, description: 'fix' },
-        op: { kind: 'update', eventName: EVENT, window, conditions: [], keys: [{ ...keyOf(a), values: { v: '"hello"' } }], edits, description: 'fix', onProblem: 'refuse' },
+        op: {
+          kind: 'update',
+          eventName: EVENT,
+          window,
+          conditions: [],
+          keys: [{ ...keyOf(a), values: { v: '"hello"' } }],
+          edits,
+          description: 'fix',
+          onProblem: 'refuse',
+        },
       };
     });
   });
@@ -755,7 +979,7 @@ describe('known disagreements with the reference (test.fails: each fails while t
   });
 
   // The json_merge_patch path compares json_extract(...)::VARCHAR with the column's text: DuckDB spells 1e2 100.0.
-  test.fails('a number set from a column, equal to the document\'s but spelled otherwise (100, 1e2), writes a row that changes nothing', async () => {
+  test.fails("a number set from a column, equal to the document's but spelled otherwise (100, 1e2), writes a row that changes nothing", async () => {
     const a = row(ID(8), '{"amount":1e2}');
     await scenario([a], (dir) => {
       const file = join(dir, 'keys.csv');
@@ -764,7 +988,16 @@ describe('known disagreements with the reference (test.fails: each fails while t
       return {
         label: 'update from a key file',
         request: { op: 'update', stage: STAGE, selection: { file }, edits: [], description: 'fix' },
-        op: { kind: 'update', eventName: EVENT, window, conditions: [], keys: [{ ...keyOf(a), values: { '$.amount': '100' } }], edits, description: 'fix', onProblem: 'refuse' },
+        op: {
+          kind: 'update',
+          eventName: EVENT,
+          window,
+          conditions: [],
+          keys: [{ ...keyOf(a), values: { '$.amount': '100' } }],
+          edits,
+          description: 'fix',
+          onProblem: 'refuse',
+        },
       };
     });
   });
@@ -793,13 +1026,25 @@ describe('known disagreements with the reference (test.fails: each fails while t
   // index a later remove names, which the engine calls missing.
   test.fails('edits in one array are checked against the old document: a remove of what an earlier set created is a problem', async () => {
     const a = row(ID(13), '{"Status":"Pending"}');
-    await scenario([a], updateByKeys([keyOf(a)], [{ op: 'set', path: '$.items[1].k', value: 'null', createIfMissing: true }, { op: 'remove', path: '$.items[0]' }]));
+    await scenario(
+      [a],
+      updateByKeys(
+        [keyOf(a)],
+        [
+          { op: 'set', path: '$.items[1].k', value: 'null', createIfMissing: true },
+          { op: 'remove', path: '$.items[0]' },
+        ],
+      ),
+    );
   });
 
   // ... and where applying them in order fails, evfix_edit throws, and the whole plan fails (even with --skip-problems).
   test.fails('two removes in one array ($.items[0], $.items[1] of a 2-element array) fail the plan instead of counting a problem', async () => {
     const a = row(ID(14), '{"items":[1,2]}');
-    const edits: Edit[] = [{ op: 'remove', path: '$.items[0]' }, { op: 'remove', path: '$.items[1]' }];
+    const edits: Edit[] = [
+      { op: 'remove', path: '$.items[0]' },
+      { op: 'remove', path: '$.items[1]' },
+    ];
     await scenario([a], () => ({
       label: 'update by keys, leaving problems out',
       request: { op: 'update', stage: STAGE, selection: { keys: [keyOf(a)] }, edits, description: 'fix', skipProblems: true },
@@ -818,7 +1063,16 @@ describe('known disagreements with the reference (test.fails: each fails while t
       return {
         label: 'update from a JSON lines key file',
         request: { op: 'update', stage: STAGE, selection: { file }, edits, description: 'fix' },
-        op: { kind: 'update', eventName: EVENT, window, conditions: [], keys: [{ ...keyOf(a), values: { v: '5' } }], edits, description: 'fix', onProblem: 'refuse' },
+        op: {
+          kind: 'update',
+          eventName: EVENT,
+          window,
+          conditions: [],
+          keys: [{ ...keyOf(a), values: { v: '5' } }],
+          edits,
+          description: 'fix',
+          onProblem: 'refuse',
+        },
       };
     });
   });

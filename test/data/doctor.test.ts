@@ -6,7 +6,9 @@ import { makeWarehouse } from '../helpers/warehouse.js';
 describe('doctor', () => {
   it('shows each stage table with the relation it resolved and its source', async () => {
     const stages = DEMO_STAGES.map((s) =>
-      s.name === 'remittance_was_sent_event' ? { ...s, relation: { project: 'dw-prod-gwiiag', dataset: 'stage_payments', table: 'stg_remittances', source: 'relation_name' as const } } : s,
+      s.name === 'remittance_was_sent_event'
+        ? { ...s, relation: { project: 'dw-prod-gwiiag', dataset: 'stage_payments', table: 'stg_remittances', source: 'relation_name' as const } }
+        : s,
     );
     const w = await makeWarehouse({ stages });
     const checks = await w.service.call('doctor', {});

@@ -52,6 +52,9 @@ describe('downstream models in the rerun preview', () => {
   it('says evfix cannot know without a manifest', async () => {
     const w = await makeWarehouse();
     const preview = await w.service.call('rerunPreview', { stage: STAGE, offset: 14 });
-    expect(preview.downstream).toEqual({ known: false, reason: 'no dbt manifest is configured (rerun.dbt.manifest), so evfix cannot know which models read this stage table' });
+    expect(preview.downstream).toEqual({
+      known: false,
+      reason: 'no dbt manifest is configured (rerun.dbt.manifest), so evfix cannot know which models read this stage table',
+    });
   });
 });

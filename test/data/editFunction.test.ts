@@ -59,12 +59,18 @@ const tree = (numbers: string[]) =>
       { depthSize: 'small', withCrossShrink: true },
       scalarText(numbers).map((text): Tree => ({ kind: 'scalar', text })),
       fc.array(tie('node'), { maxLength: 3 }).map((items): Tree => ({ kind: 'array', items })),
-      fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('node')), { selector: ([k]) => k, maxLength: 4 }).map((entries): Tree => ({ kind: 'object', entries })),
+      fc
+        .uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('node')), { selector: ([k]) => k, maxLength: 4 })
+        .map((entries): Tree => ({ kind: 'object', entries })),
     ),
   })).node;
 
 const render = (t: Tree): string =>
-  t.kind === 'scalar' ? t.text : t.kind === 'array' ? `[${t.items.map(render).join(',')}]` : `{${t.entries.map(([k, v]) => `${JSON.stringify(k)}:${render(v)}`).join(',')}}`;
+  t.kind === 'scalar'
+    ? t.text
+    : t.kind === 'array'
+      ? `[${t.items.map(render).join(',')}]`
+      : `{${t.entries.map(([k, v]) => `${JSON.stringify(k)}:${render(v)}`).join(',')}}`;
 
 /** Documents: mostly objects over the same few keys, so that the edits' paths meet them. */
 const objectDoc = fc
@@ -76,22 +82,41 @@ const segment: fc.Arbitrary<PathSegment> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...KEYS).map((key): PathSegment => ({ kind: 'key', key })) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((index): PathSegment => ({ kind: 'index', index })) },
 );
-const keyPath = fc.array(fc.constantFrom(...KEYS).map((key): PathSegment => ({ kind: 'key', key })), { minLength: 1, maxLength: 3 }).map(formatPath);
-const anyPath = fc.tuple(fc.constantFrom(...KEYS).map((key): PathSegment => ({ kind: 'key', key })), fc.array(segment, { maxLength: 2 })).map(([first, rest]) => formatPath([first, ...rest]));
+const keyPath = fc
+  .array(
+    fc.constantFrom(...KEYS).map((key): PathSegment => ({ kind: 'key', key })),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map(formatPath);
+const anyPath = fc
+  .tuple(
+    fc.constantFrom(...KEYS).map((key): PathSegment => ({ kind: 'key', key })),
+    fc.array(segment, { maxLength: 2 }),
+  )
+  .map(([first, rest]) => formatPath([first, ...rest]));
 
 type ColumnSpec = ValueColumn & { values: fc.Arbitrary<string> };
 const COLUMNS: ColumnSpec[] = [
   { name: 's', type: 'string', values: fc.constantFrom(...STRINGS.filter((s) => s !== '')).map((s) => JSON.stringify(s)) },
   { name: 'n', type: 'number', values: fc.constantFrom(...COLUMN_NUMBERS) },
   { name: 'b', type: 'boolean', values: fc.constantFrom('true', 'false') },
-  { name: 'j', type: 'json', values: tree(COLUMN_NUMBERS).map(render).map((t) => stringifyJson(parseJson(t))) },
+  {
+    name: 'j',
+    type: 'json',
+    values: tree(COLUMN_NUMBERS)
+      .map(render)
+      .map((t) => stringifyJson(parseJson(t))),
+  },
 ];
 
 /** An edit list as the CLI takes it, and the value columns it names. Half the time one json_merge_patch can run. */
 const editList = fc
   .record({
     native: fc.boolean(),
-    replace: fc.option(objectDoc.map((d) => stringifyJson(parseJson(d))), { freq: 8 }),
+    replace: fc.option(
+      objectDoc.map((d) => stringifyJson(parseJson(d))),
+      { freq: 8 },
+    ),
     edits: fc.array(
       fc.record({
         op: fc.constantFrom('set', 'set', 'remove', 'set-from'),
@@ -129,7 +154,8 @@ const sameArray = (program: EditProgram) =>
     program.edits.some((b, j) => {
       if (i >= j) return false;
       for (let n = 0; n < Math.min(a.path.length, b.path.length); n++) {
-        const x = a.path[n]!, y = b.path[n]!;
+        const x = a.path[n]!,
+          y = b.path[n]!;
         if (x.kind === 'index' || y.kind === 'index') return true;
         if (x.key !== y.key) return false;
       }
@@ -153,11 +179,7 @@ function withCurrentValue(edits: Edit[], doc: string | null): Edit[] {
   }
 }
 
-const rowsOf = (n: number) =>
-  fc.array(
-    fc.record({ doc: anyDoc, values: fc.tuple(...COLUMNS.map((c) => c.values)) }),
-    { minLength: 1, maxLength: n },
-  );
+const rowsOf = (n: number) => fc.array(fc.record({ doc: anyDoc, values: fc.tuple(...COLUMNS.map((c) => c.values)) }), { minLength: 1, maxLength: n });
 
 // Running the engine's SQL -----------------------------------------------------------------------------------------
 
@@ -179,13 +201,24 @@ async function engineEdit(program: EditProgram): Promise<{ native: boolean; resu
   const edited = editedCte(program, COLUMNS, p);
   const sql = `WITH selected AS (SELECT * FROM docs), ${edited.sql}\nSELECT problem, unchanged, after FROM edited ORDER BY id`;
   const rows = (await conn.runAndReadAll(sql, used(sql, p.values) as never)).getRowObjectsJS();
-  return { native: edited.native, results: rows.map((r) => ({ problem: r.problem === null ? null : String(r.problem), unchanged: Boolean(r.unchanged), after: r.after === null ? null : String(r.after) })) };
+  return {
+    native: edited.native,
+    results: rows.map((r) => ({
+      problem: r.problem === null ? null : String(r.problem),
+      unchanged: Boolean(r.unchanged),
+      after: r.after === null ? null : String(r.after),
+    })),
+  };
 }
 
 /** evfix_edit called on each row, as the non-native path calls it. */
 async function functionEdit(program: EditProgram): Promise<string[]> {
   const values = `json_object(${COLUMNS.map((c, i) => `'${c.name}', ${valueName(i)}::JSON`).join(', ')})::VARCHAR`;
-  const rows = (await conn.runAndReadAll(`SELECT ${EDIT_FUNCTION}(CAST(event_data AS VARCHAR), $program, ${values}) AS r FROM docs ORDER BY id`, { program: programText(program) })).getRowObjectsJS();
+  const rows = (
+    await conn.runAndReadAll(`SELECT ${EDIT_FUNCTION}(CAST(event_data AS VARCHAR), $program, ${values}) AS r FROM docs ORDER BY id`, {
+      program: programText(program),
+    })
+  ).getRowObjectsJS();
   return rows.map((r) => String(r.r));
 }
 
@@ -195,7 +228,7 @@ const canonical = (text: string) => canonicalJson(parseJson(text));
 
 // Properties -------------------------------------------------------------------------------------------------------
 
-describe('the engine\'s edit SQL on DuckDB equals runProgram', () => {
+describe("the engine's edit SQL on DuckDB equals runProgram", () => {
   test('evfix_edit and the edited CTE (json_merge_patch or evfix_edit) agree with runProgram: problems, unchanged, documents', async () => {
     let native = 0;
     await fc.assert(
@@ -234,14 +267,41 @@ describe('the engine\'s edit SQL on DuckDB equals runProgram', () => {
   });
 
   // Values that are easily confused: the same text as another type, one number spelled several ways.
-  const CONFUSABLE = ['1', '"1"', '1.0', '1e0', '0', '-0', '"0"', 'true', '"true"', 'false', 'null', '"null"', '""', '"é"', '"\\u00e9"', '2.5', '"2.5"', '12345678901234567890', '"12345678901234567890"', '12345678901234567891'];
+  const CONFUSABLE = [
+    '1',
+    '"1"',
+    '1.0',
+    '1e0',
+    '0',
+    '-0',
+    '"0"',
+    'true',
+    '"true"',
+    'false',
+    'null',
+    '"null"',
+    '""',
+    '"é"',
+    '"\\u00e9"',
+    '2.5',
+    '"2.5"',
+    '12345678901234567890',
+    '"12345678901234567890"',
+    '12345678901234567891',
+  ];
 
   test('"already as asked" means the same JSON type and value: every pair of confusable values, both renderings', async () => {
     const docs = CONFUSABLE.map((v) => `{"a":${v}}`);
     await loadRows(docs.map((doc) => ({ doc, values: ['"x"', '7', 'true', '1'] })));
     for (const v of CONFUSABLE) {
       // A constant set of v (native unless v is null), and the same through evfix_edit (the path has an index).
-      for (const edits of [[{ op: 'set', path: '$.a', value: v, createIfMissing: true }], [{ op: 'set', path: '$.a', value: v, createIfMissing: true }, { op: 'set', path: '$.z[0]', value: '1', createIfMissing: true }]] as Edit[][]) {
+      for (const edits of [
+        [{ op: 'set', path: '$.a', value: v, createIfMissing: true }],
+        [
+          { op: 'set', path: '$.a', value: v, createIfMissing: true },
+          { op: 'set', path: '$.z[0]', value: '1', createIfMissing: true },
+        ],
+      ] as Edit[][]) {
         const program = compileEdits(edits);
         const { native, results } = await engineEdit(program);
         docs.forEach((doc, i) => {
@@ -256,7 +316,11 @@ describe('the engine\'s edit SQL on DuckDB equals runProgram', () => {
 
   test('"already as asked" for values per row: every confusable document value against every column value of each type', async () => {
     // Column values as a key file leaves them: compact JSON as stringifyJson writes it ("é", not "\u00e9").
-    const ofType = { s: [...new Set(CONFUSABLE.filter((v) => v.startsWith('"')).map((v) => stringifyJson(parseJson(v))))], n: ['1', '0', '2.5', '12345678901234567890', '12345678901234567891'], b: ['true', 'false'] } as const;
+    const ofType = {
+      s: [...new Set(CONFUSABLE.filter((v) => v.startsWith('"')).map((v) => stringifyJson(parseJson(v))))],
+      n: ['1', '0', '2.5', '12345678901234567890', '12345678901234567891'],
+      b: ['true', 'false'],
+    } as const;
     for (const [column, values] of Object.entries(ofType)) {
       const c = COLUMNS.findIndex((x) => x.name === column);
       const rows: Row[] = CONFUSABLE.flatMap((v) =>
@@ -301,7 +365,9 @@ describe('runProgram is edit.ts: JSON_SET / JSON_REMOVE applied in order', () =>
           if (row.doc === null || !isObject(parseJson(row.doc))) continue;
           const values = valuesOf(row);
           const js = runProgram(program, parseJson(row.doc), values);
-          const concrete = edits.map((e): Edit => (e.op === 'set-from' ? { op: 'set', path: e.path, value: stringifyJson(values[e.column]!), createIfMissing: true } : e));
+          const concrete = edits.map(
+            (e): Edit => (e.op === 'set-from' ? { op: 'set', path: e.path, value: stringifyJson(values[e.column]!), createIfMissing: true } : e),
+          );
           let reference: Json | undefined;
           try {
             reference = applyEdits(parseJson(row.doc), concrete);
@@ -326,7 +392,10 @@ describe('known disagreements (test.fails: each fails while the disagreement sta
 
   // Checked against the document as it was, the remove of $.items[0] finds nothing (the set creates it).
   test.fails('runProgram: a set that pads an array and a remove of the index it created is a problem, applyEdits is not', () => {
-    const edits: Edit[] = [{ op: 'set', path: '$.items[1].k', value: 'null', createIfMissing: true }, { op: 'remove', path: '$.items[0]' }];
+    const edits: Edit[] = [
+      { op: 'set', path: '$.items[1].k', value: 'null', createIfMissing: true },
+      { op: 'remove', path: '$.items[0]' },
+    ];
     expect(stringifyJson(applyEdits(parseJson('{}'), edits))).toBe('{"items":[{"k":null}]}');
     expect(runProgram(program(edits), parseJson('{}'))).toEqual({ after: parseJson('{"items":[{"k":null}]}'), changed: true });
   });
@@ -334,15 +403,23 @@ describe('known disagreements (test.fails: each fails while the disagreement sta
   // Both checks pass against the document as it was; applied in order the second remove throws out of runProgram,
   // so evfix_edit raises an error in the query instead of returning a problem.
   test.fails('evfix_edit: two removes in one array raise an error instead of a problem', async () => {
-    const p = program([{ op: 'remove', path: '$.items[0]' }, { op: 'remove', path: '$.items[1]' }]);
+    const p = program([
+      { op: 'remove', path: '$.items[0]' },
+      { op: 'remove', path: '$.items[1]' },
+    ]);
     const rows = (await conn.runAndReadAll(`SELECT ${EDIT_FUNCTION}('{"items":[1,2]}', $program, NULL) AS r`, { program: programText(p) })).getRowObjectsJS();
     expect(String(rows[0]!.r)).toMatch(/^!e1missing$/);
   });
 
   test.fails('runProgram: after a replacement, a value per row below a path is checked against the old document', () => {
-    const edits: Edit[] = [{ op: 'replace', document: '{"meta":{}}' }, { op: 'set-from', path: '$.meta.x', column: 'v' }];
+    const edits: Edit[] = [
+      { op: 'replace', document: '{"meta":{}}' },
+      { op: 'set-from', path: '$.meta.x', column: 'v' },
+    ];
     const doc = parseJson('{"meta":5}');
-    expect(stringifyJson(applyEdits(doc, [edits[0]!, { op: 'set', path: '$.meta.x', value: '"hello"', createIfMissing: true }]))).toBe('{"meta":{"x":"hello"}}');
+    expect(stringifyJson(applyEdits(doc, [edits[0]!, { op: 'set', path: '$.meta.x', value: '"hello"', createIfMissing: true }]))).toBe(
+      '{"meta":{"x":"hello"}}',
+    );
     expect(runProgram(program(edits), doc, { v: 'hello' })).toEqual({ after: parseJson('{"meta":{"x":"hello"}}'), changed: true });
   });
 

@@ -38,12 +38,17 @@ async function randomWarehouse(seed: number): Promise<{ w: TestWarehouse; events
     events.push(e);
     // Redeliveries: the same event again, ingested later (sometimes with another document).
     for (let c = r.chance(0.3) ? r.int(1, 2) : 0; c > 0; c--) {
-      events.push({ ...e, event_ingested_at: `${created.slice(0, 11)}23:59:5${c}.500000`, event_data: r.chance(0.3) ? JSON.stringify({ Status: 'Sent', copy: c }) : e.event_data });
+      events.push({
+        ...e,
+        event_ingested_at: `${created.slice(0, 11)}23:59:5${c}.500000`,
+        event_data: r.chance(0.3) ? JSON.stringify({ Status: 'Sent', copy: c }) : e.event_data,
+      });
     }
   }
   await insertOriginals(w.warehouse, events);
   for (const e of events) {
-    if (e.event_name === 'RemittanceWasSent' && r.chance(0.1)) await insertException(w.warehouse, { ...e, event_data: JSON.stringify({ Status: 'Corrected' }) }, '2026-03-14 01:00:00.000000');
+    if (e.event_name === 'RemittanceWasSent' && r.chance(0.1))
+      await insertException(w.warehouse, { ...e, event_data: JSON.stringify({ Status: 'Corrected' }) }, '2026-03-14 01:00:00.000000');
     if (r.chance(0.05)) await insertExclusion(w.warehouse, e);
   }
   await w.service.call('rerun', { stage: STAGE, offset: 14 });
@@ -97,16 +102,32 @@ function randomPlan(r: Rng, events: EventRow[]): Request {
   const some = () => [...new Set(Array.from({ length: r.int(1, 3) }, () => r.pick(remittances)))];
   switch (r.int(0, 4)) {
     case 0:
-      return { op: 'update', stage: STAGE, selection: { keys: some().map((e) => ({ event_id: e.event_id, event_created_at: e.event_created_at })) }, edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], description: 'keys' };
+      return {
+        op: 'update',
+        stage: STAGE,
+        selection: { keys: some().map((e) => ({ event_id: e.event_id, event_created_at: e.event_created_at })) },
+        edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+        description: 'keys',
+      };
     case 1:
-      return { op: 'update', stage: STAGE, selection: { where: ['$.Status="Pending"'] }, edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], description: 'where', skipProblems: true };
+      return {
+        op: 'update',
+        stage: STAGE,
+        selection: { where: ['$.Status="Pending"'] },
+        edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+        description: 'where',
+        skipProblems: true,
+      };
     case 2:
       return { op: 'dedupe', stage: STAGE, keep: r.pick(['earliest', 'latest'] as const), description: 'dedupe' };
     case 3:
       return { op: 'exclude', stage: STAGE, eventIds: some().map((e) => e.event_id), description: 'exclude' };
     default: {
       const file = join(tempDir(), 'insert.jsonl');
-      writeFileSync(file, `${JSON.stringify({ event_id: `ffffffff-0000-4000-8000-${String(r.int(1, 999999)).padStart(12, '0')}`, event_created_at: `${r.pick(DAYS)} 06:00:00.000000`, event_data: { Status: 'Sent' } })}\n`);
+      writeFileSync(
+        file,
+        `${JSON.stringify({ event_id: `ffffffff-0000-4000-8000-${String(r.int(1, 999999)).padStart(12, '0')}`, event_created_at: `${r.pick(DAYS)} 06:00:00.000000`, event_data: { Status: 'Sent' } })}\n`,
+      );
       return { op: 'insert', stage: STAGE, file, description: 'insert' };
     }
   }
@@ -137,7 +158,10 @@ describe('the impact preview', () => {
     const real = difference(before, after);
 
     expect({ added: impact.added, removed: impact.removed, changed: impact.changed, unchanged: impact.unchanged }, describeImpact(impact)).toEqual({
-      added: real.added, removed: real.removed, changed: real.changed, unchanged: real.unchanged,
+      added: real.added,
+      removed: real.removed,
+      changed: real.changed,
+      unchanged: real.unchanged,
     });
     for (const row of impact.sample) {
       const key = `${row.event_id} ${row.event_created_at}`;
@@ -155,7 +179,13 @@ describe('the impact preview', () => {
     const { w, events } = await randomWarehouse(99);
     const target = events.find((e) => e.event_name === 'RemittanceWasSent')!;
     const key = { event_id: target.event_id, event_created_at: target.event_created_at };
-    const plan = await w.service.call('makePlan', { op: 'update', stage: STAGE, selection: { keys: [key] }, edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }], description: 'x' });
+    const plan = await w.service.call('makePlan', {
+      op: 'update',
+      stage: STAGE,
+      selection: { keys: [key] },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'x',
+    });
     // Another operator corrects the event meanwhile.
     await insertException(w.warehouse, { ...target, event_data: '{"Status":"Sent"}' }, '2026-03-15 11:00:00.000000');
     const counts = await tableCounts(w.warehouse);

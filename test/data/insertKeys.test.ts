@@ -7,7 +7,11 @@ const eventText = (data: unknown) => JSON.stringify({ event_id: 'x', event_creat
 
 describe('compareEventKeys', () => {
   it('names the usual keys the event lacks and the keys no sampled event has', () => {
-    const sample = [{ a: 1, b: 2, c: 3 }, { a: 1, b: 2 }, { a: 1, b: 2, d: 4 }].map((d) => JSON.stringify(d));
+    const sample = [
+      { a: 1, b: 2, c: 3 },
+      { a: 1, b: 2 },
+      { a: 1, b: 2, d: 4 },
+    ].map((d) => JSON.stringify(d));
     expect(compareEventKeys(eventText({ a: 1, x: 2 }), sample)).toEqual({ sampled: 3, missing: ['b'], unusual: ['x'] });
     // c and d are in fewer than half of the sample: not usual, but seen, so neither missing nor unusual.
     expect(compareEventKeys(eventText({ a: 1, b: 2, d: 1 }), sample)).toEqual({ sampled: 3, missing: [], unusual: [] });

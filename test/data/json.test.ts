@@ -67,7 +67,8 @@ describe('lossless JSON', () => {
     })).doc;
     fc.assert(
       fc.property(doc, doc, (x, y) => {
-        const a = parseJson(x), b = parseJson(y);
+        const a = parseJson(x),
+          b = parseJson(y);
         expect(jsonEquals(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
         expect(jsonEquals(a, parseJson(stringifyJson(a)))).toBe(true);
       }),
@@ -119,7 +120,15 @@ describe('JSON paths', () => {
   it('formats and parses back any key without a double quote or a backslash', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ minLength: 1 }).filter((key) => !/["\\]/.test(key)).map((key) => ({ kind: 'key' as const, key })), fc.nat(1000).map((index) => ({ kind: 'index' as const, index })))),
+        fc.array(
+          fc.oneof(
+            fc
+              .string({ minLength: 1 })
+              .filter((key) => !/["\\]/.test(key))
+              .map((key) => ({ kind: 'key' as const, key })),
+            fc.nat(1000).map((index) => ({ kind: 'index' as const, index })),
+          ),
+        ),
         (path) => {
           expect(parsePath(formatPath(path))).toEqual(path);
         },

@@ -10,7 +10,11 @@ describe('a warehouse file held by another process', () => {
     const path = (config.engine as { path: string }).path;
     const holder = spawn(
       process.execPath,
-      ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(path)}); console.log('held'); setTimeout(() => {}, 60000);`],
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(path)}); console.log('held'); setTimeout(() => {}, 60000);`,
+      ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {

@@ -7,9 +7,7 @@ import { parsePlan, serializePlan } from '../../src/data/plan.js';
 import { applyPlan } from '../../src/data/operations/apply.js';
 import { readEventFile } from '../../src/data/operations/eventFile.js';
 import { createService } from '../../src/data/service/service.js';
-import {
-  event, insertException, insertExclusion, insertOriginals, makeWarehouse, query, stageRows, tableCounts, tempDir, uuid,
-} from '../helpers/warehouse.js';
+import { event, insertException, insertExclusion, insertOriginals, makeWarehouse, query, stageRows, tableCounts, tempDir, uuid } from '../helpers/warehouse.js';
 
 const setStatus = (value: string) => [{ op: 'set' as const, path: '$.Status', value: JSON.stringify(value), createIfMissing: true }];
 const REMITTANCE = 'remittance_was_sent_event';
@@ -24,10 +22,14 @@ describe('duplicates by event_id', () => {
     const resolved = event();
     const old = event({ event_created_at: '2026-02-01 00:00:00.000000' });
     await insertOriginals(warehouse, [
-      same, { ...same, event_ingested_at: '2026-03-14 12:00:00.000000' },
-      differ, { ...differ, event_ingested_at: '2026-03-14 13:00:00.000000', event_data: '{"Status":"Sent","amount":10}' },
-      resolved, { ...resolved, event_ingested_at: '2026-03-14 14:00:00.000000' },
-      old, { ...old, event_ingested_at: '2026-02-02 00:00:00.000000' },
+      same,
+      { ...same, event_ingested_at: '2026-03-14 12:00:00.000000' },
+      differ,
+      { ...differ, event_ingested_at: '2026-03-14 13:00:00.000000', event_data: '{"Status":"Sent","amount":10}' },
+      resolved,
+      { ...resolved, event_ingested_at: '2026-03-14 14:00:00.000000' },
+      old,
+      { ...old, event_ingested_at: '2026-02-02 00:00:00.000000' },
       event(),
     ]);
     await insertExclusion(warehouse, resolved);
@@ -36,7 +38,12 @@ describe('duplicates by event_id', () => {
     const summaries = await service.call('duplicateGroups', { stage: REMITTANCE });
     expect(summaries.map((g) => g.event_id).sort()).toEqual([same.event_id, differ.event_id].sort());
     const groups = await service.call('groupCopies', { stage: REMITTANCE, eventIds: summaries.map((g) => g.event_id) });
-    expect(groups.find((g) => g.event_id === same.event_id)).toMatchObject({ identical: true, differences: [], firstIngested: same.event_ingested_at, lastIngested: '2026-03-14 12:00:00.000000' });
+    expect(groups.find((g) => g.event_id === same.event_id)).toMatchObject({
+      identical: true,
+      differences: [],
+      firstIngested: same.event_ingested_at,
+      lastIngested: '2026-03-14 12:00:00.000000',
+    });
     expect(groups.find((g) => g.event_id === differ.event_id)).toMatchObject({ identical: false, differences: ['event_data.Status'] });
     expect(await service.call('duplicateGroups', { stage: REMITTANCE, lookbackDays: 60 })).toHaveLength(3);
   });
@@ -55,7 +62,10 @@ describe('dedupe', () => {
 
     const result = await service.call('applyPlan', { plan: plan.id });
     expect(result).toMatchObject({ status: 'applied', written: { exclusions: 1, exceptions: 1 }, rerun: { stage: REMITTANCE, current_date_offset: 1 } });
-    const [excluded] = await query(warehouse, `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created FROM s3.backend_events_exclusions`);
+    const [excluded] = await query(
+      warehouse,
+      `SELECT event_id, strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created FROM s3.backend_events_exclusions`,
+    );
     expect(excluded).toEqual({ event_id: a.event_id, created: a.event_created_at });
     const [kept] = await query(warehouse, `SELECT CAST(event_data AS VARCHAR) AS d, is_event_update FROM s3.backend_events_exceptions`);
     expect(kept).toEqual({ d: a.event_data, is_event_update: false });
@@ -78,13 +88,27 @@ describe('dedupe', () => {
     const aLater = { ...a, event_ingested_at: '2026-03-14 12:00:00.000000', event_data: '{"Status":"Sent"}' };
     const cLater = { ...c, event_ingested_at: '2026-03-14 12:00:00.000000', event_data: '{"Status":"Third"}' };
     await insertOriginals(warehouse, [a, aLater, b, { ...b, event_ingested_at: '2026-03-14 12:00:00.000000' }, c, cLater]);
-    const plan = await service.call('makePlan', { op: 'dedupe', stage: REMITTANCE, eventIds: [a.event_id, c.event_id], keep: 'latest', choices: [[c.event_id, 0]], description: 'keep newest' });
+    const plan = await service.call('makePlan', {
+      op: 'dedupe',
+      stage: REMITTANCE,
+      eventIds: [a.event_id, c.event_id],
+      keep: 'latest',
+      choices: [[c.event_id, 0]],
+      description: 'keep newest',
+    });
     expect(plan.counts).toMatchObject({ exclusions: 2, exceptions: 2 });
     await service.call('applyPlan', { plan: plan.id });
     const kept = await query(warehouse, `SELECT event_id, CAST(event_data AS VARCHAR) AS d FROM s3.backend_events_exceptions ORDER BY event_id`);
-    expect(kept).toEqual([{ event_id: a.event_id, d: aLater.event_data }, { event_id: c.event_id, d: c.event_data }].sort((x, y) => (x.event_id < y.event_id ? -1 : 1)));
+    expect(kept).toEqual(
+      [
+        { event_id: a.event_id, d: aLater.event_data },
+        { event_id: c.event_id, d: c.event_data },
+      ].sort((x, y) => (x.event_id < y.event_id ? -1 : 1)),
+    );
     await expect(service.call('makePlan', { op: 'dedupe', stage: REMITTANCE, eventIds: [uuid()] })).rejects.toThrow('has no unresolved duplicates');
-    await expect(service.call('makePlan', { op: 'dedupe', stage: REMITTANCE, eventIds: [b.event_id], choices: [[b.event_id, 5]] })).rejects.toThrow('has 2 copies; there is no copy 6');
+    await expect(service.call('makePlan', { op: 'dedupe', stage: REMITTANCE, eventIds: [b.event_id], choices: [[b.event_id, 5]] })).rejects.toThrow(
+      'has 2 copies; there is no copy 6',
+    );
   });
 
   it('refuses a stale plan, says what changed, and writes nothing', async () => {
@@ -95,7 +119,9 @@ describe('dedupe', () => {
     // Another operator excludes the same event first.
     await insertExclusion(warehouse, a);
     const before = await tableCounts(warehouse);
-    await expect(service.call('applyPlan', { plan: plan.id })).rejects.toThrow(/is stale: the rows it touches went from 2 to 0 since it was made at .* Nothing was written/);
+    await expect(service.call('applyPlan', { plan: plan.id })).rejects.toThrow(
+      /is stale: the rows it touches went from 2 to 0 since it was made at .* Nothing was written/,
+    );
     expect(await tableCounts(warehouse)).toEqual(before);
   });
 
@@ -103,7 +129,13 @@ describe('dedupe', () => {
     const { service, warehouse } = await makeWarehouse();
     const a = event();
     await insertOriginals(warehouse, [a]);
-    const plan = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(a)] }, edits: setStatus('Failed'), description: 'fix' });
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(a)] },
+      edits: setStatus('Failed'),
+      description: 'fix',
+    });
     await warehouse.session((c) => c.run(`UPDATE kinesis.backend_events SET event_data = '{"Status":"Sent"}'`));
     await expect(service.call('applyPlan', { plan: plan.id })).rejects.toThrow('1 row(s) it touches are still there, but some changed');
     expect((await tableCounts(warehouse)).exceptions).toBe(0);
@@ -195,7 +227,9 @@ describe('update', () => {
       edits: setStatus('Failed'),
       description: 'Remittance was never sent updates',
     });
-    expect(plan.sample).toEqual([{ event_id: a.event_id, event_created_at: '2024-02-03 15:38:21.224000', before: raw.event_data, after: '{"Status":"Failed","big":12345678901234567890}' }]);
+    expect(plan.sample).toEqual([
+      { event_id: a.event_id, event_created_at: '2024-02-03 15:38:21.224000', before: raw.event_data, after: '{"Status":"Failed","big":12345678901234567890}' },
+    ]);
     expect(plan.summary.paths).toEqual([{ path: '$.Status', changes: [{ before: '"Pending"', after: '"Failed"', events: 1 }], more: { pairs: 0, events: 0 } }]);
     const result = await service.call('applyPlan', { plan: plan.id });
     expect(result.rerun.current_date_offset).toBe(771);
@@ -204,7 +238,12 @@ describe('update', () => {
       `SELECT strftime(event_created_at, '%Y-%m-%d %H:%M:%S.%f') AS created, CAST(event_data AS VARCHAR) AS data, exception_description, is_event_update,
               strftime(exception_added_timestamp, '%Y-%m-%d %H:%M:%S.%f') AS added FROM s3.backend_events_exceptions`,
     );
-    expect(row).toMatchObject({ created: '2024-02-03 15:38:21.224000', exception_description: 'Remittance was never sent updates', is_event_update: true, added: '2026-03-15 12:00:00.000000' });
+    expect(row).toMatchObject({
+      created: '2024-02-03 15:38:21.224000',
+      exception_description: 'Remittance was never sent updates',
+      is_event_update: true,
+      added: '2026-03-15 12:00:00.000000',
+    });
     expect(JSON.parse(String(row!.data).replace(/12345678901234567890/, '"big"'))).toEqual({ Status: 'Failed', big: 'big' });
     expect(String(row!.data)).toContain('12345678901234567890');
     await service.call('rerun', { stage: REMITTANCE, offset: result.rerun.current_date_offset });
@@ -217,7 +256,13 @@ describe('update', () => {
     const b = event({ data: { Status: 'Failed' } });
     await insertOriginals(warehouse, [a, b]);
     await insertException(warehouse, { ...a, event_data: '{"Status":"Sent","note":"fixed"}' }, '2026-03-15 01:00:00.000000');
-    const plan = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(a), key(b)] }, edits: setStatus('Failed'), description: 'fix' });
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(a), key(b)] },
+      edits: setStatus('Failed'),
+      description: 'fix',
+    });
     expect(plan.sample.map((c) => c.after)).toEqual(['{"Status":"Failed","note":"fixed"}']);
     expect(plan.counts).toMatchObject({ events: 2, exceptions: 1, unchanged: 1 });
   });
@@ -241,7 +286,13 @@ describe('update', () => {
     expect(await ids(['$.Status exists', '$.Status!="Pending"'])).toEqual([sent.event_id]);
     expect(await ids(['user_id=user-2'])).toEqual([noStatus.event_id]);
     expect(await ids(['event_ingested_at>=2026-03-14 10:00:00'])).toHaveLength(4);
-    const plan = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { where: ['$.Status="Pending"'] }, edits: setStatus('Failed'), description: 'stuck' });
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { where: ['$.Status="Pending"'] },
+      edits: setStatus('Failed'),
+      description: 'stuck',
+    });
     expect(plan.counts.exceptions).toBe(2);
     expect(plan.selection.conditions).toEqual([{ on: 'data', path: '$.Status', op: '=', values: ['"Pending"'] }]);
   });
@@ -252,12 +303,24 @@ describe('update', () => {
     const b = event({ data: { Status: 'Pending' } });
     await insertOriginals(warehouse, [a, b, event()]);
     const file = join(tempDir(), 'fixes.csv');
-    writeFileSync(file, `event_id,event_created_at,$.Status,$.reason:string\n${a.event_id},${a.event_created_at},"""Failed""",bank said no\n${b.event_id},${b.event_created_at},"""Sent""",ok\n`);
+    writeFileSync(
+      file,
+      `event_id,event_created_at,$.Status,$.reason:string\n${a.event_id},${a.event_created_at},"""Failed""",bank said no\n${b.event_id},${b.event_created_at},"""Sent""",ok\n`,
+    );
     const plan = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { file }, edits: [], description: 'from file' });
-    expect(plan.selection.keys).toMatchObject({ kind: 'keys', columns: [{ name: '$.Status', type: 'json' }, { name: '$.reason', type: 'string' }] });
+    expect(plan.selection.keys).toMatchObject({
+      kind: 'keys',
+      columns: [
+        { name: '$.Status', type: 'json' },
+        { name: '$.reason', type: 'string' },
+      ],
+    });
     expect(plan.counts.exceptions).toBe(2);
     await service.call('applyPlan', { plan: plan.id });
-    const docs = (await query(warehouse, `SELECT event_id, CAST(event_data AS VARCHAR) AS d FROM s3.backend_events_exceptions`)).map((r) => [r.event_id, JSON.parse(String(r.d))]);
+    const docs = (await query(warehouse, `SELECT event_id, CAST(event_data AS VARCHAR) AS d FROM s3.backend_events_exceptions`)).map((r) => [
+      r.event_id,
+      JSON.parse(String(r.d)),
+    ]);
     expect(Object.fromEntries(docs)).toEqual({ [a.event_id]: { Status: 'Failed', reason: 'bank said no' }, [b.event_id]: { Status: 'Sent', reason: 'ok' } });
   });
 
@@ -290,7 +353,10 @@ describe('update', () => {
       op: 'update',
       stage: REMITTANCE,
       selection: { table: 's3.fixes' },
-      edits: [{ op: 'set-from', path: '$.Status', column: 'status' }, { op: 'set-from', path: '$.amount', column: 'amount' }],
+      edits: [
+        { op: 'set-from', path: '$.Status', column: 'status' },
+        { op: 'set-from', path: '$.amount', column: 'amount' },
+      ],
       description: 'from table',
     });
     expect(plan.counts.exceptions).toBe(1);
@@ -310,11 +376,16 @@ describe('update', () => {
     const scalar = event({ data: { Status: 'Pending', meta: 5 } });
     await insertOriginals(warehouse, [ok, scalar]);
     const plan = await service.call('makePlan', {
-      op: 'update', stage: REMITTANCE, selection: { where: ['$.Status="Pending"'] },
-      edits: [{ op: 'set', path: '$.meta.b', value: '2', createIfMissing: true }], description: 'x',
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { where: ['$.Status="Pending"'] },
+      edits: [{ op: 'set', path: '$.meta.b', value: '2', createIfMissing: true }],
+      description: 'x',
     });
     expect(plan.counts).toMatchObject({ events: 2, exceptions: 1, problems: 1 });
-    expect(plan.problems).toEqual([{ event_id: scalar.event_id, event_created_at: scalar.event_created_at, reason: 'set $.meta.b: $.meta is a number, not an object' }]);
+    expect(plan.problems).toEqual([
+      { event_id: scalar.event_id, event_created_at: scalar.event_created_at, reason: 'set $.meta.b: $.meta is a number, not an object' },
+    ]);
     await expect(service.call('applyPlan', { plan: plan.id })).rejects.toThrow('1 selected event(s) cannot be changed as asked');
     const skipping = await service.call('remakePlan', { plan: plan.id, onProblem: 'skip' });
     expect(await service.call('applyPlan', { plan: skipping.id })).toMatchObject({ written: { exceptions: 1 } });
@@ -327,7 +398,9 @@ describe('update', () => {
     const a = event({ data: { Status: 'Pending', items: [1, 2], old: true } });
     await insertOriginals(warehouse, [a]);
     const plan = await service.call('makePlan', {
-      op: 'update', stage: REMITTANCE, selection: { keys: [key(a)] },
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(a)] },
       edits: [
         { op: 'set', path: '$.items[3]', value: '"x"', createIfMissing: true },
         { op: 'set', path: '$.meta', value: '{"k":null}', createIfMissing: true },
@@ -345,13 +418,32 @@ describe('update', () => {
     const { service, warehouse } = await makeWarehouse();
     const a = event();
     await insertOriginals(warehouse, [a]);
-    const make = (edits: object[]) => service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(a)] }, edits: edits as never, description: 'x' });
-    await expect(make([{ op: 'set', path: '$.x', value: '1', createIfMissing: true }, { op: 'replace', document: '{"y":2}' }])).rejects.toThrow('comes after set $.x = 1, which it would throw away');
-    await expect(make([{ op: 'replace', document: '{"y":2}' }, { op: 'replace', document: '{"z":3}' }])).rejects.toThrow('a second replacement');
+    const make = (edits: object[]) =>
+      service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(a)] }, edits: edits as never, description: 'x' });
+    await expect(
+      make([
+        { op: 'set', path: '$.x', value: '1', createIfMissing: true },
+        { op: 'replace', document: '{"y":2}' },
+      ]),
+    ).rejects.toThrow('comes after set $.x = 1, which it would throw away');
+    await expect(
+      make([
+        { op: 'replace', document: '{"y":2}' },
+        { op: 'replace', document: '{"z":3}' },
+      ]),
+    ).rejects.toThrow('a second replacement');
     await expect(make([{ op: 'set', path: '$', value: '1', createIfMissing: true }])).rejects.toThrow('event_data must stay a JSON object');
     await expect(make([{ op: 'remove', path: '$' }])).rejects.toThrow('event_data must stay a JSON object');
-    await expect(make([{ op: 'set', path: '$.a', value: '{}', createIfMissing: true }, { op: 'set', path: '$.a.b', value: '1', createIfMissing: true }])).rejects.toThrow('touch the same value');
-    const plan = await make([{ op: 'replace', document: '{"y":2}' }, { op: 'set', path: '$.z', value: '3', createIfMissing: true }]);
+    await expect(
+      make([
+        { op: 'set', path: '$.a', value: '{}', createIfMissing: true },
+        { op: 'set', path: '$.a.b', value: '1', createIfMissing: true },
+      ]),
+    ).rejects.toThrow('touch the same value');
+    const plan = await make([
+      { op: 'replace', document: '{"y":2}' },
+      { op: 'set', path: '$.z', value: '3', createIfMissing: true },
+    ]);
     expect(plan.sample[0]!.after).toBe('{"y":2,"z":3}');
     expect((await tableCounts(warehouse)).exceptions).toBe(0);
   });
@@ -367,13 +459,19 @@ describe('update', () => {
     await expect(update([])).rejects.toThrow('give at least one change');
     await expect(update([{ op: 'set', path: 'Status', value: '1', createIfMissing: true }])).rejects.toThrow('set path: "Status" is not a JSON path');
     await expect(update([{ op: 'set', path: '$.a', value: 'Failed', createIfMissing: true }])).rejects.toThrow('value for $.a: invalid JSON');
-    await expect(update(setStatus('Failed'), 'x', { keys: [{ event_id: a.event_id, event_created_at: '2026-03-14 10:00:00.123457' }] })).rejects.toThrow('not in remittance_was_sent_event');
+    await expect(update(setStatus('Failed'), 'x', { keys: [{ event_id: a.event_id, event_created_at: '2026-03-14 10:00:00.123457' }] })).rejects.toThrow(
+      'not in remittance_was_sent_event',
+    );
     await expect(update(setStatus('Failed'), 'x', { where: ['$.Stauts="Pending"'] })).rejects.toThrow('match the selection; nothing to do');
     await expect(update(setStatus('Failed'), 'x', {})).rejects.toThrow('name the events to change');
     await expect(update(setStatus('Failed'), 'x', { where: ['$.Status=Pending'] })).rejects.toThrow('where: invalid JSON');
-    await expect(update([{ op: 'set', path: '$.note', value: '"half \\ud800 pair"', createIfMissing: true }])).rejects.toThrow('value for $.note: a string holds a lone UTF-16 surrogate');
+    await expect(update([{ op: 'set', path: '$.note', value: '"half \\ud800 pair"', createIfMissing: true }])).rejects.toThrow(
+      'value for $.note: a string holds a lone UTF-16 surrogate',
+    );
     // Big integers are kept on the embedded warehouse (BigQuery refuses them: test/bigquery/engine.test.ts).
-    await expect(update([{ op: 'set', path: '$.n', value: '123456789012345678901234', createIfMissing: true }])).resolves.toMatchObject({ counts: { exceptions: 1 } });
+    await expect(update([{ op: 'set', path: '$.n', value: '123456789012345678901234', createIfMissing: true }])).resolves.toMatchObject({
+      counts: { exceptions: 1 },
+    });
     expect(await tableCounts(warehouse)).toEqual({ events: 1, exceptions: 0, exclusions: 0 });
   });
 });
@@ -386,10 +484,21 @@ describe('insert', () => {
     await insertOriginals(warehouse, [existing]);
     const file = join(tempDir(), 'missing.jsonl');
     const id = uuid();
-    writeFileSync(file, `{"event_id":"${id}","event_created_at":"2026-03-14 08:00:00.000001","user_id":"u1","event_data":{"carrier":"DHL","n":98765432109876543210}}\n`);
+    writeFileSync(
+      file,
+      `{"event_id":"${id}","event_created_at":"2026-03-14 08:00:00.000001","user_id":"u1","event_data":{"carrier":"DHL","n":98765432109876543210}}\n`,
+    );
     const plan = await service.call('makePlan', { op: 'insert', stage, file, description: 'Lost in outage' });
     expect(plan.rows).toEqual([
-      { event_created_at: '2026-03-14 08:00:00.000001', event_id: id, user_id: 'u1', event_external_reference_id: null, event_advisor_id: null, event_data: '{"carrier":"DHL","n":98765432109876543210}', event_ingested_at: '2026-03-15 12:00:00.000000' },
+      {
+        event_created_at: '2026-03-14 08:00:00.000001',
+        event_id: id,
+        user_id: 'u1',
+        event_external_reference_id: null,
+        event_advisor_id: null,
+        event_data: '{"carrier":"DHL","n":98765432109876543210}',
+        event_ingested_at: '2026-03-15 12:00:00.000000',
+      },
     ]);
     await service.call('applyPlan', { plan: plan.id });
     const [row] = await query(warehouse, `SELECT event_name, CAST(event_data AS VARCHAR) AS d, is_event_update FROM s3.backend_events_exceptions`);
@@ -398,7 +507,9 @@ describe('insert', () => {
     expect((await stageRows(warehouse, stage)).map((r) => r.event_id)).toContain(id);
 
     writeFileSync(file, `{"event_id":"${existing.event_id}","event_created_at":"2026-03-01 00:00:00","event_data":{}}\n`);
-    await expect(service.call('makePlan', { op: 'insert', stage, file, description: 'x' })).rejects.toThrow(`event ${existing.event_id} already exists (created at ${existing.event_created_at})`);
+    await expect(service.call('makePlan', { op: 'insert', stage, file, description: 'x' })).rejects.toThrow(
+      `event ${existing.event_id} already exists (created at ${existing.event_created_at})`,
+    );
   });
 
   it.each([
@@ -431,22 +542,46 @@ describe('apply', () => {
     await insertOriginals(w.warehouse, [a]);
     const journal = new Journal(join(tempDir(), 'state', 'evfix', 'journal.jsonl'));
     const service = createService(w.ctx, journal);
-    const plan = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(a)] }, edits: setStatus('Failed'), description: 'fix' });
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(a)] },
+      edits: setStatus('Failed'),
+      description: 'fix',
+    });
     await service.call('applyPlan', { plan: plan.id });
     await service.call('applyPlan', { plan: plan.id });
     expect(journal.read().map((e) => e.result)).toEqual(['already-applied', 'started', 'applied', 'started']);
-    expect(journal.read()[2]).toMatchObject({ plan_id: plan.id, operator: 'tester', counts: { exclusions: 0, exceptions: 1 }, rerun: { stage: REMITTANCE, current_date_offset: 1 } });
+    expect(journal.read()[2]).toMatchObject({
+      plan_id: plan.id,
+      operator: 'tester',
+      counts: { exclusions: 0, exceptions: 1 },
+      rerun: { stage: REMITTANCE, current_date_offset: 1 },
+    });
     expect(statSync(journal.path).mode & 0o777).toBe(0o600);
     expect(statSync(join(journal.path, '..')).mode & 0o777).toBe(0o700);
     const [audited] = await service.call('history', {});
-    expect(audited).toMatchObject({ plan_id: plan.id, kind: 'update', stage: REMITTANCE, operator: 'tester', counts: { exceptions: 1 }, applied_at: '2026-03-15 12:00:00.000000' });
+    expect(audited).toMatchObject({
+      plan_id: plan.id,
+      kind: 'update',
+      stage: REMITTANCE,
+      operator: 'tester',
+      counts: { exceptions: 1 },
+      applied_at: '2026-03-15 12:00:00.000000',
+    });
   });
 
   it('refuses plans for another warehouse, hand-edited plans, plans of the first format, and read-only mode', async () => {
     const w = await makeWarehouse();
     const a = event();
     await insertOriginals(w.warehouse, [a]);
-    const plan = await w.service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(a)] }, edits: setStatus('Failed'), description: 'fix' });
+    const plan = await w.service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(a)] },
+      edits: setStatus('Failed'),
+      description: 'fix',
+    });
     expect(parsePlan(serializePlan(plan))).toEqual(plan);
     const edited = serializePlan(plan).replace('"fix"', '"fix!"');
     expect(() => parsePlan(edited, 'plan.json')).toThrow('plan.json: the plan was changed after it was made');
@@ -462,7 +597,13 @@ describe('apply', () => {
       c.run(`INSERT INTO kinesis.backend_events SELECT TIMESTAMP '2026-03-10' + to_microseconds(i * 1000), uuid()::VARCHAR, 'RemittanceWasSent', 'u', NULL, NULL,
              json_object('Status', 'Pending', 'amount', i), TIMESTAMP '2026-03-10' FROM range(50000) t(i)`),
     );
-    const plan = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { where: ['$.Status="Pending"'] }, edits: setStatus('Failed'), description: 'all' });
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { where: ['$.Status="Pending"'] },
+      edits: setStatus('Failed'),
+      description: 'all',
+    });
     expect(plan.counts.exceptions).toBe(50_000);
     expect(plan.sample).toHaveLength(200);
     expect(serializePlan(plan).length).toBeLessThan(100_000);
@@ -475,7 +616,13 @@ describe('revert', () => {
     const a = event();
     const b = event();
     await insertOriginals(warehouse, [a, { ...a, event_ingested_at: '2026-03-14 12:00:00.000000' }, b]);
-    const update = await service.call('makePlan', { op: 'update', stage: REMITTANCE, selection: { keys: [key(b)] }, edits: setStatus('Failed'), description: 'fix' });
+    const update = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(b)] },
+      edits: setStatus('Failed'),
+      description: 'fix',
+    });
     await service.call('applyPlan', { plan: update.id });
     const dedupe = await service.call('makePlan', { op: 'dedupe', stage: REMITTANCE });
     await service.call('applyPlan', { plan: dedupe.id });
@@ -514,7 +661,9 @@ describe('revert', () => {
     const second = await service.call('describePlan', { plan: made.id, description: 'undo the dedupe of the 14th' });
     expect(second.id).not.toBe(first.id);
     await service.call('applyPlan', { plan: first.id });
-    await expect(service.call('applyPlan', { plan: second.id })).rejects.toThrow(`plan ${dedupe.id} was already reverted by plan ${first.id}; nothing was written`);
+    await expect(service.call('applyPlan', { plan: second.id })).rejects.toThrow(
+      `plan ${dedupe.id} was already reverted by plan ${first.id}; nothing was written`,
+    );
     expect(await tableCounts(warehouse)).toEqual({ events: 2, exceptions: 0, exclusions: 0 });
   });
 

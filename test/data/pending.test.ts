@@ -27,11 +27,28 @@ describe('pending reruns', () => {
     await service.call('rerun', { stage: REMITTANCE, offset: 14 });
     expect(await service.call('pendingReruns', {})).toEqual([]);
 
-    const first = await applied(service, { op: 'update', stage: REMITTANCE, selection: { keys: [key(early)] }, edits: setStatus('Failed'), description: 'first' });
-    const second = await applied(service, { op: 'update', stage: REMITTANCE, selection: { keys: [key(late)] }, edits: setStatus('Failed'), description: 'second' });
+    const first = await applied(service, {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(early)] },
+      edits: setStatus('Failed'),
+      description: 'first',
+    });
+    const second = await applied(service, {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [key(late)] },
+      edits: setStatus('Failed'),
+      description: 'second',
+    });
     const [pending, ...others] = await service.call('pendingReruns', {});
     expect(others).toEqual([]);
-    expect(pending).toMatchObject({ stage: REMITTANCE, since: '2026-03-05 00:00:00.000000', current_date_offset: 10, command: `evfix rerun ${REMITTANCE} --since 2026-03-05` });
+    expect(pending).toMatchObject({
+      stage: REMITTANCE,
+      since: '2026-03-05 00:00:00.000000',
+      current_date_offset: 10,
+      command: `evfix rerun ${REMITTANCE} --since 2026-03-05`,
+    });
     expect(pending!.plans.map((p) => p.plan_id)).toEqual([second.id, first.id]);
 
     // A rebuild from a later day brings in the later plan only.
@@ -86,15 +103,33 @@ describe('pending reruns', () => {
 
   it('takes a rebuild of unknown window (BigQuery last_modified_time) to cover every plan before it', () => {
     const entry = (plan_id: string, applied_at: string, oldest: string) => ({
-      plan_id, kind: 'update', applied_at, oldest, revert_of: null, counts: { exceptions: 1, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } },
+      plan_id,
+      kind: 'update',
+      applied_at,
+      oldest,
+      revert_of: null,
+      counts: { exceptions: 1, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } },
     });
-    const entries = [entry('b', '2026-03-15 12:00:00.000000', '2026-03-01 00:00:00.000000'), entry('a', '2026-03-15 10:00:00.000000', '2026-02-01 00:00:00.000000')];
+    const entries = [
+      entry('b', '2026-03-15 12:00:00.000000', '2026-03-01 00:00:00.000000'),
+      entry('a', '2026-03-15 10:00:00.000000', '2026-02-01 00:00:00.000000'),
+    ];
     const states = rerunStates(entries, [{ at: '2026-03-15 11:00:00.000000', since: null }]);
     expect([...states]).toEqual([
       ['b', 'rerun pending'],
       ['a', 'in stage'],
     ]);
     // A plan that wrote nothing needs no rerun.
-    expect(rerunStates([{ ...entry('c', '2026-03-15 12:00:00.000000', '2026-03-01 00:00:00.000000'), counts: { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } } }], []).get('c')).toBe('in stage');
+    expect(
+      rerunStates(
+        [
+          {
+            ...entry('c', '2026-03-15 12:00:00.000000', '2026-03-01 00:00:00.000000'),
+            counts: { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } },
+          },
+        ],
+        [],
+      ).get('c'),
+    ).toBe('in stage');
   });
 });

@@ -31,7 +31,8 @@ async function sql(db: string, text: string) {
 }
 
 /** The event_ids of the list's rows as drawn, top to bottom, with whether each is marked. */
-const rowsOnScreen = (text: string) => [...text.matchAll(/\[( |x)\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ([0-9a-f-]{36})/g)].map((m) => ({ marked: m[1] === 'x', id: m[2]! }));
+const rowsOnScreen = (text: string) =>
+  [...text.matchAll(/\[( |x)\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ([0-9a-f-]{36})/g)].map((m) => ({ marked: m[1] === 'x', id: m[2]! }));
 
 async function excludeInBursts(env: Record<string, string>, db: string) {
   const t = new EvfixTerminal({ env: { ...env, NO_COLOR: '1' } });
@@ -56,7 +57,10 @@ async function excludeInBursts(env: Record<string, string>, db: string) {
   expect((await t.exited).exitCode).toBe(0);
   // NO_COLOR: not one colour escape in the whole session.
   expect(t.raw).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/);
-  const excluded = await sql(db, `SELECT event_id, exclusion_description AS why FROM s3.backend_events_exclusions WHERE exclusion_description = 'Sent twice by the gateway' ORDER BY event_id`);
+  const excluded = await sql(
+    db,
+    `SELECT event_id, exclusion_description AS why FROM s3.backend_events_exclusions WHERE exclusion_description = 'Sent twice by the gateway' ORDER BY event_id`,
+  );
   expect(excluded.map((r) => r.event_id)).toEqual([first!.id, second!.id].sort());
   // What was listed matched the conditions.
   const docs = await sql(db, `SELECT CAST(event_data AS VARCHAR) AS d FROM kinesis.backend_events WHERE event_id IN ('${first!.id}', '${second!.id}')`);

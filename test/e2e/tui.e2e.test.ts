@@ -33,7 +33,8 @@ async function sql(db: string, text: string) {
   }
 }
 
-const cli = (env: Record<string, string>, ...args: string[]) => execFileSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+const cli = (env: Record<string, string>, ...args: string[]) =>
+  execFileSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
 
 describe('evfix in a terminal', () => {
   it('(a) dedupes a stage table with keys, reruns it, and the warehouse holds the rows', async () => {
@@ -63,10 +64,16 @@ describe('evfix in a terminal', () => {
     // NO_COLOR: not one colour escape in the whole session.
     expect(t.raw).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/);
     expect(JSON.parse(cli(env, 'duplicates', 'card_was_shipped_event', '--json'))).toEqual([]);
-    const [counts] = await sql(db, `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS c, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS x`);
+    const [counts] = await sql(
+      db,
+      `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS c, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS x`,
+    );
     expect(counts).toEqual({ c: groups, x: groups });
     // Each deduped event_id is in the stage table once, as its re-added copy.
-    const inStage = await sql(db, `SELECT event_id, count(*)::INT AS n, bool_and(is_exception) AS readded FROM stage.card_was_shipped_event WHERE event_id IN (${ids.map((i) => `'${i}'`).join(',')}) GROUP BY event_id`);
+    const inStage = await sql(
+      db,
+      `SELECT event_id, count(*)::INT AS n, bool_and(is_exception) AS readded FROM stage.card_was_shipped_event WHERE event_id IN (${ids.map((i) => `'${i}'`).join(',')}) GROUP BY event_id`,
+    );
     expect(inStage).toHaveLength(groups);
     expect(inStage.every((r) => r.n === 1 && r.readded === true)).toBe(true);
   });
@@ -86,7 +93,9 @@ describe('evfix in a terminal', () => {
     await t.press('q');
     expect((await t.exited).exitCode).toBe(0);
     // One line, wrapped by the 80-column terminal.
-    expect(t.text().replace(/\n/g, '')).toMatch(/evfix: card_was_shipped_event does not show 1 applied plan\(s\) yet; run: evfix rerun card_was_shipped_event --since \d{4}-\d\d-\d\d/);
+    expect(t.text().replace(/\n/g, '')).toMatch(
+      /evfix: card_was_shipped_event does not show 1 applied plan\(s\) yet; run: evfix rerun card_was_shipped_event --since \d{4}-\d\d-\d\d/,
+    );
     // The next start shows it in the stage list, and the CLI agrees.
     const again = new EvfixTerminal({ env: { ...env, NO_COLOR: '1' } });
     await again.waitFor(/card_was_shipped_event\s+\d+\s+0\s+\d+\s+1 plan, offset \d+/);
@@ -156,7 +165,10 @@ describe('evfix in a terminal', () => {
     await t.waitFor(/quit and discard \d+ marked groups\? y\/N/);
     await t.press('y');
     expect((await t.exited).exitCode).toBe(0);
-    const [counts] = await sql(db, `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS c, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS x`);
+    const [counts] = await sql(
+      db,
+      `SELECT (SELECT count(*) FROM s3.backend_events_exceptions)::INT AS c, (SELECT count(*) FROM s3.backend_events_exclusions)::INT AS x`,
+    );
     expect(counts).toEqual({ c: 0, x: 0 });
   });
 
@@ -259,7 +271,10 @@ async function updateInBursts(env: Record<string, string>, db: string) {
   await t.waitFor('evfix · stage tables');
   t.proc.write('q');
   expect((await t.exited).exitCode).toBe(0);
-  const rows = await sql(db, `SELECT CAST(event_data AS VARCHAR) AS d, exception_description AS why FROM s3.backend_events_exceptions WHERE event_id = '${id}'`);
+  const rows = await sql(
+    db,
+    `SELECT CAST(event_data AS VARCHAR) AS d, exception_description AS why FROM s3.backend_events_exceptions WHERE event_id = '${id}'`,
+  );
   expect(rows).toHaveLength(1);
   expect(JSON.parse(String(rows[0]!.d)).Status).toBe('Failed');
   expect(rows[0]!.why).toBe('Sent by hand after the outage');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { BigqueryEngine, bigqueryTables } from '../../src/data/bigquery/engine.js';
 import type { QueryParameter } from '../../src/data/bigquery/params.js';
-import { ConfigSchema, DEMO_STAGES, type Config, } from '../../src/data/config.js';
+import { ConfigSchema, DEMO_STAGES, type Config } from '../../src/data/config.js';
 import { Journal } from '../../src/data/journal.js';
 import type { EventRow, StoredException, StoredExclusion } from '../../src/data/model.js';
 import type { Context } from '../../src/data/operations/context.js';
@@ -95,18 +95,37 @@ export async function makeBigquery(options: MakeBigquery = {}): Promise<TestBigq
   });
   const ctx: Context = { config, engine, now: () => now, operator: 'tester' };
   const journal = new Journal(join(tempDir(), 'state', 'journal.jsonl'));
-  const tables = { events: t.events, exceptions: t.exceptions, exclusions: t.exclusions, audit: t.audit, approvals: t.approvals, stage: (name: string) => `${t.stageDataset}.${name}` };
+  const tables = {
+    events: t.events,
+    exceptions: t.exceptions,
+    exclusions: t.exclusions,
+    audit: t.audit,
+    approvals: t.approvals,
+    stage: (name: string) => `${t.stageDataset}.${name}`,
+  };
   const made: TestBigquery = { bq, engine, ctx, service: createService(ctx, journal), journal, config, statements, tables };
   if (options.events?.length) await insertEvents(made, options.events);
   return made;
 }
 
 /** Originals into kinesis.backend_events (event_data as JSON text, timestamps canonical). */
-export const insertEvents = (t: TestBigquery, rows: readonly EventRow[]) => t.bq.insertRows(t.tables.events, rows.map((r) => ({ ...r })));
+export const insertEvents = (t: TestBigquery, rows: readonly EventRow[]) =>
+  t.bq.insertRows(
+    t.tables.events,
+    rows.map((r) => ({ ...r })),
+  );
 
-export const insertExceptions = (t: TestBigquery, rows: readonly StoredException[]) => t.bq.insertRows(t.tables.exceptions, rows.map((r) => ({ ...r })));
+export const insertExceptions = (t: TestBigquery, rows: readonly StoredException[]) =>
+  t.bq.insertRows(
+    t.tables.exceptions,
+    rows.map((r) => ({ ...r })),
+  );
 
-export const insertExclusions = (t: TestBigquery, rows: readonly StoredExclusion[]) => t.bq.insertRows(t.tables.exclusions, rows.map((r) => ({ ...r })));
+export const insertExclusions = (t: TestBigquery, rows: readonly StoredExclusion[]) =>
+  t.bq.insertRows(
+    t.tables.exclusions,
+    rows.map((r) => ({ ...r })),
+  );
 
 /** How many rows each of the three tables holds. */
 export function tableCounts(t: TestBigquery) {
@@ -190,10 +209,22 @@ export function randomWarehouse(seed: number, events = 300): WarehouseRows {
     if (x < 0.06 && !card) {
       // Corrected: one or two exception rows, the latest wins.
       for (let k = 0; k < 1 + r.int(2); k++) {
-        exceptions.push({ ...base, event_data: doc(i + 100 + k), exception_added_timestamp: `2026-03-14 0${k}:00:00.000000`, exception_description: `earlier fix ${k}`, is_event_update: true });
+        exceptions.push({
+          ...base,
+          event_data: doc(i + 100 + k),
+          exception_added_timestamp: `2026-03-14 0${k}:00:00.000000`,
+          exception_description: `earlier fix ${k}`,
+          is_event_update: true,
+        });
       }
     } else if (x < 0.1) {
-      exclusions.push({ event_created_at: base.event_created_at, event_id: base.event_id, event_name: base.event_name, exclusion_added_timestamp: '2026-03-14 00:00:00.000000', exclusion_description: 'earlier exclusion' });
+      exclusions.push({
+        event_created_at: base.event_created_at,
+        event_id: base.event_id,
+        event_name: base.event_name,
+        exclusion_added_timestamp: '2026-03-14 00:00:00.000000',
+        exclusion_description: 'earlier exclusion',
+      });
     }
   }
   return { originals, exceptions, exclusions };

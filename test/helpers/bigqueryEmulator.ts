@@ -34,7 +34,13 @@ export type { Traffic, TrafficEntry } from './bigqueryEmulator/http.js';
 export type { SchemaField } from './bigqueryEmulator/types.js';
 export type { JsValue } from './bigqueryEmulator/values.js';
 
-export type EmulatorTable = { path: string; schema: SchemaField[]; rows?: Record<string, unknown>[]; partitioning?: Partitioning; requirePartitionFilter?: boolean };
+export type EmulatorTable = {
+  path: string;
+  schema: SchemaField[];
+  rows?: Record<string, unknown>[];
+  partitioning?: Partitioning;
+  requirePartitionFilter?: boolean;
+};
 
 export type EmulatorOptions = {
   project: string;
@@ -81,11 +87,23 @@ export async function startBigqueryEmulator(options: EmulatorOptions): Promise<B
   try {
     const store = new Store(options.project, async (texts) => {
       if (!texts.length) return [];
-      const INT64 = { typeKind: 'TYPE_INT64' }, JSON_TYPE = { typeKind: 'TYPE_JSON' };
+      const INT64 = { typeKind: 'TYPE_INT64' },
+        JSON_TYPE = { typeKind: 'TYPE_JSON' };
       try {
         const r = await z.query(
           'SELECT i, TO_JSON_STRING(j) FROM t ORDER BY i',
-          { tables: [{ name: 't', column: [{ name: 'i', type: INT64 }, { name: 'j', type: JSON_TYPE }] }], content: { t: texts.map((x, i) => [{ int64Value: String(i) }, { jsonValue: x }]) } },
+          {
+            tables: [
+              {
+                name: 't',
+                column: [
+                  { name: 'i', type: INT64 },
+                  { name: 'j', type: JSON_TYPE },
+                ],
+              },
+            ],
+            content: { t: texts.map((x, i) => [{ int64Value: String(i) }, { jsonValue: x }]) },
+          },
           [],
         );
         return r.rows.map((row) => row[1]!.stringValue!);

@@ -8,7 +8,11 @@ import type { StageConfig } from '../../src/data/config.js';
 import { TABLE_SPECS } from '../../src/data/model.js';
 import type { EmulatorTable, SchemaField } from './bigqueryEmulator.js';
 
-const field = (c: { name: string; type: string; nullable: boolean }): SchemaField => ({ name: c.name, type: c.type, mode: c.nullable ? 'NULLABLE' : 'REQUIRED' });
+const field = (c: { name: string; type: string; nullable: boolean }): SchemaField => ({
+  name: c.name,
+  type: c.type,
+  mode: c.nullable ? 'NULLABLE' : 'REQUIRED',
+});
 const DAY = { field: 'event_created_at', type: 'DAY' } as const;
 
 /** The production tables as the emulator holds them. */
@@ -27,4 +31,3 @@ export function productionTables(t: ReturnType<typeof bigqueryTables>, stages: r
     })),
   ];
 }
-

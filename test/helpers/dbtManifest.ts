@@ -81,7 +81,13 @@ function modelNode(version: ManifestVersion, spec: ModelSpec, target: { project:
     path: path.replace(/^models\//, ''),
     original_file_path: path,
     unique_id: id,
-    fqn: ['analytics', ...path.replace(/^models\//, '').replace(/\.sql$/, '').split('/')],
+    fqn: [
+      'analytics',
+      ...path
+        .replace(/^models\//, '')
+        .replace(/\.sql$/, '')
+        .split('/'),
+    ],
     alias,
     checksum: { name: 'sha256', checksum: '3ea0f972fa1b56aa2dc2f56ee784b6a5796312f9a813d59ae70fd8855f10d16d' },
     config,
@@ -142,19 +148,63 @@ export function bigqueryManifest(
     if (o.kind === 'unit_test' && version < 12) continue;
     if (o.kind === 'test') {
       const id = `test.analytics.${o.name}`;
-      nodes[id] = { database: target.project, schema: `${target.dataset}_dbt_test__audit`, name: o.name, resource_type: 'test', unique_id: id, alias: o.name, relation_name: null, attached_node: o.on, config: { materialized: 'test', severity: 'ERROR' }, depends_on: { macros: ['macro.dbt.test_not_null'], nodes: [o.on] }, tags: [], meta: {} };
+      nodes[id] = {
+        database: target.project,
+        schema: `${target.dataset}_dbt_test__audit`,
+        name: o.name,
+        resource_type: 'test',
+        unique_id: id,
+        alias: o.name,
+        relation_name: null,
+        attached_node: o.on,
+        config: { materialized: 'test', severity: 'ERROR' },
+        depends_on: { macros: ['macro.dbt.test_not_null'], nodes: [o.on] },
+        tags: [],
+        meta: {},
+      };
       deps[id] = [o.on];
     } else if (o.kind === 'snapshot') {
       const id = `snapshot.analytics.${o.name}`;
-      nodes[id] = { database: target.project, schema: 'snapshots', name: o.name, resource_type: 'snapshot', unique_id: id, alias: o.name, relation_name: `\`${target.project}\`.\`snapshots\`.\`${o.name}\``, config: { materialized: 'snapshot', strategy: 'timestamp' }, depends_on: { macros: [], nodes: o.dependsOn }, tags: [], meta: {} };
+      nodes[id] = {
+        database: target.project,
+        schema: 'snapshots',
+        name: o.name,
+        resource_type: 'snapshot',
+        unique_id: id,
+        alias: o.name,
+        relation_name: `\`${target.project}\`.\`snapshots\`.\`${o.name}\``,
+        config: { materialized: 'snapshot', strategy: 'timestamp' },
+        depends_on: { macros: [], nodes: o.dependsOn },
+        tags: [],
+        meta: {},
+      };
       deps[id] = o.dependsOn;
     } else if (o.kind === 'seed') {
       const id = `seed.analytics.${o.name}`;
-      nodes[id] = { database: target.project, schema: target.dataset, name: o.name, resource_type: 'seed', unique_id: id, alias: o.name, relation_name: `\`${target.project}\`.\`${target.dataset}\`.\`${o.name}\``, config: { materialized: 'seed' }, depends_on: { macros: [] }, tags: [], meta: {} };
+      nodes[id] = {
+        database: target.project,
+        schema: target.dataset,
+        name: o.name,
+        resource_type: 'seed',
+        unique_id: id,
+        alias: o.name,
+        relation_name: `\`${target.project}\`.\`${target.dataset}\`.\`${o.name}\``,
+        config: { materialized: 'seed' },
+        depends_on: { macros: [] },
+        tags: [],
+        meta: {},
+      };
       deps[id] = [];
     } else if (o.kind === 'exposure') {
       const id = `exposure.analytics.${o.name}`;
-      exposures[id] = { name: o.name, resource_type: 'exposure', unique_id: id, type: 'dashboard', owner: { email: 'ops@example.com' }, depends_on: { macros: [], nodes: o.dependsOn } };
+      exposures[id] = {
+        name: o.name,
+        resource_type: 'exposure',
+        unique_id: id,
+        type: 'dashboard',
+        owner: { email: 'ops@example.com' },
+        depends_on: { macros: [], nodes: o.dependsOn },
+      };
       deps[id] = o.dependsOn;
     } else if (o.kind === 'unit_test') {
       const id = `unit_test.analytics.${o.on.split('.').pop()}.${o.name}`;
@@ -162,7 +212,14 @@ export function bigqueryManifest(
       deps[id] = [o.on];
     } else {
       const id = `source.analytics.kinesis.${o.name}`;
-      sources[id] = { database: target.project, schema: 'kinesis', name: o.name, resource_type: 'source', unique_id: id, relation_name: `\`${target.project}\`.\`kinesis\`.\`${o.name}\`` };
+      sources[id] = {
+        database: target.project,
+        schema: 'kinesis',
+        name: o.name,
+        resource_type: 'source',
+        unique_id: id,
+        relation_name: `\`${target.project}\`.\`kinesis\`.\`${o.name}\``,
+      };
       deps[id] = [];
     }
   }

@@ -14,7 +14,8 @@ export class EvfixTerminal {
   exited: Promise<{ exitCode: number; signal?: number }>;
 
   constructor(options: PtyOptions = {}) {
-    const columns = options.columns ?? 80, rows = options.rows ?? 24;
+    const columns = options.columns ?? 80,
+      rows = options.rows ?? 24;
     this.screen = new Screen(columns, rows, false);
     const bin = join(process.cwd(), 'bin', 'evfix');
     this.proc = pty.spawn(options.command ?? process.execPath, options.args ?? [bin], {
@@ -64,7 +65,10 @@ export class EvfixTerminal {
 }
 
 /** The terminal is as the shell left it: main screen, cursor shown, and (from `stty -a` run after evfix) cooked mode. */
-export async function expectRestored(t: EvfixTerminal, expect: (v: unknown) => { toBe: (x: unknown) => void; toBeGreaterThan: (x: number) => void; toMatch: (r: RegExp) => void }) {
+export async function expectRestored(
+  t: EvfixTerminal,
+  expect: (v: unknown) => { toBe: (x: unknown) => void; toBeGreaterThan: (x: number) => void; toMatch: (r: RegExp) => void },
+) {
   expect(t.screen.term.buffer.active.type).toBe('normal');
   expect(t.raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.raw.lastIndexOf('\x1b[?25l'));
   await t.waitFor(/\bicanon\b/);

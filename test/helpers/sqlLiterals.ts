@@ -4,13 +4,24 @@
  * the constants 0 and 1, and any of the values a test fed the operations. Every value belongs in a parameter.
  */
 const ALLOWED_STRINGS = new Set([
-  "'%Y-%m-%d %H:%M:%E6S'", "'UTC'", "'%d:%d'", "'|'",
+  "'%Y-%m-%d %H:%M:%E6S'",
+  "'UTC'",
+  "'%d:%d'",
+  "'|'",
   // JSON_TYPE's answers.
-  "'object'", "'array'", "'string'", "'number'", "'boolean'", "'null'",
+  "'object'",
+  "'array'",
+  "'string'",
+  "'number'",
+  "'boolean'",
+  "'null'",
   // Which table a row a revert deletes is in.
-  "'exception'", "'exclusion'",
+  "'exception'",
+  "'exclusion'",
   // INFORMATION_SCHEMA's own vocabulary: the partitioning column's flag, the option doctor reads, its value.
-  "'YES'", "'require_partition_filter'", "'true'",
+  "'YES'",
+  "'require_partition_filter'",
+  "'true'",
 ]);
 /** The markers a script's guards raise with ERROR() (the engine reads them back from the job's error). */
 const GUARD = /^'evfix-[a-z-]+ ?'$/;
@@ -23,7 +34,8 @@ export function checkStatements(statements: readonly string[], values: readonly 
     // String literals, with '' as an escaped quote; backquoted identifiers are names, not values.
     const withoutNames = sql.replace(/`[^`]*`/g, '`name`');
     for (const literal of withoutNames.match(/'(?:[^']|'')*'/g) ?? []) {
-      if (!ALLOWED_STRINGS.has(literal) && !GUARD.test(literal) && !PROBLEM_CODE.test(literal)) problems.push(`string literal ${literal} in: ${sql.slice(0, 80)}`);
+      if (!ALLOWED_STRINGS.has(literal) && !GUARD.test(literal) && !PROBLEM_CODE.test(literal))
+        problems.push(`string literal ${literal} in: ${sql.slice(0, 80)}`);
     }
     const bare = withoutNames.replace(/'(?:[^']|'')*'/g, "''");
     for (const n of bare.match(/(?<![\w@$.])\d+(?:\.\d+)?(?![\w])/g) ?? []) {

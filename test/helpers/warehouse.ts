@@ -50,7 +50,14 @@ export async function makeWarehouse(overrides: Partial<Config> = {}): Promise<Te
   await new DuckdbEngine({ ...config, read_only: false } as Config & { engine: { type: 'duckdb' } }).createTables();
   const warehouse = new DuckdbEngine(config as Config & { engine: { type: 'duckdb' } }, () => now);
   const ctx: Context = { config, engine: warehouse, now: () => now, operator: 'tester' };
-  return { ctx, warehouse, config, dir, setNow: (ts) => (now = parseTimestamp(ts)), service: createService(ctx, new Journal(join(dir, 'state', 'journal.jsonl'))) };
+  return {
+    ctx,
+    warehouse,
+    config,
+    dir,
+    setNow: (ts) => (now = parseTimestamp(ts)),
+    service: createService(ctx, new Journal(join(dir, 'state', 'journal.jsonl'))),
+  };
 }
 
 export const stageNamed = (config: Config, name: string): StageConfig => config.stages.find((s) => s.name === name)!;
@@ -96,20 +103,29 @@ export async function insertOriginals(w: DuckdbEngine, rows: EventRow[]) {
 
 export async function insertException(w: DuckdbEngine, row: EventRow, addedAt: string, description = 'test', isUpdate = true) {
   await w.session((conn) =>
-    conn.run(
-      `INSERT INTO s3.backend_events_exceptions VALUES ($created, $id, $name, $user, $ext, $adv, $data, $ingested, $added, $description, $update)`,
-      {
-        created: row.event_created_at, id: row.event_id, name: row.event_name, user: row.user_id, ext: row.event_external_reference_id,
-        adv: row.event_advisor_id, data: row.event_data, ingested: row.event_ingested_at, added: addedAt, description, update: isUpdate,
-      },
-    ),
+    conn.run(`INSERT INTO s3.backend_events_exceptions VALUES ($created, $id, $name, $user, $ext, $adv, $data, $ingested, $added, $description, $update)`, {
+      created: row.event_created_at,
+      id: row.event_id,
+      name: row.event_name,
+      user: row.user_id,
+      ext: row.event_external_reference_id,
+      adv: row.event_advisor_id,
+      data: row.event_data,
+      ingested: row.event_ingested_at,
+      added: addedAt,
+      description,
+      update: isUpdate,
+    }),
   );
 }
 
 export async function insertExclusion(w: DuckdbEngine, row: EventRow, addedAt = '2026-03-15 00:00:00.000000') {
   await w.session((conn) =>
     conn.run(`INSERT INTO s3.backend_events_exclusions VALUES ($created, $id, $name, $added, 'test exclusion')`, {
-      created: row.event_created_at, id: row.event_id, name: row.event_name, added: addedAt,
+      created: row.event_created_at,
+      id: row.event_id,
+      name: row.event_name,
+      added: addedAt,
     }),
   );
 }

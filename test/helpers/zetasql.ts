@@ -23,11 +23,19 @@ const zetasql = require('@fivetrandevelopers/zetasql') as typeof import('@fivetr
 export type TypeProto = { typeKind: string; arrayType?: { elementType: TypeProto }; structType?: { field: { fieldName: string; fieldType: TypeProto }[] } };
 const T = (typeKind: string): TypeProto => ({ typeKind });
 
-const KIND: Record<string, string> = { STRING: 'TYPE_STRING', INT64: 'TYPE_INT64', FLOAT64: 'TYPE_DOUBLE', BOOL: 'TYPE_BOOL', TIMESTAMP: 'TYPE_TIMESTAMP', JSON: 'TYPE_JSON' };
+const KIND: Record<string, string> = {
+  STRING: 'TYPE_STRING',
+  INT64: 'TYPE_INT64',
+  FLOAT64: 'TYPE_DOUBLE',
+  BOOL: 'TYPE_BOOL',
+  TIMESTAMP: 'TYPE_TIMESTAMP',
+  JSON: 'TYPE_JSON',
+};
 
 export function typeProto(t: ParamType): TypeProto {
   if (t.type === 'ARRAY') return { typeKind: 'TYPE_ARRAY', arrayType: { elementType: typeProto(t.arrayType) } };
-  if (t.type === 'STRUCT') return { typeKind: 'TYPE_STRUCT', structType: { field: t.structTypes.map((f) => ({ fieldName: f.name, fieldType: typeProto(f.type) })) } };
+  if (t.type === 'STRUCT')
+    return { typeKind: 'TYPE_STRUCT', structType: { field: t.structTypes.map((f) => ({ fieldName: f.name, fieldType: typeProto(f.type) })) } };
   return T(KIND[t.type]!);
 }
 
@@ -38,7 +46,10 @@ const columns = (role: keyof typeof TABLE_SCHEMAS): [string, string][] => TABLE_
 export type ColumnType = string | TypeProto;
 export type ExtraTable = { name: string; columns: [string, ColumnType][] };
 
-const table = (name: string, columns: [string, ColumnType][]) => ({ name, column: columns.map(([n, k]) => ({ name: n, type: typeof k === 'string' ? T(k) : k })) });
+const table = (name: string, columns: [string, ColumnType][]) => ({
+  name,
+  column: columns.map(([n, k]) => ({ name: n, type: typeof k === 'string' ? T(k) : k })),
+});
 
 /** The catalog: production tables by their full backquoted path, plus any extra tables (temporary tables, INFORMATION_SCHEMA). */
 export function catalogTables(t: BigqueryTables, stages: readonly StageConfig[], extra: ExtraTable[] = []) {
@@ -49,7 +60,11 @@ export function catalogTables(t: BigqueryTables, stages: readonly StageConfig[],
     table(t.audit, columns('audit')),
     table(t.approvals, columns('approvals')),
     ...stages.map((s) =>
-      table(`${t.stageDataset}.${s.name}`, [...columns('events'), ['is_exception', 'TYPE_BOOL'], ...s.columns.map((c): [string, string] => [c.name, 'TYPE_STRING'])]),
+      table(`${t.stageDataset}.${s.name}`, [
+        ...columns('events'),
+        ['is_exception', 'TYPE_BOOL'],
+        ...s.columns.map((c): [string, string] => [c.name, 'TYPE_STRING']),
+      ]),
     ),
     ...extra.map((e) => table(e.name, e.columns)),
   ];

@@ -107,7 +107,10 @@ const eventOf = (r: Record<string, unknown>): RefEvent => ({
 });
 
 /** The three tables, every row, with plain SELECTs. */
-export async function readTables(query: Query, names = { events: 'kinesis.backend_events', exceptions: 's3.backend_events_exceptions', exclusions: 's3.backend_events_exclusions' }): Promise<Tables> {
+export async function readTables(
+  query: Query,
+  names = { events: 'kinesis.backend_events', exceptions: 's3.backend_events_exceptions', exclusions: 's3.backend_events_exclusions' },
+): Promise<Tables> {
   const events = (await query(`SELECT ${EVENT_SELECT} FROM ${names.events}`)).map(eventOf);
   const exceptions = (
     await query(`SELECT ${EVENT_SELECT}, ${TS('exception_added_timestamp')}, exception_description, is_event_update FROM ${names.exceptions}`)
@@ -231,7 +234,8 @@ const numberText = (v: number | JsonNumber) => (v instanceof JsonNumber ? v.text
 
 /** Two JSON numbers are equal when their values are: integers exactly (as BigInt), the others as doubles. */
 function numbersEqual(a: number | JsonNumber, b: number | JsonNumber): boolean {
-  const x = numberText(a), y = numberText(b);
+  const x = numberText(a),
+    y = numberText(b);
   if (/^-?\d+$/.test(x) && /^-?\d+$/.test(y)) return BigInt(x) === BigInt(y);
   return Number(x) === Number(y);
 }
@@ -281,7 +285,8 @@ export function matchesCondition(v: RefEvent, c: Condition): boolean {
         return value !== null && c.values.includes(value);
       default: {
         if (value === null) return false;
-        const x = value, y = c.values[0]!;
+        const x = value,
+          y = c.values[0]!;
         return c.op === '<' ? x < y : c.op === '<=' ? x <= y : c.op === '>' ? x > y : x >= y;
       }
     }
@@ -308,7 +313,8 @@ export function matchesCondition(v: RefEvent, c: Condition): boolean {
       return c.values.some((x) => scalarEquals(at, parseJson(x)));
     default: {
       if (!isNumber(at)) return false;
-      const x = Number(numberText(at)), y = Number(c.values[0]);
+      const x = Number(numberText(at)),
+        y = Number(c.values[0]);
       return c.op === '<' ? x < y : c.op === '<=' ? x <= y : c.op === '>' ? x > y : x >= y;
     }
   }
@@ -330,7 +336,15 @@ export type UpdateOp = {
   description: string;
   onProblem: 'refuse' | 'skip';
 };
-export type DedupeOp = { kind: 'dedupe'; eventName: string; window: Window; ids?: string[]; keep: 'earliest' | 'latest'; choices: [string, number][]; description: string };
+export type DedupeOp = {
+  kind: 'dedupe';
+  eventName: string;
+  window: Window;
+  ids?: string[];
+  keep: 'earliest' | 'latest';
+  choices: [string, number][];
+  description: string;
+};
 export type ExcludeOp = { kind: 'exclude'; eventName: string; window: Window; ids: string[]; description: string };
 /** Revert: the rows an applied plan wrote, found by the time and description they carry, of its event, in its window. */
 export type RevertOp = { kind: 'revert'; eventName: string; window: Window; appliedAt: string; description: string };
@@ -495,12 +509,20 @@ function exclude(t: Tables, op: ExcludeOp): Outcome {
 
 function revert(t: Tables, op: RevertOp): Outcome {
   const exceptions = t.exceptions.filter(
-    (c) => c.exception_added_timestamp === op.appliedAt && c.exception_description === op.description && c.event_name === op.eventName && inWindow(c.event_created_at, op.window),
+    (c) =>
+      c.exception_added_timestamp === op.appliedAt &&
+      c.exception_description === op.description &&
+      c.event_name === op.eventName &&
+      inWindow(c.event_created_at, op.window),
   );
   const exclusions = t.exclusions.filter(
-    (x) => x.exclusion_added_timestamp === op.appliedAt && x.exclusion_description === op.description && x.event_name === op.eventName && inWindow(x.event_created_at, op.window),
+    (x) =>
+      x.exclusion_added_timestamp === op.appliedAt &&
+      x.exclusion_description === op.description &&
+      x.event_name === op.eventName &&
+      inWindow(x.event_created_at, op.window),
   );
-  if (exceptions.length + exclusions.length === 0) return { refused: 'nothing-to-revert', detail: 'no row carries the plan\'s time and description' };
+  if (exceptions.length + exclusions.length === 0) return { refused: 'nothing-to-revert', detail: "no row carries the plan's time and description" };
   return ok({ deleted: { exceptions, exclusions } });
 }
 
@@ -519,8 +541,16 @@ export function canonicalData(textValue: string | null): string | null {
 /** A row as one comparable line: its columns in order, event_data canonical, the added timestamp left out. */
 export function exceptionLine(r: ExceptionWrite): string {
   return JSON.stringify([
-    r.event_created_at, r.event_id, r.event_name, r.user_id, r.event_external_reference_id, r.event_advisor_id,
-    canonicalData(r.event_data), r.event_ingested_at, r.exception_description, r.is_event_update,
+    r.event_created_at,
+    r.event_id,
+    r.event_name,
+    r.user_id,
+    r.event_external_reference_id,
+    r.event_advisor_id,
+    canonicalData(r.event_data),
+    r.event_ingested_at,
+    r.exception_description,
+    r.is_event_update,
   ]);
 }
 export function exclusionLine(r: ExclusionWrite): string {

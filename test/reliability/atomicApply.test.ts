@@ -82,7 +82,10 @@ describe('atomic apply under SIGKILL', () => {
     expect(again.code, again.stderr).toBe(0);
     const counts = await tableCounts(inst.warehouse());
     expect(counts.exceptions).toBe(ROWS);
-    const [dups] = await query(inst.warehouse(), 'SELECT count(*)::INT AS n FROM (SELECT event_id FROM s3.backend_events_exceptions GROUP BY event_id HAVING count(*) > 1)');
+    const [dups] = await query(
+      inst.warehouse(),
+      'SELECT count(*)::INT AS n FROM (SELECT event_id FROM s3.backend_events_exceptions GROUP BY event_id HAVING count(*) > 1)',
+    );
     expect(dups!.n).toBe(0);
     expect(inst.run(['apply', planFile, '--yes']).stdout).toContain('already applied');
   }, 180_000);

@@ -31,10 +31,18 @@ function succeedsOrNames<T>(field: string, f: () => T): T | undefined {
 describe('bad input, property-based', () => {
   it('event ids', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.uuid().map((u) => ` ${u}x`)), (text) => {
-        const id = succeedsOrNames('event_id', () => parseEventId(text));
-        if (id !== undefined) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uuid(),
+          fc.uuid().map((u) => u.toUpperCase()),
+          fc.uuid().map((u) => ` ${u}x`),
+        ),
+        (text) => {
+          const id = succeedsOrNames('event_id', () => parseEventId(text));
+          if (id !== undefined) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        },
+      ),
     );
   });
 
@@ -48,20 +56,37 @@ describe('bad input, property-based', () => {
       zone: fc.constantFrom('', 'Z', ' UTC', '+02:00', '-0530', '+14:00', '+15:00', '+1'),
     });
     fc.assert(
-      fc.property(fc.oneof(fc.string(), parts.map((p) => `${String(p.y).padStart(4, '0')}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')} ${String(p.h).padStart(2, '0')}:30:15${p.frac ? `.${p.frac}` : ''}${p.zone}`)), (text) => {
-        const ts = succeedsOrNames('event_created_at', () => canonicalTimestamp(text, 'event_created_at'));
-        if (ts !== undefined) expect(formatTimestamp(parseTimestamp(ts))).toBe(ts);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          parts.map(
+            (p) =>
+              `${String(p.y).padStart(4, '0')}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')} ${String(p.h).padStart(2, '0')}:30:15${p.frac ? `.${p.frac}` : ''}${p.zone}`,
+          ),
+        ),
+        (text) => {
+          const ts = succeedsOrNames('event_created_at', () => canonicalTimestamp(text, 'event_created_at'));
+          if (ts !== undefined) expect(formatTimestamp(parseTimestamp(ts))).toBe(ts);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('JSON paths: quotes, brackets, unicode keys, array indices', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }).map((k) => `$.${k}`), fc.string().map((k) => `$["${k}"]`), fc.nat().map((n) => `$.a[${n}]`)), (text) => {
-        const path = succeedsOrNames('path', () => parsePath(text));
-        if (path !== undefined) expect(parsePath(formatPath(path))).toEqual(path);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'grapheme' }).map((k) => `$.${k}`),
+          fc.string().map((k) => `$["${k}"]`),
+          fc.nat().map((n) => `$.a[${n}]`),
+        ),
+        (text) => {
+          const path = succeedsOrNames('path', () => parsePath(text));
+          if (path !== undefined) expect(parsePath(formatPath(path))).toEqual(path);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -87,7 +112,7 @@ describe('bad input, property-based', () => {
 
   it('descriptions: quotes, backticks, newlines, up to 10,000 characters', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ minLength: 9990, maxLength: 10_020 }), fc.constantFrom('', '   ', '\n', "'`\"\n;--")), (text) => {
+      fc.property(fc.oneof(fc.string(), fc.string({ minLength: 9990, maxLength: 10_020 }), fc.constantFrom('', '   ', '\n', '\'`"\n;--')), (text) => {
         const d = succeedsOrNames('description', () => requireDescription(text));
         if (d !== undefined) expect(d).toBe(text.trim());
       }),
@@ -97,7 +122,10 @@ describe('bad input, property-based', () => {
   it('config files: wrong types, unknown keys, missing fields', () => {
     const dir = tempDir();
     const file = join(dir, 'evfix.config.json');
-    const stage = fc.record({ name: fc.oneof(fc.constant('card_was_shipped_event'), fc.string()), event_name: fc.oneof(fc.constant('CardWasShipped'), fc.string(), fc.integer()) }, { requiredKeys: [] });
+    const stage = fc.record(
+      { name: fc.oneof(fc.constant('card_was_shipped_event'), fc.string()), event_name: fc.oneof(fc.constant('CardWasShipped'), fc.string(), fc.integer()) },
+      { requiredKeys: [] },
+    );
     const config = fc.record(
       {
         engine: fc.oneof(fc.constant({ type: 'duckdb', path: 'x.duckdb' }), fc.record({ type: fc.string() }), fc.string()),
@@ -168,7 +196,19 @@ describe('bad input, property-based', () => {
     const before = await tableCounts(w);
     await fc.assert(
       fc.asyncProperty(fc.string(), fc.string(), fc.string(), fc.string(), async (id, created, set, description) => {
-        const r = await run(['update', 'remittance_was_sent_event', '--event-id', id, '--created-at', created, '--set', set, '--description', description, '--yes']);
+        const r = await run([
+          'update',
+          'remittance_was_sent_event',
+          '--event-id',
+          id,
+          '--created-at',
+          created,
+          '--set',
+          set,
+          '--description',
+          description,
+          '--yes',
+        ]);
         expect(r.code).not.toBe(0);
         expect(r.err.trim().split('\n')).toHaveLength(1);
         expect(r.err).toMatch(/^evfix update: (event_id|event_created_at|--set|set|description|value|path|--set path|--set value)\b|^evfix update: \S/);

@@ -83,10 +83,19 @@ describe('a signal while a write is in flight', () => {
     const after = await tableCounts(inst.warehouse());
     expect(after.exclusions).toBeGreaterThan(before.exclusions);
     expect(after.exceptions).toBeGreaterThan(before.exceptions);
-    const journal = readFileSync(join(inst.env.XDG_STATE_HOME!, 'evfix', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const journal = readFileSync(join(inst.env.XDG_STATE_HOME!, 'evfix', 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(journal.map((e) => e.result)).toEqual(['started', 'applied']);
-    expect(journal[1].counts).toEqual({ exclusions: after.exclusions - before.exclusions, exceptions: after.exceptions - before.exceptions, deleted: { exclusions: 0, exceptions: 0 } });
+    expect(journal[1].counts).toEqual({
+      exclusions: after.exclusions - before.exclusions,
+      exceptions: after.exceptions - before.exceptions,
+      deleted: { exclusions: 0, exceptions: 0 },
+    });
     // The stage table was not rebuilt: the stage list and `evfix stages` say a rerun is pending.
-    expect(inst.run(['stages']).stdout).toMatch(/rerun needed \(1 plan, offset \d+\)\n\s+1 applied plan\(s\) not in the stage table yet; run: evfix rerun \w+ --since/);
+    expect(inst.run(['stages']).stdout).toMatch(
+      /rerun needed \(1 plan, offset \d+\)\n\s+1 applied plan\(s\) not in the stage table yet; run: evfix rerun \w+ --since/,
+    );
   });
 });

@@ -17,7 +17,12 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('the TUI on BigQuery', () => {
   it('lists, opens a duplicate group, confirms and applies with one script job', async () => {
     const bq = await makeBigquery();
-    const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
+    const a = event({
+      event_id: ID,
+      event_created_at: '2026-03-13 10:11:12.131415',
+      event_ingested_at: '2026-03-13 10:11:13.000000',
+      data: { remittance_id: 'rm_tui', Status: 'Sent' },
+    });
     await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000', event_data: '{"remittance_id":"rm_tui","Status":"Pending"}' }]);
     // The screens need only the context: the service is made from it.
     // The apply script's dry run, as BigQuery would estimate it for a big table.
@@ -49,12 +54,25 @@ describe('the TUI on BigQuery', () => {
     ['a transient 500 before the job was created (retried)', 'internal-error' as const, 'Applied plan', 1, 1, 'applied'],
     ['503 on every submission: the job never existed', 'unavailable-before' as const, 'evfix retried and gave up', 0, Infinity, 'failed'],
     ['a concurrent-update abort', 'concurrent-update' as const, 'so BigQuery aborted this transaction', 0, 1, 'failed'],
-    ['bytesBilledLimitExceeded: the apply bills over engine.maximum_bytes_billed', undefined, /would bill more than[\s│]+engine\.maximum_bytes_billed allows; nothing ran/, 0, 0, 'failed'],
+    [
+      'bytesBilledLimitExceeded: the apply bills over engine.maximum_bytes_billed',
+      undefined,
+      /would bill more than[\s│]+engine\.maximum_bytes_billed allows; nothing ran/,
+      0,
+      0,
+      'failed',
+    ],
   ])('the TUI apply through %s: the outcome shown is the real one', async (_name, effect, shown, written, times, journaled) => {
     const bq = await makeBigquery({ noLocation: true });
-    const a = event({ event_id: ID, event_created_at: '2026-03-13 10:11:12.131415', event_ingested_at: '2026-03-13 10:11:13.000000', data: { remittance_id: 'rm_tui', Status: 'Sent' } });
+    const a = event({
+      event_id: ID,
+      event_created_at: '2026-03-13 10:11:12.131415',
+      event_ingested_at: '2026-03-13 10:11:13.000000',
+      data: { remittance_id: 'rm_tui', Status: 'Sent' },
+    });
     await insertEvents(bq, [a, { ...a, event_ingested_at: '2026-03-13 11:00:00.000000' }]);
-    const apply = (r: { dryRun?: boolean; query?: string }) => !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? '');
+    const apply = (r: { dryRun?: boolean; query?: string }) =>
+      !r.dryRun && /^BEGIN TRANSACTION;\n/.test(r.query ?? '') && !/ROLLBACK/.test(r.query ?? '') && /COMMIT TRANSACTION/.test(r.query ?? '');
     if (effect) bq.bq.faults.add({ on: 'jobs.insert', match: apply, effect, times });
     // The apply job itself bills 6 GB, over the 5 GB cap every test config sets (its dry run is under the threshold).
     else bq.bq.estimate = (job) => (apply(job) ? 6_000_000_000n : undefined);
@@ -91,7 +109,8 @@ describe('the TUI on BigQuery', () => {
     bq.bq.faults.add({ on: 'jobs.insert', match: (r) => !r.dryRun && /GROUP BY live\.event_id/.test(r.query ?? ''), effect: { slow: 1_000_000 } });
     const app = renderApp(testServices({ ctx: bq.ctx } as TestWarehouse), [{ name: 'stages' }, { name: 'duplicates', stage: R }]);
     const held = () => bq.bq.jobs.find((j) => !j.dryRun && /GROUP BY live\.event_id/.test(j.query ?? ''));
-    for (let i = 0; i < 500 && !(held() && bq.bq.traffic.requests.some((r) => r.api === 'jobs.getQueryResults' && r.path.endsWith(held()!.jobId))); i++) await wait(10);
+    for (let i = 0; i < 500 && !(held() && bq.bq.traffic.requests.some((r) => r.api === 'jobs.getQueryResults' && r.path.endsWith(held()!.jobId))); i++)
+      await wait(10);
     expect(held()).toBeDefined();
     await app.press(KEY.escape);
     await app.waitFor('stage tables');

@@ -159,9 +159,17 @@ describe('ConfirmScreen', () => {
     const w = await makeWarehouse();
     // Five groups of two copies; the copy is chosen for the last group by event_id, past the first three.
     const ids = [1, 2, 3, 4, 5].map((i) => `${i}0000000-0000-4000-8000-000000000000`);
-    await insertOriginals(w.warehouse, ids.flatMap((id) => [event({ event_id: id }), event({ event_id: id, event_ingested_at: '2026-03-14 11:00:00.000000' })]));
+    await insertOriginals(
+      w.warehouse,
+      ids.flatMap((id) => [event({ event_id: id }), event({ event_id: id, event_ingested_at: '2026-03-14 11:00:00.000000' })]),
+    );
     const services = testServices(w);
-    const plan = await services.service.call('makePlan', { op: 'dedupe', stage: 'remittance_was_sent_event', choices: [[ids[4]!, 1]], description: 'replayed deliveries' });
+    const plan = await services.service.call('makePlan', {
+      op: 'dedupe',
+      stage: 'remittance_was_sent_event',
+      choices: [[ids[4]!, 1]],
+      description: 'replayed deliveries',
+    });
     const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
     const frame = await app.waitFor('stage table after the rerun: 5 added');
     expect(frame.replace(plan.id, '<plan id>')).toMatchInlineSnapshot(`

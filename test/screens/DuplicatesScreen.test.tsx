@@ -107,7 +107,7 @@ describe('DuplicatesScreen', () => {
 
   it('selects all with a and ranges with v', async () => {
     const { w } = await withDuplicates(5);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event').name }]);
     await app.waitFor('0 marked · 1/5');
     await app.press('a');
     expect(app.frame()).toContain('5 marked');
@@ -118,7 +118,7 @@ describe('DuplicatesScreen', () => {
 
   it('scrolls thousands of groups, rendering only the visible rows', async () => {
     const { w } = await withDuplicates(2000);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event').name }]);
     await app.waitFor('1/2000', 15000);
 
     await app.press('jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj');
@@ -132,7 +132,7 @@ describe('DuplicatesScreen', () => {
 
   it('writes nothing when the operator goes back from confirm', async () => {
     const { w } = await withDuplicates(1);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event').name }]);
     await app.waitFor('1/1');
     await app.press('d');
     await app.waitFor('Write these rows?');
@@ -146,7 +146,7 @@ describe('DuplicatesScreen', () => {
 describe('DuplicatesScreen type-ahead', () => {
   it('takes a key the next view binds: enter closes the group, then d plans', async () => {
     const { w } = await withDuplicates(2);
-    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: (stageNamed(w.config, 'remittance_was_sent_event')).name }]);
+    const app = renderApp(testServices(w), [{ name: 'duplicates', stage: stageNamed(w.config, 'remittance_was_sent_event').name }]);
     await app.waitFor('0 marked · 1/2');
     await app.press(KEY.enter);
     await app.waitFor('keep copy 1');
@@ -163,7 +163,12 @@ describe('DuplicatesScreen group view', () => {
     const keys = ['amount', 'currency', 'fee', 'iban', 'reference', 'remittance_id', 'status_reason', 'Status', 'channel', 'batch'];
     const data = (copy: number) => Object.fromEntries(keys.map((k) => [k, `${k} as delivered by copy ${copy}`]));
     const a = event({ event_id: '96905cc1-0000-4000-8000-000000000001', user_id: 'auth0|6123456789abcdef01234567-customer-portal', data: data(1) });
-    const b = { ...a, event_ingested_at: '2026-03-14 12:00:00.000000', user_id: 'auth0|6123456789abcdef01234567-mobile-app-ios', event_data: JSON.stringify(data(2)) };
+    const b = {
+      ...a,
+      event_ingested_at: '2026-03-14 12:00:00.000000',
+      user_id: 'auth0|6123456789abcdef01234567-mobile-app-ios',
+      event_data: JSON.stringify(data(2)),
+    };
     await insertOriginals(w.warehouse, [a, b]);
     const app = renderApp(testServices(w), [{ name: 'duplicates', stage: 'remittance_was_sent_event' }]);
     await app.waitFor('0 marked · 1/1');

@@ -17,7 +17,10 @@ async function remittances(count: number, pending: number): Promise<{ w: TestWar
   const rows = Array.from({ length: count }, (_, i) => {
     const minute = String(i % 60).padStart(2, '0');
     const hour = String(10 + Math.floor(i / 60)).padStart(2, '0');
-    return event({ event_created_at: `2026-03-10 ${hour}:${minute}:00.000000`, data: { remittance_id: `rm_${i}`, Status: i < pending ? 'Pending' : 'Sent', amount: i } });
+    return event({
+      event_created_at: `2026-03-10 ${hour}:${minute}:00.000000`,
+      data: { remittance_id: `rm_${i}`, Status: i < pending ? 'Pending' : 'Sent', amount: i },
+    });
   });
   await insertOriginals(w.warehouse, rows);
   return { w, rows };
@@ -51,7 +54,9 @@ describe('find events', () => {
     await app.press('y');
     await app.waitFor('Applied plan');
     const excluded = await query(w.warehouse, `SELECT event_id, exclusion_description AS why FROM s3.backend_events_exclusions ORDER BY event_id`);
-    expect(excluded).toEqual([rows[0]!, rows[2]!].map((r) => ({ event_id: r.event_id, why: 'never sent twice' })).sort((a, b) => a.event_id.localeCompare(b.event_id)));
+    expect(excluded).toEqual(
+      [rows[0]!, rows[2]!].map((r) => ({ event_id: r.event_id, why: 'never sent twice' })).sort((a, b) => a.event_id.localeCompare(b.event_id)),
+    );
     app.unmount();
   });
 
@@ -79,7 +84,10 @@ describe('find events', () => {
     expect(app.frame()).toContain('4 row(s) -> s3.backend_events_exceptions (is_event_update = true)');
     await app.press('y');
     await app.waitFor('Applied plan');
-    const written = await query(w.warehouse, `SELECT event_id, json_extract_string(event_data, '$.Status') AS status FROM s3.backend_events_exceptions ORDER BY event_id`);
+    const written = await query(
+      w.warehouse,
+      `SELECT event_id, json_extract_string(event_data, '$.Status') AS status FROM s3.backend_events_exceptions ORDER BY event_id`,
+    );
     expect(written).toEqual(rows.slice(1, 5).map((r) => ({ event_id: r.event_id, status: 'Failed' })));
     app.unmount();
   });

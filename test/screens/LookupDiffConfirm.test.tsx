@@ -146,7 +146,9 @@ describe('lookup, edit, diff and confirm', () => {
     const rows = await query(w.warehouse, `SELECT CAST(event_data AS VARCHAR) AS d, exception_description AS why FROM s3.backend_events_exceptions`);
     // The document the review showed, compared as evfix compares documents: json_merge_patch puts an edited key
     // last, and key order is not kept (BigQuery keeps none either).
-    expect(rows.map((r) => ({ d: JSON.parse(String(r.d)), why: r.why }))).toEqual([{ d: { Status: 'Failed', amount: 12.5 }, why: 'Remittance was never sent updates' }]);
+    expect(rows.map((r) => ({ d: JSON.parse(String(r.d)), why: r.why }))).toEqual([
+      { d: { Status: 'Failed', amount: 12.5 }, why: 'Remittance was never sent updates' },
+    ]);
     app.unmount();
   });
 
@@ -277,7 +279,7 @@ describe('lookup, edit, diff and confirm', () => {
 
   it('in production needs the stage table name typed; in read-only mode offers no write', async () => {
     const prod = await remittance({ environment: 'prod' });
-    let app = renderApp(testServices(prod.w), [{ name: 'lookup', stage: (prod.stage).name }]);
+    let app = renderApp(testServices(prod.w), [{ name: 'lookup', stage: prod.stage.name }]);
     await removeAmount(app, prod.e.event_id);
     await app.waitFor('Type the stage table name');
     await app.press('y', KEY.enter);
@@ -289,7 +291,7 @@ describe('lookup, edit, diff and confirm', () => {
     app.unmount();
 
     const ro = await remittance({ read_only: true });
-    app = renderApp(testServices(ro.w), [{ name: 'lookup', stage: (ro.stage).name }]);
+    app = renderApp(testServices(ro.w), [{ name: 'lookup', stage: ro.stage.name }]);
     await removeAmount(app, ro.e.event_id);
     await app.waitFor('Read-only mode: this plan cannot be written');
     expect(app.frame()).not.toContain('y write');

@@ -40,7 +40,7 @@ describe('BusinessKeysScreen', () => {
 
   it('says so when a typed path is not a JSON path', async () => {
     const w = await makeWarehouse();
-    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage: (stageNamed(w.config, 'user_was_registered_event')).name }]);
+    const app = renderApp(testServices(w), [{ name: 'businessKeys', stage: stageNamed(w.config, 'user_was_registered_event').name }]);
     await app.waitFor('> business key path: $.');
     await app.press('[');
     await app.waitFor('is not a JSON path');
@@ -87,11 +87,18 @@ describe('InsertScreen checks', () => {
       return typeof out === 'string' ? out : JSON.stringify(out, null, 2);
     };
   };
-  const remittance = (doc: Record<string, unknown>) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_9', Status: 'Sent', amount: 5 } });
+  const remittance = (doc: Record<string, unknown>) => ({
+    ...doc,
+    event_created_at: '2026-03-14 09:00:00.000001',
+    event_data: { remittance_id: 'rm_9', Status: 'Sent', amount: 5 },
+  });
 
   it('says nothing changed when the buffer comes back as it was, and plans nothing', async () => {
     const w = await makeWarehouse();
-    const app = renderApp(testServices(w, async (text) => text), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    const app = renderApp(
+      testServices(w, async (text) => text),
+      [{ name: 'insert', stage: 'remittance_was_sent_event' }],
+    );
     await app.waitFor('Press e');
     await app.press('e');
     await app.waitFor('the event was not changed: nothing to insert');
@@ -102,7 +109,10 @@ describe('InsertScreen checks', () => {
 
   it('shows an error once', async () => {
     const w = await makeWarehouse();
-    const app = renderApp(testServices(w, async () => '{ "event_id": '), [{ name: 'insert', stage: 'remittance_was_sent_event' }]);
+    const app = renderApp(
+      testServices(w, async () => '{ "event_id": '),
+      [{ name: 'insert', stage: 'remittance_was_sent_event' }],
+    );
     await app.waitFor('Press e');
     await app.press('e');
     const frame = await app.waitFor('! ');
@@ -110,7 +120,7 @@ describe('InsertScreen checks', () => {
     app.unmount();
   });
 
-  it('warns when event_data is not shaped like the stage\'s events, and goes on only on a second y', async () => {
+  it("warns when event_data is not shaped like the stage's events, and goes on only on a second y", async () => {
     const w = await makeWarehouse();
     await insertOriginals(w.warehouse, [event(), event(), event()]);
     // A transaction written on the remittance stage: then fixed in the editor.
@@ -211,7 +221,11 @@ describe('InsertScreen checks', () => {
   it('inserts the odd event on the second y', async () => {
     const w = await makeWarehouse();
     await insertOriginals(w.warehouse, [event()]);
-    const edit = editorOf((doc) => ({ ...doc, event_created_at: '2026-03-14 09:00:00.000001', event_data: { remittance_id: 'rm_2', Status: 'Sent', amount: 1, note: 'by hand' } }));
+    const edit = editorOf((doc) => ({
+      ...doc,
+      event_created_at: '2026-03-14 09:00:00.000001',
+      event_data: { remittance_id: 'rm_2', Status: 'Sent', amount: 1, note: 'by hand' },
+    }));
     // The second session is held open until the test lets it save, so the screen is seen while the editor runs.
     let sessions = 0;
     let save!: () => void;
@@ -239,13 +253,22 @@ describe('RerunScreen and HistoryScreen', () => {
     const w = await makeWarehouse();
     // A thousand events in a stage table already built: the result's first line then fills the 80 columns
     // exactly, and the space after it is where Ink's wrap started the next line.
-    await insertOriginals(w.warehouse, Array.from({ length: 1000 }, () => event()));
+    await insertOriginals(
+      w.warehouse,
+      Array.from({ length: 1000 }, () => event()),
+    );
     await w.service.call('rerun', { stage: 'remittance_was_sent_event', offset: 2 });
     const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'rerun', stage: 'remittance_was_sent_event', offset: 2 }]);
     await app.waitFor(/removes \d+ row\(s\) of the window/);
     await app.press('y');
     const frame = await app.waitFor('row(s) written.');
-    expect(frame.replace(/\(\d+\.\ds\)/, '(0.0s)').split('\n').slice(0, 7).join('\n')).toMatchInlineSnapshot(`
+    expect(
+      frame
+        .replace(/\(\d+\.\ds\)/, '(0.0s)')
+        .split('\n')
+        .slice(0, 7)
+        .join('\n'),
+    ).toMatchInlineSnapshot(`
       "evfix · rerun · remittance_was_sent_event
       Rebuild remittance_was_sent_event with current_date_offset = 2 (every row
       created since that day is recomputed)
@@ -267,7 +290,13 @@ describe('RerunScreen and HistoryScreen', () => {
     const dedupe = await w.service.call('makePlan', { op: 'dedupe', stage: stage.name, description: 'first' });
     await w.service.call('applyPlan', { plan: dedupe.id });
     w.setNow('2026-03-15 12:00:00.000000');
-    const update = await w.service.call('makePlan', { op: 'update', stage: stage.name, selection: { where: ['$.Status="Pending"'] }, edits: [{ op: 'set', path: '$.Status', value: '"Sent"', createIfMissing: true }], description: 'second' });
+    const update = await w.service.call('makePlan', {
+      op: 'update',
+      stage: stage.name,
+      selection: { where: ['$.Status="Pending"'] },
+      edits: [{ op: 'set', path: '$.Status', value: '"Sent"', createIfMissing: true }],
+      description: 'second',
+    });
     await w.service.call('applyPlan', { plan: update.id });
     const services = testServices(w);
     const app = renderApp(services, [{ name: 'stages' }, { name: 'rerun', stage: stage.name }]);
@@ -403,7 +432,11 @@ describe('HistoryScreen revert', () => {
     await w.service.call('applyPlan', { plan: again.id });
     const app = renderApp(testServices(w), [{ name: 'history' }]);
     const masked = (f: string) =>
-      f.replaceAll(plan.id, '<dedupe>').replaceAll(revert.id, '<revert>').replaceAll(again.id, '<again>').replace(/ on \S+/g, ' on <host>');
+      f
+        .replaceAll(plan.id, '<dedupe>')
+        .replaceAll(revert.id, '<revert>')
+        .replaceAll(again.id, '<again>')
+        .replace(/ on \S+/g, ' on <host>');
     expect(masked(await app.waitFor('1/3'))).toMatchInlineSnapshot(`
       "evfix · history                                                              1/3
       > 2026-03-15 12:00:00  dedupe  remittance_was_sent_event  rerun pending

@@ -8,7 +8,12 @@ const run = (actions: ChangesAction[], from: ChangesState = initialChanges([A]))
 
 describe('changes state', () => {
   it('opens each form fresh: set clears the path and value typed for the last change, and focuses the path', () => {
-    const typed = run([{ type: 'openSet' }, { type: 'type', field: 'path', text: '$.Status' }, { type: 'type', field: 'value', text: 'x' }, { type: 'focus', field: 2 }]);
+    const typed = run([
+      { type: 'openSet' },
+      { type: 'type', field: 'path', text: '$.Status' },
+      { type: 'type', field: 'value', text: 'x' },
+      { type: 'focus', field: 2 },
+    ]);
     expect(typed).toMatchObject({ mode: 'set', path: '$.Status', value: 'x', field: 2 });
     expect(run([{ type: 'closeForm' }, { type: 'openSet' }], typed)).toMatchObject({ mode: 'set', path: '$.', value: '', field: 0 });
     expect(run([{ type: 'closeForm' }, { type: 'openRemove' }], typed)).toMatchObject({ mode: 'remove', path: '$.' });
@@ -17,7 +22,15 @@ describe('changes state', () => {
   it('tabs round the set form: three fields, two when the type is null', () => {
     const set = run([{ type: 'openSet' }]);
     expect(run([{ type: 'tab', direction: -1 }], set).field).toBe(2);
-    expect(run([{ type: 'chooseType', valueType: 'null' }, { type: 'tab', direction: -1 }], set).field).toBe(1);
+    expect(
+      run(
+        [
+          { type: 'chooseType', valueType: 'null' },
+          { type: 'tab', direction: -1 },
+        ],
+        set,
+      ).field,
+    ).toBe(1);
   });
 
   it('adds changes that apply to every document and closes the form; refuses one that does not, saying why, with the form open', () => {
@@ -43,7 +56,17 @@ describe('changes state', () => {
     const set = run([{ type: 'openSet' }]);
     expect(enter(set)).toBe('next field');
     expect(enter(run([{ type: 'focus', field: 2 }], set))).toBe('add the change');
-    expect(enter(run([{ type: 'chooseType', valueType: 'null' }, { type: 'focus', field: 1 }], set))).toBe('add the change');
+    expect(
+      enter(
+        run(
+          [
+            { type: 'chooseType', valueType: 'null' },
+            { type: 'focus', field: 1 },
+          ],
+          set,
+        ),
+      ),
+    ).toBe('add the change');
     expect(enter(run([{ type: 'openRemove' }]))).toBe('remove this path');
   });
 });

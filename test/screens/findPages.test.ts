@@ -9,7 +9,13 @@ const events = (page: number, count = PAGE_SIZE): EffectiveEvent[] =>
     return {
       event_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
       event_created_at: `2026-03-10 10:00:00.${String(n).padStart(6, '0')}`,
-      event_name: 'RemittanceWasSent', user_id: null, event_external_reference_id: null, event_advisor_id: null, event_data: '{}', event_ingested_at: null, source: 'original',
+      event_name: 'RemittanceWasSent',
+      user_id: null,
+      event_external_reference_id: null,
+      event_advisor_id: null,
+      event_data: '{}',
+      event_ingested_at: null,
+      source: 'original',
     };
   });
 

@@ -17,7 +17,14 @@ describe('find query', () => {
       expect(cli).not.toBe('');
       expect(conditionProblem(bad)).toBe(cli);
     }
-    for (const good of ['$.Status="Pending"', '$.amount >= 100', '$.Status in ["A","B"]', '$.note is missing', 'user_id=u-42', 'event_ingested_at>=2026-11-01']) {
+    for (const good of [
+      '$.Status="Pending"',
+      '$.amount >= 100',
+      '$.Status in ["A","B"]',
+      '$.note is missing',
+      'user_id=u-42',
+      'event_ingested_at>=2026-11-01',
+    ]) {
       expect(conditionProblem(good)).toBeUndefined();
     }
   });
@@ -32,7 +39,10 @@ describe('find query', () => {
   });
 
   it('names marked events by key with the conditions again, and no window (the keys set it)', () => {
-    expect(markedSelection([{ event_id: 'a', event_created_at: 't' }], ['$.a=1'])).toEqual({ keys: [{ event_id: 'a', event_created_at: 't' }], where: ['$.a=1'] });
+    expect(markedSelection([{ event_id: 'a', event_created_at: 't' }], ['$.a=1'])).toEqual({
+      keys: [{ event_id: 'a', event_created_at: 't' }],
+      where: ['$.a=1'],
+    });
   });
 
   it('widens the lookback of an exclusion to reach the day a find starts, and keeps the configured one otherwise', () => {

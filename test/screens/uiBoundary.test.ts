@@ -50,7 +50,8 @@ function importsOf(file: string, text = readFileSync(join(ROOT, file), 'utf8')):
       const named = clause?.namedBindings;
       const onlyTypes =
         clause !== undefined &&
-        (clause.isTypeOnly || (!clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+        (clause.isTypeOnly ||
+          (!clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier, onlyTypes);
     } else if (ts.isExportDeclaration(node)) {
       add(node.moduleSpecifier, node.isTypeOnly);
@@ -123,7 +124,11 @@ describe('the UI and the warehouse', () => {
 
   it('does not follow a type-only import: it loads nothing', () => {
     const read = (file: string) =>
-      file === 'src/components/Demo.tsx' ? importsOf(file, "import type { SeedProgress } from '../data/demo/seed.js';") : file === 'src/data/demo/seed.ts' ? importsOf(file) : [];
+      file === 'src/components/Demo.tsx'
+        ? importsOf(file, "import type { SeedProgress } from '../data/demo/seed.js';")
+        : file === 'src/data/demo/seed.ts'
+          ? importsOf(file)
+          : [];
     expect(boundaryViolations(['src/components/Demo.tsx'], read)).toEqual([]);
   });
 });

@@ -39,7 +39,11 @@ const KEY = { enter: '\r', escape: '\x1b' };
 function renderApp(services: Services) {
   // biome-ignore lint/complexity/noUselessFragments: an empty tree to size the terminal before the App mounts
   const view = render(<></>);
-  for (const [name, value] of [['columns', 80], ['rows', 24]] as const) Object.defineProperty(view.stdout, name, { value, configurable: true });
+  for (const [name, value] of [
+    ['columns', 80],
+    ['rows', 24],
+  ] as const)
+    Object.defineProperty(view.stdout, name, { value, configurable: true });
   view.rerender(<App services={services} onQuit={() => undefined} />);
   const waitFor = async (test: string | ((frame: string) => boolean)) => {
     const passes = (f: string) => (typeof test === 'string' ? f.includes(test) : test(f));
@@ -83,7 +87,14 @@ function stubService(replies: { [K in RequestKind]?: (args: unknown) => Reply<K>
 describe('the UI with only a service', () => {
   it('draws the stage tables, an action menu and the history without loading an engine', async () => {
     const { services, calls } = stubService({
-      stageSummary: (a) => ({ stage: (a as { stage: string }).stage, event_name: 'E', since: '2024-01-01 00:00:00.000000', events: 42, duplicateGroups: 3, stageDuplicateGroups: 0 }),
+      stageSummary: (a) => ({
+        stage: (a as { stage: string }).stage,
+        event_name: 'E',
+        since: '2024-01-01 00:00:00.000000',
+        events: 42,
+        duplicateGroups: 3,
+        stageDuplicateGroups: 0,
+      }),
       pendingReruns: () => [],
       history: () => [],
     });

@@ -1,7 +1,15 @@
 /** The business-key screen's reducer, without rendering: the path form, groups, marks across groups, esc. */
 import { describe, expect, it } from 'vitest';
 import type { EffectiveEvent } from '../../src/data/model.js';
-import { businessKeysReducer, groupsWithMarks, initialBusinessKeys, stepsBack, type BusinessKeysAction, type BusinessKeysState, type KeyGroup } from '../../src/screens/useBusinessKeysState.js';
+import {
+  businessKeysReducer,
+  groupsWithMarks,
+  initialBusinessKeys,
+  stepsBack,
+  type BusinessKeysAction,
+  type BusinessKeysState,
+  type KeyGroup,
+} from '../../src/screens/useBusinessKeysState.js';
 
 const ev = (id: string, source: 'original' | 'exception' = 'original'): EffectiveEvent => ({
   event_created_at: '2026-03-14 10:00:00.000000',
@@ -37,7 +45,14 @@ describe('business-key state', () => {
   });
 
   it('marks event_ids to exclude across groups, but not an exception row', () => {
-    const marked = run([{ type: 'toggle', event: ev('b') }, { type: 'showGroup', index: 1, count: 2 }, { type: 'toggle', event: ev('e') }], shown);
+    const marked = run(
+      [
+        { type: 'toggle', event: ev('b') },
+        { type: 'showGroup', index: 1, count: 2 },
+        { type: 'toggle', event: ev('e') },
+      ],
+      shown,
+    );
     expect([...marked.excluded]).toEqual(['b', 'e']);
     expect(groupsWithMarks(groups, marked.excluded)).toBe(2);
     expect([...run([{ type: 'toggle', event: ev('b') }], marked).excluded]).toEqual(['e']);

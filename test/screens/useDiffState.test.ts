@@ -4,7 +4,12 @@ import { PENDING_DESCRIPTION } from '../../src/data/operations/makePlan.js';
 import type { Change, Plan } from '../../src/data/plan.js';
 import { diffReducer, initialDiff, type DiffAction, type DiffState } from '../../src/screens/useDiffState.js';
 
-const change = (i: number): Change => ({ event_id: `00000000-0000-4000-8000-00000000000${i}`, event_created_at: '2026-03-10 15:38:21.224000', before: '{}', after: '{"a":1}' });
+const change = (i: number): Change => ({
+  event_id: `00000000-0000-4000-8000-00000000000${i}`,
+  event_created_at: '2026-03-10 15:38:21.224000',
+  before: '{}',
+  after: '{"a":1}',
+});
 // What the diff reads of a plan: its kind, counts, sample and description.
 const plan = (exceptions: number, sample: Change[], description = PENDING_DESCRIPTION) =>
   ({ kind: 'update', counts: { exceptions, exclusions: 0, unchanged: 0 }, sample, description }) as unknown as Plan;
@@ -19,7 +24,16 @@ describe('diff state', () => {
   it('steps through the changes and back to the summary, never past either end', () => {
     const start = initialDiff(plan(2, [change(1), change(2)]));
     expect(run([{ type: 'step', by: 1 }], start).index).toBe(0);
-    expect(run([{ type: 'step', by: 1 }, { type: 'step', by: 1 }, { type: 'step', by: 1 }], start).index).toBe(1);
+    expect(
+      run(
+        [
+          { type: 'step', by: 1 },
+          { type: 'step', by: 1 },
+          { type: 'step', by: 1 },
+        ],
+        start,
+      ).index,
+    ).toBe(1);
     expect(run([{ type: 'step', by: -1 }], start).index).toBe(-1);
     expect(run([{ type: 'step', by: 1 }], initialDiff(plan(0, []))).index).toBe(-1);
   });

@@ -1,7 +1,17 @@
 /** The find-events screen's reducer, without rendering: the form, searching, the paged list, marks, esc. */
 import { describe, expect, it } from 'vitest';
 import type { EffectiveEvent } from '../../src/data/model.js';
-import { chosen, conditionsText, dataPaths, findReducer, initialFind, stepsBack, windowText, type FindAction, type FindState } from '../../src/screens/useFindEventsState.js';
+import {
+  chosen,
+  conditionsText,
+  dataPaths,
+  findReducer,
+  initialFind,
+  stepsBack,
+  windowText,
+  type FindAction,
+  type FindState,
+} from '../../src/screens/useFindEventsState.js';
 
 const run = (actions: FindAction[], from: FindState = initialFind(10)) => actions.reduce(findReducer, from);
 
@@ -19,13 +29,22 @@ const row = (i: number): EffectiveEvent => ({
 
 /** A search whose first page has arrived with `total` matches (all on that page). */
 const loaded = (total: number, from: FindState = initialFind(10)) => {
-  const searching = run([{ type: 'submitWhere', text: '$.Status="Pending"' }, { type: 'submitWhere', text: '' }], from);
+  const searching = run(
+    [
+      { type: 'submitWhere', text: '$.Status="Pending"' },
+      { type: 'submitWhere', text: '' },
+    ],
+    from,
+  );
   return run([{ type: 'page', generation: searching.search!.generation, page: 0, events: Array.from({ length: total }, (_, i) => row(i)), total }], searching);
 };
 
 describe('find-events state', () => {
   it('adds a typed condition with enter, refuses one that does not parse, and searches on an empty enter', () => {
-    const added = run([{ type: 'edit', field: 'where', value: '$.Status="Pending"' }, { type: 'submitWhere', text: '$.Status="Pending"' }]);
+    const added = run([
+      { type: 'edit', field: 'where', value: '$.Status="Pending"' },
+      { type: 'submitWhere', text: '$.Status="Pending"' },
+    ]);
     expect(added).toMatchObject({ conditions: ['$.Status="Pending"'], where: '', phase: 'form', formError: null });
     const refused = run([{ type: 'submitWhere', text: '$.Status ~ 3' }]);
     expect(refused.conditions).toEqual([]);
@@ -40,7 +59,11 @@ describe('find-events state', () => {
     const notTime = run([{ type: 'edit', field: 'from', value: 'yesterday' }, { type: 'submitSearch' }]);
     expect(notTime).toMatchObject({ phase: 'form', field: 'from', search: null });
     expect(notTime.formError).toMatch(/from/);
-    const backwards = run([{ type: 'edit', field: 'from', value: '2026-03-10' }, { type: 'edit', field: 'until', value: '2026-03-01' }, { type: 'submitSearch' }]);
+    const backwards = run([
+      { type: 'edit', field: 'from', value: '2026-03-10' },
+      { type: 'edit', field: 'until', value: '2026-03-01' },
+      { type: 'submitSearch' },
+    ]);
     expect(backwards).toMatchObject({ phase: 'form', field: 'until', search: null });
     expect(backwards.formError).toMatch(/not after/);
     // Typing again clears the message.
@@ -59,7 +82,14 @@ describe('find-events state', () => {
 
   it('marks rows, or every match as a set; with every match marked, space warns instead of marking one', () => {
     const list = loaded(5);
-    const two = run([{ type: 'mark', how: 'toggle' }, { type: 'list', action: { type: 'move', delta: 2 } }, { type: 'mark', how: 'toggle' }], list);
+    const two = run(
+      [
+        { type: 'mark', how: 'toggle' },
+        { type: 'list', action: { type: 'move', delta: 2 } },
+        { type: 'mark', how: 'toggle' },
+      ],
+      list,
+    );
     expect([...two.list.marked]).toEqual([0, 2]);
     expect(chosen(two)).toEqual({ every: false, count: 2 });
     // Nothing marked: the actions take every match.

@@ -1,6 +1,14 @@
 /** The insert screen's reducer, without rendering: what a save from the editor leads to, the warning, the template. */
 import { describe, expect, it } from 'vitest';
-import { afterSave, eventTemplate, initialInsert, insertReducer, type InsertAction, type InsertState, type KeyWarning } from '../../src/screens/useInsertState.js';
+import {
+  afterSave,
+  eventTemplate,
+  initialInsert,
+  insertReducer,
+  type InsertAction,
+  type InsertState,
+  type KeyWarning,
+} from '../../src/screens/useInsertState.js';
 
 const start = initialInsert('{"template":1}');
 const run = (actions: InsertAction[], from: InsertState = start) => actions.reduce(insertReducer, from);
@@ -18,18 +26,27 @@ describe('insert state', () => {
   it('checks a changed event; saved as it was, nothing happens, unless a plan was made of it (its diff again)', () => {
     expect(afterSave(start, null, '{"new":1}')).toBe('check');
     expect(afterSave(start, null, start.text)).toBe('unchanged');
-    const planned = run([{ type: 'written', text: '{"new":1}' }, { type: 'planned', text: '{"new":1}' }]);
+    const planned = run([
+      { type: 'written', text: '{"new":1}' },
+      { type: 'planned', text: '{"new":1}' },
+    ]);
     expect(afterSave(planned, null, '{"new":1}')).toBe('check');
   });
 
   it('asks the same question again when the warned event is saved as it was', () => {
-    const warned = run([{ type: 'written', text: warning.text }, { type: 'warn', warning }]);
+    const warned = run([
+      { type: 'written', text: warning.text },
+      { type: 'warn', warning },
+    ]);
     expect(afterSave(warned, warning, warning.text)).toBe('warnAgain');
     expect(afterSave(warned, warning, '{"fixed":1}')).toBe('check');
   });
 
   it('the editor opening clears the flash and the warning', () => {
-    const warned = run([{ type: 'warn', warning }, { type: 'flash', flash: { text: 'x', tone: 'warn' } }]);
+    const warned = run([
+      { type: 'warn', warning },
+      { type: 'flash', flash: { text: 'x', tone: 'warn' } },
+    ]);
     expect(run([{ type: 'editing' }], warned)).toMatchObject({ warning: null, flash: null });
   });
 });

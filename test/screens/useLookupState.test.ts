@@ -28,12 +28,20 @@ describe('lookup state', () => {
 
   it('tabs between event_id and event_created_at', () => {
     expect(run([{ type: 'tabKey', direction: 1 }]).keyField).toBe(1);
-    expect(run([{ type: 'tabKey', direction: 1 }, { type: 'tabKey', direction: 1 }]).keyField).toBe(0);
+    expect(
+      run([
+        { type: 'tabKey', direction: 1 },
+        { type: 'tabKey', direction: 1 },
+      ]).keyField,
+    ).toBe(0);
     expect(run([{ type: 'tabKey', direction: -1 }]).keyField).toBe(1);
   });
 
   it('adds a found event and closes the form; the same event again is refused with a warning', () => {
-    const typed = run([{ type: 'typeKey', field: 'eventId', text: A.event_id }, { type: 'focusKey', field: 1 }]);
+    const typed = run([
+      { type: 'typeKey', field: 'eventId', text: A.event_id },
+      { type: 'focusKey', field: 1 },
+    ]);
     const found = run([{ type: 'found', event: A }], typed);
     expect(found).toMatchObject({ finding: false, eventId: '', createdAt: '', keyField: 0, targets: [A] });
     expect(formOf(found)).toBe('changes');

@@ -6,7 +6,10 @@ const run = (actions: RerunAction[], from: RerunState = initialRerun(14)) => act
 
 describe('rerun state', () => {
   it('closes the offset field on enter only when the offset is a whole number of days', () => {
-    const typing = run([{ type: 'edit', editing: true }, { type: 'typeOffset', text: '7x' }]);
+    const typing = run([
+      { type: 'edit', editing: true },
+      { type: 'typeOffset', text: '7x' },
+    ]);
     expect(run([{ type: 'keepOffset' }], typing).editing).toBe(true);
     expect(run([{ type: 'typeOffset', text: '7' }, { type: 'keepOffset' }], typing)).toMatchObject({ editing: false, offset: '7' });
   });

@@ -1,7 +1,14 @@
 /** The stage tables screen's reducer, without rendering: the filter, esc, counts as they arrive, reload. */
 import { describe, expect, it } from 'vitest';
 import { DEMO_STAGES } from '../../src/data/config.js';
-import { counting, filteredStages, initialStageTables, stageTablesReducer, type StageTablesAction, type StageTablesState } from '../../src/screens/useStageTablesState.js';
+import {
+  counting,
+  filteredStages,
+  initialStageTables,
+  stageTablesReducer,
+  type StageTablesAction,
+  type StageTablesState,
+} from '../../src/screens/useStageTablesState.js';
 
 const start = initialStageTables({ stages: DEMO_STAGES.length, height: 10 });
 const run = (actions: StageTablesAction[], from: StageTablesState = start) => actions.reduce(stageTablesReducer, from);
@@ -25,7 +32,16 @@ describe('stage tables state', () => {
   it('keeps each stage counting until its counts arrive or fail; r reads them all again', () => {
     expect(counting(DEMO_STAGES, start.counts)).toBe(true);
     const summary = { stage: 's', event_name: 'E', since: '2026-03-01 00:00:00.000000', events: 3, duplicateGroups: 1, stageDuplicateGroups: 0 };
-    const counted = run(DEMO_STAGES.map((s, i) => ({ type: 'counts', stage: s.name, counts: i ? { status: 'done', summary, pending: null } : { status: 'failed', message: 'no table' } }) as StageTablesAction));
+    const counted = run(
+      DEMO_STAGES.map(
+        (s, i) =>
+          ({
+            type: 'counts',
+            stage: s.name,
+            counts: i ? { status: 'done', summary, pending: null } : { status: 'failed', message: 'no table' },
+          }) as StageTablesAction,
+      ),
+    );
     expect(counting(DEMO_STAGES, counted.counts)).toBe(false);
     expect(counted.counts[DEMO_STAGES[0]!.name]).toEqual({ status: 'failed', message: 'no table' });
     expect(run([{ type: 'reload' }], counted).generation).toBe(1);

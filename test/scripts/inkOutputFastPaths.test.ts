@@ -41,14 +41,22 @@ async function framesOf(dir: string, plugins: unknown[]): Promise<string[]> {
   writeFileSync(entry, APP);
   const out = join(dir, `bundle-${plugins.length}.mjs`);
   await build({
-    entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'silent', nodePaths: [join(process.cwd(), 'node_modules')],
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    logLevel: 'silent',
+    nodePaths: [join(process.cwd(), 'node_modules')],
     define: { 'process.env.NODE_ENV': '"production"' },
     banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
     // The release bundle's own plugins (react-devtools-core stubbed, among others) under both.
     plugins: [...releaseOptions.plugins, ...plugins] as never,
   });
   // Colours forced: the style fast path must meet styled cells next to plain ones.
-  return JSON.parse(execFileSync(process.execPath, [out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '3' } })) as string[];
+  return JSON.parse(
+    execFileSync(process.execPath, [out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '3' } }),
+  ) as string[];
 }
 
 describe('ink-output-fast-paths', () => {

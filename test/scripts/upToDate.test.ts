@@ -105,7 +105,8 @@ describe('npm start (scripts/build.mjs --if-stale) on a copy of evfix', () => {
   it('builds after a source changes, saying so on stderr, and then starts without building', () => {
     const repo = process.cwd();
     const root = tempDir();
-    for (const path of ['src', 'scripts', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(join(repo, path), join(root, path), { recursive: true });
+    for (const path of ['src', 'scripts', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json'])
+      cpSync(join(repo, path), join(root, path), { recursive: true });
     // The last build, if any: the copy then starts up to date when it was made from these sources.
     if (existsSync(join(repo, 'dist'))) cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true });
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));

@@ -235,11 +235,11 @@ export class BigqueryClient {
     const out: Row[] = [];
     let pageToken: string | undefined;
     for (;;) {
-      const [rows, , response] = (await job.getQueryResults({ autoPaginate: false, skipParsing: true, ...(pageToken ? { pageToken } : {}) } as never)) as unknown as [
-        RawRow[],
-        unknown,
-        { jobComplete?: boolean; pageToken?: string; schema?: RawSchema },
-      ];
+      const [rows, , response] = (await job.getQueryResults({
+        autoPaginate: false,
+        skipParsing: true,
+        ...(pageToken ? { pageToken } : {}),
+      } as never)) as unknown as [RawRow[], unknown, { jobComplete?: boolean; pageToken?: string; schema?: RawSchema }];
       // BigQuery holds the request until the job completes or its timeout passes; then evfix asks again.
       if (response?.jobComplete === false) {
         await this.sleep(200);
@@ -269,7 +269,14 @@ export class BigqueryClient {
    * committed must never be reported as failed. When BigQuery cannot be asked at all, the error says the outcome
    * is unknown and names the job.
    */
-  async runScript(jobId: string, sql: string, params: readonly QueryParameter[], labels: Record<string, string>, doing: string, session?: string): Promise<Row[]> {
+  async runScript(
+    jobId: string,
+    sql: string,
+    params: readonly QueryParameter[],
+    labels: Record<string, string>,
+    doing: string,
+    session?: string,
+  ): Promise<Row[]> {
     let job: Job;
     try {
       job = await this.submit(jobId, await this.queryConfig(sql, params, { jobId, labels }, session));

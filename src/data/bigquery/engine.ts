@@ -35,7 +35,19 @@ import { EvfixError, inputError, refused } from '../errors.js';
 import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import type { EffectiveEvent, EventRow, StoredException, StoredExclusion } from '../model.js';
-import { alreadyExists, insertFacts, PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
+import {
+  alreadyExists,
+  insertFacts,
+  PROBLEM_SAMPLE,
+  SAMPLE_SIZE,
+  SUMMARY_TOP,
+  staleMessage,
+  type Change,
+  type Definition,
+  type Facts,
+  type PathSummary,
+  type Plan,
+} from '../plan.js';
 import { describeSelection, valueColumns, type Selection } from '../selection.js';
 import { formatBytes } from '../printable.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
@@ -98,7 +110,11 @@ export type BigqueryEngineOptions = Pick<BigqueryClientOptions, 'authClient' | '
 };
 
 /** Labels name things by value; BigQuery allows 63 lowercase characters of [a-z0-9_-]. */
-export const labelValue = (text: string) => text.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+export const labelValue = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '_')
+    .slice(0, 63);
 
 export class BigqueryEngine implements Engine {
   readonly label: string;
@@ -169,10 +185,12 @@ export class BigqueryEngine implements Engine {
     this.windowParams(ps, stage, since);
     const [row] = await this.read(reads.stageSummarySql(this.tables), ps, `counting ${stage.name}`);
     // A stage table dbt has not built yet has no duplicates of its own: null, not a failed stage list.
-    const held = await this.read(reads.stageDuplicatesSql(stageTable(this.tables, stage)), ps, `counting duplicates the stage table ${stage.name} holds`).catch((error) => {
-      if (failureOf(error).code === 404 || /not found/i.test((error as Error).message)) return undefined;
-      throw error;
-    });
+    const held = await this.read(reads.stageDuplicatesSql(stageTable(this.tables, stage)), ps, `counting duplicates the stage table ${stage.name} holds`).catch(
+      (error) => {
+        if (failureOf(error).code === 404 || /not found/i.test((error as Error).message)) return undefined;
+        throw error;
+      },
+    );
     return { events: num(row?.events), duplicateGroups: num(row?.duplicate_groups), stageDuplicateGroups: held ? num(held[0]?.n) : null };
   }
 
@@ -180,7 +198,13 @@ export class BigqueryEngine implements Engine {
     const ps = new p.Params();
     this.windowParams(ps, stage, since);
     const rows = await this.read(reads.duplicateGroupsSql(this.tables), ps, `listing duplicates of ${stage.name}`);
-    return rows.map((r) => ({ event_id: r.event_id!, copies: num(r.copies), firstIngested: r.first_ingested ?? null, lastIngested: r.last_ingested ?? null, identical: r.identical === 'true' }));
+    return rows.map((r) => ({
+      event_id: r.event_id!,
+      copies: num(r.copies),
+      firstIngested: r.first_ingested ?? null,
+      lastIngested: r.last_ingested ?? null,
+      identical: r.identical === 'true',
+    }));
   }
 
   async groupCopies(stage: StageConfig, since: string, eventIds: readonly string[]): Promise<EventRow[]> {
@@ -207,7 +231,12 @@ export class BigqueryEngine implements Engine {
       const page = after
         ? `\nWHERE (event_created_at > ${ps.add('after_c', (n) => p.timestamp(n, after.event_created_at))} OR (event_created_at = ${ps.add('after_c', (n) => p.timestamp(n, after.event_created_at))} AND event_id > ${ps.add('after_i', (n) => p.string(n, after.event_id))}))`
         : '';
-      const rows = await this.read(`${w}\nSELECT ${reads.eventColumns('selected')}, selected.is_exception FROM selected${page}\nORDER BY event_created_at, event_id\nLIMIT ${ps.set(p.limit(limit))}`, ps, `listing events of ${stage.name}`, session);
+      const rows = await this.read(
+        `${w}\nSELECT ${reads.eventColumns('selected')}, selected.is_exception FROM selected${page}\nORDER BY event_created_at, event_id\nLIMIT ${ps.set(p.limit(limit))}`,
+        ps,
+        `listing events of ${stage.name}`,
+        session,
+      );
       return { events: rows.map(toEffective), total: num(count?.n) };
     });
   }
@@ -232,8 +261,12 @@ export class BigqueryEngine implements Engine {
       const e = new p.Params();
       this.windowParams(e, { event_name: name }, days[0]!, formatTimestamp(parseTimestamp(days.at(-1)!) + 1n));
       e.set(p.string('event_id', eventId));
-      const rows = await this.read(`WITH ${effectiveCte(this.tables)}
-SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective WHERE event_id = @event_id ORDER BY event_ingested_at NULLS LAST`, e, doing);
+      const rows = await this.read(
+        `WITH ${effectiveCte(this.tables)}
+SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective WHERE event_id = @event_id ORDER BY event_ingested_at NULLS LAST`,
+        e,
+        doing,
+      );
       effective.push(...rows.map(toEffective));
     }
     return { originals, exceptions, exclusions, effective };
@@ -246,7 +279,13 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
    * large file's keys are loaded into a temporary table of a session, batch by batch, and the session is ended
    * afterwards (its tables with it), whatever happens.
    */
-  private async inSession<T>(selection: Selection, inputs: PlanInputs, doing: string, work: (session: string | undefined) => Promise<T>, always = false): Promise<T> {
+  private async inSession<T>(
+    selection: Selection,
+    inputs: PlanInputs,
+    doing: string,
+    work: (session: string | undefined) => Promise<T>,
+    always = false,
+  ): Promise<T> {
     const needs = always || selection.keys?.kind === 'file';
     if (!needs) return work(undefined);
     const session = await this.client.startSession(doing);
@@ -268,7 +307,11 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
       const param = p.structArray(
         'batch',
         [['event_id', 'STRING'], ['event_created_at', 'TIMESTAMP'], ...columns.map((_, i) => [valueName(i), 'STRING'] as const)] as never,
-        batch.map((k) => ({ event_id: k.event_id, event_created_at: k.event_created_at, ...Object.fromEntries(columns.map((c, i) => [valueName(i), k.values?.[c.name] ?? null])) })),
+        batch.map((k) => ({
+          event_id: k.event_id,
+          event_created_at: k.event_created_at,
+          ...Object.fromEntries(columns.map((c, i) => [valueName(i), k.values?.[c.name] ?? null])),
+        })),
       );
       const insert = `INSERT INTO ${KEYS_TABLE} SELECT * FROM UNNEST(@batch)`;
       this.options.onSql?.(insert, [param]);
@@ -357,20 +400,26 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
   async preparePlan(stage: StageConfig, def: Definition, inputs: PlanInputs): Promise<Facts> {
     const doing = `making a ${def.kind} plan for ${stage.name}`;
     await this.requirePrunable();
-    return this.inSession(def.selection, inputs, doing, (session) => {
-      switch (def.kind) {
-        case 'update':
-          return this.updateFacts(stage, def, session!);
-        case 'dedupe':
-          return this.dedupeFacts(stage, def, session!);
-        case 'exclude':
-          return this.excludeFacts(stage, def);
-        case 'insert':
-          return this.insertFacts(stage, def);
-        case 'revert':
-          return this.revertFacts(stage, def);
-      }
-    }, def.kind === 'update' || def.kind === 'dedupe');
+    return this.inSession(
+      def.selection,
+      inputs,
+      doing,
+      (session) => {
+        switch (def.kind) {
+          case 'update':
+            return this.updateFacts(stage, def, session!);
+          case 'dedupe':
+            return this.dedupeFacts(stage, def, session!);
+          case 'exclude':
+            return this.excludeFacts(stage, def);
+          case 'insert':
+            return this.insertFacts(stage, def);
+          case 'revert':
+            return this.revertFacts(stage, def);
+        }
+      },
+      def.kind === 'update' || def.kind === 'dedupe',
+    );
   }
 
   private async updateFacts(stage: StageConfig, def: Definition, session: string): Promise<Facts> {
@@ -385,17 +434,32 @@ SELECT ${reads.eventColumns('effective')}, effective.is_exception FROM effective
     const create = `CREATE TEMP TABLE evfix_edited AS\n${w}\nSELECT event_created_at, event_id, ${rowHash('edited', columns.length)} AS row_hash, problem, unchanged${Array.from({ length: n }, (_, i) => `, b${i}, a${i}`).join('')}${columns.map((_, i) => `, TO_JSON_STRING(${valueName(i)}) AS ${valueName(i)}`).join('')}\nFROM edited`;
     await this.read(create, ps, doing, session);
     const changed = 'problem IS NULL AND NOT unchanged';
-    const [s] = await this.read(`SELECT COUNT(*) AS events, COUNTIF(${changed}) AS changes, COUNTIF(problem IS NULL AND unchanged) AS unchanged,
+    const [s] = await this.read(
+      `SELECT COUNT(*) AS events, COUNTIF(${changed}) AS changes, COUNTIF(problem IS NULL AND unchanged) AS unchanged,
   COUNTIF(problem IS NOT NULL) AS problems, ${TS(`MIN(IF(${changed}, event_created_at, NULL))`)} AS oldest, ${TS(`MAX(IF(${changed}, event_created_at, NULL))`)} AS newest,
   ${planSql.FINGERPRINT('row_hash')} AS fingerprint
-FROM evfix_edited`, [], doing, session);
+FROM evfix_edited`,
+      [],
+      doing,
+      session,
+    );
     if (def.selection.keys?.kind === 'keys' || def.selection.keys?.kind === 'file') await this.refuseMissingKeys(stage, def, session);
     if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
     const paths: PathSummary[] = [];
     for (let i = 0; i < n; i++) {
-      const top = await this.read(`SELECT b${i} AS b, a${i} AS a, COUNT(*) AS n FROM evfix_edited WHERE ${changed}
-GROUP BY b, a ORDER BY n DESC, b, a LIMIT @limit`, [p.limit(SUMMARY_TOP)], doing, session);
-      const [all] = await this.read(`SELECT COUNT(*) AS pairs, IFNULL(SUM(n), 0) AS events FROM (SELECT COUNT(*) AS n FROM evfix_edited WHERE ${changed} GROUP BY b${i}, a${i})`, [], doing, session);
+      const top = await this.read(
+        `SELECT b${i} AS b, a${i} AS a, COUNT(*) AS n FROM evfix_edited WHERE ${changed}
+GROUP BY b, a ORDER BY n DESC, b, a LIMIT @limit`,
+        [p.limit(SUMMARY_TOP)],
+        doing,
+        session,
+      );
+      const [all] = await this.read(
+        `SELECT COUNT(*) AS pairs, IFNULL(SUM(n), 0) AS events FROM (SELECT COUNT(*) AS n FROM evfix_edited WHERE ${changed} GROUP BY b${i}, a${i})`,
+        [],
+        doing,
+        session,
+      );
       const listed = top.reduce((sum, r) => sum + num(r.n), 0);
       paths.push({
         path: program.edits[i]!.text,
@@ -403,12 +467,31 @@ GROUP BY b, a ORDER BY n DESC, b, a LIMIT @limit`, [p.limit(SUMMARY_TOP)], doing
         more: { pairs: num(all?.pairs) - top.length, events: num(all?.events) - listed },
       });
     }
-    const problemRows = await this.read(`SELECT event_id, ${TS('event_created_at')} AS created, problem FROM evfix_edited
-WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT @limit`, [p.limit(PROBLEM_SAMPLE)], doing, session);
-    const sample = await this.updateSample(stage, program, columns.map((c) => c.name), changed, session);
+    const problemRows = await this.read(
+      `SELECT event_id, ${TS('event_created_at')} AS created, problem FROM evfix_edited
+WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT @limit`,
+      [p.limit(PROBLEM_SAMPLE)],
+      doing,
+      session,
+    );
+    const sample = await this.updateSample(
+      stage,
+      program,
+      columns.map((c) => c.name),
+      changed,
+      session,
+    );
     return {
       fingerprint: String(s!.fingerprint),
-      counts: { events: num(s!.events), exceptions: num(s!.changes), exclusions: 0, deleted: { exceptions: 0, exclusions: 0 }, unchanged: num(s!.unchanged), problems: num(s!.problems), skipped: 0 },
+      counts: {
+        events: num(s!.events),
+        exceptions: num(s!.changes),
+        exclusions: 0,
+        deleted: { exceptions: 0, exclusions: 0 },
+        unchanged: num(s!.unchanged),
+        problems: num(s!.problems),
+        skipped: 0,
+      },
       extent: s!.oldest ? { oldest: s!.oldest, newest: s!.newest! } : null,
       summary: { paths, notes: program.base !== undefined ? ['every event starts from the replacement document'] : [] },
       sample,
@@ -421,10 +504,15 @@ WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT @limit`, [p.
   private async refuseMissingKeys(stage: StageConfig, def: Definition, session: string) {
     const ps = new p.Params();
     const keys = def.selection.keys!.kind === 'file' ? KEYS_TABLE : `UNNEST(${ps.set(keysParam('keys', def.selection))})`;
-    const [missing] = await this.read(`SELECT k.event_id, ${TS('k.event_created_at')} AS created, COUNT(*) OVER () AS n
+    const [missing] = await this.read(
+      `SELECT k.event_id, ${TS('k.event_created_at')} AS created, COUNT(*) OVER () AS n
 FROM ${keys} AS k
 WHERE NOT EXISTS (SELECT 1 FROM evfix_edited AS e WHERE e.event_id = k.event_id AND e.event_created_at = k.event_created_at)
-ORDER BY k.event_created_at, k.event_id LIMIT 1`, ps, 'checking the named events', session);
+ORDER BY k.event_created_at, k.event_id LIMIT 1`,
+      ps,
+      'checking the named events',
+      session,
+    );
     if (!missing) return;
     const more = num(missing.n) > 1 ? ` (and ${num(missing.n) - 1} more)` : '';
     throw inputError(
@@ -438,7 +526,15 @@ ORDER BY k.event_created_at, k.event_id LIMIT 1`, ps, 'checking the named events
    * their documents read again as the stage shows them (over the days the page spans only), the edits run on
    * them here, as the review shows them.
    */
-  private async updateSample(stage: StageConfig, program: EditProgram, columns: string[], where: string, session: string, after?: PageKey, limit = SAMPLE_SIZE): Promise<Change[]> {
+  private async updateSample(
+    stage: StageConfig,
+    program: EditProgram,
+    columns: string[],
+    where: string,
+    session: string,
+    after?: PageKey,
+    limit = SAMPLE_SIZE,
+  ): Promise<Change[]> {
     const ps = new p.Params();
     const page = after
       ? ` AND (event_created_at > ${ps.set(p.timestamp('after_c', after.event_created_at))} OR (event_created_at = @after_c AND event_id > ${ps.set(p.string('after_i', after.event_id))}))`
@@ -448,17 +544,27 @@ WHERE ${where}${page}
 ORDER BY event_created_at, event_id
 LIMIT ${ps.set(p.limit(limit))}`;
     const doing = 'reading the sample of changes';
-    const keyed = await this.read(`SELECT event_id, ${TS('event_created_at')} AS created${columns.map((_, i) => `, ${valueName(i)}`).join('')}
+    const keyed = await this.read(
+      `SELECT event_id, ${TS('event_created_at')} AS created${columns.map((_, i) => `, ${valueName(i)}`).join('')}
 FROM (${pageOf})
-ORDER BY event_created_at, event_id`, ps, doing, session);
+ORDER BY event_created_at, event_id`,
+      ps,
+      doing,
+      session,
+    );
     if (!keyed.length) return [];
     this.windowParams(ps, stage, keyed[0]!.created!, formatTimestamp(parseTimestamp(keyed.at(-1)!.created!) + 1n));
-    const docs = await this.read(`WITH ${effectiveCte(this.tables)}
+    const docs = await this.read(
+      `WITH ${effectiveCte(this.tables)}
 SELECT e.event_id, ${TS('e.event_created_at')} AS created, TO_JSON_STRING(e.event_data) AS doc
 FROM effective AS e
 JOIN (${pageOf}) AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at
 WHERE TRUE
-${FIRST_COPY}`, ps, doing, session);
+${FIRST_COPY}`,
+      ps,
+      doing,
+      session,
+    );
     const byKey = new Map(docs.map((d) => [`${d.event_id}@${d.created}`, d.doc ?? 'null']));
     return keyed.map((k) => {
       const before = byKey.get(`${k.event_id}@${k.created}`) ?? 'null';
@@ -477,33 +583,80 @@ ${FIRST_COPY}`, ps, doing, session);
     this.windowParams(ps, stage, def.selection.window.from, def.selection.window.until);
     const w = planSql.dedupeWith(this.tables, def, ps);
     const doing = `reading the duplicate groups of ${stage.name}`;
-    await this.read(`CREATE TEMP TABLE evfix_chosen AS\n${w}\nSELECT event_created_at, event_id, copy_index, copies, kept, row_hash, TO_JSON_STRING(event_data) AS doc FROM chosen`, ps, doing, session);
+    await this.read(
+      `CREATE TEMP TABLE evfix_chosen AS\n${w}\nSELECT event_created_at, event_id, copy_index, copies, kept, row_hash, TO_JSON_STRING(event_data) AS doc FROM chosen`,
+      ps,
+      doing,
+      session,
+    );
     if (def.selection.ids) {
       const ids = new p.Params();
       ids.set(p.stringArray('ids', def.selection.ids));
       const missing = await this.read(`SELECT id FROM UNNEST(@ids) AS id WHERE id NOT IN (SELECT event_id FROM evfix_chosen) ORDER BY id`, ids, doing, session);
-      if (missing.length) throw inputError('event_id', `${missing[0]!.id} has no unresolved duplicates in ${stage.name} within the window${missing.length > 1 ? ` (nor do ${missing.length - 1} more)` : ''}`);
+      if (missing.length)
+        throw inputError(
+          'event_id',
+          `${missing[0]!.id} has no unresolved duplicates in ${stage.name} within the window${missing.length > 1 ? ` (nor do ${missing.length - 1} more)` : ''}`,
+        );
     }
     const choices = def.keep?.choices ?? [];
     if (choices.length) {
       const c = new p.Params();
-      c.set(p.structArray('choices', [['event_id', 'STRING'], ['copy_index', 'INT64']], choices.map(([event_id, copy_index]) => ({ event_id, copy_index }))));
-      const [bad] = await this.read(`SELECT ch.event_id, ch.copy_index, g.copies FROM UNNEST(@choices) AS ch
+      c.set(
+        p.structArray(
+          'choices',
+          [
+            ['event_id', 'STRING'],
+            ['copy_index', 'INT64'],
+          ],
+          choices.map(([event_id, copy_index]) => ({ event_id, copy_index })),
+        ),
+      );
+      const [bad] = await this.read(
+        `SELECT ch.event_id, ch.copy_index, g.copies FROM UNNEST(@choices) AS ch
 LEFT JOIN (SELECT event_id, ANY_VALUE(copies) AS copies FROM evfix_chosen GROUP BY event_id) AS g ON g.event_id = ch.event_id
-WHERE g.copies IS NULL OR ch.copy_index >= g.copies ORDER BY ch.event_id LIMIT 1`, c, doing, session);
-      if (bad) throw inputError('keep', bad.copies === null ? `group ${bad.event_id} has no unresolved duplicates in ${stage.name}` : `group ${bad.event_id} has ${bad.copies} copies; there is no copy ${num(bad.copy_index) + 1}`);
+WHERE g.copies IS NULL OR ch.copy_index >= g.copies ORDER BY ch.event_id LIMIT 1`,
+        c,
+        doing,
+        session,
+      );
+      if (bad)
+        throw inputError(
+          'keep',
+          bad.copies === null
+            ? `group ${bad.event_id} has no unresolved duplicates in ${stage.name}`
+            : `group ${bad.event_id} has ${bad.copies} copies; there is no copy ${num(bad.copy_index) + 1}`,
+        );
     }
-    const [s] = await this.read(`SELECT COUNT(DISTINCT event_id) AS duplicate_groups, COUNT(*) AS copies,
+    const [s] = await this.read(
+      `SELECT COUNT(DISTINCT event_id) AS duplicate_groups, COUNT(*) AS copies,
   COUNT(DISTINCT CONCAT(event_id, '|', CAST(event_created_at AS STRING))) AS exclusions, COUNTIF(kept) AS kept,
   COUNT(DISTINCT IF(kept AND copy_index > 0, event_id, NULL)) AS later,
   ${TS('MIN(event_created_at)')} AS oldest, ${TS('MAX(event_created_at)')} AS newest, ${planSql.FINGERPRINT('row_hash')} AS fingerprint
-FROM evfix_chosen`, [], doing, session);
+FROM evfix_chosen`,
+      [],
+      doing,
+      session,
+    );
     if (num(s?.duplicate_groups) === 0) throw refused(`no unresolved event_id duplicates in ${stage.name} within the window; nothing to do`);
-    const sampleRows = await this.read(`SELECT event_id, ${TS('event_created_at')} AS created, copy_index, copies, kept, doc FROM evfix_chosen
-ORDER BY event_id, copy_index LIMIT @limit`, [p.limit(SAMPLE_SIZE)], doing, session);
+    const sampleRows = await this.read(
+      `SELECT event_id, ${TS('event_created_at')} AS created, copy_index, copies, kept, doc FROM evfix_chosen
+ORDER BY event_id, copy_index LIMIT @limit`,
+      [p.limit(SAMPLE_SIZE)],
+      doing,
+      session,
+    );
     return {
       fingerprint: String(s!.fingerprint),
-      counts: { events: num(s!.copies), exceptions: num(s!.kept), exclusions: num(s!.exclusions), deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
+      counts: {
+        events: num(s!.copies),
+        exceptions: num(s!.kept),
+        exclusions: num(s!.exclusions),
+        deleted: { exceptions: 0, exclusions: 0 },
+        unchanged: 0,
+        problems: 0,
+        skipped: 0,
+      },
       extent: { oldest: s!.oldest!, newest: s!.newest! },
       summary: {
         paths: [],
@@ -534,27 +687,49 @@ ORDER BY event_id, copy_index LIMIT @limit`, [p.limit(SAMPLE_SIZE)], doing, sess
     for (const c of checks) {
       if (num(c.originals) === 0) throw inputError('event_id', `${c.event_id} has no original rows created since ${since} (widen --lookback if it is older)`);
       if (num(c.of_stage) === 0) throw inputError('event_id', `${c.event_id} is a ${c.other_name} event, not ${stage.event_name} (stage ${stage.name})`);
-      if (c.corrected === 'true') throw refused(`${c.event_id} has an exception row, and exclusions do not remove exception rows from ${stage.name}; nothing was planned`);
+      if (c.corrected === 'true')
+        throw refused(`${c.event_id} has an exception row, and exclusions do not remove exception rows from ${stage.name}; nothing was planned`);
     }
     const skippedIds = checks.filter((c) => num(c.excluded) === num(c.of_stage)).map((c) => c.event_id!);
-    const [s] = await this.read(`${w}
+    const [s] = await this.read(
+      `${w}
 SELECT COUNT(DISTINCT IF(NOT excluded, CONCAT(event_id, '|', CAST(event_created_at AS STRING)), NULL)) AS writes,
   ${TS('MIN(IF(NOT excluded, event_created_at, NULL))')} AS oldest, ${TS('MAX(IF(NOT excluded, event_created_at, NULL))')} AS newest,
   COUNT(*) AS events, ${planSql.FINGERPRINT('row_hash')} AS fingerprint
-FROM originals WHERE event_name = @event_name`, ps, doing);
-    if (num(s?.writes) === 0) throw refused(`nothing to do for ${stage.name}: ${skippedIds.length === checks.length ? 'every named event is already excluded' : 'no original to exclude'}`);
-    const sampleRows = await this.read(`${w}
+FROM originals WHERE event_name = @event_name`,
+      ps,
+      doing,
+    );
+    if (num(s?.writes) === 0)
+      throw refused(
+        `nothing to do for ${stage.name}: ${skippedIds.length === checks.length ? 'every named event is already excluded' : 'no original to exclude'}`,
+      );
+    const sampleRows = await this.read(
+      `${w}
 SELECT DISTINCT event_id, ${TS('event_created_at')} AS created, TO_JSON_STRING(event_data) AS doc FROM originals
-WHERE event_name = @event_name AND NOT excluded ORDER BY created, event_id LIMIT ${ps.set(p.limit(SAMPLE_SIZE))}`, ps, doing);
+WHERE event_name = @event_name AND NOT excluded ORDER BY created, event_id LIMIT ${ps.set(p.limit(SAMPLE_SIZE))}`,
+      ps,
+      doing,
+    );
     return {
       fingerprint: String(s!.fingerprint),
-      counts: { events: num(s!.events), exceptions: 0, exclusions: num(s!.writes), deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: skippedIds.length },
+      counts: {
+        events: num(s!.events),
+        exceptions: 0,
+        exclusions: num(s!.writes),
+        deleted: { exceptions: 0, exclusions: 0 },
+        unchanged: 0,
+        problems: 0,
+        skipped: skippedIds.length,
+      },
       extent: { oldest: s!.oldest!, newest: s!.newest! },
       summary: {
         paths: [],
         notes: [
           `${checks.length - skippedIds.length} event_id(s): ${num(s!.writes)} original row(s) excluded`,
-          ...(skippedIds.length ? [`already excluded, left alone: ${skippedIds.slice(0, 3).join(', ')}${skippedIds.length > 3 ? ` and ${skippedIds.length - 3} more` : ''}`] : []),
+          ...(skippedIds.length
+            ? [`already excluded, left alone: ${skippedIds.slice(0, 3).join(', ')}${skippedIds.length > 3 ? ` and ${skippedIds.length - 3} more` : ''}`]
+            : []),
         ],
       },
       sample: sampleRows.map((r) => ({ event_id: r.event_id!, event_created_at: r.created!, before: r.doc ?? 'null', after: null })),
@@ -569,7 +744,11 @@ WHERE event_name = @event_name AND NOT excluded ORDER BY created, event_id LIMIT
     const ps = new p.Params();
     this.windowParams(ps, stage, def.selection.window.from, def.selection.window.until);
     const rows = ps.set(planSql.insertRowsParam(def));
-    const [hit] = await this.read(`${planSql.insertExisting(this.tables, rows)} SELECT event_id, created FROM existing ORDER BY created LIMIT 1`, ps, 'checking the events are new');
+    const [hit] = await this.read(
+      `${planSql.insertExisting(this.tables, rows)} SELECT event_id, created FROM existing ORDER BY created LIMIT 1`,
+      ps,
+      'checking the events are new',
+    );
     if (hit) throw alreadyExists(hit);
     return insertFacts(def, this.sqlOf(stage, def));
   }
@@ -584,11 +763,16 @@ WHERE event_name = @event_name AND NOT excluded ORDER BY created, event_id LIMIT
     const doing = `reading the rows plan ${r.plan_id} wrote`;
     const [by] = await this.read(planSql.revertedBy(this.tables), ps, doing);
     if (by) throw refused(`plan ${r.plan_id} was already reverted by plan ${by.plan_id}; nothing to do`);
-    const [s] = await this.read(`${planSql.revertTouched(this.tables)}
+    const [s] = await this.read(
+      `${planSql.revertTouched(this.tables)}
 SELECT COUNTIF(tbl = 'exception') AS exceptions, COUNTIF(tbl = 'exclusion') AS exclusions,
   ${TS('MIN(event_created_at)')} AS oldest, ${TS('MAX(event_created_at)')} AS newest, ${planSql.FINGERPRINT('row_hash')} AS fingerprint
-FROM touched`, ps, doing);
-    const exceptions = num(s?.exceptions), exclusions = num(s?.exclusions);
+FROM touched`,
+      ps,
+      doing,
+    );
+    const exceptions = num(s?.exceptions),
+      exclusions = num(s?.exclusions);
     if (exceptions + exclusions === 0) throw refused(`the rows plan ${r.plan_id} wrote are no longer there; nothing to revert`);
     const sampleRows = exceptions ? await this.read(planSql.revertSample(this.tables, ps.set(p.limit(SAMPLE_SIZE))), ps, doing) : [];
     return {
@@ -604,7 +788,13 @@ FROM touched`, ps, doing);
             : []),
         ],
       },
-      sample: sampleRows.map((x) => ({ event_id: x.event_id!, event_created_at: x.created!, before: x.doc ?? 'null', after: null, note: 'exception row deleted' })),
+      sample: sampleRows.map((x) => ({
+        event_id: x.event_id!,
+        event_created_at: x.created!,
+        before: x.doc ?? 'null',
+        after: null,
+        note: 'exception row deleted',
+      })),
       problems: [],
       sql: this.sqlOf(stage, def),
     };
@@ -615,15 +805,34 @@ FROM touched`, ps, doing);
       const start = after ? plan.sample.findIndex((c) => c.event_created_at === after.event_created_at && c.event_id === after.event_id) + 1 : 0;
       return plan.sample.slice(start, start + limit);
     }
-    return this.inSession(plan.selection, inputs, `reading changes of plan ${plan.id}`, async (session) => {
-      const program = compileEdits(plan.edits);
-      const columns = valueColumns(plan.selection);
-      const ps = new p.Params();
-      this.windowParams(ps, stage, plan.selection.window.from, plan.selection.window.until);
-      const w = planSql.updateWith(this.tables, plan, program, ps);
-      await this.read(`CREATE TEMP TABLE evfix_edited AS\n${w}\nSELECT event_created_at, event_id, problem, unchanged${columns.map((_, i) => `, TO_JSON_STRING(${valueName(i)}) AS ${valueName(i)}`).join('')} FROM edited`, ps, `reading changes of plan ${plan.id}`, session);
-      return this.updateSample(stage, program, columns.map((c) => c.name), 'problem IS NULL AND NOT unchanged', session!, after, limit);
-    }, true);
+    return this.inSession(
+      plan.selection,
+      inputs,
+      `reading changes of plan ${plan.id}`,
+      async (session) => {
+        const program = compileEdits(plan.edits);
+        const columns = valueColumns(plan.selection);
+        const ps = new p.Params();
+        this.windowParams(ps, stage, plan.selection.window.from, plan.selection.window.until);
+        const w = planSql.updateWith(this.tables, plan, program, ps);
+        await this.read(
+          `CREATE TEMP TABLE evfix_edited AS\n${w}\nSELECT event_created_at, event_id, problem, unchanged${columns.map((_, i) => `, TO_JSON_STRING(${valueName(i)}) AS ${valueName(i)}`).join('')} FROM edited`,
+          ps,
+          `reading changes of plan ${plan.id}`,
+          session,
+        );
+        return this.updateSample(
+          stage,
+          program,
+          columns.map((c) => c.name),
+          'problem IS NULL AND NOT unchanged',
+          session!,
+          after,
+          limit,
+        );
+      },
+      true,
+    );
   }
 
   /** The apply script of a plan and the parameters it binds, as applyPlan sends it. */
@@ -683,13 +892,21 @@ FROM touched`, ps, doing);
         const [row] = await this.client.runScript(jobId, script, params, labels, `applying plan ${plan.id}`, session);
         // The script's last statement reads the transaction's time; the audit row has it too.
         const appliedAt = row?.applied_at ?? (await this.auditEntries({ planId: plan.id, limit: 1 }))[0]?.applied_at;
-        if (!appliedAt) throw new EvfixError('warehouse', `applying plan ${plan.id}: job ${jobId} succeeded, but the audit table does not record the plan; check \`evfix history\``);
+        if (!appliedAt)
+          throw new EvfixError(
+            'warehouse',
+            `applying plan ${plan.id}: job ${jobId} succeeded, but the audit table does not record the plan; check \`evfix history\``,
+          );
         return { status: 'applied' as const, written: writtenOf(plan), appliedAt };
       } catch (error) {
         const message = (error as Error).message;
         if (/evfix-already-applied/.test(message)) {
           const [entry] = await this.auditEntries({ planId: plan.id, limit: 1 });
-          return { status: 'already-applied' as const, message: `plan ${plan.id} was already applied${entry ? ` at ${entry.applied_at}` : ''}; nothing was written this time`, appliedAt: entry?.applied_at };
+          return {
+            status: 'already-applied' as const,
+            message: `plan ${plan.id} was already applied${entry ? ` at ${entry.applied_at}` : ''}; nothing was written this time`,
+            appliedAt: entry?.applied_at,
+          };
         }
         const refusal = this.refusal(plan, message);
         if (refusal) return refusal;
@@ -702,9 +919,15 @@ FROM touched`, ps, doing);
   private refusal(plan: Plan, message: string): Extract<ApplyOutcome, { status: 'refused' }> | undefined {
     const stale = /evfix-stale (\S+)/.exec(message);
     if (stale) return { status: 'refused' as const, message: staleMessage(plan, stale[1]!) };
-    if (/evfix-problems/.test(message)) return { status: 'refused' as const, message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
-    if (/evfix-already-reverted/.test(message)) return { status: 'refused' as const, message: `plan ${plan.revert_of?.plan_id} was already reverted; nothing was written` };
-    if (/evfix-not-approved/.test(message)) return { status: 'refused', missing: 'approval', message: `plan ${plan.id} has no approval by a second operator; nothing was written` };
+    if (/evfix-problems/.test(message))
+      return {
+        status: 'refused' as const,
+        message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written`,
+      };
+    if (/evfix-already-reverted/.test(message))
+      return { status: 'refused' as const, message: `plan ${plan.revert_of?.plan_id} was already reverted; nothing was written` };
+    if (/evfix-not-approved/.test(message))
+      return { status: 'refused', missing: 'approval', message: `plan ${plan.id} has no approval by a second operator; nothing was written` };
     return undefined;
   }
 
@@ -721,7 +944,10 @@ FROM touched`, ps, doing);
     ps.set(p.string('plan_kind', plan.kind));
     ps.set(p.string('plan_stage', plan.stage));
     ps.set(p.string('approval_note', options.note ?? null));
-    const checks = statements.slice(0, statements.findIndex((st) => st.label === APPROVAL_LABEL || st.label.startsWith('record the plan')));
+    const checks = statements.slice(
+      0,
+      statements.findIndex((st) => st.label === APPROVAL_LABEL || st.label.startsWith('record the plan')),
+    );
     const script = joinScript([
       ...checks,
       { label: 'approved by this operator already?', sql: planSql.approvedTwiceGuard(this.tables) },
@@ -737,17 +963,27 @@ FROM touched`, ps, doing);
         throw this.missingTable(error, plan);
       });
       try {
-        await this.client.runScript(jobId, script, params, { evfix: 'approve', evfix_plan: plan.id, evfix_kind: plan.kind, evfix_stage: labelValue(plan.stage) }, doing, session);
+        await this.client.runScript(
+          jobId,
+          script,
+          params,
+          { evfix: 'approve', evfix_plan: plan.id, evfix_kind: plan.kind, evfix_stage: labelValue(plan.stage) },
+          doing,
+          session,
+        );
       } catch (error) {
         const message = (error as Error).message;
-        if (/evfix-already-applied/.test(message)) return { status: 'refused' as const, message: `plan ${plan.id} was already applied; there is nothing to approve` };
-        if (/evfix-approved-twice/.test(message)) return { status: 'refused' as const, message: `${options.operator} approved plan ${plan.id} already; nothing was written` };
+        if (/evfix-already-applied/.test(message))
+          return { status: 'refused' as const, message: `plan ${plan.id} was already applied; there is nothing to approve` };
+        if (/evfix-approved-twice/.test(message))
+          return { status: 'refused' as const, message: `${options.operator} approved plan ${plan.id} already; nothing was written` };
         const refusal = this.refusal(plan, message);
         if (refusal) return { status: 'refused' as const, message: refusal.message.replace('Nothing was written', 'Nothing was approved') };
         throw error;
       }
       const mine = (await this.approvals(plan)).find((a) => a.approved_by === options.operator);
-      if (!mine) throw new EvfixError('warehouse', `approving plan ${plan.id}: job ${jobId} succeeded, but ${this.tables.approvals} does not hold the approval`);
+      if (!mine)
+        throw new EvfixError('warehouse', `approving plan ${plan.id}: job ${jobId} succeeded, but ${this.tables.approvals} does not hold the approval`);
       return { status: 'approved' as const, approval: mine };
     });
   }
@@ -780,7 +1016,13 @@ FROM touched`, ps, doing);
     for (const [name, value] of Object.entries(auditValues(plan, options, approval))) ps.set(p.string(`audit_${name}`, value));
     for (const name of ['window_from', 'window_until', 'oldest', 'approved_at']) {
       const value =
-        name === 'window_from' ? plan.selection.window.from : name === 'window_until' ? plan.selection.window.until : name === 'oldest' ? (plan.extent?.oldest ?? null) : (approval?.approved_at ?? null);
+        name === 'window_from'
+          ? plan.selection.window.from
+          : name === 'window_until'
+            ? plan.selection.window.until
+            : name === 'oldest'
+              ? (plan.extent?.oldest ?? null)
+              : (approval?.approved_at ?? null);
       ps.set({ name: `audit_${name}`, parameterType: { type: 'TIMESTAMP' }, parameterValue: { value } });
     }
   }
@@ -795,7 +1037,14 @@ FROM touched`, ps, doing);
     const { ps, statements } = this.planStatements(stage, plan, program);
     this.applyParams(ps, plan, { operator: 'impact preview', host: '' });
     // What apply writes, without its approval check: the preview is what the approver reads before approving.
-    const writes = joinScript(statements.slice(0, statements.findIndex((st) => st.label === 'commit')).filter((st) => st.label !== APPROVAL_LABEL));
+    const writes = joinScript(
+      statements
+        .slice(
+          0,
+          statements.findIndex((st) => st.label === 'commit'),
+        )
+        .filter((st) => st.label !== APPROVAL_LABEL),
+    );
     const params = ps.usedBy(writes);
     const doing = `previewing what plan ${plan.id} does to ${stage.name}`;
     const table = stageTable(this.tables, stage);
@@ -810,29 +1059,35 @@ SELECT changed > 0 AS is_changed, added > 0 AS is_added, event_id, ${TS('event_c
 FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event_id LIMIT @limit`;
     wp.set(p.int64('limit', IMPACT_SAMPLE));
     const impactParams = wp.usedBy(countsSql);
-    return this.inSession(plan.selection, inputs, doing, async (session) => {
-      this.options.onSql?.(writes, params);
-      await this.estimate(writes, params, doing, session);
-      await this.estimate(countsSql, impactParams, doing, session);
-      try {
-        await this.client.read(writes, params, doing, session);
-      } catch (error) {
-        const message = (error as Error).message;
-        if (/evfix-already-applied/.test(message)) throw refused(`plan ${plan.id} was already applied; there is nothing to preview`);
-        const stale = /evfix-stale (\S+)/.exec(message);
-        if (stale) throw refused(staleMessage(plan, stale[1]!));
-        if (/evfix-already-reverted/.test(message)) throw refused(`plan ${plan.revert_of?.plan_id} was already reverted`);
-        throw error;
-      }
-      try {
-        this.options.onSql?.(countsSql, impactParams);
-        const [counts] = await this.client.read(countsSql, impactParams, doing, session);
-        const sample = await this.client.read(sampleSql, wp.usedBy(sampleSql), doing, session);
-        return impactFrom(since, counts, sample);
-      } finally {
-        await this.client.read('ROLLBACK TRANSACTION', [], doing, session).catch(() => undefined);
-      }
-    }, true);
+    return this.inSession(
+      plan.selection,
+      inputs,
+      doing,
+      async (session) => {
+        this.options.onSql?.(writes, params);
+        await this.estimate(writes, params, doing, session);
+        await this.estimate(countsSql, impactParams, doing, session);
+        try {
+          await this.client.read(writes, params, doing, session);
+        } catch (error) {
+          const message = (error as Error).message;
+          if (/evfix-already-applied/.test(message)) throw refused(`plan ${plan.id} was already applied; there is nothing to preview`);
+          const stale = /evfix-stale (\S+)/.exec(message);
+          if (stale) throw refused(staleMessage(plan, stale[1]!));
+          if (/evfix-already-reverted/.test(message)) throw refused(`plan ${plan.revert_of?.plan_id} was already reverted`);
+          throw error;
+        }
+        try {
+          this.options.onSql?.(countsSql, impactParams);
+          const [counts] = await this.client.read(countsSql, impactParams, doing, session);
+          const sample = await this.client.read(sampleSql, wp.usedBy(sampleSql), doing, session);
+          return impactFrom(since, counts, sample);
+        } finally {
+          await this.client.read('ROLLBACK TRANSACTION', [], doing, session).catch(() => undefined);
+        }
+      },
+      true,
+    );
   }
 
   async auditEntries(filter: AuditFilter): Promise<AuditEntry[]> {
@@ -866,7 +1121,11 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
   async auditedPlan(planId: string): Promise<string | undefined> {
     const ps = new p.Params();
     ps.set(p.string('plan_id', planId));
-    const [row] = await this.read(`SELECT plan FROM ${quoteTable(this.tables.audit)} WHERE plan_id = @plan_id`, ps, `reading plan ${planId} from the audit table`);
+    const [row] = await this.read(
+      `SELECT plan FROM ${quoteTable(this.tables.audit)} WHERE plan_id = @plan_id`,
+      ps,
+      `reading plan ${planId} from the audit table`,
+    );
     return row?.plan ?? undefined;
   }
 
@@ -933,7 +1192,12 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
     const out = new Map<string, TablePartitioning>();
     for (const [dataset, wanted] of this.byDataset(tables)) {
       const statement = reads.partitioningSql(dataset);
-      const params = [p.stringArray('tables', wanted.map((w) => w.table))];
+      const params = [
+        p.stringArray(
+          'tables',
+          wanted.map((w) => w.table),
+        ),
+      ];
       this.options.onSql?.(statement, params);
       const rows = await this.client.read(statement, params, `reading the partitioning of ${dataset}`);
       for (const w of wanted) {
@@ -971,7 +1235,12 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
     const out = new Map<string, Map<string, string>>();
     for (const [dataset, wanted] of byDataset) {
       const statement = reads.columnsSql(dataset);
-      const params = [p.stringArray('tables', wanted.map((w) => w.table))];
+      const params = [
+        p.stringArray(
+          'tables',
+          wanted.map((w) => w.table),
+        ),
+      ];
       this.options.onSql?.(statement, params);
       const rows = await this.client.read(statement, params, `reading the columns of ${dataset}`);
       for (const w of wanted) {
@@ -1021,7 +1290,11 @@ FROM impact WHERE changed + added + removed > 0 ORDER BY event_created_at, event
 const joinScript = (statements: readonly { sql: string }[]) => statements.map((s) => `${s.sql};`).join('\n');
 
 const typeName = (t: p.ParamType): string =>
-  t.type === 'ARRAY' ? `ARRAY<${typeName(t.arrayType)}>` : t.type === 'STRUCT' ? `STRUCT<${t.structTypes.map((f) => `${f.name} ${typeName(f.type)}`).join(', ')}>` : t.type;
+  t.type === 'ARRAY'
+    ? `ARRAY<${typeName(t.arrayType)}>`
+    : t.type === 'STRUCT'
+      ? `STRUCT<${t.structTypes.map((f) => `${f.name} ${typeName(f.type)}`).join(', ')}>`
+      : t.type;
 
 const writtenOf = (plan: Plan) => ({ exceptions: plan.counts.exceptions, exclusions: plan.counts.exclusions, deleted: plan.counts.deleted });
 

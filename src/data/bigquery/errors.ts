@@ -38,19 +38,29 @@ export function translate(error: unknown, doing: string, project: string, creden
   }
   const network = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET)\b/.exec(m);
   if (network) {
-    return new EvfixError('warehouse', `${doing}: cannot reach BigQuery (${network[1]}); check this host's network or proxy to bigquery.googleapis.com (or engine.api_endpoint).`);
+    return new EvfixError(
+      'warehouse',
+      `${doing}: cannot reach BigQuery (${network[1]}); check this host's network or proxy to bigquery.googleapis.com (or engine.api_endpoint).`,
+    );
   }
   if (f.code === 401) {
     // gcloud's login renews Application Default Credentials only: a dbt profile's key or impersonation is fixed there.
-    if (credentials) return new EvfixError('warehouse', `${doing}: the credentials were refused (${credentials}). Check that key or account in the dbt profile (a revoked or unknown key, a deleted account), then try again.`);
+    if (credentials)
+      return new EvfixError(
+        'warehouse',
+        `${doing}: the credentials were refused (${credentials}). Check that key or account in the dbt profile (a revoked or unknown key, a deleted account), then try again.`,
+      );
     return new EvfixError('warehouse', `${doing}: the credentials were refused (expired?). Run \`gcloud auth application-default login\` and try again.`);
   }
   // Before the cancel check: BigQuery reports a transaction aborted by a concurrent update with reason `stopped` too.
   if (isConcurrentUpdate(f)) {
-    return new EvfixError('warehouse', `${doing}: another job changed the same table at the same moment, so BigQuery aborted this transaction. Nothing was written; run it again.`);
+    return new EvfixError(
+      'warehouse',
+      `${doing}: another job changed the same table at the same moment, so BigQuery aborted this transaction. Nothing was written; run it again.`,
+    );
   }
   if (isCancelled(f)) return new EvfixError('refused', `${doing}: cancelled; BigQuery stopped the job`);
-  if (f.reason === 'accessDenied' || f.code === 403 && !isRetryable(f) && f.reason !== 'quotaExceeded') {
+  if (f.reason === 'accessDenied' || (f.code === 403 && !isRetryable(f) && f.reason !== 'quotaExceeded')) {
     const permission = PERMISSION.exec(m)?.[1];
     const where = PROJECT.exec(m)?.[1] ?? project;
     return new EvfixError(
@@ -63,7 +73,10 @@ export function translate(error: unknown, doing: string, project: string, creden
     return new EvfixError('warehouse', `${doing}: not found: ${m}. Check the table names in the config (\`evfix doctor\` lists them).`);
   }
   if (f.reason === 'quotaExceeded' || isRetryable(f)) {
-    return new EvfixError('warehouse', `${doing}: BigQuery is rate-limiting or busy (${f.reason ?? f.code}); evfix retried and gave up. Try again in a minute. BigQuery said: ${m}`);
+    return new EvfixError(
+      'warehouse',
+      `${doing}: BigQuery is rate-limiting or busy (${f.reason ?? f.code}); evfix retried and gave up. Try again in a minute. BigQuery said: ${m}`,
+    );
   }
   if (f.reason === 'bytesBilledLimitExceeded' || /bytes billed/i.test(m)) {
     return new EvfixError('warehouse', `${doing}: the query would bill more than engine.maximum_bytes_billed allows; nothing ran. BigQuery said: ${m}`);

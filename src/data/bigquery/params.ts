@@ -6,10 +6,7 @@
  */
 
 export type ScalarType = 'STRING' | 'INT64' | 'FLOAT64' | 'BOOL' | 'TIMESTAMP' | 'JSON';
-export type ParamType =
-  | { type: ScalarType }
-  | { type: 'ARRAY'; arrayType: ParamType }
-  | { type: 'STRUCT'; structTypes: { name: string; type: ParamType }[] };
+export type ParamType = { type: ScalarType } | { type: 'ARRAY'; arrayType: ParamType } | { type: 'STRUCT'; structTypes: { name: string; type: ParamType }[] };
 export type ParamValue = { value?: string | null; arrayValues?: ParamValue[]; structValues?: Record<string, ParamValue> };
 export type QueryParameter = { name: string; parameterType: ParamType; parameterValue: ParamValue };
 

@@ -55,7 +55,16 @@ export function dedupeWith(t: BigqueryTables, def: Definition, ps: p.Params): st
   const choices = def.keep?.choices ?? [];
   const latest = ps.set(p.bool('keep_latest', def.keep?.order === 'latest'));
   const chosen = choices.length
-    ? ps.set(p.structArray('choices', [['event_id', 'STRING'], ['copy_index', 'INT64']], choices.map(([event_id, copy_index]) => ({ event_id, copy_index }))))
+    ? ps.set(
+        p.structArray(
+          'choices',
+          [
+            ['event_id', 'STRING'],
+            ['copy_index', 'INT64'],
+          ],
+          choices.map(([event_id, copy_index]) => ({ event_id, copy_index })),
+        ),
+      )
     : undefined;
   return `WITH live AS (
   SELECT e.* FROM ${unresolvedOriginals(t)}
@@ -173,7 +182,10 @@ export function revertTouched(t: BigqueryTables): string {
 }
 
 /** The first exception rows a revert deletes, with their documents: the plan's sample. */
-export const revertSample = (t: BigqueryTables, limit: string) => `SELECT c.event_id, ${TS('c.event_created_at')} AS created, TO_JSON_STRING(c.event_data) AS doc
+export const revertSample = (
+  t: BigqueryTables,
+  limit: string,
+) => `SELECT c.event_id, ${TS('c.event_created_at')} AS created, TO_JSON_STRING(c.event_data) AS doc
 FROM ${quoteTable(t.exceptions)} AS c
 WHERE ${written('c', 'exception_added_timestamp', 'exception_description')}
 ORDER BY c.event_created_at, c.event_id
@@ -200,11 +212,9 @@ VALUES (${AUDIT_COLUMN_SPECS.map((c) => (c.name === 'applied_at' ? 'CURRENT_TIME
 export const alreadyAppliedGuard = (t: BigqueryTables) =>
   `SELECT IF(EXISTS(SELECT 1 FROM ${quoteTable(t.audit)} WHERE plan_id = @plan_id), ERROR('evfix-already-applied'), 0)`;
 
-export const fingerprintGuard = (guard: string) =>
-  `SELECT IF(fingerprint = @fingerprint, 0, ERROR(CONCAT('evfix-stale ', fingerprint))) FROM (\n${guard}\n)`;
+export const fingerprintGuard = (guard: string) => `SELECT IF(fingerprint = @fingerprint, 0, ERROR(CONCAT('evfix-stale ', fingerprint))) FROM (\n${guard}\n)`;
 
-export const problemGuard = (guard: string) =>
-  `SELECT IF(problems = 0, 0, ERROR(CONCAT('evfix-problems ', CAST(problems AS STRING)))) FROM (\n${guard}\n)`;
+export const problemGuard = (guard: string) => `SELECT IF(problems = 0, 0, ERROR(CONCAT('evfix-problems ', CAST(problems AS STRING)))) FROM (\n${guard}\n)`;
 
 export const revertedGuard = (t: BigqueryTables) =>
   `SELECT IF(EXISTS(SELECT 1 FROM ${quoteTable(t.audit)} WHERE revert_of = @reverted_plan), ERROR('evfix-already-reverted'), 0)`;
@@ -224,5 +234,7 @@ export const approvedTwiceGuard = (t: BigqueryTables) =>
   `SELECT IF(EXISTS(SELECT 1 FROM ${quoteTable(t.approvals)} WHERE plan_id = @plan_id AND fingerprint = @fingerprint AND approved_by = @approver), ERROR('evfix-approved-twice'), 0)`;
 
 /** The approval row; its approved_at is the server's clock. */
-export const approvalInsert = (t: BigqueryTables) => `INSERT INTO ${quoteTable(t.approvals)} (${APPROVAL_COLUMN_SPECS.map((c) => quoteIdent(c.name)).join(', ')})
+export const approvalInsert = (
+  t: BigqueryTables,
+) => `INSERT INTO ${quoteTable(t.approvals)} (${APPROVAL_COLUMN_SPECS.map((c) => quoteIdent(c.name)).join(', ')})
 VALUES (@plan_id, @fingerprint, @approver, CURRENT_TIMESTAMP(), @approver_host, @plan_author, @plan_kind, @plan_stage, @description, @approval_note)`;

@@ -127,7 +127,11 @@ ORDER BY t.table_name`;
 }
 
 /** The audit table as evfix writes it: the DDL an operator runs once (apply records every plan in it). */
-const tableDdl = (path: string, specs: readonly { name: string; type: string; nullable: boolean }[], ifNotExists = false) => `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteTable(path)} (
+const tableDdl = (
+  path: string,
+  specs: readonly { name: string; type: string; nullable: boolean }[],
+  ifNotExists = false,
+) => `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteTable(path)} (
 ${specs.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(',\n')}
 )`;
 
@@ -135,7 +139,9 @@ export const auditTableDdl = (t: BigqueryTables, ifNotExists = false) => tableDd
 export const approvalsTableDdl = (t: BigqueryTables, ifNotExists = false) => tableDdl(t.approvals, APPROVAL_COLUMN_SPECS, ifNotExists);
 
 /** A plan's approvals (this id and fingerprint), oldest first. */
-export const approvalsReadSql = (t: BigqueryTables) => `SELECT ${APPROVAL_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `${TS(c.name)} AS ${c.name}` : quoteIdent(c.name))).join(', ')}
+export const approvalsReadSql = (
+  t: BigqueryTables,
+) => `SELECT ${APPROVAL_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `${TS(c.name)} AS ${c.name}` : quoteIdent(c.name))).join(', ')}
 FROM ${quoteTable(t.approvals)} WHERE plan_id = @plan_id AND fingerprint = @fingerprint
 ORDER BY approved_at`;
 

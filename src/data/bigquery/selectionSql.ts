@@ -100,14 +100,19 @@ export function keysParam(name: string, sel: Selection): p.QueryParameter {
 
 /** A value column as JSON: key files carry JSON text; a table's typed column goes to JSON_SET as it is. */
 const valueAsJson = (alias: string, i: number, column: ValueColumn, fromTable: boolean) =>
-  fromTable ? (column.type === 'json' ? `${alias}.${quoteIdent(column.name)}` : `TO_JSON(${alias}.${quoteIdent(column.name)})`) : `PARSE_JSON(${alias}.${valueName(i)})`;
+  fromTable
+    ? column.type === 'json'
+      ? `${alias}.${quoteIdent(column.name)}`
+      : `TO_JSON(${alias}.${quoteIdent(column.name)})`
+    : `PARSE_JSON(${alias}.${valueName(i)})`;
 
 /**
  * One version per event: the copies of an unresolved duplicate (as `e`) are one event, and the first ingested
  * stands for it (a copy of unknown ingestion time after those of known ones, as the embedded engine orders them).
  * GoogleSQL takes QUALIFY only after a WHERE, GROUP BY or HAVING.
  */
-export const FIRST_COPY = 'QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at NULLS LAST, e.event_created_at, TO_JSON_STRING(e.event_data)) = 1';
+export const FIRST_COPY =
+  'QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at NULLS LAST, e.event_created_at, TO_JSON_STRING(e.event_data)) = 1';
 
 /**
  * `selected`: the effective events the selection holds, each value column as JSON (v0, v1, ...). Inline keys

@@ -53,7 +53,11 @@ function serviceAccountKey(info: unknown, target: DbtTarget, field: string, fixN
   if (!info || typeof info !== 'object' || Array.isArray(info)) throw authError(target, field, 'is not a service account key (a JSON object)');
   const o = info as Record<string, unknown>;
   if (o.type !== undefined && o.type !== 'service_account') {
-    throw authError(target, field, `is a ${typeof o.type === 'string' ? o.type.replace(/[^\w-]/g, '') : 'non-service-account'} credential, not a service account key; use method: oauth for Application Default Credentials`);
+    throw authError(
+      target,
+      field,
+      `is a ${typeof o.type === 'string' ? o.type.replace(/[^\w-]/g, '') : 'non-service-account'} credential, not a service account key; use method: oauth for Application Default Credentials`,
+    );
   }
   if (typeof o.client_email !== 'string' || !o.client_email) throw authError(target, field, 'has no client_email');
   if (typeof o.private_key !== 'string' || !o.private_key) throw authError(target, field, 'has no private_key');

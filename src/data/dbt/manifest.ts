@@ -108,7 +108,11 @@ export function readManifest(file: string): Manifest {
         : `rerun.dbt.manifest: ${file} cannot be read: ${code ?? (error as Error).message}`,
     );
   }
-  let raw: { metadata?: { dbt_schema_version?: unknown; dbt_version?: unknown; adapter_type?: unknown }; nodes?: Record<string, RawNode>; child_map?: Record<string, string[]> | null };
+  let raw: {
+    metadata?: { dbt_schema_version?: unknown; dbt_version?: unknown; adapter_type?: unknown };
+    nodes?: Record<string, RawNode>;
+    child_map?: Record<string, string[]> | null;
+  };
   try {
     raw = JSON.parse(text);
   } catch (error) {
@@ -177,7 +181,8 @@ export function parseRelationName(text: string): { project: string; dataset: str
 /** The BigQuery table a model is built as; throws with the file, the model and the field when it is not usable. */
 export function modelRelation(manifest: Manifest, model: ManifestModel): Relation {
   const where = `${manifest.file}: model ${model.uniqueId}`;
-  if (manifest.adapterType && manifest.adapterType !== 'bigquery') throw manifestError(`${where}: the manifest is for ${manifest.adapterType}; evfix reads relations from BigQuery manifests`);
+  if (manifest.adapterType && manifest.adapterType !== 'bigquery')
+    throw manifestError(`${where}: the manifest is for ${manifest.adapterType}; evfix reads relations from BigQuery manifests`);
   if (model.materialized === 'ephemeral') throw manifestError(`${where}: is ephemeral; dbt builds no table for it`);
   let parts: { project: string; dataset: string; table: string };
   let source: RelationSource;
@@ -190,7 +195,8 @@ export function modelRelation(manifest: Manifest, model: ManifestModel): Relatio
     fields = ['relation_name (project)', 'relation_name (dataset)', 'relation_name (table)'];
   } else {
     const table = model.alias || model.name;
-    if (!model.database || !model.schema) throw manifestError(`${where}: has no relation_name and no database/schema; compile the manifest with dbt 1.6 or later`);
+    if (!model.database || !model.schema)
+      throw manifestError(`${where}: has no relation_name and no database/schema; compile the manifest with dbt 1.6 or later`);
     parts = { project: model.database, dataset: model.schema, table };
     source = 'database/schema/alias';
     fields = ['database', 'schema', model.alias ? 'alias' : 'name'];
@@ -262,7 +268,12 @@ export function stagesFromManifest(source: string | Manifest, select: { tag?: st
       throw new EvfixError('config', `${manifest.file}: model ${model.name} is selected as a stage table but has no meta.event_name`, 'stages_from_manifest');
     }
     const twin = seen.get(model.name);
-    if (twin) throw new EvfixError('config', `${manifest.file}: ${twin} and ${model.uniqueId} are both stage model "${model.name}"; evfix needs one model per stage name`, 'stages_from_manifest');
+    if (twin)
+      throw new EvfixError(
+        'config',
+        `${manifest.file}: ${twin} and ${model.uniqueId} are both stage model "${model.name}"; evfix needs one model per stage name`,
+        'stages_from_manifest',
+      );
     seen.set(model.name, model.uniqueId);
     out.push({
       name: model.name,

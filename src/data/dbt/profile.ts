@@ -42,7 +42,11 @@ export type BigqueryMethod = 'oauth' | 'service-account' | 'service-account-json
 const METHODS: readonly BigqueryMethod[] = ['oauth', 'service-account', 'service-account-json', 'oauth-secrets'];
 
 /** dbt-bigquery's default scopes (credentials.py `scopes`). */
-export const DBT_BIGQUERY_SCOPES = ['https://www.googleapis.com/auth/bigquery', 'https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/drive'];
+export const DBT_BIGQUERY_SCOPES = [
+  'https://www.googleapis.com/auth/bigquery',
+  'https://www.googleapis.com/auth/cloud-platform',
+  'https://www.googleapis.com/auth/drive',
+];
 
 /** Where each choice came from, for doctor and for messages. */
 export type DbtLookup = {
@@ -74,7 +78,14 @@ export type DbtTarget = {
    * oauth-secrets: the tokens. Not enumerable: never printed, logged or copied
    * along with the target.
    */
-  readonly secrets?: { keyfileJson?: Record<string, unknown> | string; token?: string; refreshToken?: string; clientId?: string; clientSecret?: string; tokenUri?: string };
+  readonly secrets?: {
+    keyfileJson?: Record<string, unknown> | string;
+    token?: string;
+    refreshToken?: string;
+    clientId?: string;
+    clientSecret?: string;
+    tokenUri?: string;
+  };
 };
 
 export type DbtProfileOptions = { projectDir: string; profilesDir?: string; profile?: string; target?: string };
@@ -112,7 +123,8 @@ function readYaml(file: string): YamlFile {
     if (node === null || node === undefined) return undefined;
     if (isAlias(node)) return locate(node.resolve(doc as Document), depth + 1);
     if (isScalar(node)) return { kind: 'scalar', value: node.value, line: lineOf(node) };
-    if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => locate(i, depth + 1)).filter((i): i is Located => i !== undefined), line: lineOf(node) };
+    if (isSeq(node))
+      return { kind: 'seq', items: node.items.map((i) => locate(i, depth + 1)).filter((i): i is Located => i !== undefined), line: lineOf(node) };
     if (isMap(node)) {
       const entries = new Map<string, Located>();
       const merged: Located[] = [];
@@ -146,7 +158,10 @@ function renderDeep(node: Located, env: NodeJS.ProcessEnv, file: string, field: 
 // ---- where dbt looks ----
 
 /** The directory dbt would read profiles.yml from, and why (see the header). */
-export function findProfilesDir(options: Pick<DbtProfileOptions, 'projectDir' | 'profilesDir'>, env: NodeJS.ProcessEnv = process.env): DbtLookup['profilesDir'] {
+export function findProfilesDir(
+  options: Pick<DbtProfileOptions, 'projectDir' | 'profilesDir'>,
+  env: NodeJS.ProcessEnv = process.env,
+): DbtLookup['profilesDir'] {
   if (options.profilesDir) return { dir: resolve(options.projectDir, options.profilesDir), from: 'rerun.dbt.profiles_dir' };
   if (env.DBT_PROFILES_DIR) return { dir: resolve(options.projectDir, env.DBT_PROFILES_DIR), from: 'DBT_PROFILES_DIR' };
   if (existsSync(join(options.projectDir, 'profiles.yml'))) return { dir: options.projectDir, from: 'project_dir' };
@@ -199,14 +214,19 @@ export function readDbtTarget(options: DbtProfileOptions, env: NodeJS.ProcessEnv
   if (options.target) target = { name: options.target, from: 'rerun.dbt.target' };
   else if (env.DBT_TARGET) target = { name: env.DBT_TARGET, from: 'DBT_TARGET' };
   else if (targetNode?.kind === 'scalar' && targetNode.value !== null) {
-    const v = typeof targetNode.value === 'string' ? renderTemplate(targetNode.value, env, { file, line: targetNode.line, field: `${profile.name}.target` }) : targetNode.value;
+    const v =
+      typeof targetNode.value === 'string'
+        ? renderTemplate(targetNode.value, env, { file, line: targetNode.line, field: `${profile.name}.target` })
+        : targetNode.value;
     target = { name: String(v), from: 'profiles.yml' };
   } else target = { name: 'default', from: 'dbt default' };
 
   const output = outputs.entries.get(target.name);
   const where = `${profile.name}.outputs.${target.name}`;
   if (!output) {
-    throw configError(`${file}: profile "${profile.name}" has no target "${target.name}" (from ${target.from}); targets: ${[...outputs.entries.keys()].join(', ')}`);
+    throw configError(
+      `${file}: profile "${profile.name}" has no target "${target.name}" (from ${target.from}); targets: ${[...outputs.entries.keys()].join(', ')}`,
+    );
   }
   if (output.kind !== 'map') throw configError(`${file}:${output.line}: ${where}: is not a mapping of connection settings`);
 
@@ -215,7 +235,8 @@ export function readDbtTarget(options: DbtProfileOptions, env: NodeJS.ProcessEnv
     const node = output.entries.get(key);
     if (!node || (node.kind === 'scalar' && (node.value === null || node.value === undefined))) return undefined;
     if (node.kind !== 'scalar') throw configError(`${file}:${node.line}: ${where}.${key}: must be a single value`);
-    const value = typeof node.value === 'string' ? renderTemplate(node.value, env, { file, line: node.line, field: `${where}.${key}`, secret }) : (node.value as Rendered);
+    const value =
+      typeof node.value === 'string' ? renderTemplate(node.value, env, { file, line: node.line, field: `${where}.${key}`, secret }) : (node.value as Rendered);
     return { value, line: node.line };
   };
   const at = (key: string, line: number) => `${file}:${line}: ${where}.${key}`;
@@ -238,16 +259,22 @@ export function readDbtTarget(options: DbtProfileOptions, env: NodeJS.ProcessEnv
   if (type.value !== 'bigquery') throw configError(`${at('type', type.line)}: type is ${shown(type.value)}, not bigquery; evfix reads BigQuery targets only`);
 
   const method = read('method');
-  if (!method) throw configError(`${file}:${output.line}: ${where}.method: must be set (dbt-bigquery: "Must specify authentication method"): one of ${METHODS.join(', ')}`);
-  if (!METHODS.includes(method.value as BigqueryMethod)) throw configError(`${at('method', method.line)}: ${shown(method.value)} is not a BigQuery method; one of ${METHODS.join(', ')}`);
+  if (!method)
+    throw configError(
+      `${file}:${output.line}: ${where}.method: must be set (dbt-bigquery: "Must specify authentication method"): one of ${METHODS.join(', ')}`,
+    );
+  if (!METHODS.includes(method.value as BigqueryMethod))
+    throw configError(`${at('method', method.line)}: ${shown(method.value)} is not a BigQuery method; one of ${METHODS.join(', ')}`);
 
   const project = aliased('project', 'database');
-  if (project && !isProjectId(project.value)) throw configError(`${at(project.key, project.line)}: ${shown(project.value)} after rendering is not ${PROJECT_RULE}`);
+  if (project && !isProjectId(project.value))
+    throw configError(`${at(project.key, project.line)}: ${shown(project.value)} after rendering is not ${PROJECT_RULE}`);
   const dataset = aliased('dataset', 'schema');
   if (!dataset) throw configError(`${file}:${output.line}: ${where}.dataset: must be set (dbt-bigquery: "Must specify schema")`);
   if (!isDatasetId(dataset.value)) throw configError(`${at(dataset.key, dataset.line)}: ${shown(dataset.value)} after rendering is not ${DATASET_RULE}`);
   const execution = read('execution_project');
-  if (execution && !isProjectId(execution.value)) throw configError(`${at('execution_project', execution.line)}: ${shown(execution.value)} after rendering is not ${PROJECT_RULE}`);
+  if (execution && !isProjectId(execution.value))
+    throw configError(`${at('execution_project', execution.line)}: ${shown(execution.value)} after rendering is not ${PROJECT_RULE}`);
   const location = read('location');
   if (location && (typeof location.value !== 'string' || !LOCATION.test(location.value))) {
     throw configError(`${at('location', location.line)}: ${shown(location.value)} after rendering is not a BigQuery location such as EU or europe-west1`);
@@ -261,7 +288,8 @@ export function readDbtTarget(options: DbtProfileOptions, env: NodeJS.ProcessEnv
   const scopesNode = output.entries.get('scopes');
   if (scopesNode && !(scopesNode.kind === 'scalar' && scopesNode.value === null)) {
     const rendered = renderDeep(scopesNode, env, file, `${where}.scopes`, false);
-    if (!Array.isArray(rendered) || !rendered.every((s) => typeof s === 'string')) throw configError(`${file}:${scopesNode.line}: ${where}.scopes: must be a list of scope URLs`);
+    if (!Array.isArray(rendered) || !rendered.every((s) => typeof s === 'string'))
+      throw configError(`${file}:${scopesNode.line}: ${where}.scopes: must be a list of scope URLs`);
     scopes = rendered as string[];
   }
 

@@ -30,7 +30,13 @@ export const dbtCommandLine = (dbt: DbtSettings, stage: StageConfig, offset: num
 
 export type DbtRun = { exitCode: number; lines: string[] };
 
-export function runDbt(dbt: DbtSettings, stage: StageConfig, offset: number, onLine: (line: string) => void = () => undefined, env: NodeJS.ProcessEnv = process.env): Promise<DbtRun> {
+export function runDbt(
+  dbt: DbtSettings,
+  stage: StageConfig,
+  offset: number,
+  onLine: (line: string) => void = () => undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DbtRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(dbt.executable, dbtArguments(dbt, stage, offset), { cwd: dbt.project_dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
@@ -64,7 +70,10 @@ export function runDbt(dbt: DbtSettings, stage: StageConfig, offset: number, onL
     child.on('close', (code, signal) => {
       const exitCode = code ?? 128;
       if (exitCode === 0) return resolve({ exitCode, lines });
-      const tail = lines.filter((l) => l.trim()).slice(-5).join('\n  ');
+      const tail = lines
+        .filter((l) => l.trim())
+        .slice(-5)
+        .join('\n  ');
       reject(
         new EvfixError(
           'warehouse',
@@ -84,7 +93,14 @@ export function dbtVersion(dbt: DbtSettings, env: NodeJS.ProcessEnv = process.en
     child.stderr!.on('data', (d) => (out += d));
     child.on('error', () => reject(new EvfixError('warehouse', `"${dbt.executable}" was not found on PATH; install dbt or set rerun.dbt.executable`)));
     child.on('close', (code) =>
-      code === 0 ? resolve(out.split('\n').find((l) => /\d+\.\d+/.test(l))?.trim() ?? out.trim()) : reject(new EvfixError('warehouse', `${dbt.executable} --version exited with code ${code}`)),
+      code === 0
+        ? resolve(
+            out
+              .split('\n')
+              .find((l) => /\d+\.\d+/.test(l))
+              ?.trim() ?? out.trim(),
+          )
+        : reject(new EvfixError('warehouse', `${dbt.executable} --version exited with code ${code}`)),
     );
   });
 }

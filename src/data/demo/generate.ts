@@ -46,7 +46,13 @@ export function* demoEvents({ events, seed, now }: DemoOptions): Generator<Event
     {
       name: 'TransactionWasCreated',
       weight: 40,
-      data: () => ({ transaction_id: `tx_${hex(12)}`, amount: money(900), currency: pick(currencies), merchant: pick(['Lidl', 'Uber', 'Amazon', 'Tesco', 'Zara', 'Bolt']), mcc: pick(['5411', '4121', '5942', '5651']) }),
+      data: () => ({
+        transaction_id: `tx_${hex(12)}`,
+        amount: money(900),
+        currency: pick(currencies),
+        merchant: pick(['Lidl', 'Uber', 'Amazon', 'Tesco', 'Zara', 'Bolt']),
+        mcc: pick(['5411', '4121', '5942', '5651']),
+      }),
     },
     {
       name: 'RemittanceWasSent',
@@ -63,7 +69,12 @@ export function* demoEvents({ events, seed, now }: DemoOptions): Generator<Event
     {
       name: 'CardWasShipped',
       weight: 15,
-      data: () => ({ card_id: `card_${hex(8)}`, shipment_id: `sh_${hex(8)}`, carrier: pick(['DHL', 'Royal Mail', 'UPS', 'La Poste']), tracking_number: hex(14).toUpperCase() }),
+      data: () => ({
+        card_id: `card_${hex(8)}`,
+        shipment_id: `sh_${hex(8)}`,
+        carrier: pick(['DHL', 'Royal Mail', 'UPS', 'La Poste']),
+        tracking_number: hex(14).toUpperCase(),
+      }),
     },
     {
       name: 'AccountWasOpened',

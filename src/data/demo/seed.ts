@@ -108,7 +108,10 @@ export async function ensureDemoWarehouse(
   removeAbandoned(path);
   const partial = `${path}.partial-${process.pid}`;
   try {
-    const result = await seedDemo({ ...config, engine: { ...config.engine, path: partial } }, { events: demoEventsFromEnv(options.env ?? process.env), onProgress: options.onProgress });
+    const result = await seedDemo(
+      { ...config, engine: { ...config.engine, path: partial } },
+      { events: demoEventsFromEnv(options.env ?? process.env), onProgress: options.onProgress },
+    );
     // Checkpointed and closed at the end of the seeding session: the data is all in the one file.
     renameSync(partial, path);
     return { ...result, path };

@@ -101,8 +101,7 @@ export class DuckdbFile {
           const pid = /PID (\d+)/.exec(message)?.[1];
           throw new EvfixError(
             'warehouse',
-            `warehouse ${this.path} is in use by another process${pid ? ` (PID ${pid})` : ''}; ` +
-              'wait for its operation to finish and try again',
+            `warehouse ${this.path} is in use by another process${pid ? ` (PID ${pid})` : ''}; wait for its operation to finish and try again`,
           );
         }
         await sleep(Math.min(50 * 2 ** attempt, 400));

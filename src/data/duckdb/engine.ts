@@ -31,7 +31,19 @@ import { EvfixError, inputError, refused } from '../errors.js';
 import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, type EffectiveEvent, type EventRow, type StoredException, type StoredExclusion } from '../model.js';
-import { alreadyExists, insertFacts, PROBLEM_SAMPLE, SAMPLE_SIZE, SUMMARY_TOP, staleMessage, type Change, type Definition, type Facts, type PathSummary, type Plan } from '../plan.js';
+import {
+  alreadyExists,
+  insertFacts,
+  PROBLEM_SAMPLE,
+  SAMPLE_SIZE,
+  SUMMARY_TOP,
+  staleMessage,
+  type Change,
+  type Definition,
+  type Facts,
+  type PathSummary,
+  type Plan,
+} from '../plan.js';
 import { parsePath } from '../json/path.js';
 import { describeSelection, valueColumns, type Selection } from '../selection.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
@@ -181,7 +193,10 @@ export class DuckdbEngine implements Engine {
 
   private async tableExists(conn: DuckDBConnection, dotted: string): Promise<boolean> {
     const [schema, table] = dotted.split('.') as [string, string];
-    const [row] = await rows(conn, 'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table', { schema, table });
+    const [row] = await rows(conn, 'SELECT count(*)::BIGINT AS n FROM information_schema.tables WHERE table_schema = $schema AND table_name = $table', {
+      schema,
+      table,
+    });
     return num(row?.n) > 0;
   }
 
@@ -247,7 +262,12 @@ export class DuckdbEngine implements Engine {
       const w = reads.selectedWith(this.tables, selection, p);
       const [count] = await rows(conn, `${w}\nSELECT count(*)::BIGINT AS n FROM selected`, p.values);
       const page = reads.pageAfter(p, after, limit);
-      const events = await packedRows(conn, `${w}\nSELECT ${reads.packedEvent('selected', ['selected.is_exception'])} FROM selected${page}`, p.values, toEffective);
+      const events = await packedRows(
+        conn,
+        `${w}\nSELECT ${reads.packedEvent('selected', ['selected.is_exception'])} FROM selected${page}`,
+        p.values,
+        toEffective,
+      );
       return { events, total: num(count?.n) };
     });
   }
@@ -264,10 +284,22 @@ export class DuckdbEngine implements Engine {
       const effective: EffectiveEvent[] = [];
       for (const name of new Set([...originals, ...exceptions].map((r) => r.event_name))) {
         const p = new Params();
-        planSql.windowParams(p, { name: '', event_name: name, business_keys: [], columns: [] }, { from: days[0]!, until: formatTimestamp(parseTimestamp(days.at(-1)!) + 1n) }, this.horizon(days[0]!));
+        planSql.windowParams(
+          p,
+          { name: '', event_name: name, business_keys: [], columns: [] },
+          { from: days[0]!, until: formatTimestamp(parseTimestamp(days.at(-1)!) + 1n) },
+          this.horizon(days[0]!),
+        );
         p.set('event_id', eventId);
-        effective.push(...(await packedRows(conn, `WITH ${effectiveCte(this.tables)}
-SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effective WHERE event_id = $event_id ORDER BY event_ingested_at`, p.values, toEffective)));
+        effective.push(
+          ...(await packedRows(
+            conn,
+            `WITH ${effectiveCte(this.tables)}
+SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effective WHERE event_id = $event_id ORDER BY event_ingested_at`,
+            p.values,
+            toEffective,
+          )),
+        );
       }
       return { originals, exceptions, exclusions, effective };
     });
@@ -418,28 +450,40 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     if (!native) await registerEditFunction(conn);
     const n = program.edits.length;
     const pick = [
-      'event_created_at', 'event_id',
-      `${rowHash('edited', columns.length)} AS row_hash`, 'problem', 'unchanged',
+      'event_created_at',
+      'event_id',
+      `${rowHash('edited', columns.length)} AS row_hash`,
+      'problem',
+      'unchanged',
       ...Array.from({ length: n }, (_, i) => `b${i}, a${i}`),
       ...columns.map((_, i) => valueName(i)),
     ];
     await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_edited AS ${w}\nSELECT ${pick.join(', ')} FROM edited`, p.values);
     const changed = 'problem IS NULL AND NOT unchanged';
-    const [s] = await rows(conn, `SELECT count(*)::BIGINT AS events,
+    const [s] = await rows(
+      conn,
+      `SELECT count(*)::BIGINT AS events,
   count(*) FILTER (WHERE ${changed})::BIGINT AS changes,
   count(*) FILTER (WHERE problem IS NULL AND unchanged)::BIGINT AS unchanged,
   count(*) FILTER (WHERE problem IS NOT NULL)::BIGINT AS problems,
   ${TS(`min(event_created_at) FILTER (WHERE ${changed})`)} AS oldest,
   ${TS(`max(event_created_at) FILTER (WHERE ${changed})`)} AS newest,
   ${FINGERPRINT('row_hash')} AS fingerprint
-FROM evfix_edited`);
+FROM evfix_edited`,
+    );
     if (def.selection.keys && def.selection.keys.kind !== 'table') await this.refuseMissingKeys(conn, stage);
     if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
     const paths: PathSummary[] = [];
     for (let i = 0; i < n; i++) {
-      const top = await rows(conn, `SELECT b${i} AS b, a${i} AS a, count(*)::BIGINT AS n FROM evfix_edited WHERE ${changed}
-GROUP BY ALL ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`);
-      const [all] = await rows(conn, `SELECT count(*)::BIGINT AS pairs, coalesce(sum(n), 0)::BIGINT AS events FROM (SELECT count(*) AS n FROM evfix_edited WHERE ${changed} GROUP BY b${i}, a${i})`);
+      const top = await rows(
+        conn,
+        `SELECT b${i} AS b, a${i} AS a, count(*)::BIGINT AS n FROM evfix_edited WHERE ${changed}
+GROUP BY ALL ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`,
+      );
+      const [all] = await rows(
+        conn,
+        `SELECT count(*)::BIGINT AS pairs, coalesce(sum(n), 0)::BIGINT AS events FROM (SELECT count(*) AS n FROM evfix_edited WHERE ${changed} GROUP BY b${i}, a${i})`,
+      );
       const listed = top.reduce((sum, r) => sum + num(r.n), 0);
       paths.push({
         path: program.edits[i]!.text,
@@ -447,9 +491,18 @@ GROUP BY ALL ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`
         more: { pairs: num(all?.pairs) - top.length, events: num(all?.events) - listed },
       });
     }
-    const problemRows = await rows(conn, `SELECT event_id, ${TS('event_created_at')} AS created, problem FROM evfix_edited
-WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT ${PROBLEM_SAMPLE}`);
-    const sample = await this.updateSample(conn, stage, program, columns.map((c) => c.name), `${changed}`);
+    const problemRows = await rows(
+      conn,
+      `SELECT event_id, ${TS('event_created_at')} AS created, problem FROM evfix_edited
+WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT ${PROBLEM_SAMPLE}`,
+    );
+    const sample = await this.updateSample(
+      conn,
+      stage,
+      program,
+      columns.map((c) => c.name),
+      `${changed}`,
+    );
     return {
       fingerprint: String(s!.fingerprint),
       counts: {
@@ -464,16 +517,23 @@ WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT ${PROBLEM_SA
       extent: s!.oldest ? { oldest: String(s!.oldest), newest: String(s!.newest) } : null,
       summary: { paths, notes: program.base !== undefined ? ['every event starts from the replacement document'] : [] },
       sample,
-      problems: problemRows.map((r) => ({ event_id: String(r.event_id), event_created_at: String(r.created), reason: describeProblem(program, String(r.problem)) })),
+      problems: problemRows.map((r) => ({
+        event_id: String(r.event_id),
+        event_created_at: String(r.created),
+        reason: describeProblem(program, String(r.problem)),
+      })),
       sql: this.sqlOf(stage, def, program),
     };
   }
 
   /** Keys named but not selected (not in the stage, excluded, or not matching the conditions) are refused, the first one named. */
   private async refuseMissingKeys(conn: DuckDBConnection, stage: StageConfig) {
-    const [missing] = await rows(conn, `SELECT k.event_id, ${TS('k.event_created_at')} AS created, count(*) OVER ()::BIGINT AS n
+    const [missing] = await rows(
+      conn,
+      `SELECT k.event_id, ${TS('k.event_created_at')} AS created, count(*) OVER ()::BIGINT AS n
 FROM ${KEYS_TABLE} AS k ANTI JOIN evfix_edited AS e ON e.event_id = k.event_id AND e.event_created_at = k.event_created_at
-ORDER BY k.event_created_at, k.event_id LIMIT 1`);
+ORDER BY k.event_created_at, k.event_id LIMIT 1`,
+    );
     if (!missing) return;
     const more = num(missing.n) > 1 ? ` (and ${num(missing.n) - 1} more)` : '';
     throw inputError(
@@ -483,7 +543,15 @@ ORDER BY k.event_created_at, k.event_id LIMIT 1`);
   }
 
   /** The first changes by (event_created_at, event_id): their documents read again, the edits run on them here. */
-  private async updateSample(conn: DuckDBConnection, stage: StageConfig, program: EditProgram, columns: string[], where: string, after?: PageKey, limit = SAMPLE_SIZE): Promise<Change[]> {
+  private async updateSample(
+    conn: DuckDBConnection,
+    stage: StageConfig,
+    program: EditProgram,
+    columns: string[],
+    where: string,
+    after?: PageKey,
+    limit = SAMPLE_SIZE,
+  ): Promise<Change[]> {
     const p = new Params();
     const keyed = await rows(
       conn,
@@ -493,7 +561,11 @@ ORDER BY event_created_at, event_id LIMIT ${limit}`,
       p.values,
     );
     if (!keyed.length) return [];
-    const docs = await this.effectiveDocs(conn, stage, keyed.map((k) => ({ event_id: String(k.event_id), event_created_at: String(k.created) })));
+    const docs = await this.effectiveDocs(
+      conn,
+      stage,
+      keyed.map((k) => ({ event_id: String(k.event_id), event_created_at: String(k.created) })),
+    );
     return keyed.map((k) => {
       const before = docs.get(`${k.event_id}@${k.created}`) ?? 'null';
       const values: Record<string, Json> = {};
@@ -507,7 +579,11 @@ ORDER BY event_created_at, event_id LIMIT ${limit}`,
   }
 
   /** event_data of the given keys as the stage shows them, over the days the keys span only. */
-  private async effectiveDocs(conn: DuckDBConnection, stage: StageConfig, keys: { event_id: string; event_created_at: string }[]): Promise<Map<string, string>> {
+  private async effectiveDocs(
+    conn: DuckDBConnection,
+    stage: StageConfig,
+    keys: { event_id: string; event_created_at: string }[],
+  ): Promise<Map<string, string>> {
     const created = keys.map((k) => k.event_created_at).sort();
     await conn.run('CREATE OR REPLACE TEMP TABLE evfix_sample (event_id VARCHAR, event_created_at TIMESTAMP)');
     const a = await conn.createAppender('evfix_sample', 'main', 'temp');
@@ -545,29 +621,54 @@ SELECT event_created_at, event_id, event_ingested_at, copy_index, copies, kept, 
     if (def.selection.ids) {
       const missing = await rows(conn, `SELECT event_id FROM ${IDS_TABLE} EXCEPT SELECT event_id FROM evfix_chosen ORDER BY event_id`);
       if (missing.length) {
-        throw inputError('event_id', `${missing[0]!.event_id} has no unresolved duplicates in ${stage.name} within the window${missing.length > 1 ? ` (nor do ${missing.length - 1} more)` : ''}`);
+        throw inputError(
+          'event_id',
+          `${missing[0]!.event_id} has no unresolved duplicates in ${stage.name} within the window${missing.length > 1 ? ` (nor do ${missing.length - 1} more)` : ''}`,
+        );
       }
     }
     if (choices.length) {
-      const bad = await rows(conn, `SELECT ch.event_id, ch.copy_index, g.copies FROM ${CHOICES_TABLE} AS ch
+      const bad = await rows(
+        conn,
+        `SELECT ch.event_id, ch.copy_index, g.copies FROM ${CHOICES_TABLE} AS ch
 LEFT JOIN (SELECT event_id, any_value(copies) AS copies FROM evfix_chosen GROUP BY event_id) AS g USING (event_id)
-WHERE g.copies IS NULL OR ch.copy_index >= g.copies ORDER BY ch.event_id LIMIT 1`);
+WHERE g.copies IS NULL OR ch.copy_index >= g.copies ORDER BY ch.event_id LIMIT 1`,
+      );
       if (bad[0]) {
         const b = bad[0];
-        throw inputError('keep', b.copies === null ? `group ${b.event_id} has no unresolved duplicates in ${stage.name}` : `group ${b.event_id} has ${b.copies} copies; there is no copy ${num(b.copy_index) + 1}`);
+        throw inputError(
+          'keep',
+          b.copies === null
+            ? `group ${b.event_id} has no unresolved duplicates in ${stage.name}`
+            : `group ${b.event_id} has ${b.copies} copies; there is no copy ${num(b.copy_index) + 1}`,
+        );
       }
     }
-    const [s] = await rows(conn, `SELECT count(DISTINCT event_id)::BIGINT AS groups, count(*)::BIGINT AS copies,
+    const [s] = await rows(
+      conn,
+      `SELECT count(DISTINCT event_id)::BIGINT AS groups, count(*)::BIGINT AS copies,
   count(DISTINCT (event_id, event_created_at))::BIGINT AS exclusions, count(*) FILTER (WHERE kept)::BIGINT AS kept,
   count(DISTINCT event_id) FILTER (WHERE kept AND copy_index > 0)::BIGINT AS later,
   ${TS('min(event_created_at)')} AS oldest, ${TS('max(event_created_at)')} AS newest, ${FINGERPRINT('row_hash')} AS fingerprint
-FROM evfix_chosen`);
+FROM evfix_chosen`,
+    );
     if (num(s?.groups) === 0) throw refused(`no unresolved event_id duplicates in ${stage.name} within the window; nothing to do`);
-    const sampleRows = await rows(conn, `SELECT event_id, ${TS('event_created_at')} AS created, copy_index, copies, kept, doc FROM evfix_chosen
-ORDER BY event_id, copy_index LIMIT ${SAMPLE_SIZE}`);
+    const sampleRows = await rows(
+      conn,
+      `SELECT event_id, ${TS('event_created_at')} AS created, copy_index, copies, kept, doc FROM evfix_chosen
+ORDER BY event_id, copy_index LIMIT ${SAMPLE_SIZE}`,
+    );
     return {
       fingerprint: String(s!.fingerprint),
-      counts: { events: num(s!.copies), exceptions: num(s!.kept), exclusions: num(s!.exclusions), deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: 0 },
+      counts: {
+        events: num(s!.copies),
+        exceptions: num(s!.kept),
+        exclusions: num(s!.exclusions),
+        deleted: { exceptions: 0, exclusions: 0 },
+        unchanged: 0,
+        problems: 0,
+        skipped: 0,
+      },
       extent: { oldest: String(s!.oldest), newest: String(s!.newest) },
       summary: {
         paths: [],
@@ -611,26 +712,46 @@ ORDER BY event_id, copy_index LIMIT ${SAMPLE_SIZE}`);
     }
     const skippedIds = checks.filter((c) => num(c.excluded) === num(c.of_stage)).map((c) => String(c.event_id));
     const w = planSql.excludeWith(this.tables);
-    const [s] = await rows(conn, `${w}
+    const [s] = await rows(
+      conn,
+      `${w}
 SELECT count(DISTINCT (event_id, event_created_at)) FILTER (WHERE NOT excluded)::BIGINT AS writes,
   ${TS('min(event_created_at) FILTER (WHERE NOT excluded)')} AS oldest, ${TS('max(event_created_at) FILTER (WHERE NOT excluded)')} AS newest,
   count(*)::BIGINT AS events, ${FINGERPRINT('row_hash')} AS fingerprint
-FROM originals WHERE event_name = $event_name`, p.values);
+FROM originals WHERE event_name = $event_name`,
+      p.values,
+    );
     if (num(s?.writes) === 0) {
-      throw refused(`nothing to do for ${stage.name}: ${skippedIds.length === checks.length ? 'every named event is already excluded' : 'no original to exclude'}`);
+      throw refused(
+        `nothing to do for ${stage.name}: ${skippedIds.length === checks.length ? 'every named event is already excluded' : 'no original to exclude'}`,
+      );
     }
-    const sampleRows = await rows(conn, `${w}
+    const sampleRows = await rows(
+      conn,
+      `${w}
 SELECT DISTINCT event_id, ${TS('event_created_at')} AS created, CAST(event_data AS VARCHAR) AS doc FROM originals
-WHERE event_name = $event_name AND NOT excluded ORDER BY created, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
+WHERE event_name = $event_name AND NOT excluded ORDER BY created, event_id LIMIT ${SAMPLE_SIZE}`,
+      p.values,
+    );
     return {
       fingerprint: String(s!.fingerprint),
-      counts: { events: num(s!.events), exceptions: 0, exclusions: num(s!.writes), deleted: { exceptions: 0, exclusions: 0 }, unchanged: 0, problems: 0, skipped: skippedIds.length },
+      counts: {
+        events: num(s!.events),
+        exceptions: 0,
+        exclusions: num(s!.writes),
+        deleted: { exceptions: 0, exclusions: 0 },
+        unchanged: 0,
+        problems: 0,
+        skipped: skippedIds.length,
+      },
       extent: { oldest: String(s!.oldest), newest: String(s!.newest) },
       summary: {
         paths: [],
         notes: [
           `${checks.length - skippedIds.length} event_id(s): ${num(s!.writes)} original row(s) excluded`,
-          ...(skippedIds.length ? [`already excluded, left alone: ${skippedIds.slice(0, 3).join(', ')}${skippedIds.length > 3 ? ` and ${skippedIds.length - 3} more` : ''}`] : []),
+          ...(skippedIds.length
+            ? [`already excluded, left alone: ${skippedIds.slice(0, 3).join(', ')}${skippedIds.length > 3 ? ` and ${skippedIds.length - 3} more` : ''}`]
+            : []),
         ],
       },
       sample: sampleRows.map((r) => ({ event_id: String(r.event_id), event_created_at: String(r.created), before: String(r.doc), after: null })),
@@ -676,15 +797,24 @@ WHERE event_name = $event_name AND NOT excluded ORDER BY created, event_id LIMIT
     p.set('written_at', r.applied_at);
     p.set('written_description', r.description);
     const w = planSql.revertTouchedSql(this.tables);
-    const [s] = await rows(conn, `${w}
+    const [s] = await rows(
+      conn,
+      `${w}
 SELECT count(*) FILTER (WHERE tbl = 'exception')::BIGINT AS exceptions, count(*) FILTER (WHERE tbl = 'exclusion')::BIGINT AS exclusions,
   ${TS('min(event_created_at)')} AS oldest, ${TS('max(event_created_at)')} AS newest, ${FINGERPRINT('row_hash')} AS fingerprint
-FROM touched`, p.values);
-    const exceptions = num(s?.exceptions), exclusions = num(s?.exclusions);
+FROM touched`,
+      p.values,
+    );
+    const exceptions = num(s?.exceptions),
+      exclusions = num(s?.exclusions);
     if (exceptions + exclusions === 0) throw refused(`the rows plan ${r.plan_id} wrote are no longer there; nothing to revert`);
-    const sampleRows = await rows(conn, `SELECT event_id, ${TS('event_created_at')} AS created, CAST(event_data AS VARCHAR) AS doc FROM ${quoteTable(this.tables.exceptions)} AS c
+    const sampleRows = await rows(
+      conn,
+      `SELECT event_id, ${TS('event_created_at')} AS created, CAST(event_data AS VARCHAR) AS doc FROM ${quoteTable(this.tables.exceptions)} AS c
 WHERE c.exception_added_timestamp = $written_at::TIMESTAMP AND c.exception_description = $written_description AND ${planSql.revertedRowsWhere('c')}
-ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
+ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`,
+      p.values,
+    );
     return {
       fingerprint: String(s!.fingerprint),
       counts: { events: exceptions + exclusions, exceptions: 0, exclusions: 0, deleted: { exceptions, exclusions }, unchanged: 0, problems: 0, skipped: 0 },
@@ -698,7 +828,13 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
             : []),
         ],
       },
-      sample: sampleRows.map((x) => ({ event_id: String(x.event_id), event_created_at: String(x.created), before: String(x.doc), after: null, note: 'exception row deleted' })),
+      sample: sampleRows.map((x) => ({
+        event_id: String(x.event_id),
+        event_created_at: String(x.created),
+        before: String(x.doc),
+        after: null,
+        note: 'exception row deleted',
+      })),
       problems: [],
       sql: this.sqlOf(stage, def),
     };
@@ -722,7 +858,15 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
       // Only the page's keys are kept: the documents are read again for them alone.
       const page = reads.pageAfter(p, after, limit, 'problem IS NULL AND NOT unchanged');
       await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_edited AS ${w}\nSELECT ${pick.join(', ')} FROM edited${page}`, p.values);
-      return this.updateSample(conn, stage, program, columns.map((c) => c.name), 'true', undefined, limit);
+      return this.updateSample(
+        conn,
+        stage,
+        program,
+        columns.map((c) => c.name),
+        'true',
+        undefined,
+        limit,
+      );
     });
   }
 
@@ -760,7 +904,8 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
       const mine = (await this.approvals(plan)).find((a) => a.approved_by === options.operator);
       return { status: 'approved', approval: mine! };
     }
-    if (outcome.status === 'already-applied') return { status: 'refused', message: `plan ${plan.id} was already applied at ${outcome.appliedAt}; there is nothing to approve` };
+    if (outcome.status === 'already-applied')
+      return { status: 'refused', message: `plan ${plan.id} was already applied at ${outcome.appliedAt}; there is nothing to approve` };
     return { status: 'refused', message: outcome.message.replace('Nothing was written', 'Nothing was approved') };
   }
 
@@ -803,7 +948,10 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`, p.values);
     const table = stageTable(this.tables, stage);
     const exists = await this.tableExists(conn, table);
     await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_impact AS ${reads.impactSql(this.tables, exists ? table : undefined)}`, p.values);
-    const [counts] = await rows(conn, 'SELECT sum(added)::BIGINT AS added, sum(removed)::BIGINT AS removed, sum(changed)::BIGINT AS changed, sum(same)::BIGINT AS same FROM evfix_impact');
+    const [counts] = await rows(
+      conn,
+      'SELECT sum(added)::BIGINT AS added, sum(removed)::BIGINT AS removed, sum(changed)::BIGINT AS changed, sum(same)::BIGINT AS same FROM evfix_impact',
+    );
     const sample = await rows(
       conn,
       `SELECT changed > 0 AS is_changed, added > 0 AS is_added, event_id, ${TS('event_created_at')} AS event_created_at, before_doc, after_doc
@@ -836,73 +984,86 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
         `plan ${plan.id} carries SQL this evfix does not run (it was made by another version, or before approval was set to ${this.config.approval}); make the plan again. Nothing was written`,
       );
     }
-    return this.writing(() => this.session(async (conn) => {
-      // Created before the transaction: DuckDB refuses two transactions that both create a table.
-      await conn.run(reads.createAuditSql(this.tables));
-      await conn.run(reads.createApprovalsSql(this.tables));
-      await conn.run(reads.createRebuildsSql(this.tables));
-      await conn.run('BEGIN TRANSACTION');
-      try {
-        // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
-        // every rebuild's (a plan applied after a rebuild is not in it, even on a clock that stands still).
-        const [last] = await rows(conn, reads.lastWriteSql(this.tables));
-        let at = this.now();
-        if (last?.t && at <= parseTimestamp(String(last.t))) at = parseTimestamp(String(last.t)) + 1n;
-        const appliedAt = formatTimestamp(at);
-        Object.assign(params.values, auditValues(plan, options, appliedAt), { applied_at: appliedAt, description: plan.description });
-        const [done] = await rows(conn, statements[1]!.sql, params.values);
-        if (done) {
-          await conn.run('ROLLBACK');
-          return { status: 'already-applied' as const, message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`, appliedAt: String(done.applied_at) };
-        }
-        await this.loadSelection(conn, plan.selection, inputs);
-        if (plan.kind === 'dedupe' && plan.keep?.choices.length) await this.loadChoices(conn, plan.keep.choices);
-        if (plan.kind === 'insert') await this.loadInsertRows(conn, plan);
-        if (program && !(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
-        for (const st of statements.slice(2, 2 + prepare)) await exec(conn, st.sql, params.values);
-        const [check] = await rows(conn, statements[2 + prepare]!.sql, params.values);
-        const now = String(check?.fingerprint);
-        if (now !== plan.fingerprint) {
-          await conn.run('ROLLBACK');
-          return { status: 'refused' as const, message: staleMessage(plan, now) };
-        }
-        if (plan.kind === 'revert' && num(check?.problems) > 0) {
-          await conn.run('ROLLBACK');
-          return { status: 'refused' as const, message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
-        }
-        if (plan.kind === 'update' && num(check?.problems) > 0 && plan.on_problem === 'refuse') {
-          await conn.run('ROLLBACK');
-          return { status: 'refused' as const, message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written` };
-        }
-        const none = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
-        if (mode === 'check') return await finish(conn, none, appliedAt);
-        let next = 3 + prepare;
-        if (statements[next]!.label === APPROVAL_LABEL) {
-          // Approval required: a second operator's approval of this id and fingerprint, read in this transaction.
-          const [approval] = mode === 'apply' ? await rows(conn, statements[next]!.sql, params.values) : [];
-          if (mode === 'apply' && !approval) {
+    return this.writing(() =>
+      this.session(async (conn) => {
+        // Created before the transaction: DuckDB refuses two transactions that both create a table.
+        await conn.run(reads.createAuditSql(this.tables));
+        await conn.run(reads.createApprovalsSql(this.tables));
+        await conn.run(reads.createRebuildsSql(this.tables));
+        await conn.run('BEGIN TRANSACTION');
+        try {
+          // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
+          // every rebuild's (a plan applied after a rebuild is not in it, even on a clock that stands still).
+          const [last] = await rows(conn, reads.lastWriteSql(this.tables));
+          let at = this.now();
+          if (last?.t && at <= parseTimestamp(String(last.t))) at = parseTimestamp(String(last.t)) + 1n;
+          const appliedAt = formatTimestamp(at);
+          Object.assign(params.values, auditValues(plan, options, appliedAt), { applied_at: appliedAt, description: plan.description });
+          const [done] = await rows(conn, statements[1]!.sql, params.values);
+          if (done) {
             await conn.run('ROLLBACK');
-            return { status: 'refused' as const, missing: 'approval' as const, message: `plan ${plan.id} has no approval by a second operator; nothing was written` };
+            return {
+              status: 'already-applied' as const,
+              message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`,
+              appliedAt: String(done.applied_at),
+            };
           }
-          params.values.audit_approved_by = approval ? String(approval.approved_by) : null;
-          params.values.audit_approved_at = approval ? String(approval.approved_at) : null;
-          next++;
+          await this.loadSelection(conn, plan.selection, inputs);
+          if (plan.kind === 'dedupe' && plan.keep?.choices.length) await this.loadChoices(conn, plan.keep.choices);
+          if (plan.kind === 'insert') await this.loadInsertRows(conn, plan);
+          if (program && !(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
+          for (const st of statements.slice(2, 2 + prepare)) await exec(conn, st.sql, params.values);
+          const [check] = await rows(conn, statements[2 + prepare]!.sql, params.values);
+          const now = String(check?.fingerprint);
+          if (now !== plan.fingerprint) {
+            await conn.run('ROLLBACK');
+            return { status: 'refused' as const, message: staleMessage(plan, now) };
+          }
+          if (plan.kind === 'revert' && num(check?.problems) > 0) {
+            await conn.run('ROLLBACK');
+            return { status: 'refused' as const, message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
+          }
+          if (plan.kind === 'update' && num(check?.problems) > 0 && plan.on_problem === 'refuse') {
+            await conn.run('ROLLBACK');
+            return {
+              status: 'refused' as const,
+              message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written`,
+            };
+          }
+          const none = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
+          if (mode === 'check') return await finish(conn, none, appliedAt);
+          let next = 3 + prepare;
+          if (statements[next]!.label === APPROVAL_LABEL) {
+            // Approval required: a second operator's approval of this id and fingerprint, read in this transaction.
+            const [approval] = mode === 'apply' ? await rows(conn, statements[next]!.sql, params.values) : [];
+            if (mode === 'apply' && !approval) {
+              await conn.run('ROLLBACK');
+              return {
+                status: 'refused' as const,
+                missing: 'approval' as const,
+                message: `plan ${plan.id} has no approval by a second operator; nothing was written`,
+              };
+            }
+            params.values.audit_approved_by = approval ? String(approval.approved_by) : null;
+            params.values.audit_approved_at = approval ? String(approval.approved_at) : null;
+            next++;
+          }
+          await exec(conn, statements[next]!.sql, params.values);
+          const written = { ...none, deleted: { ...none.deleted } };
+          for (const s of statements.slice(next + 1, -1)) {
+            const changed = (await exec(conn, s.sql, params.values)).rowsChanged;
+            if (s.label === 'insert exceptions') written.exceptions += changed;
+            else if (s.label === 'insert exclusions') written.exclusions += changed;
+            else if (s.label === 'delete exceptions') written.deleted.exceptions += changed;
+            else if (s.label === 'delete exclusions') written.deleted.exclusions += changed;
+          }
+          return await finish(conn, written, appliedAt);
+        } catch (error) {
+          await conn.run('ROLLBACK').catch(() => undefined);
+          throw error;
         }
-        await exec(conn, statements[next]!.sql, params.values);
-        const written = { ...none, deleted: { ...none.deleted } };
-        for (const s of statements.slice(next + 1, -1)) {
-          const changed = (await exec(conn, s.sql, params.values)).rowsChanged;
-          if (s.label === 'insert exceptions') written.exceptions += changed;
-          else if (s.label === 'insert exclusions') written.exclusions += changed;
-          else if (s.label === 'delete exceptions') written.deleted.exceptions += changed;
-          else if (s.label === 'delete exclusions') written.deleted.exclusions += changed;
-        }
-        return await finish(conn, written, appliedAt);
-      } catch (error) {
-        await conn.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    }));
+      }),
+    );
   }
 
   private async nativeProgram(plan: Plan, program: EditProgram): Promise<boolean> {
@@ -929,27 +1090,29 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
   // Stage tables ---------------------------------------------------------------------------------------------
 
   async rerunStage(stage: StageConfig, since: string): Promise<RerunCounts> {
-    return this.writing(() => this.session(async (conn) => {
-      const q = rerunStageSql(this.tables, stage);
-      const p = new Params();
-      this.windowParams(p, stage, since);
-      for (const [i, c] of stage.columns.entries()) p.set(`path_${i}`, jsonPointerOf(c.path));
-      await conn.run(reads.createAuditSql(this.tables));
-      await conn.run(reads.createRebuildsSql(this.tables));
-      await conn.run('BEGIN TRANSACTION');
-      try {
-        await conn.run(createStageSchemaSql(this.tables, stage));
-        await conn.run(createStageSql(this.tables, stage));
-        const deleted = (await conn.run(q.remove, { from: since })).rowsChanged;
-        const inserted = (await exec(conn, q.insert, p.values)).rowsChanged;
-        await this.noteRebuild(conn, stage, since);
-        await conn.run('COMMIT');
-        return { deleted, inserted };
-      } catch (error) {
-        await conn.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    }));
+    return this.writing(() =>
+      this.session(async (conn) => {
+        const q = rerunStageSql(this.tables, stage);
+        const p = new Params();
+        this.windowParams(p, stage, since);
+        for (const [i, c] of stage.columns.entries()) p.set(`path_${i}`, jsonPointerOf(c.path));
+        await conn.run(reads.createAuditSql(this.tables));
+        await conn.run(reads.createRebuildsSql(this.tables));
+        await conn.run('BEGIN TRANSACTION');
+        try {
+          await conn.run(createStageSchemaSql(this.tables, stage));
+          await conn.run(createStageSql(this.tables, stage));
+          const deleted = (await conn.run(q.remove, { from: since })).rowsChanged;
+          const inserted = (await exec(conn, q.insert, p.values)).rowsChanged;
+          await this.noteRebuild(conn, stage, since);
+          await conn.run('COMMIT');
+          return { deleted, inserted };
+        } catch (error) {
+          await conn.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    );
   }
 
   async rerunPreview(stage: StageConfig, since: string): Promise<{ removes: number; writes: number }> {
@@ -1075,5 +1238,3 @@ function auditValues(plan: Plan, options: ApplyOptions, appliedAt: string): Reco
 const describeSelectionShort = (s: Selection) => describeSelection(s).slice(0, 2000);
 
 const jsonPointerOf = (path: string) => pointer(parsePath(path));
-
-

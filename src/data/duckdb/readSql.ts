@@ -16,7 +16,11 @@ const DUCK_TYPES: Record<string, string> = { TIMESTAMP: 'TIMESTAMP', STRING: 'VA
 export const packedEvent = (alias: string, extra: string[] = []) =>
   `json_array(${[
     ...EVENT_COLUMN_NAMES.map((c) =>
-      c === 'event_data' ? `CAST(${alias}.event_data AS VARCHAR)` : EVENT_COLUMN_SPECS.find((s) => s.name === c)!.type === 'TIMESTAMP' ? TS(`${alias}.${c}`) : `${alias}.${c}`,
+      c === 'event_data'
+        ? `CAST(${alias}.event_data AS VARCHAR)`
+        : EVENT_COLUMN_SPECS.find((s) => s.name === c)!.type === 'TIMESTAMP'
+          ? TS(`${alias}.${c}`)
+          : `${alias}.${c}`,
     ),
     ...extra,
   ].join(', ')})::VARCHAR AS packed`;
@@ -102,7 +106,10 @@ ${selectedCte(selection, p)}`;
 
 /** Keyset paging in (event_created_at, event_id) order. */
 export function pageAfter(p: Params, after: PageKey | undefined, limit: number, where?: string): string {
-  const conditions = [where, after ? `(event_created_at, event_id) > (${p.add('after_c', after.event_created_at)}::TIMESTAMP, ${p.add('after_i', after.event_id)})` : undefined].filter(Boolean);
+  const conditions = [
+    where,
+    after ? `(event_created_at, event_id) > (${p.add('after_c', after.event_created_at)}::TIMESTAMP, ${p.add('after_i', after.event_id)})` : undefined,
+  ].filter(Boolean);
   return `${conditions.length ? `\nWHERE ${conditions.join(' AND ')}` : ''}\nORDER BY event_created_at, event_id\nLIMIT ${Math.max(1, Math.floor(limit))}`;
 }
 
@@ -133,7 +140,9 @@ WHERE plan_id = $plan_id AND fingerprint = $fingerprint AND approved_by <> $plan
 ORDER BY approved_at LIMIT 1`;
 
 /** A plan's approvals (this id and fingerprint), oldest first. */
-export const approvalsReadSql = (t: TableNames) => `SELECT ${APPROVAL_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `${TS(c.name)} AS ${c.name}` : quoteIdent(c.name))).join(', ')}
+export const approvalsReadSql = (
+  t: TableNames,
+) => `SELECT ${APPROVAL_COLUMN_SPECS.map((c) => (c.type === 'TIMESTAMP' ? `${TS(c.name)} AS ${c.name}` : quoteIdent(c.name))).join(', ')}
 FROM ${quoteTable(t.approvals)} WHERE plan_id = $plan_id AND fingerprint = $fingerprint ORDER BY approved_at`;
 
 /** An approval row, unless this operator approved the plan already (then nothing is inserted). */
@@ -215,8 +224,10 @@ export const lastWriteSql = (t: TableNames) => `SELECT ${TS('max(t)')} AS t FROM
  * every column the stage holds from the sources, event_data as text.
  */
 export function impactSql(t: TableNames, table: string | undefined): string {
-  const content = (a: string) => `hash(${a}.event_name, ${a}.user_id, ${a}.event_external_reference_id, ${a}.event_advisor_id, CAST(${a}.event_data AS VARCHAR), ${a}.event_ingested_at, ${a}.is_exception)`;
-  const side = (from: string) => `SELECT x.event_id, x.event_created_at, ${content('x')} AS h, max(CAST(x.event_data AS VARCHAR)) AS doc, count(*) AS n FROM ${from} GROUP BY ALL`;
+  const content = (a: string) =>
+    `hash(${a}.event_name, ${a}.user_id, ${a}.event_external_reference_id, ${a}.event_advisor_id, CAST(${a}.event_data AS VARCHAR), ${a}.event_ingested_at, ${a}.is_exception)`;
+  const side = (from: string) =>
+    `SELECT x.event_id, x.event_created_at, ${content('x')} AS h, max(CAST(x.event_data AS VARCHAR)) AS doc, count(*) AS n FROM ${from} GROUP BY ALL`;
   const before = table
     ? side(`${quoteTable(table)} AS x WHERE x.event_created_at >= $from AND x.event_created_at < $until`)
     : side('effective AS x WHERE false');

@@ -98,7 +98,8 @@ function conditionSql(c: Condition, alias: string, p: Params): string {
 const parseJsonPath = (text: string) => parsePath(text);
 
 /** The copy of an event_id that stands for it: first ingested (unknown ingestion last), then by created_at and content. */
-export const FIRST_COPY = 'QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at, CAST(e.event_data AS VARCHAR)) = 1';
+export const FIRST_COPY =
+  'QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY e.event_ingested_at, e.event_created_at, CAST(e.event_data AS VARCHAR)) = 1';
 
 /** The temporary tables a selection's keys and ids are loaded into (see engine.loadKeys). */
 export const KEYS_TABLE = 'evfix_keys';
@@ -201,7 +202,9 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
   }
   // Each json_* call parses the whole document: the root is told an object by its first character (JSON text
   // starts with "{" exactly when it is one), and parsed only to name what it is instead.
-  const problems: string[] = [`WHEN NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' \t\n\r'), '{'), false) THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`];
+  const problems: string[] = [
+    `WHEN NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' \t\n\r'), '{'), false) THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`,
+  ];
   program.edits.forEach((edit, i) => {
     checksOf(edit).prefixes.forEach((q, j) => {
       // The root needing to be an object is the check above.

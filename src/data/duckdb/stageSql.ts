@@ -17,7 +17,8 @@ const RAW = EVENT_COLUMN_NAMES.join(', ');
 const cols = (alias: string) => EVENT_COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ');
 
 /** The stage table's relation: stage_schema.name, or the relation the dbt manifest names (config). */
-export const stageTable = (t: TableNames, stage: StageConfig) => (stage.relation ? `${stage.relation.dataset}.${stage.relation.table}` : `${t.stageSchema}.${stage.name}`);
+export const stageTable = (t: TableNames, stage: StageConfig) =>
+  stage.relation ? `${stage.relation.dataset}.${stage.relation.table}` : `${t.stageSchema}.${stage.name}`;
 
 /** Originals (as `e`) of $event_name created in [$from, $until) that no exclusion and no exception resolves (rules 1 and 2). */
 export function unresolvedOriginals(t: TableNames): string {

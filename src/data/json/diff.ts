@@ -38,20 +38,20 @@ export type DiffLine = { op: ' ' | '-' | '+'; text: string };
 export function lineDiff(before: Json, after: Json): DiffLine[] {
   const a = prettyJson(before).split('\n');
   const b = prettyJson(after).split('\n');
-  const n = a.length, m = b.length;
+  const n = a.length,
+    m = b.length;
   // Event documents are small (tens of lines), so the quadratic table is cheap.
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--)
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const out: DiffLine[] = [];
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < n && j < m) {
     if (a[i] === b[j]) {
       out.push({ op: ' ', text: a[i++]! });
       j++;
-    }
-    else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) out.push({ op: '-', text: a[i++]! });
+    } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) out.push({ op: '-', text: a[i++]! });
     else out.push({ op: '+', text: b[j++]! });
   }
   while (i < n) out.push({ op: '-', text: a[i++]! });

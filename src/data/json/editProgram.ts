@@ -21,9 +21,7 @@ import { isObject, jsonEquals, jsonType, parseJson, stringifyJson, type Json } f
 /** Where a set's value comes from: one JSON value for every event, or a column of the selection (one per event). */
 export type ValueSource = { kind: 'constant'; json: string } | { kind: 'column'; column: string };
 
-export type ProgramEdit =
-  | { op: 'set'; path: JsonPath; text: string; source: ValueSource }
-  | { op: 'remove'; path: JsonPath; text: string };
+export type ProgramEdit = { op: 'set'; path: JsonPath; text: string; source: ValueSource } | { op: 'remove'; path: JsonPath; text: string };
 
 export type EditProgram = {
   /** The replacement document (compact JSON text) every event starts from, when the operator gave one. */
@@ -38,7 +36,8 @@ export type PrefixNeed = { path: JsonPath; text: string; needs: 'object' | 'arra
 export type EditChecks = { prefixes: PrefixNeed[]; mustExist: boolean };
 
 const isPrefix = (a: JsonPath, b: JsonPath) =>
-  a.length <= b.length && a.every((s, i) => {
+  a.length <= b.length &&
+  a.every((s, i) => {
     const t = b[i]!;
     return s.kind === t.kind && (s.kind === 'key' ? s.key === (t as typeof s).key : s.index === (t as typeof s).index);
   });
@@ -139,9 +138,21 @@ export function problemCode(doc: Json, edit: ProgramEdit, i: number): string | u
 
 /** The engines' names for JSON types (DuckDB's json_type, BigQuery's JSON_TYPE) in the operator's words. */
 const TYPE_WORDS: Record<string, string> = {
-  OBJECT: 'object', ARRAY: 'array', VARCHAR: 'string', BOOLEAN: 'boolean', NULL: 'null',
-  BIGINT: 'number', UBIGINT: 'number', DOUBLE: 'number', HUGEINT: 'number',
-  object: 'object', array: 'array', string: 'string', boolean: 'boolean', null: 'null', number: 'number',
+  OBJECT: 'object',
+  ARRAY: 'array',
+  VARCHAR: 'string',
+  BOOLEAN: 'boolean',
+  NULL: 'null',
+  BIGINT: 'number',
+  UBIGINT: 'number',
+  DOUBLE: 'number',
+  HUGEINT: 'number',
+  object: 'object',
+  array: 'array',
+  string: 'string',
+  boolean: 'boolean',
+  null: 'null',
+  number: 'number',
 };
 
 /** A problem code (problemCode's, or an engine's) in words, naming the path and what was found there. */

@@ -99,11 +99,7 @@ export function formatPath(path: JsonPath): string {
     '$' +
     path
       .map((s) =>
-        s.kind === 'index'
-          ? `[${s.index}]`
-          : /^[A-Za-z0-9_]+$/.test(s.key)
-            ? `.${s.key}`
-            : `."${s.key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
+        s.kind === 'index' ? `[${s.index}]` : /^[A-Za-z0-9_]+$/.test(s.key) ? `.${s.key}` : `."${s.key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
       )
       .join('')
   );

@@ -20,8 +20,7 @@ export type Json = null | boolean | number | string | JsonNumber | Json[] | Json
 /** BigQuery's limit on JSON nesting; deeper documents are refused, not crashed on. */
 export const MAX_DEPTH = 500;
 
-export const isObject = (v: Json | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
+export const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
 
 export const newObject = (): JsonObject => Object.create(null) as JsonObject;
 
@@ -172,9 +171,7 @@ function render(v: Json, indent: string | null, sortKeys: boolean, depth: string
   const keys = Object.keys(v);
   if (sortKeys) keys.sort();
   if (keys.length === 0) return '{}';
-  return `{${nl}${keys
-    .map((k) => inner + quote(k) + sep + render(v[k] as Json, indent, sortKeys, inner))
-    .join(`,${nl}`)}${nl}${indent === null ? '' : depth}}`;
+  return `{${nl}${keys.map((k) => inner + quote(k) + sep + render(v[k] as Json, indent, sortKeys, inner)).join(`,${nl}`)}${nl}${indent === null ? '' : depth}}`;
 }
 
 /** Compact text in the document's own key order: what evfix writes. */

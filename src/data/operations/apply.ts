@@ -40,7 +40,8 @@ export function rerunFor(ctx: Pick<PlanContext, 'now'>, plan: Pick<Plan, 'stage'
 export function describeWritten(written: ApplyCounts): string {
   const deleted = written.deleted.exclusions + written.deleted.exceptions;
   if (!deleted) return `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s)`;
-  if (!written.exclusions && !written.exceptions) return `deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)`;
+  if (!written.exclusions && !written.exceptions)
+    return `deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)`;
   return `wrote ${written.exclusions} exclusion row(s) and ${written.exceptions} exception row(s), deleted ${written.deleted.exclusions} exclusion row(s) and ${written.deleted.exceptions} exception row(s)`;
 }
 
@@ -78,7 +79,11 @@ export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal,
   try {
     outcome = await ctx.engine.applyPlan(stage, plan, inputsOf(plan), { operator: ctx.operator, host: hostname(), jobId, ticket });
   } catch (error) {
-    log(error instanceof OutcomeUnknownError ? { result: 'unknown', job_id: error.jobId, message: describeError(error) } : { result: 'failed', message: describeError(error) });
+    log(
+      error instanceof OutcomeUnknownError
+        ? { result: 'unknown', job_id: error.jobId, message: describeError(error) }
+        : { result: 'failed', message: describeError(error) },
+    );
     throw error;
   }
   if (outcome.status === 'refused') {
@@ -87,7 +92,8 @@ export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal,
     // Two reverts of one plan planned before either was applied: the second is refused, naming the first.
     if (plan.kind === 'revert' && plan.revert_of) {
       const [entry] = await ctx.engine.auditEntries({ planId: plan.revert_of.plan_id, limit: 1 }).catch(() => []);
-      if (entry?.reverted_by && entry.reverted_by !== plan.id) throw refused(`plan ${plan.revert_of.plan_id} was already reverted by plan ${entry.reverted_by}; nothing was written`);
+      if (entry?.reverted_by && entry.reverted_by !== plan.id)
+        throw refused(`plan ${plan.revert_of.plan_id} was already reverted by plan ${entry.reverted_by}; nothing was written`);
     }
     throw refused(outcome.message);
   }
@@ -95,6 +101,12 @@ export async function applyPlan(ctx: PlanContext, plan: Plan, journal?: Journal,
   const written = outcome.status === 'applied' ? outcome.written : { ...none, deleted: none };
   const message = outcome.status === 'applied' ? describeWritten(written) : outcome.message;
   const rerun = rerunFor(ctx, plan);
-  log({ result: outcome.status, counts: written, applied_at: outcome.appliedAt, rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset }, message });
+  log({
+    result: outcome.status,
+    counts: written,
+    applied_at: outcome.appliedAt,
+    rerun: { stage: rerun.stage, current_date_offset: rerun.current_date_offset },
+    message,
+  });
   return { status: outcome.status, plan_id: plan.id, written, message, rerun, appliedAt: outcome.appliedAt };
 }

@@ -24,7 +24,8 @@ export function requireTicket(config: Pick<Config, 'ticket_pattern'>, ticket: st
   const given = ticket?.trim() || undefined;
   const pattern = config.ticket_pattern;
   if (!pattern) return given;
-  if (!given) throw new EvfixError('usage', `a ticket is required for every write (ticket_pattern ${pattern}): give it with ${how}; nothing was written`, 'ticket');
+  if (!given)
+    throw new EvfixError('usage', `a ticket is required for every write (ticket_pattern ${pattern}): give it with ${how}; nothing was written`, 'ticket');
   if (!ticketRegExp(pattern).test(given)) {
     throw new EvfixError('input', `ticket: "${given}" does not match ticket_pattern ${pattern} (the whole ticket must match); nothing was written`, 'ticket');
   }

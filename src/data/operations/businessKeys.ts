@@ -16,12 +16,7 @@ export type BusinessKeyGroup = {
   differences: string[];
 };
 
-export async function findBusinessKeyDuplicates(
-  ctx: Context,
-  stage: StageConfig,
-  pathText: string,
-  lookbackDays?: number,
-): Promise<BusinessKeyGroup[]> {
+export async function findBusinessKeyDuplicates(ctx: Context, stage: StageConfig, pathText: string, lookbackDays?: number): Promise<BusinessKeyGroup[]> {
   const path = normalizePath(pathText, 'business key path');
   const rows = await ctx.engine.businessKeyRows(stage, path, lookbackStart(ctx, lookbackDays));
   const groups = new Map<string, EffectiveEvent[]>();

@@ -31,13 +31,27 @@ function columnProblems(found: Map<string, string>, expected: [string, string][]
  */
 function partitionCheck(name: string, table: string, p: TablePartitioning | undefined, source: boolean): { name: string; ok: boolean; detail: string } {
   const required = p?.requireFilter ? ', with require_partition_filter' : '';
-  if (!p?.column) return { name, ok: true, detail: `${table}: warning: not partitioned, so every read scans the whole table (each under dry_run_threshold_bytes); partition it by DATE(event_created_at) to prune reads to their window` };
-  if (p.column === 'event_created_at') return { name, ok: true, detail: `${table}: partitioned by event_created_at${required}; evfix's reads are pruned to their window` };
+  if (!p?.column)
+    return {
+      name,
+      ok: true,
+      detail: `${table}: warning: not partitioned, so every read scans the whole table (each under dry_run_threshold_bytes); partition it by DATE(event_created_at) to prune reads to their window`,
+    };
+  if (p.column === 'event_created_at')
+    return { name, ok: true, detail: `${table}: partitioned by event_created_at${required}; evfix's reads are pruned to their window` };
   if (source) return { name, ok: false, detail: `${table}: ${partitionProblem(p)}; until then evfix refuses to plan` };
   const what = p.column === '_PARTITIONTIME' ? 'ingestion time (_PARTITIONTIME)' : p.column;
   return p.requireFilter
-    ? { name, ok: false, detail: `${table}: partitioned by ${what}, with require_partition_filter: evfix's reads of the stage table bound event_created_at, so every one fails; drop the option or partition the model by DATE(event_created_at)` }
-    : { name, ok: true, detail: `${table}: warning: partitioned by ${what}, so evfix's reads of it (bounded by event_created_at) scan it whole; partition the model by DATE(event_created_at) to prune them` };
+    ? {
+        name,
+        ok: false,
+        detail: `${table}: partitioned by ${what}, with require_partition_filter: evfix's reads of the stage table bound event_created_at, so every one fails; drop the option or partition the model by DATE(event_created_at)`,
+      }
+    : {
+        name,
+        ok: true,
+        detail: `${table}: warning: partitioned by ${what}, so evfix's reads of it (bounded by event_created_at) scan it whole; partition the model by DATE(event_created_at) to prune them`,
+      };
 }
 
 /**
@@ -47,13 +61,25 @@ function partitionCheck(name: string, table: string, p: TablePartitioning | unde
 export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.env, options: { createAudit?: boolean } = {}): Promise<DoctorCheck[]> {
   const { config, engine } = ctx;
   const checks: DoctorCheck[] = [];
-  const where = config.engine.type === 'bigquery' ? `BigQuery project ${config.engine.project}${config.engine.location ? ` (${config.engine.location})` : ''}` : `DuckDB ${config.engine.path}`;
+  const where =
+    config.engine.type === 'bigquery'
+      ? `BigQuery project ${config.engine.project}${config.engine.location ? ` (${config.engine.location})` : ''}`
+      : `DuckDB ${config.engine.path}`;
   const control = `${config.approval === 'required' ? ', approval required' : ''}${config.ticket_pattern ? `, tickets matching ${config.ticket_pattern}` : ''}`;
-  checks.push({ name: 'config', ok: true, detail: `${config.source}: ${where}, ${config.stages.length} stage table(s), reruns by ${config.rerun.runner}${control}` });
+  checks.push({
+    name: 'config',
+    ok: true,
+    detail: `${config.source}: ${where}, ${config.stages.length} stage table(s), reruns by ${config.rerun.runner}${control}`,
+  });
   if (options.createAudit) {
     const both = `${config.tables.audit} and ${config.tables.approvals}`;
     if (config.read_only) checks.push({ name: 'create audit', ok: false, detail: `read-only mode: ${both} were not created` });
-    else if (!engine.createAuditTables) checks.push({ name: 'create audit', ok: true, detail: `evfix creates ${both} itself on this warehouse (with the first apply or approval); nothing to create` });
+    else if (!engine.createAuditTables)
+      checks.push({
+        name: 'create audit',
+        ok: true,
+        detail: `evfix creates ${both} itself on this warehouse (with the first apply or approval); nothing to create`,
+      });
     else {
       try {
         const created = await engine.createAuditTables();
@@ -67,7 +93,9 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
   if (config.engine.type === 'bigquery') {
     const cap = config.engine.maximum_bytes_billed;
     const tib = (b: number) =>
-      b >= 1024 ** 4 ? `${(b / 1024 ** 4).toLocaleString('en-US', { maximumFractionDigits: 2 })} TiB` : `${(b / 1024 ** 3).toLocaleString('en-US', { maximumFractionDigits: 2 })} GiB`;
+      b >= 1024 ** 4
+        ? `${(b / 1024 ** 4).toLocaleString('en-US', { maximumFractionDigits: 2 })} TiB`
+        : `${(b / 1024 ** 3).toLocaleString('en-US', { maximumFractionDigits: 2 })} GiB`;
     checks.push({
       name: 'cost',
       ok: true,
@@ -89,7 +117,11 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
   if (reachable) {
     // The table each stage is rebuilt into: the dbt manifest's relation where there is one, else stage_schema.name.
     const stageTables = config.stages.map((s) =>
-      s.relation ? (config.engine.type === 'bigquery' ? `${s.relation.project}.${s.relation.dataset}.${s.relation.table}` : `${s.relation.dataset}.${s.relation.table}`) : `${config.stage_schema}.${s.name}`,
+      s.relation
+        ? config.engine.type === 'bigquery'
+          ? `${s.relation.project}.${s.relation.dataset}.${s.relation.table}`
+          : `${s.relation.dataset}.${s.relation.table}`
+        : `${config.stage_schema}.${s.name}`,
     );
     const relationSource = (s: (typeof config.stages)[number]) =>
       s.relation
@@ -98,7 +130,14 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
           : `from the dbt manifest's ${s.relation.source === 'relation_name' ? 'relation_name' : 'database, schema and alias'}`
         : 'stage_schema and the model name';
     try {
-      const columns = await engine.tableColumns([config.tables.events, config.tables.exceptions, config.tables.exclusions, config.tables.audit, config.tables.approvals, ...stageTables]);
+      const columns = await engine.tableColumns([
+        config.tables.events,
+        config.tables.exceptions,
+        config.tables.exclusions,
+        config.tables.audit,
+        config.tables.approvals,
+        ...stageTables,
+      ]);
       for (const role of ['events', 'exceptions', 'exclusions', 'audit', 'approvals'] as const) {
         const name = config.tables[role];
         const found = columns.get(name);
@@ -120,10 +159,12 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
         checks.push({ name: `table ${role}`, ok: !problem, detail: problem ? `${name}: ${problem}` : `${name}: ${found!.size} columns as expected` });
       }
       // Whether evfix's reads (each bounds event_created_at) can be pruned to their window, table by table.
-      const partitioned = await engine.tablePartitioning?.([config.tables.events, config.tables.exceptions, config.tables.exclusions, ...stageTables]).catch((error: unknown) => {
-        checks.push({ name: 'partitioning', ok: false, detail: `cannot read it from INFORMATION_SCHEMA: ${describeError(error)}` });
-        return undefined;
-      });
+      const partitioned = await engine
+        .tablePartitioning?.([config.tables.events, config.tables.exceptions, config.tables.exclusions, ...stageTables])
+        .catch((error: unknown) => {
+          checks.push({ name: 'partitioning', ok: false, detail: `cannot read it from INFORMATION_SCHEMA: ${describeError(error)}` });
+          return undefined;
+        });
       if (partitioned) {
         for (const role of ['events', 'exceptions', 'exclusions'] as const) {
           const name = config.tables[role];
@@ -146,7 +187,11 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
         if (found) {
           const pending = await pendingRerun(ctx, stage).catch(() => undefined);
           if (pending !== undefined) {
-            checks.push({ name: `rerun ${stage.name}`, ok: true, detail: pending ? `${describePending(pending)}: run ${pending.command}` : 'the stage table shows every applied plan' });
+            checks.push({
+              name: `rerun ${stage.name}`,
+              ok: true,
+              detail: pending ? `${describePending(pending)}: run ${pending.command}` : 'the stage table shows every applied plan',
+            });
           }
         }
       }
@@ -167,5 +212,4 @@ export async function runDoctor(ctx: Context, env: NodeJS.ProcessEnv = process.e
   return checks;
 }
 
-export const formatDoctor = (checks: readonly DoctorCheck[]) =>
-  checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`).join('\n');
+export const formatDoctor = (checks: readonly DoctorCheck[]) => checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`).join('\n');

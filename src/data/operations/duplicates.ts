@@ -35,7 +35,14 @@ export function groupCopies(copies: readonly EventRow[]): DuplicateGroup[] {
     const columns = COMPARED_COLUMNS.filter((c) => rows.some((r) => r[c] !== first[c]));
     const paths = rows.every((r) => r.event_data === first.event_data) ? [] : differingPathsAmong(rows.map((r) => parseJson(r.event_data, 'event_data')));
     const differences = [...columns, ...paths.map((p) => `event_data${p.slice(1)}`)];
-    return { event_id, copies: rows, identical: differences.length === 0, differences, firstIngested: first.event_ingested_at, lastIngested: rows.at(-1)!.event_ingested_at };
+    return {
+      event_id,
+      copies: rows,
+      identical: differences.length === 0,
+      differences,
+      firstIngested: first.event_ingested_at,
+      lastIngested: rows.at(-1)!.event_ingested_at,
+    };
   });
 }
 
@@ -54,5 +61,10 @@ export async function loadDuplicateGroups(ctx: Context, stage: StageConfig, even
 /** Every group with its copies (the CLI's listing). */
 export async function findEventIdDuplicates(ctx: Context, stage: StageConfig, lookbackDays?: number): Promise<DuplicateGroup[]> {
   const groups = await listDuplicateGroups(ctx, stage, lookbackDays);
-  return loadDuplicateGroups(ctx, stage, groups.map((g) => g.event_id), lookbackDays);
+  return loadDuplicateGroups(
+    ctx,
+    stage,
+    groups.map((g) => g.event_id),
+    lookbackDays,
+  );
 }

@@ -24,8 +24,7 @@ function parseCsv(text: string, file: string): FileRecord[] {
       if (ch === '"' && text[i + 1] === '"') {
         field += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else {
         if (ch === '\n') line++;
         field += ch;
@@ -59,7 +58,7 @@ function parseCsv(text: string, file: string): FileRecord[] {
     if (values.length !== header.length) {
       throw new EvfixError('input', `${file}: line ${lines[i + 1]}: ${values.length} fields, the header has ${header.length}`);
     }
-    return { line: lines[i + 1]!, fields: Object.fromEntries(header.map((h, j) => [h.trim(), values[j] ?? ""])) };
+    return { line: lines[i + 1]!, fields: Object.fromEntries(header.map((h, j) => [h.trim(), values[j] ?? ''])) };
   });
 }
 

@@ -32,10 +32,12 @@ export function describeDocChange(before: string | null, after: string | null): 
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
   if (keys.length === 0) return 'same event_data, other columns differ';
   const show = (v: unknown) => (v === undefined ? '(missing)' : JSON.stringify(v));
-  return keys
-    .slice(0, 3)
-    .map((k) => `${printable(k)}: ${printable(show(a[k]))} -> ${printable(show(b[k]))}`)
-    .join(', ') + (keys.length > 3 ? ` and ${keys.length - 3} more key(s)` : '');
+  return (
+    keys
+      .slice(0, 3)
+      .map((k) => `${printable(k)}: ${printable(show(a[k]))} -> ${printable(show(b[k]))}`)
+      .join(', ') + (keys.length > 3 ? ` and ${keys.length - 3} more key(s)` : '')
+  );
 }
 
 /** The headline: rows added, removed and changed in the stage table by the rerun after this plan. */

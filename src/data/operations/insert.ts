@@ -54,7 +54,6 @@ export function eventFromRecord(record: FileRecord, stage: StageConfig, file: st
   }
 }
 
-
 /** How many of the stage's events the insert screen compares an event's keys with. */
 export const KEY_SAMPLE = 200;
 

@@ -61,7 +61,8 @@ function valueText(raw: Json | undefined, column: Header, where: string, csv: bo
     const hint = column.type === 'json' ? ` (write "${text}" with quotes for text, or name the column ${column.name}:string)` : '';
     throw inputError(column.name, `${where}: ${column.name} is ${JSON.stringify(text)}, not JSON${hint}`);
   }
-  if (column.type !== 'json' && jsonType(value) !== column.type) throw inputError(column.name, `${where}: ${column.name} is ${JSON.stringify(text)}, not a ${column.type}`);
+  if (column.type !== 'json' && jsonType(value) !== column.type)
+    throw inputError(column.name, `${where}: ${column.name} is ${JSON.stringify(text)}, not a ${column.type}`);
   return stringifyJson(value);
 }
 
@@ -76,8 +77,7 @@ function csvFields(line: string, where: string): string[] {
       if (ch === '"' && line[i + 1] === '"') {
         field += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"' && field === '') quoted = true;
     else if (ch === ',') {
@@ -118,7 +118,8 @@ async function* entries(file: string): AsyncGenerator<Entry & { csv: boolean; he
       header = fields.map((f) => parseHeader(f, file));
       continue;
     }
-    if (fields.length !== header.length) throw new EvfixError('input', `${file}: line ${n}: ${fields.length} fields, the header has ${header.length}`, 'from-file');
+    if (fields.length !== header.length)
+      throw new EvfixError('input', `${file}: line ${n}: ${fields.length} fields, the header has ${header.length}`, 'from-file');
     yield { line: n, fields: Object.fromEntries(header.map((h, i) => [h.name, fields[i]!])), csv: true, header };
   }
 }
@@ -142,7 +143,8 @@ function readHead(file: string): string {
 }
 
 function objectAt(value: Json, file: string, line: number): Record<string, Json> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EvfixError('input', `${file}: entry ${line} is not an object`, 'from-file');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new EvfixError('input', `${file}: entry ${line} is not an object`, 'from-file');
   return value as Record<string, Json>;
 }
 
@@ -154,7 +156,8 @@ export async function readKeyFile(file: string, named: readonly string[]): Promi
   const hash = createHash('sha256');
   const inline: KeyRow[] = [];
   let count = 0;
-  let lo = '', hi = '';
+  let lo = '',
+    hi = '';
   let headers: Header[] | undefined;
   const seen = new Set<string>();
   for await (const entry of entries(file)) {
@@ -187,13 +190,17 @@ export async function readKeyFile(file: string, named: readonly string[]): Promi
 
 function checkEntry(entry: Entry & { csv: boolean }, headers: Header[], named: readonly string[], where: string): KeyRow {
   const f = entry.fields;
-  const id = f.event_id, at = f.event_created_at;
+  const id = f.event_id,
+    at = f.event_created_at;
   if (typeof id !== 'string' || typeof at !== 'string') throw inputError('from-file', `${where} needs event_id and event_created_at as text`);
   const values: Record<string, string> = {};
   for (const h of headers) {
     if (h.name === 'event_id' || h.name === 'event_created_at') continue;
     if (!h.path && !named.includes(h.name)) {
-      throw inputError('from-file', `${where}: unknown column "${h.name}" (a column is event_id, event_created_at, a path such as $.Status, or a name used by --set PATH=@${h.name})`);
+      throw inputError(
+        'from-file',
+        `${where}: unknown column "${h.name}" (a column is event_id, event_created_at, a path such as $.Status, or a name used by --set PATH=@${h.name})`,
+      );
     }
     values[h.name] = valueText(f[h.key] ?? f[h.name], h, where, entry.csv);
   }
@@ -224,7 +231,8 @@ export function keyFeed(file: string, named: readonly string[], sha256: string):
     }
     // The last batch waits for the digest: a changed file ends the feed with an error inside apply's transaction,
     // before anything is written.
-    if (hash.digest('hex') !== sha256) throw new EvfixError('refused', `${file} changed since the plan was made (its digest differs); make the plan again. Nothing was written`);
+    if (hash.digest('hex') !== sha256)
+      throw new EvfixError('refused', `${file} changed since the plan was made (its digest differs); make the plan again. Nothing was written`);
     if (batch.length) yield batch;
   };
 }

@@ -12,7 +12,7 @@ import { isObject, JsonNumber, parseJson, type Json } from '../json/value.js';
 import { parseEventId, parseEventKey, requireDescription } from '../model.js';
 import { parsePlan, sealPlan, type Definition, type InsertRow, type Plan } from '../plan.js';
 import { parseCondition, type Condition, type Selection, type ValueColumn, type ValueType } from '../selection.js';
-import { canonicalTimestamp, formatTimestamp, FAR_FUTURE, } from '../timestamp.js';
+import { canonicalTimestamp, formatTimestamp, FAR_FUTURE } from '../timestamp.js';
 import { lookbackStart, type Context } from './context.js';
 import { eventFromRecord } from './insert.js';
 import { readEventFile, type FileRecord } from './eventFile.js';
@@ -35,7 +35,15 @@ export type SelectionInput = {
 
 export type PlanRequest =
   | { op: 'update'; stage: string; selection: SelectionInput; edits: Edit[]; description: string; skipProblems?: boolean }
-  | { op: 'dedupe'; stage: string; eventIds?: string[]; keep?: 'earliest' | 'latest'; choices?: [string, number][]; lookbackDays?: number; description?: string }
+  | {
+      op: 'dedupe';
+      stage: string;
+      eventIds?: string[];
+      keep?: 'earliest' | 'latest';
+      choices?: [string, number][];
+      lookbackDays?: number;
+      description?: string;
+    }
   | { op: 'exclude'; stage: string; eventIds: string[]; description: string; lookbackDays?: number }
   | { op: 'insert'; stage: string; file?: string; text?: string; description: string }
   | { op: 'revert'; planId: string };
@@ -46,7 +54,15 @@ export const PENDING_DESCRIPTION = '(description pending)';
 export const DEFAULT_DEDUPE_DESCRIPTION = 'Duplicate copies of event_id excluded, one copy re-added (evfix dedupe)';
 
 /** The types a from-table's value column may have, as the value is set into event_data. */
-const TABLE_VALUE_TYPES: Record<string, ValueType> = { STRING: 'string', INT64: 'number', FLOAT64: 'number', NUMERIC: 'number', BIGNUMERIC: 'number', BOOL: 'boolean', JSON: 'json' };
+const TABLE_VALUE_TYPES: Record<string, ValueType> = {
+  STRING: 'string',
+  INT64: 'number',
+  FLOAT64: 'number',
+  NUMERIC: 'number',
+  BIGNUMERIC: 'number',
+  BOOL: 'boolean',
+  JSON: 'json',
+};
 
 const lookbackWindow = (ctx: PlanContext, days?: number) => ({ from: lookbackStart(ctx, days), until: FAR_FUTURE });
 
@@ -58,7 +74,12 @@ function windowOf(ctx: PlanContext, input: SelectionInput, fallback?: { from: st
 }
 
 /** The selection of an update, and what reading its keys needs at apply. */
-async function updateSelection(ctx: PlanContext, input: SelectionInput, edits: Edit[], listing = false): Promise<{ selection: Selection; inputs: PlanInputs; edits: Edit[] }> {
+async function updateSelection(
+  ctx: PlanContext,
+  input: SelectionInput,
+  edits: Edit[],
+  listing = false,
+): Promise<{ selection: Selection; inputs: PlanInputs; edits: Edit[] }> {
   const conditions = (input.where ?? []).map((c) => (typeof c === 'string' ? parseCondition(c) : c));
   const named = edits.flatMap((e) => (e.op === 'set-from' ? [e.column] : []));
   const given = [input.keys?.length ? 1 : 0, input.file ? 1 : 0, input.table ? 1 : 0].reduce((a, b) => a + b, 0);
@@ -67,19 +88,28 @@ async function updateSelection(ctx: PlanContext, input: SelectionInput, edits: E
     const rows = input.keys.map((k) => parseEventKey(k.event_id, k.event_created_at));
     const created = rows.map((r) => r.event_created_at).sort();
     if (named.length) throw inputError('set', `--set PATH=@${named[0]} takes values from a file's or a table's column; typed events have none`);
-    return { selection: { window: windowOf(ctx, input, dayWindow(created[0]!, created.at(-1)!)), conditions, keys: { kind: 'keys', rows, columns: [] } }, inputs: {}, edits };
+    return {
+      selection: { window: windowOf(ctx, input, dayWindow(created[0]!, created.at(-1)!)), conditions, keys: { kind: 'keys', rows, columns: [] } },
+      inputs: {},
+      edits,
+    };
   }
   if (input.file) {
     const read = await readKeyFile(input.file, named);
     const pathEdits: Edit[] = read.columns.pathColumns.map((p) => ({ op: 'set-from', path: p.path, column: p.column }));
-    return { selection: { window: windowOf(ctx, input, read.window), conditions, keys: read.source }, inputs: read.feed ? { keys: read.feed } : {}, edits: [...edits, ...pathEdits] };
+    return {
+      selection: { window: windowOf(ctx, input, read.window), conditions, keys: read.source },
+      inputs: read.feed ? { keys: read.feed } : {},
+      edits: [...edits, ...pathEdits],
+    };
   }
   if (input.table) {
     const columns = await tableValueColumns(ctx, input.table, named);
     return { selection: { window: windowOf(ctx, input), conditions, keys: { kind: 'table', table: input.table, columns } }, inputs: {}, edits };
   }
   if (named.length) throw inputError('set', `--set PATH=@${named[0]} takes values from --from-file or --from-table`);
-  if (!conditions.length && !listing) throw inputError('where', 'name the events to change: --where PATH=VALUE (repeatable), --event-id/--created-at, --from-file or --from-table');
+  if (!conditions.length && !listing)
+    throw inputError('where', 'name the events to change: --where PATH=VALUE (repeatable), --event-id/--created-at, --from-file or --from-table');
   return { selection: { window: windowOf(ctx, input), conditions }, inputs: {}, edits };
 }
 
@@ -96,7 +126,10 @@ async function tableValueColumns(ctx: PlanContext, table: string, named: readonl
   }
   const found = (await ctx.engine.tableColumns([table])).get(table);
   if (!found) throw inputError('from-table', `${table} does not exist (or evfix cannot see it)`);
-  for (const [column, type] of [['event_id', 'STRING'], ['event_created_at', 'TIMESTAMP']] as const) {
+  for (const [column, type] of [
+    ['event_id', 'STRING'],
+    ['event_created_at', 'TIMESTAMP'],
+  ] as const) {
     const actual = found.get(column);
     if (!actual) throw inputError('from-table', `${table} has no column ${column} (it needs event_id STRING and event_created_at TIMESTAMP)`);
     if (actual !== type) throw inputError('from-table', `${table}.${column} is ${actual}; it must be ${type}`);
@@ -118,7 +151,11 @@ export function inputsOf(plan: Pick<Plan, 'selection' | 'edits'>): PlanInputs {
   return { keys: keyFeed(keys.file, named, keys.sha256) };
 }
 
-async function definitionOf(ctx: PlanContext, request: Exclude<PlanRequest, { op: 'revert' }>, stage: StageConfig): Promise<{ definition: Definition; inputs: PlanInputs }> {
+async function definitionOf(
+  ctx: PlanContext,
+  request: Exclude<PlanRequest, { op: 'revert' }>,
+  stage: StageConfig,
+): Promise<{ definition: Definition; inputs: PlanInputs }> {
   const base = { stage: stage.name, event_name: stage.event_name, warehouse: ctx.engine.label, edits: [] as Edit[], on_problem: 'refuse' as const };
   switch (request.op) {
     case 'update': {
@@ -145,7 +182,10 @@ async function definitionOf(ctx: PlanContext, request: Exclude<PlanRequest, { op
       const description = requireDescription(request.description);
       if (!request.eventIds.length) throw inputError('event_id', 'name at least one event to exclude');
       const ids = [...new Set(request.eventIds.map((id) => parseEventId(id)))].sort();
-      return { definition: { ...base, kind: 'exclude', description, selection: { window: lookbackWindow(ctx, request.lookbackDays), conditions: [], ids } }, inputs: {} };
+      return {
+        definition: { ...base, kind: 'exclude', description, selection: { window: lookbackWindow(ctx, request.lookbackDays), conditions: [], ids } },
+        inputs: {},
+      };
     }
     case 'insert': {
       const description = requireDescription(request.description);
@@ -189,12 +229,30 @@ function editedEvent(text: string): Record<string, Json> {
  * it) made again now, as a new plan with new facts (the plan that was applied cannot be applied twice), with a
  * note saying so. Confirmed like any other plan.
  */
-async function againDefinition(ctx: PlanContext, revertId: string, originalId: string | null): Promise<{ definition: Definition; stage: StageConfig; inputs: PlanInputs; note: string }> {
+async function againDefinition(
+  ctx: PlanContext,
+  revertId: string,
+  originalId: string | null,
+): Promise<{ definition: Definition; stage: StageConfig; inputs: PlanInputs; note: string }> {
   if (!originalId) throw refused(`plan ${revertId} is a revert, but the audit table does not say of which plan; nothing to do`);
   const text = await ctx.engine.auditedPlan(originalId);
   const original = parsePlan(text ?? '', `the audit table's copy of plan ${originalId}`);
   const stage = findStage(ctx.config, original.stage);
-  const { id: _id, seal: _seal, format: _format, created_at: _c, operator: _o, fingerprint: _f, counts: _n, extent: _e, summary: _s, sample: _x, problems: _p, sql: _q, ...definition } = original;
+  const {
+    id: _id,
+    seal: _seal,
+    format: _format,
+    created_at: _c,
+    operator: _o,
+    fingerprint: _f,
+    counts: _n,
+    extent: _e,
+    summary: _s,
+    sample: _x,
+    problems: _p,
+    sql: _q,
+    ...definition
+  } = original;
   return {
     stage,
     definition: { ...definition, description: `Plan ${originalId} again (its revert ${revertId} undone): ${original.description}`.slice(0, 10_000) },
@@ -225,7 +283,13 @@ async function revertDefinition(ctx: PlanContext, planId: string): Promise<{ def
       warehouse: ctx.engine.label,
       selection: { window: original.selection.window, conditions: [] },
       edits: [],
-      revert_of: { plan_id: planId, kind: original.kind, applied_at: entry.applied_at, description: original.description, written: { exceptions: entry.counts.exceptions, exclusions: entry.counts.exclusions } },
+      revert_of: {
+        plan_id: planId,
+        kind: original.kind,
+        applied_at: entry.applied_at,
+        description: original.description,
+        written: { exceptions: entry.counts.exceptions, exclusions: entry.counts.exclusions },
+      },
       on_problem: 'refuse',
     },
   };
@@ -233,7 +297,10 @@ async function revertDefinition(ctx: PlanContext, planId: string): Promise<{ def
 
 /** Makes the plan a request asks for: checked, read from the warehouse in one snapshot, sealed. */
 export async function makePlan(ctx: PlanContext, request: PlanRequest): Promise<Plan> {
-  let definition: Definition, stage: StageConfig, inputs: PlanInputs = {}, note: string | undefined;
+  let definition: Definition,
+    stage: StageConfig,
+    inputs: PlanInputs = {},
+    note: string | undefined;
   if (request.op === 'revert') ({ definition, stage, inputs = {}, note } = await revertDefinition(ctx, request.planId));
   else {
     stage = findStage(ctx.config, request.stage);
@@ -248,7 +315,21 @@ export async function makePlan(ctx: PlanContext, request: PlanRequest): Promise<
 /** The same definition made again with events the edits cannot change left out (or refused): new facts, a new plan. */
 export async function remakePlan(ctx: PlanContext, plan: Plan, onProblem: 'refuse' | 'skip'): Promise<Plan> {
   const stage = findStage(ctx.config, plan.stage);
-  const { id: _id, seal: _seal, format: _format, created_at: _c, operator: _o, fingerprint: _f, counts: _n, extent: _e, summary: _s, sample: _x, problems: _p, sql: _q, ...definition } = plan;
+  const {
+    id: _id,
+    seal: _seal,
+    format: _format,
+    created_at: _c,
+    operator: _o,
+    fingerprint: _f,
+    counts: _n,
+    extent: _e,
+    summary: _s,
+    sample: _x,
+    problems: _p,
+    sql: _q,
+    ...definition
+  } = plan;
   const next = { ...definition, on_problem: onProblem };
   const facts = await ctx.engine.preparePlan(stage, next, inputsOf(plan));
   return sealPlan(next, facts, { created_at: formatTimestamp(ctx.now()), operator: ctx.operator });
@@ -277,9 +358,13 @@ export function checkEditValues(edits: readonly Edit[], bigquery: boolean): void
     const where = edit.op === 'set' ? `value for ${edit.path}` : 'replacement document';
     const field = edit.op === 'set' ? 'set' : 'replace';
     const walk = (v: Json): void => {
-      if (typeof v === 'string' && LONE_SURROGATE.test(v)) throw inputError(field, `${where}: a string holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair), which is not text; nothing was written`);
+      if (typeof v === 'string' && LONE_SURROGATE.test(v))
+        throw inputError(field, `${where}: a string holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair), which is not text; nothing was written`);
       if (bigquery && v instanceof JsonNumber && /^-?\d+$/.test(v.text) && (BigInt(v.text) < INT64.min || BigInt(v.text) > INT64.max)) {
-        throw inputError(field, `${where}: ${v.text} is an integer beyond 64 bits, which BigQuery's JSON cannot hold; write it as a string, or as a decimal if rounding is acceptable`);
+        throw inputError(
+          field,
+          `${where}: ${v.text} is an integer beyond 64 bits, which BigQuery's JSON cannot hold; write it as a string, or as a decimal if rounding is acceptable`,
+        );
       }
       if (Array.isArray(v)) v.forEach(walk);
       else if (isObject(v)) Object.values(v).forEach(walk);

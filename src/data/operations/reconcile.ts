@@ -24,7 +24,9 @@ export type Reconciled = { plan_id: string; started: string; outcome: 'committed
 
 export async function reconcileJournal(ctx: Context, journal: Journal): Promise<Reconciled[]> {
   // An apply whose process still runs (another operator's, on this host) is in progress, not interrupted.
-  const interrupted = attempts(journal.read()).filter((e) => (e.result === 'started' || e.result === 'unknown') && e.warehouse === ctx.engine.label && !running(e.pid));
+  const interrupted = attempts(journal.read()).filter(
+    (e) => (e.result === 'started' || e.result === 'unknown') && e.warehouse === ctx.engine.label && !running(e.pid),
+  );
   const out: Reconciled[] = [];
   for (const entry of interrupted) {
     const base = { plan_id: entry.plan_id, started: entry.time };

@@ -45,13 +45,12 @@ export type RerunPreview = {
  * The dbt models that read the stage table (from the manifest's child_map), and whether the rerun rebuilds them
  * (runner dbt with `downstream: true` selects `model+`). Without a manifest evfix cannot know, and says so.
  */
-export type Downstream =
-  | { known: false; reason: string }
-  | { known: true; included: boolean; models: { name: string; depth: number; table?: string }[] };
+export type Downstream = { known: false; reason: string } | { known: true; included: boolean; models: { name: string; depth: number; table?: string }[] };
 
 export function downstreamOf(ctx: Context, stage: StageConfig): Downstream {
   const dbt = ctx.config.rerun.dbt;
-  if (!dbt?.manifest) return { known: false, reason: 'no dbt manifest is configured (rerun.dbt.manifest), so evfix cannot know which models read this stage table' };
+  if (!dbt?.manifest)
+    return { known: false, reason: 'no dbt manifest is configured (rerun.dbt.manifest), so evfix cannot know which models read this stage table' };
   try {
     const models = downstreamModels(readManifest(dbt.manifest), stage.name).map((m) => ({
       name: m.name,
@@ -68,7 +67,11 @@ export function downstreamOf(ctx: Context, stage: StageConfig): Downstream {
 export function describeDownstream(d: Downstream, max = 5): string {
   if (!d.known) return `downstream models: unknown: ${d.reason}`;
   if (d.models.length === 0) return 'downstream models: none read this stage table (dbt manifest)';
-  const names = d.models.slice(0, max).map((m) => m.name).join(', ') + (d.models.length > max ? ` and ${d.models.length - max} more` : '');
+  const names =
+    d.models
+      .slice(0, max)
+      .map((m) => m.name)
+      .join(', ') + (d.models.length > max ? ` and ${d.models.length - max} more` : '');
   return `downstream models: ${d.models.length} (${names}); ${
     d.included ? 'the rerun rebuilds them too (dbt --select model+)' : 'the rerun does not rebuild them: they stay out of date until dbt runs them'
   }`;

@@ -79,7 +79,11 @@ const DuplicateGroupSchema = z.strictObject({
   firstIngested: z.string().nullable(),
   lastIngested: z.string().nullable(),
 });
-const CountsSchema = z.strictObject({ exclusions: z.number(), exceptions: z.number(), deleted: z.strictObject({ exclusions: z.number(), exceptions: z.number() }) });
+const CountsSchema = z.strictObject({
+  exclusions: z.number(),
+  exceptions: z.number(),
+  deleted: z.strictObject({ exclusions: z.number(), exceptions: z.number() }),
+});
 const StageRerunSchema = z.strictObject({ stage: z.string(), current_date_offset: z.number().int(), since: TimestampText });
 const PageKeySchema = z.strictObject({ event_created_at: TimestampText, event_id: EventIdText });
 
@@ -95,7 +99,14 @@ export const SelectionInputSchema = z.strictObject({
 });
 
 export const PlanRequestSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('update'), stage: Stage, selection: SelectionInputSchema, edits: z.array(EditSchema), description: z.string(), skipProblems: z.boolean().optional() }),
+  z.strictObject({
+    op: z.literal('update'),
+    stage: Stage,
+    selection: SelectionInputSchema,
+    edits: z.array(EditSchema),
+    description: z.string(),
+    skipProblems: z.boolean().optional(),
+  }),
   z.strictObject({
     op: z.literal('dedupe'),
     stage: Stage,
@@ -235,7 +246,10 @@ export const REQUESTS = {
       // A sample of the stage's events in the lookback window, read as the find-events list reads them.
       const { selection, inputs } = await selectionOf(ctx, {});
       const page = await ctx.engine.findEvents(stage, selection, inputs, undefined, KEY_SAMPLE);
-      return compareEventKeys(a.text, page.events.map((e) => e.event_data));
+      return compareEventKeys(
+        a.text,
+        page.events.map((e) => e.event_data),
+      );
     },
   }),
   lookup: request({
@@ -359,7 +373,11 @@ export const REQUESTS = {
       writes: z.number(),
       downstream: z.union([
         z.strictObject({ known: z.literal(false), reason: z.string() }),
-        z.strictObject({ known: z.literal(true), included: z.boolean(), models: z.array(z.strictObject({ name: z.string(), depth: z.number().int(), table: z.string().optional() })) }),
+        z.strictObject({
+          known: z.literal(true),
+          included: z.boolean(),
+          models: z.array(z.strictObject({ name: z.string(), depth: z.number().int(), table: z.string().optional() })),
+        }),
       ]),
       estimate: ScanEstimateSchema.optional(),
     }),
@@ -368,7 +386,13 @@ export const REQUESTS = {
   }),
   rerun: request({
     args: RerunWindowSchema,
-    reply: z.strictObject({ stage: z.string(), since: TimestampText, runner: z.enum(['sql', 'dbt']), deleted: z.number().optional(), inserted: z.number().optional() }),
+    reply: z.strictObject({
+      stage: z.string(),
+      since: TimestampText,
+      runner: z.enum(['sql', 'dbt']),
+      deleted: z.number().optional(),
+      inserted: z.number().optional(),
+    }),
     clock: true,
     run: ({ ctx, progress }, a) => rerunStage(ctx, findStage(ctx.config, a.stage), { offset: a.offset, since: a.since }, progress),
   }),
@@ -387,7 +411,12 @@ export const REQUESTS = {
     },
   }),
   history: request({
-    args: z.strictObject({ stage: z.string().optional(), operator: z.string().optional(), since: z.string().optional(), limit: z.number().int().min(1).max(10_000).optional() }),
+    args: z.strictObject({
+      stage: z.string().optional(),
+      operator: z.string().optional(),
+      since: z.string().optional(),
+      limit: z.number().int().min(1).max(10_000).optional(),
+    }),
     reply: z.array(AuditEntrySchema),
     clock: false,
     run: ({ ctx }, a) => withRerunStates(ctx, a),

@@ -42,7 +42,11 @@ export function scansOf(statement: Node): Scan[] {
     if (Array.isArray(x)) return x.forEach(visit);
     const n = x as Node;
     if (isScan(n) && n !== insertTarget) {
-      out.push({ table: n.table.name, columns: (n.parent?.columnList ?? []).map((c: Node) => ({ id: String(c.columnId), name: c.name })), target: n === dmlTarget });
+      out.push({
+        table: n.table.name,
+        columns: (n.parent?.columnList ?? []).map((c: Node) => ({ id: String(c.columnId), name: c.name })),
+        target: n === dmlTarget,
+      });
     }
     for (const v of Object.values(n)) visit(v);
   };
@@ -107,7 +111,8 @@ export function boundsOf(statement: Node, params: readonly NamedParam[]): Map<st
     const op = OPS[c.name];
     if (!op || c.args.length !== 2) return;
     const [l, r] = c.args as [Node, Node];
-    const left = columnOf(l), right = columnOf(r);
+    const left = columnOf(l),
+      right = columnOf(r);
     if (left && isConstant(r)) add(String(left.columnId), { op, value: paramValue(r) });
     else if (right && isConstant(l)) add(String(right.columnId), { op: FLIP[op], value: paramValue(l) });
   };

@@ -60,11 +60,15 @@ export function parseTimestamp(text: string): bigint {
   if (!m) throw new Error(`Invalid timestamp: '${text}'`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   if (frac.length > 6 && /[1-9]/.test(frac.slice(6))) throw new Error(`Invalid timestamp: '${text}' (more than microsecond precision)`);
-  const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  const month = Number(mo),
+    day = Number(d),
+    hour = Number(h),
+    minute = Number(mi),
+    second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) throw new Error(`Invalid timestamp: '${text}'`);
   const days = daysFromCivil(Number(y), month, day);
   if (formatDate(days) !== `${pad(Number(y), 4)}-${pad(month, 2)}-${pad(day, 2)}`) throw new Error(`Invalid timestamp: '${text}'`);
-  let micros = BigInt(days) * MICROS_PER_DAY + BigInt(hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + BigInt((`${frac}000000`).slice(0, 6));
+  let micros = BigInt(days) * MICROS_PER_DAY + BigInt(hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + BigInt(`${frac}000000`.slice(0, 6));
   if (zone && !/^(z|utc)$/i.test(zone)) {
     const z = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(zone)!;
     const offset = BigInt(Number(z[2]) * 3600 + Number(z[3] ?? 0) * 60) * MICROS_PER_SECOND;
@@ -85,7 +89,15 @@ export function parseDate(text: string): number {
 function datetimeParts(v: ValueProto) {
   const bits = BigInt(v.datetimeValue?.bitFieldDatetimeSeconds ?? '0');
   const f = (shift: bigint, mask: bigint) => Number((bits >> shift) & mask);
-  return { y: Number(bits >> 26n), mo: f(22n, 0xfn), d: f(17n, 0x1fn), h: f(12n, 0x1fn), mi: f(6n, 0x3fn), s: f(0n, 0x3fn), nanos: v.datetimeValue?.nanos ?? 0 };
+  return {
+    y: Number(bits >> 26n),
+    mo: f(22n, 0xfn),
+    d: f(17n, 0x1fn),
+    h: f(12n, 0x1fn),
+    mi: f(6n, 0x3fn),
+    s: f(0n, 0x3fn),
+    nanos: v.datetimeValue?.nanos ?? 0,
+  };
 }
 const fraction = (nanos: number) => (nanos ? `.${pad(Math.floor(nanos / 1000), 6)}` : '');
 export function formatDatetime(v: ValueProto, separator = 'T') {
@@ -97,7 +109,7 @@ export function parseDatetime(text: string): ValueProto {
   if (!m) throw new Error(`Invalid datetime: '${text}'`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = m;
   const bits = (BigInt(y!) << 26n) | (BigInt(mo!) << 22n) | (BigInt(d!) << 17n) | (BigInt(h) << 12n) | (BigInt(mi) << 6n) | BigInt(s);
-  return { datetimeValue: { bitFieldDatetimeSeconds: String(bits), nanos: Number((`${frac}000000`).slice(0, 6)) * 1000 } };
+  return { datetimeValue: { bitFieldDatetimeSeconds: String(bits), nanos: Number(`${frac}000000`.slice(0, 6)) * 1000 } };
 }
 export function formatTime(v: ValueProto) {
   const bits = BigInt(v.timeValue ?? '0');
@@ -107,7 +119,6 @@ export function formatTime(v: ValueProto) {
 export function parseTime(text: string): ValueProto {
   const m = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text.trim());
   if (!m) throw new Error(`Invalid time: '${text}'`);
-  const nanos = BigInt(Number((`${m[4] ?? ''}000000`).slice(0, 6)) * 1000);
+  const nanos = BigInt(Number(`${m[4] ?? ''}000000`.slice(0, 6)) * 1000);
   return { timeValue: String((BigInt(m[1]!) << 42n) | (BigInt(m[2]!) << 36n) | (BigInt(m[3]!) << 30n) | nanos) };
 }
-

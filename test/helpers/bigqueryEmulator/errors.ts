@@ -82,19 +82,24 @@ export const errors = {
       403,
       'usageLimits',
     ),
-  duplicateJob: (project: string, location: string, jobId: string) => new BigqueryError('duplicate', `Already Exists: Job ${project}:${location}.${jobId}`, 409),
+  duplicateJob: (project: string, location: string, jobId: string) =>
+    new BigqueryError('duplicate', `Already Exists: Job ${project}:${location}.${jobId}`, 409),
   jobNotFound: (project: string, jobId: string) => new BigqueryError('notFound', `Not found: Job ${project}:${jobId}`, 404),
   tableNotFound: (project: string, dataset: string, table: string, location?: string) =>
     new BigqueryError('notFound', `Not found: Table ${project}:${dataset}.${table}${location ? ` was not found in location ${location}` : ''}`, 404),
   datasetNotFound: (project: string, dataset: string, location?: string) =>
     new BigqueryError('notFound', `Not found: Dataset ${project}:${dataset}${location ? ` was not found in location ${location}` : ''}`, 404),
   stopped: () => new BigqueryError('stopped', 'Job execution was cancelled: User requested cancellation'),
-  bytesBilled: (limit: bigint, required: bigint) => new BigqueryError('bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${limit}. ${required} or higher required.`),
+  bytesBilled: (limit: bigint, required: bigint) =>
+    new BigqueryError('bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${limit}. ${required} or higher required.`),
   // Two independent public captures of this error carry a "Transaction ID:" suffix; the id here is random.
   concurrentUpdate: (table: string, transactionId: string) =>
     new BigqueryError('invalidQuery', `Transaction is aborted due to concurrent update against table ${table}. Transaction ID: ${transactionId}`),
   partitionFilter: (table: string, columns: readonly string[]) =>
-    new BigqueryError('invalidQuery', `Cannot query over table '${table}' without a filter over column(s) ${columns.map((c) => `'${c}'`).join(', ')} that can be used for partition elimination`),
+    new BigqueryError(
+      'invalidQuery',
+      `Cannot query over table '${table}' without a filter over column(s) ${columns.map((c) => `'${c}'`).join(', ')} that can be used for partition elimination`,
+    ),
   /** Something the emulator cannot do faithfully: a loud refusal, never mistaken for the service's answer. */
   notEmulated: (what: string) => new BigqueryError('invalidQuery', `bigquery emulator: ${what}`),
 };

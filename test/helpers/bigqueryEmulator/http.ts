@@ -92,7 +92,12 @@ function multipart(req: IncomingMessage, body: Buffer): { meta: Record<string, u
     .map((p) => p.replace(/^\r?\n/, ''))
     .filter((p) => p.includes('\r\n\r\n'));
   const content = (p: string) => p.slice(p.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
-  return { meta: JSON.parse(content(parts[0]!)), lines: content(parts[1] ?? '').split('\n').filter((l) => l.trim()) };
+  return {
+    meta: JSON.parse(content(parts[0]!)),
+    lines: content(parts[1] ?? '')
+      .split('\n')
+      .filter((l) => l.trim()),
+  };
 }
 
 const ROUTES: [string, RegExp, string][] = [
@@ -132,7 +137,9 @@ export async function listen(service: Service, traffic: Traffic, accounts: Servi
   const server = createServer((req, res) => {
     handle(service, traffic, accounts, req, res).catch((e: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 500, message: `bigquery emulator bug: ${e.stack ?? e}`, errors: [{ reason: 'internalError', message: String(e) }] } }));
+      res.end(
+        JSON.stringify({ error: { code: 500, message: `bigquery emulator bug: ${e.stack ?? e}`, errors: [{ reason: 'internalError', message: String(e) }] } }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -143,7 +150,10 @@ export async function listen(service: Service, traffic: Traffic, accounts: Servi
 async function handle(service: Service, traffic: Traffic, accounts: ServiceAccounts, req: IncomingMessage, res: ServerResponse) {
   const body = await readBody(req);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`.length + req.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, 0) + 2 /* each `name: value\r\n`, then a blank line */;
+  const head =
+    `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`.length +
+    req.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, 0) +
+    2 /* each `name: value\r\n`, then a blank line */;
   const entry: TrafficEntry = { method: req.method ?? 'GET', path: url.pathname, api: '', status: 0, bytesIn: head + body.length, bytesOut: 0 };
   traffic.requests.push(entry);
   const written = req.socket.bytesWritten;

@@ -9,9 +9,16 @@ import { pseudoColumns, tablePath, type Store, type Table } from './store.js';
 import { sqlTypeName } from './types.js';
 import { timestampValue, type TypeProto, type ValueProto } from './values.js';
 
-export function informationSchema(store: Store, project: string, dataset: string, view: string): { columns: { name: string; type: TypeProto }[]; rows: ValueProto[][] } | undefined {
+export function informationSchema(
+  store: Store,
+  project: string,
+  dataset: string,
+  view: string,
+): { columns: { name: string; type: TypeProto }[]; rows: ValueProto[][] } | undefined {
   const tables = [...store.tables.values()].filter((t) => t.project === project && t.dataset === dataset).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const S = { typeKind: 'TYPE_STRING' }, I = { typeKind: 'TYPE_INT64' }, TS = { typeKind: 'TYPE_TIMESTAMP' };
+  const S = { typeKind: 'TYPE_STRING' },
+    I = { typeKind: 'TYPE_INT64' },
+    TS = { typeKind: 'TYPE_TIMESTAMP' };
   const str = (s: string | null): ValueProto => (s === null ? {} : { stringValue: s });
   const head = (t: Table) => [str(t.project), str(t.dataset), str(t.name)];
   const headColumns = [
@@ -24,9 +31,23 @@ export function informationSchema(store: Store, project: string, dataset: string
       return {
         columns: [
           ...headColumns,
-          ...['column_name', 'ordinal_position', 'is_nullable', 'data_type', 'is_generated', 'generation_expression', 'is_stored', 'is_hidden', 'is_updatable', 'is_system_defined', 'is_partitioning_column', 'clustering_ordinal_position', 'collation_name', 'column_default', 'rounding_mode'].map(
-            (name) => ({ name, type: name === 'ordinal_position' || name === 'clustering_ordinal_position' ? I : S }),
-          ),
+          ...[
+            'column_name',
+            'ordinal_position',
+            'is_nullable',
+            'data_type',
+            'is_generated',
+            'generation_expression',
+            'is_stored',
+            'is_hidden',
+            'is_updatable',
+            'is_system_defined',
+            'is_partitioning_column',
+            'clustering_ordinal_position',
+            'collation_name',
+            'column_default',
+            'rounding_mode',
+          ].map((name) => ({ name, type: name === 'ordinal_position' || name === 'clustering_ordinal_position' ? I : S })),
         ],
         rows: tables.flatMap((t) => {
           const columns = [
@@ -86,9 +107,14 @@ function ddl(t: Table): string {
     const column = p.field ?? '_PARTITIONTIME';
     const isDate = p.field && /^DATE$/i.test(t.schema.find((f) => f.name === p.field)!.type);
     partition = isDate
-      ? p.type === 'DAY' ? column : `DATE_TRUNC(${column}, ${p.type})`
-      : p.type === 'DAY' ? (p.field ? `DATE(${column})` : '_PARTITIONDATE') : `TIMESTAMP_TRUNC(${column}, ${p.type})`;
+      ? p.type === 'DAY'
+        ? column
+        : `DATE_TRUNC(${column}, ${p.type})`
+      : p.type === 'DAY'
+        ? p.field
+          ? `DATE(${column})`
+          : '_PARTITIONDATE'
+        : `TIMESTAMP_TRUNC(${column}, ${p.type})`;
   }
   return `CREATE TABLE \`${tablePath(t)}\`\n(\n${columns}\n)${p ? `\nPARTITION BY ${partition}` : ''}${t.requirePartitionFilter ? '\nOPTIONS(\n  require_partition_filter=true\n)' : ''};`;
 }
-

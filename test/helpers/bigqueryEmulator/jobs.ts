@@ -176,14 +176,25 @@ const offsetOf = (jobId: string, pageToken: string | undefined) => {
 export function resultsPage(run: JobRun, query: URLSearchParams, pageSize: number) {
   const v = run.view;
   const o = run.outcome;
-  const base = { kind: 'bigquery#getQueryResultsResponse', etag: `"${v.jobId}"`, jobReference: { projectId: v.projectId, jobId: v.jobId, location: v.location }, jobComplete: true, cacheHit: false };
+  const base = {
+    kind: 'bigquery#getQueryResultsResponse',
+    etag: `"${v.jobId}"`,
+    jobReference: { projectId: v.projectId, jobId: v.jobId, location: v.location },
+    jobComplete: true,
+    cacheHit: false,
+  };
   const format: RestFormat = {
     iso8601: query.get('formatOptions.timestampOutputFormat') === 'ISO8601_STRING',
     useInt64Timestamp: query.get('formatOptions.useInt64Timestamp') === 'true' || query.get('formatOptions.timestampOutputFormat') === 'INT64',
   };
   const dml = o && ['INSERT', 'UPDATE', 'DELETE'].includes(o.statementType);
   if (!o?.result) {
-    return { ...base, totalRows: '0', totalBytesProcessed: String(o?.bytesProcessed ?? 0n), ...(dml ? { numDmlAffectedRows: String(o!.inserted + o!.updated + o!.deleted) } : {}) };
+    return {
+      ...base,
+      totalRows: '0',
+      totalBytesProcessed: String(o?.bytesProcessed ?? 0n),
+      ...(dml ? { numDmlAffectedRows: String(o!.inserted + o!.updated + o!.deleted) } : {}),
+    };
   }
   const columns = resultColumns(o.result.columns);
   const rows = o.result.rows;

@@ -12,7 +12,12 @@ import type { Reply, Service } from './service.js';
 import { canonicalLocation } from './store.js';
 import type { SchemaField } from './types.js';
 
-export async function loadJob(service: Service, project: string, meta: { jobReference?: { jobId?: string; location?: string }; configuration?: { load?: Record<string, any> } }, lines: string[]): Promise<Reply> {
+export async function loadJob(
+  service: Service,
+  project: string,
+  meta: { jobReference?: { jobId?: string; location?: string }; configuration?: { load?: Record<string, any> } },
+  lines: string[],
+): Promise<Reply> {
   const load = meta.configuration?.load ?? {};
   const jobId = meta.jobReference?.jobId ?? randomUUID();
   const { failure, effects } = service.faultsFor({ api: 'jobs.insert', jobId, kind: 'load', location: meta.jobReference?.location });
@@ -33,7 +38,7 @@ export async function loadJob(service: Service, project: string, meta: { jobRefe
     type: 'LOAD',
     params: [],
     dryRun: false,
-    labels: meta.configuration && (meta.configuration as Record<string, unknown>).labels as Record<string, string> | undefined,
+    labels: meta.configuration && ((meta.configuration as Record<string, unknown>).labels as Record<string, string> | undefined),
     createSession: false,
     state: 'RUNNING',
     cancelRequested: false,
@@ -62,7 +67,8 @@ export async function loadJob(service: Service, project: string, meta: { jobRefe
     const rows = await service.store.toRows(target, records).catch((e: Error) => {
       throw new BigqueryError('invalid', `Error while reading data, error message: ${e.message.replace(/^bigquery emulator: /, '')}`);
     });
-    if (writeDisposition === 'WRITE_EMPTY' && target.rows.length) throw new BigqueryError('duplicate', `Already Exists: Table ${dest.projectId}:${dest.datasetId}.${dest.tableId}`, 409);
+    if (writeDisposition === 'WRITE_EMPTY' && target.rows.length)
+      throw new BigqueryError('duplicate', `Already Exists: Table ${dest.projectId}:${dest.datasetId}.${dest.tableId}`, 409);
     service.store.commit(target, writeDisposition === 'WRITE_TRUNCATE' ? rows : [...target.rows, ...rows]);
     run.outcome = { statementType: 'LOAD', inserted: rows.length, updated: 0, deleted: 0, bytesProcessed: 0n, bytesBilled: 0n, statements: 1 };
     run.startTime = service.store.nowMs();

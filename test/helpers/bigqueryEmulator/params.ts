@@ -17,7 +17,8 @@ export type RestQueryParameter = { name?: string; parameterType: RestParamType; 
 export function paramType(t: RestParamType): TypeProto {
   const upper = t.type.toUpperCase();
   if (upper === 'ARRAY') return { typeKind: 'TYPE_ARRAY', arrayType: { elementType: paramType(t.arrayType!) } };
-  if (upper === 'STRUCT') return { typeKind: 'TYPE_STRUCT', structType: { field: (t.structTypes ?? []).map((f) => ({ fieldName: f.name ?? '', fieldType: paramType(f.type) })) } };
+  if (upper === 'STRUCT')
+    return { typeKind: 'TYPE_STRUCT', structType: { field: (t.structTypes ?? []).map((f) => ({ fieldName: f.name ?? '', fieldType: paramType(f.type) })) } };
   return fieldType({ name: 'parameter', type: upper });
 }
 

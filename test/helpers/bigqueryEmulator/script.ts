@@ -25,7 +25,25 @@ import type { TypeProto, ValueProto } from './values.js';
 import { ZetaSqlError, type Zetasql } from './zetasql.js';
 import { randomBytes } from 'node:crypto';
 
-const PROCEDURAL = new Set(['DECLARE', 'SET', 'IF', 'LOOP', 'WHILE', 'REPEAT', 'FOR', 'CALL', 'EXECUTE', 'RAISE', 'RETURN', 'BREAK', 'CONTINUE', 'LEAVE', 'ITERATE', 'CASE', 'EXCEPTION']);
+const PROCEDURAL = new Set([
+  'DECLARE',
+  'SET',
+  'IF',
+  'LOOP',
+  'WHILE',
+  'REPEAT',
+  'FOR',
+  'CALL',
+  'EXECUTE',
+  'RAISE',
+  'RETURN',
+  'BREAK',
+  'CONTINUE',
+  'LEAVE',
+  'ITERATE',
+  'CASE',
+  'EXCEPTION',
+]);
 
 /** The statements of a job, as ZetaSQL's parser splits them (offsets in the job text, trailing `;` removed). */
 export async function split(z: Zetasql, text: string): Promise<Statement[]> {
@@ -39,7 +57,10 @@ export async function split(z: Zetasql, text: string): Promise<Statement[]> {
       next = await z.nextStatement(text, pos);
     } catch (e) {
       const first = tokenize(bytes.subarray(pos).toString())[0]!;
-      if (first.kind === 'ident' && PROCEDURAL.has(first.value.toUpperCase()) || /^BEGIN$/i.test(first.value) && !/^\s*BEGIN\s+TRANSACTION/i.test(bytes.subarray(pos).toString().slice(first.start))) {
+      if (
+        (first.kind === 'ident' && PROCEDURAL.has(first.value.toUpperCase())) ||
+        (/^BEGIN$/i.test(first.value) && !/^\s*BEGIN\s+TRANSACTION/i.test(bytes.subarray(pos).toString().slice(first.start)))
+      ) {
         throw errors.notEmulated(`procedural statements (${first.value.toUpperCase()} ...) are not emulated`);
       }
       if (e instanceof ZetaSqlError) {
@@ -97,11 +118,20 @@ const isTempDdl = (kind: string, body: Record<string, any>, scope: Scope) =>
   (kind === 'resolvedDropStmtNode' && scope.temps.has((body.namePath as string[]).filter((s) => s.toUpperCase() !== '_SESSION').join('.')));
 
 export async function run(z: Zetasql, statements: readonly Statement[], scope: Scope, control: RunControl): Promise<Outcome> {
-  const out: Outcome = { statementType: statements.length > 1 ? 'SCRIPT' : 'SELECT', inserted: 0, updated: 0, deleted: 0, bytesProcessed: 0n, bytesBilled: 0n, statements: statements.length };
+  const out: Outcome = {
+    statementType: statements.length > 1 ? 'SCRIPT' : 'SELECT',
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+    bytesProcessed: 0n,
+    bytesBilled: 0n,
+    statements: statements.length,
+  };
   if (control.estimate !== undefined) {
     out.bytesProcessed = control.estimate;
     out.bytesBilled = control.estimate ? billedBytes([control.estimate]) : 0n;
-    if (control.maximumBytesBilled !== undefined && out.bytesBilled > control.maximumBytesBilled) throw errors.bytesBilled(control.maximumBytesBilled, out.bytesBilled);
+    if (control.maximumBytesBilled !== undefined && out.bytesBilled > control.maximumBytesBilled)
+      throw errors.bytesBilled(control.maximumBytesBilled, out.bytesBilled);
   }
   try {
     for (const stmt of statements) {
@@ -116,7 +146,10 @@ export async function run(z: Zetasql, statements: readonly Statement[], scope: S
       const type = STATEMENT_TYPE[analyzed.kind] ?? analyzed.kind;
       if (statements.length === 1) out.statementType = type;
       if (scope.tx && !ALLOWED_IN_TRANSACTION.has(type) && !isTempDdl(analyzed.kind, analyzed.body, scope)) {
-        const message = type === 'BEGIN_TRANSACTION' ? 'Nested transactions are not supported' : 'DDL statements are not supported in a transaction, except for those creating or droping temporary tables or temporary functions.';
+        const message =
+          type === 'BEGIN_TRANSACTION'
+            ? 'Nested transactions are not supported'
+            : 'DDL statements are not supported in a transaction, except for those creating or droping temporary tables or temporary functions.';
         throw statementError(new BigqueryError('invalidQuery', message), stmt, scope);
       }
       if (!scope.tx && (type === 'COMMIT_TRANSACTION' || type === 'ROLLBACK_TRANSACTION')) {
@@ -138,7 +171,9 @@ export async function run(z: Zetasql, statements: readonly Statement[], scope: S
       if (control.concurrentUpdate && (type === 'COMMIT_TRANSACTION' || (!scope.tx && ['INSERT', 'UPDATE', 'DELETE'].includes(type)))) {
         const table = scope.tx?.written[0] ?? prepared.sources[0]?.table;
         const path = table ? tablePath(table) : 'unknown';
-        throw scope.tx ? errors.concurrentUpdate(path, scope.tx.id) : new BigqueryError('invalidQuery', `Could not serialize access to table ${path.replace('.', ':')} due to concurrent update`);
+        throw scope.tx
+          ? errors.concurrentUpdate(path, scope.tx.id)
+          : new BigqueryError('invalidQuery', `Could not serialize access to table ${path.replace('.', ':')} due to concurrent update`);
       }
       const r = await execute(z, prepared, analyzed, scope);
       if (r.kind === 'query') out.result = { columns: r.columns, rows: r.rows };
@@ -195,12 +230,23 @@ export async function dryRun(z: Zetasql, statements: readonly Statement[], scope
     }
     for (const s of prepared.sources) if (s.table && !s.table.temp) out.tables.add(tablePath(s.table));
     if (kind === 'resolvedQueryStmtNode' && statements.length === 1) {
-      out.schema = ((body.outputColumnList ?? []) as { name: string; column: { type: TypeProto } }[]).map((c, i) => restField(c.name || `f${i}_`, c.column.type));
+      out.schema = ((body.outputColumnList ?? []) as { name: string; column: { type: TypeProto } }[]).map((c, i) =>
+        restField(c.name || `f${i}_`, c.column.type),
+      );
     }
     if ((kind === 'resolvedCreateTableStmtNode' || kind === 'resolvedCreateTableAsSelectStmtNode') && body.parent.parent.createScope === 'CREATE_TEMP') {
       const columns = (body.parent.columnDefinitionList ?? []) as { name: string; type: TypeProto }[];
       const name = (body.parent.parent.namePath as string[]).join('.');
-      local.temps.set(name, scope.store.newTable('_SCRIPT', '', name, columns.map((c) => restField(c.name, c.type)), true));
+      local.temps.set(
+        name,
+        scope.store.newTable(
+          '_SCRIPT',
+          '',
+          name,
+          columns.map((c) => restField(c.name, c.type)),
+          true,
+        ),
+      );
     }
   }
   if (override !== undefined) {

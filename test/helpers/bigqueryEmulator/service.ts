@@ -93,23 +93,48 @@ export class Service {
     return out;
   }
 
-  async insert(project: string, body: { jobReference?: { jobId?: string; location?: string; projectId?: string }; configuration?: Record<string, unknown> }): Promise<Reply> {
+  async insert(
+    project: string,
+    body: { jobReference?: { jobId?: string; location?: string; projectId?: string }; configuration?: Record<string, unknown> },
+  ): Promise<Reply> {
     const configuration = body.configuration ?? {};
     const q = configuration.query as QueryConfig | undefined;
     const dry = Boolean(configuration.dryRun);
     const jobId = body.jobReference?.jobId ?? `job_${randomBytes(12).toString('base64url')}`;
-    const { failure, effects } = this.faultsFor({ api: 'jobs.insert', jobId, query: q?.query, dryRun: dry, kind: 'query', location: body.jobReference?.location });
+    const { failure, effects } = this.faultsFor({
+      api: 'jobs.insert',
+      jobId,
+      query: q?.query,
+      dryRun: dry,
+      kind: 'query',
+      location: body.jobReference?.location,
+    });
     if (failure) return this.fail(failure);
     try {
       if (!q || configuration.load || configuration.extract || configuration.copy) {
         if (configuration.load) throw errors.notEmulated('load jobs from Cloud Storage are not emulated; use the upload endpoint');
-        throw new BigqueryError('invalid', 'Job configuration must contain exactly one job-specific configuration object (e.g., query, load, extract, spreadsheetExtract), but there were 0: ');
+        throw new BigqueryError(
+          'invalid',
+          'Job configuration must contain exactly one job-specific configuration object (e.g., query, load, extract, spreadsheetExtract), but there were 0: ',
+        );
       }
-      if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new BigqueryError('invalid', `Invalid job ID "${jobId}". Job IDs must be alphanumeric (plus underscores and dashes) and must be at most 1024 characters long.`);
+      if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId))
+        throw new BigqueryError(
+          'invalid',
+          `Invalid job ID "${jobId}". Job IDs must be alphanumeric (plus underscores and dashes) and must be at most 1024 characters long.`,
+        );
       for (const [k, v] of Object.entries((configuration.labels ?? {}) as Record<string, string>)) {
         // Wording not verified against the service; the rule is the documented one.
-        if (!LABEL_KEY.test(k)) throw new BigqueryError('invalid', `Invalid label key "${k}": keys must start with a lowercase letter, contain only lowercase letters, numeric characters, underscores and dashes, and be at most 63 characters long.`);
-        if (!LABEL_VALUE.test(String(v))) throw new BigqueryError('invalid', `Invalid label value "${v}" for key "${k}": values can contain only lowercase letters, numeric characters, underscores and dashes, and be at most 63 characters long.`);
+        if (!LABEL_KEY.test(k))
+          throw new BigqueryError(
+            'invalid',
+            `Invalid label key "${k}": keys must start with a lowercase letter, contain only lowercase letters, numeric characters, underscores and dashes, and be at most 63 characters long.`,
+          );
+        if (!LABEL_VALUE.test(String(v)))
+          throw new BigqueryError(
+            'invalid',
+            `Invalid label value "${v}" for key "${k}": values can contain only lowercase letters, numeric characters, underscores and dashes, and be at most 63 characters long.`,
+          );
       }
       if (!q.query) throw new BigqueryError('invalid', 'Query configuration must contain a query');
       if (q.useLegacySql !== false) throw errors.notEmulated('legacy SQL is not emulated (set useLegacySql: false)');
@@ -161,7 +186,8 @@ export class Service {
       for (const d of datasets) {
         if (this.store.dataset(d.project, d.dataset)?.location !== view.location) throw errors.datasetNotFound(d.project, d.dataset, view.location);
       }
-      if (session && session.location !== view.location) throw new BigqueryError('invalidQuery', `Session ${session.id} is in location ${session.location}, not ${view.location}`);
+      if (session && session.location !== view.location)
+        throw new BigqueryError('invalidQuery', `Session ${session.id} is in location ${session.location}, not ${view.location}`);
       if (q.createSession && !dry) {
         session = { id: randomBytes(24).toString('base64url'), project, location: view.location, temps: new Map() };
         this.sessions.set(session.id, session);
@@ -269,7 +295,15 @@ export class Service {
       const run = this.findJob(project, jobId, location);
       const v = run.view;
       if ((await run.observe()) === 'RUNNING') {
-        return { status: 200, body: { kind: 'bigquery#getQueryResultsResponse', etag: `"${jobId}"`, jobReference: { projectId: project, jobId, location: v.location }, jobComplete: false } };
+        return {
+          status: 200,
+          body: {
+            kind: 'bigquery#getQueryResultsResponse',
+            etag: `"${jobId}"`,
+            jobReference: { projectId: project, jobId, location: v.location },
+            jobComplete: false,
+          },
+        };
       }
       const failed = run.failure();
       if (failed) throw failed;

@@ -46,7 +46,17 @@ export const STATEMENT_TYPE: Record<string, string> = {
 };
 
 /** Statement kinds BigQuery runs inside a transaction (DDL only on temp tables). */
-export const ALLOWED_IN_TRANSACTION = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE_TABLE', 'ASSERT', 'COMMIT_TRANSACTION', 'ROLLBACK_TRANSACTION']);
+export const ALLOWED_IN_TRANSACTION = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'TRUNCATE_TABLE',
+  'ASSERT',
+  'COMMIT_TRANSACTION',
+  'ROLLBACK_TRANSACTION',
+]);
 
 /** Where a statement starts (its first token, after any comment), as an offset in the job text. */
 export const statementStart = (stmt: Statement) => stmt.start + (tokenize(stmt.text)[0]?.start ?? 0);
@@ -103,13 +113,19 @@ export function prepare(stmt: Statement, scope: Scope): Prepared {
   }
   const json = jsonSetEdits(tokens);
   if (json.unsupported) {
-    throw errors.notEmulated(`JSON_SET(..., ${json.unsupported}) cannot be emulated: this ZetaSQL's JSON_SET predates create_if_missing and always creates missing members`);
+    throw errors.notEmulated(
+      `JSON_SET(..., ${json.unsupported}) cannot be emulated: this ZetaSQL's JSON_SET predates create_if_missing and always creates missing members`,
+    );
   }
   const all = [...edits, ...json.edits];
   return { stmt, sql: applyEdits(stmt.text, all), edits: all, sources, tokens };
 }
 
-export async function analyze(z: Zetasql, prepared: Prepared, scope: Scope): Promise<{ kind: string; body: Record<string, any>; ast: Record<string, unknown> }> {
+export async function analyze(
+  z: Zetasql,
+  prepared: Prepared,
+  scope: Scope,
+): Promise<{ kind: string; body: Record<string, any>; ast: Record<string, unknown> }> {
   try {
     const ast = await z.analyze(prepared.sql, catalogOf(prepared.sources, scope, { content: false, rowIds: false }), scope.params);
     return { ...innermost(ast), ast };
@@ -136,7 +152,8 @@ export function writeRows(table: Table, rows: Row[], scope: Scope) {
 function requireValues(table: Table, rows: { cells: ValueProto[] }[], prepared: Prepared, scope: Scope) {
   for (const row of rows) {
     table.schema.forEach((f, i) => {
-      if (f.mode === 'REQUIRED' && isNull(row.cells[i])) throw statementError(new BigqueryError('invalidQuery', `Required field ${f.name} cannot be null`), prepared.stmt, scope);
+      if (f.mode === 'REQUIRED' && isNull(row.cells[i]))
+        throw statementError(new BigqueryError('invalidQuery', `Required field ${f.name} cannot be null`), prepared.stmt, scope);
     });
   }
 }
@@ -179,7 +196,11 @@ export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: 
         const cells = (row.cell ?? []).map(clean);
         // An ingestion-time table's _PARTITIONTIME may be written; otherwise rows land in today's partition.
         const pt = cells[n];
-        return { id: store.rowId(), cells: cells.slice(0, n), insertedAt: table.partitioning && !table.partitioning.field && pt && !isNull(pt) ? timestampMicros(pt) : now };
+        return {
+          id: store.rowId(),
+          cells: cells.slice(0, n),
+          insertedAt: table.partitioning && !table.partitioning.field && pt && !isNull(pt) ? timestampMicros(pt) : now,
+        };
       });
       requireValues(table, added, prepared, scope);
       writeRows(table, [...(scope.tx?.rows.get(table) ?? table.rows), ...added], scope);
@@ -194,12 +215,25 @@ export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: 
       const current = (!table.temp && scope.tx?.rows.get(table)) || table.rows;
       if (kind === 'resolvedDeleteStmtNode') {
         const gone = new Set(r.rows.map(id));
-        writeRows(table, current.filter((row) => !gone.has(row.id)), scope);
+        writeRows(
+          table,
+          current.filter((row) => !gone.has(row.id)),
+          scope,
+        );
         return { kind: 'dml', statementType: 'DELETE', inserted: 0, updated: 0, deleted: gone.size };
       }
       const updated = new Map(r.rows.map((row) => [id(row), (row.cell ?? []).slice(0, n).map(clean)]));
-      requireValues(table, [...updated.values()].map((cells) => ({ cells })), prepared, scope);
-      writeRows(table, current.map((row) => (updated.has(row.id) ? { ...row, cells: updated.get(row.id)! } : row)), scope);
+      requireValues(
+        table,
+        [...updated.values()].map((cells) => ({ cells })),
+        prepared,
+        scope,
+      );
+      writeRows(
+        table,
+        current.map((row) => (updated.has(row.id) ? { ...row, cells: updated.get(row.id)! } : row)),
+        scope,
+      );
       return { kind: 'dml', statementType: 'UPDATE', inserted: 0, updated: updated.size, deleted: 0 };
     }
     case 'resolvedTruncateStmtNode': {
@@ -223,7 +257,12 @@ export async function execute(z: Zetasql, prepared: Prepared, analyzed: { kind: 
         if (kind === 'resolvedCreateTableAsSelectStmtNode') throw errors.notEmulated('CREATE TABLE ... AS SELECT of a permanent table is not emulated');
         const path = flatten(create.namePath);
         const [p, d, t] = path.length === 3 ? path : path.length === 2 ? [scope.project, ...path] : [];
-        if (!p || !d || !t) throw statementError(new BigqueryError('invalidQuery', `Table name "${path.join('.')}" missing dataset while no default dataset is set in the request.`), prepared.stmt, scope);
+        if (!p || !d || !t)
+          throw statementError(
+            new BigqueryError('invalidQuery', `Table name "${path.join('.')}" missing dataset while no default dataset is set in the request.`),
+            prepared.stmt,
+            scope,
+          );
         if (!store.dataset(p, d)) throw errors.datasetNotFound(p, d);
         if (store.tables.has(`${p}.${d}.${t}`)) {
           if (create.createMode === 'CREATE_IF_NOT_EXISTS') return { kind: 'other', statementType };

@@ -126,7 +126,14 @@ export class Store {
     return this.datasets.get(`${project}.${id}`);
   }
 
-  newTable(project: string, dataset: string, name: string, schema: SchemaField[], temp: boolean, options: Pick<TableDefinition, 'partitioning' | 'requirePartitionFilter'> = {}): Table {
+  newTable(
+    project: string,
+    dataset: string,
+    name: string,
+    schema: SchemaField[],
+    temp: boolean,
+    options: Pick<TableDefinition, 'partitioning' | 'requirePartitionFilter'> = {},
+  ): Table {
     const now = this.nowMs();
     const table: Table = {
       temp,
@@ -144,7 +151,8 @@ export class Store {
     };
     if (options.partitioning?.field) {
       const f = schema.find((c) => c.name === options.partitioning!.field);
-      if (!f || !/^(TIMESTAMP|DATE|DATETIME)$/i.test(f.type)) throw new Error(`bigquery emulator: partitioning column ${options.partitioning.field} must be a TIMESTAMP, DATE or DATETIME column of ${name}`);
+      if (!f || !/^(TIMESTAMP|DATE|DATETIME)$/i.test(f.type))
+        throw new Error(`bigquery emulator: partitioning column ${options.partitioning.field} must be a TIMESTAMP, DATE or DATETIME column of ${name}`);
     }
     if (options.requirePartitionFilter && !options.partitioning) throw new Error(`bigquery emulator: requirePartitionFilter needs partitioning (${name})`);
     return table;
@@ -153,7 +161,8 @@ export class Store {
   async createTable(def: TableDefinition): Promise<Table> {
     const [project, dataset, name, ...rest] = def.path.split('.');
     if (!project || !dataset || !name || rest.length) throw new Error(`bigquery emulator: table path must be project.dataset.table, got ${def.path}`);
-    if (!this.dataset(project, dataset)) throw new Error(`bigquery emulator: dataset ${project}.${dataset} is not declared (datasets: { ${dataset}: { location } })`);
+    if (!this.dataset(project, dataset))
+      throw new Error(`bigquery emulator: dataset ${project}.${dataset} is not declared (datasets: { ${dataset}: { location } })`);
     const table = this.newTable(project, dataset, name, def.schema, false, def);
     this.tables.set(def.path, table);
     if (def.rows?.length) await this.insertRows(def.path, def.rows);
@@ -170,9 +179,11 @@ export class Store {
   async toRows(table: Table, rows: readonly Record<string, unknown>[], insertedAt = this.now()): Promise<Row[]> {
     const names = new Set(table.schema.map((f) => f.name));
     const cells = rows.map((row, r) => {
-      for (const k of Object.keys(row)) if (!names.has(k) && k !== '_PARTITIONTIME') throw new Error(`bigquery emulator: ${tablePath(table)} has no column ${k} (row ${r})`);
+      for (const k of Object.keys(row))
+        if (!names.has(k) && k !== '_PARTITIONTIME') throw new Error(`bigquery emulator: ${tablePath(table)} has no column ${k} (row ${r})`);
       return table.schema.map((f, i) => {
-        if (f.mode === 'REQUIRED' && (row[f.name] === null || row[f.name] === undefined)) throw new Error(`bigquery emulator: ${f.name} of ${tablePath(table)} is REQUIRED (row ${r})`);
+        if (f.mode === 'REQUIRED' && (row[f.name] === null || row[f.name] === undefined))
+          throw new Error(`bigquery emulator: ${f.name} of ${tablePath(table)} is REQUIRED (row ${r})`);
         try {
           return fromJs(table.types[i]!, row[f.name]);
         } catch (e) {
@@ -221,7 +232,9 @@ export class Store {
       selfLink: `/bigquery/v2/projects/${table.project}/datasets/${table.dataset}/tables/${table.name}`,
       tableReference: { projectId: table.project, datasetId: table.dataset, tableId: table.name },
       schema: { fields: restSchema(table.schema) },
-      ...(table.partitioning ? { timePartitioning: { type: table.partitioning.type, ...(table.partitioning.field ? { field: table.partitioning.field } : {}) } } : {}),
+      ...(table.partitioning
+        ? { timePartitioning: { type: table.partitioning.type, ...(table.partitioning.field ? { field: table.partitioning.field } : {}) } }
+        : {}),
       ...(table.requirePartitionFilter ? { requirePartitionFilter: true } : {}),
       numBytes: String(this.numBytes(table)),
       numLongTermBytes: '0',

@@ -38,8 +38,8 @@ export const timestampValue = (micros: bigint): ValueProto => {
   const seconds = floorDiv(micros, MICROS_PER_SECOND);
   return { timestampValue: { seconds: String(seconds), nanos: Number(micros - seconds * MICROS_PER_SECOND) * 1000 } };
 };
-export const timestampMicros = (v: ValueProto) => BigInt(v.timestampValue?.seconds ?? '0') * MICROS_PER_SECOND + BigInt(Math.floor((v.timestampValue?.nanos ?? 0) / 1000));
-
+export const timestampMicros = (v: ValueProto) =>
+  BigInt(v.timestampValue?.seconds ?? '0') * MICROS_PER_SECOND + BigInt(Math.floor((v.timestampValue?.nanos ?? 0) / 1000));
 
 // NUMERIC is a little-endian two's complement integer scaled by 10^9, BIGNUMERIC by 10^38.
 const SCALE = { TYPE_NUMERIC: 9, TYPE_BIGNUMERIC: 38 } as Record<string, number>;

@@ -73,7 +73,9 @@ export async function startZetasql(): Promise<Zetasql> {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const definition = protoLoader.loadSync('local_service.proto', { longs: String, enums: String, defaults: false, oneofs: true, includeDirs: [protos] });
-  const pkg = grpc.loadPackageDefinition(definition) as { zetasql: { local_service: { ZetaSqlLocalService: new (address: string, credentials: unknown, options: Record<string, unknown>) => Record<string, Rpc> } } };
+  const pkg = grpc.loadPackageDefinition(definition) as {
+    zetasql: { local_service: { ZetaSqlLocalService: new (address: string, credentials: unknown, options: Record<string, unknown>) => Record<string, Rpc> } };
+  };
   const api = new pkg.zetasql.local_service.ZetaSqlLocalService(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
     'grpc.max_send_message_length': 512 * 1024 * 1024,
     'grpc.max_receive_message_length': 512 * 1024 * 1024,
@@ -126,7 +128,11 @@ export async function startZetasql(): Promise<Zetasql> {
       return { end: r.resumeBytePosition, tables: (r.tableName ?? []).map((t) => t.tableNameSegment) };
     },
     async analyze(sql, catalog, params) {
-      const r = await call<{ resolvedStatement: Record<string, unknown> }>('analyze', { sqlStatement: sql, options: options(params, true), simpleCatalog: simpleCatalog(catalog) });
+      const r = await call<{ resolvedStatement: Record<string, unknown> }>('analyze', {
+        sqlStatement: sql,
+        options: options(params, true),
+        simpleCatalog: simpleCatalog(catalog),
+      });
       return r.resolvedStatement;
     },
     async query(sql, catalog, params) {
