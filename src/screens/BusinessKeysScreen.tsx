@@ -94,7 +94,7 @@ export function BusinessKeysScreen({ route, active, width, height, nav, services
       <Box flexDirection="column">
         <Text wrap="truncate-end">
           {path} = <Text bold>{current.key}</Text>
-          {current.differences.length ? <Text color={tone('warn')}> differ: {current.differences.join(', ')}</Text> : '  (same event_data)'}
+          {current.differences.length ? <Text color={tone('warn')}>{`  differ: ${current.differences.join(', ')}`}</Text> : '  (same event_data)'}
         </Text>
         <WindowedList
           items={current.events}

@@ -57,7 +57,7 @@ describe('ConfirmScreen', () => {
     // The last lines of the SQL, the commit at the bottom of the document, just above the question.
     let frame = await app.waitForChange(() => app.stdin.write('G'));
     expect(frame).toMatchInlineSnapshot(`
-      "confirm dedupe · remittance_was_sent_event               lines 76-93 of 93 · dev
+      "confirm dedupe · remittance_was_sent_event               lines 75-92 of 92 · dev
           exclusion_description)
       WITH chosen AS (SELECT * FROM evfix_chosen)
       SELECT DISTINCT event_created_at, event_id, event_name,
@@ -173,7 +173,7 @@ describe('ConfirmScreen', () => {
     const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
     const frame = await app.waitFor('stage table after the rerun: 5 added');
     expect(frame.replace(plan.id, '<plan id>')).toMatchInlineSnapshot(`
-      "confirm dedupe · remittance_was_sent_event                lines 1-18 of 95 · dev
+      "confirm dedupe · remittance_was_sent_event                lines 1-18 of 94 · dev
       dedupe plan <plan id> by tester: 10 event(s)
         created 2026-03-01 00:00:00 .. (no end)
         created 2026-03-14 10:00:00 .. 2026-03-14 10:00:00
@@ -191,7 +191,7 @@ describe('ConfirmScreen', () => {
           + 10000000 2026-03-14 10:00 added
           + 20000000 2026-03-14 10:00 added
       description (e edits): replayed deliveries
-      SQL (8 statement(s), 77 lines):
+      SQL (8 statement(s), 76 lines):
       Write these rows? press y to write, esc to go back (nothing is written)
 
 
