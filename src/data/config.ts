@@ -6,7 +6,8 @@
  * here ends up quoted in SQL, so the schema also holds identifiers to a strict
  * pattern: a table name cannot smuggle SQL in.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readTextOr } from './files.js';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -223,12 +224,7 @@ export function findConfigFile(from: string): string | undefined {
 
 /** Reads and validates a config file; every problem names its field. */
 export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new EvfixError('config', `${file}: cannot be read (does it exist?)`);
-  }
+  const text = readTextOr(file, (why) => new EvfixError('config', `${file}: cannot be read (${why})`));
   let raw: unknown;
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);

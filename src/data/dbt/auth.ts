@@ -25,8 +25,8 @@
  * This module loads google-auth-library; config.ts must not import it, so
  * start-up on the embedded warehouse does not pay for it (see openWarehouse.ts).
  */
+import { readTextOr } from '../files.js';
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { GoogleAuth, Impersonated, JWT, OAuth2Client, type AuthClient } from 'google-auth-library';
 import { EvfixError } from '../errors.js';
 import type { DbtTarget } from './profile.js';
@@ -72,12 +72,7 @@ function serviceAccountKey(info: unknown, target: DbtTarget, field: string, fixN
 
 function keyFromFile(target: DbtTarget): ServiceAccountKey {
   const file = target.keyfile!;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw authError(target, 'keyfile', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
+  const text = readTextOr(file, (_, code) => authError(target, 'keyfile', `cannot read ${file}: ${code ?? 'unreadable'}`));
   let info: unknown;
   try {
     info = JSON.parse(text);

@@ -26,7 +26,7 @@
  * schemas/dbt/manifest/v10.json..v12.json and its real fixtures
  * tests/functional/artifacts/data/state/v10..v12/manifest.json.
  */
-import { readFileSync } from 'node:fs';
+import { readTextOr } from '../files.js';
 import { EvfixError } from '../errors.js';
 import { DATASET_RULE, isDatasetId, isProjectId, isTableId, PROJECT_RULE, shown, TABLE_RULE } from './bigqueryNames.js';
 
@@ -97,17 +97,13 @@ type RawNode = {
 
 /** Reads and checks a manifest; a missing, unreadable or unknown one is one message naming the file. */
 export function readManifest(file: string): Manifest {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw manifestError(
+  const text = readTextOr(file, (why, code) =>
+    manifestError(
       code === 'ENOENT'
         ? `rerun.dbt.manifest: ${file} does not exist; run \`dbt compile\` (or \`dbt parse\`) in the dbt project for the target evfix uses`
-        : `rerun.dbt.manifest: ${file} cannot be read: ${code ?? (error as Error).message}`,
-    );
-  }
+        : `rerun.dbt.manifest: ${file} cannot be read: ${code ?? why}`,
+    ),
+  );
   let raw: {
     metadata?: { dbt_schema_version?: unknown; dbt_version?: unknown; adapter_type?: unknown };
     nodes?: Record<string, RawNode>;

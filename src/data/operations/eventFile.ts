@@ -3,7 +3,7 @@
  * header row. Used by `update --from-file` (keys) and `insert --from-file`
  * (whole events).
  */
-import { readFileSync } from 'node:fs';
+import { readTextOr } from '../files.js';
 import { EvfixError } from '../errors.js';
 import { isObject, parseJson, type Json } from '../json/value.js';
 
@@ -63,12 +63,7 @@ function parseCsv(text: string, file: string): FileRecord[] {
 }
 
 export function readEventFile(file: string): FileRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new EvfixError('input', `${file}: cannot be read`);
-  }
+  const text = readTextOr(file, (why) => new EvfixError('input', `${file}: cannot be read (${why})`));
   if (text.includes('\uFFFD')) throw new EvfixError('input', `${file}: is not valid UTF-8`);
   const trimmed = text.trimStart();
   const asObject = (value: Json, line: number): FileRecord => {
