@@ -1,4 +1,5 @@
 /** Plain-text renderings of plans and results for the terminal and for logs. Stored text is printed escaped. */
+import { confirmWords as wordsOf } from '../data/confirmation.js';
 import type { AuditEntry, EventRows } from '../data/engine.js';
 import { describeEdit } from '../data/json/edit.js';
 import { lineDiff } from '../data/json/diff.js';
@@ -32,12 +33,8 @@ export function formatRows(plan: Pick<Plan, 'counts'>, tables: { exceptions: str
  * is asked about as a delete, one that only writes as a write, and one that does both says both.
  */
 export function confirmWords(plan: Pick<Plan, 'counts'>): { verb: string; question: string; nothing: string } {
-  const c = plan.counts;
-  const writes = c.exceptions + c.exclusions > 0;
-  const deletes = c.deleted.exceptions + c.deleted.exclusions > 0;
-  if (deletes && !writes) return { verb: 'delete', question: 'Delete these rows? [y/N] ', nothing: 'nothing was deleted' };
-  if (deletes) return { verb: 'write and delete', question: 'Write and delete these rows? [y/N] ', nothing: 'nothing was written or deleted' };
-  return { verb: 'write', question: 'Write these rows? [y/N] ', nothing: 'nothing was written' };
+  const words = wordsOf(plan.counts);
+  return { verb: words.verb, question: `${words.question} [y/N] `, nothing: `nothing was ${words.done}` };
 }
 
 /** The summary of the changes: per edited path, the distinct before -> after values and how many events each. */

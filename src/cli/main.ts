@@ -3,6 +3,7 @@
  * command that writes makes a plan, shows it, and applies it only after confirmation (a TTY answer, or --yes);
  * a rerun is confirmed the same way.
  */
+import { confirmsByTypedName, yesAloneRefusal } from '../data/confirmation.js';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findStage, loadConfig, type Config } from '../data/config.js';
@@ -288,17 +289,13 @@ async function confirmWrite(
   io: CliIO,
   what: { stage: string; rows: number; question: string; declined: string; verb: string; nothing: string },
 ): Promise<boolean> {
-  const prod = ctx.config.environment === 'prod';
+  const prod = confirmsByTypedName(ctx.config);
   const confirmTable = str(values, 'confirm-table');
   if (confirmTable !== undefined && confirmTable !== what.stage) {
     throw new EvfixError('refused', `--confirm-table ${confirmTable} does not name this stage table (${what.stage}); ${what.nothing}`);
   }
-  if (values.yes && prod && what.rows > ctx.config.prod_yes_max_rows && confirmTable === undefined) {
-    throw new EvfixError(
-      'refused',
-      `this production change touches ${what.rows} rows, more than --yes alone may (${ctx.config.prod_yes_max_rows}); add --confirm-table ${what.stage}. ${what.nothing[0]!.toUpperCase()}${what.nothing.slice(1)}`,
-    );
-  }
+  const refusal = values.yes && confirmTable === undefined ? yesAloneRefusal(ctx.config, what.rows, what.stage) : undefined;
+  if (refusal) throw new EvfixError('refused', `${refusal}. ${what.nothing[0]!.toUpperCase()}${what.nothing.slice(1)}`);
   if (values.yes) return true;
   if (!io.ask)
     throw new EvfixError(

@@ -5,22 +5,18 @@
  */
 import { Box, Text } from 'ink';
 import { useState } from 'react';
+import { confirmWords, type RowCounts } from '../data/confirmation.js';
 import { LineView, useLineInput } from './TextField.js';
 import { tone } from './theme.js';
 
-type Counts = { exceptions: number; exclusions: number; deleted: { exceptions: number; exclusions: number } };
+type Counts = RowCounts;
 
-/**
- * The words of the question: a plan that only deletes rows (a revert) asks to delete, one that writes and
- * deletes says both, any other asks to write (the CLI's `confirmWords` asks the same).
- */
+/** The words of the question, as the CLI asks it (src/data/confirmation.ts); `deletes` alone: a plan that only deletes. */
 export function wordsOf(props: { deletes?: boolean; counts?: Counts }) {
-  const c = props.counts;
-  const writes = c ? c.exceptions + c.exclusions > 0 : !props.deletes;
-  const deletes = c ? c.deleted.exceptions + c.deleted.exclusions > 0 : props.deletes === true;
-  if (deletes && !writes) return { question: 'Delete these rows?', verb: 'delete', done: 'deleted' };
-  if (deletes) return { question: 'Write and delete these rows?', verb: 'write and delete', done: 'written or deleted' };
-  return { question: 'Write these rows?', verb: 'write', done: 'written' };
+  const none = { exceptions: 0, exclusions: 0 };
+  return confirmWords(
+    props.counts ?? (props.deletes ? { ...none, deleted: { exceptions: 1, exclusions: 0 } } : { exceptions: 1, exclusions: 0, deleted: none }),
+  );
 }
 
 /** `counts`: the plan's, which say whether it writes rows, deletes them, or both; `deletes` says it only deletes. */

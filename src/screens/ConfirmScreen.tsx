@@ -8,6 +8,7 @@
  * not written: `y` keeps the plan file in the state folder and shows the
  * `evfix approve FILE` command for them; once approved, `y` writes it.
  */
+import { confirmsByTypedName } from '../data/confirmation.js';
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import { hangingLines as hang } from '../components/wrapText.js';
@@ -98,7 +99,7 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
     [plan, width],
   );
   // In production the stage name is typed to write; a plan awaiting approval is not written, so `y` keeps it instead.
-  const typed = config.environment === 'prod' && !readOnly && !awaiting;
+  const typed = confirmsByTypedName(config) && !readOnly && !awaiting;
   const blocked = plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse';
   const ready = !sealing && !remaking && !blocked && !proceeding;
   const c = plan.counts;
