@@ -10,7 +10,7 @@ import type { Edit } from '../json/edit.js';
 import { compileEdits, programColumns } from '../json/editProgram.js';
 import { isObject, JsonNumber, parseJson, type Json } from '../json/value.js';
 import { parseEventId, parseEventKey, requireDescription } from '../model.js';
-import { parsePlan, sealPlan, type Definition, type InsertRow, type Plan } from '../plan.js';
+import { definitionOf as planDefinition, parsePlan, sealPlan, type Definition, type InsertRow, type Plan } from '../plan.js';
 import { parseCondition, type Condition, type Selection, type ValueColumn, type ValueType } from '../selection.js';
 import { canonicalTimestamp, formatTimestamp, FAR_FUTURE } from '../timestamp.js';
 import { lookbackStart, type Context } from './context.js';
@@ -238,21 +238,7 @@ async function againDefinition(
   const text = await ctx.engine.auditedPlan(originalId);
   const original = parsePlan(text ?? '', `the audit table's copy of plan ${originalId}`);
   const stage = findStage(ctx.config, original.stage);
-  const {
-    id: _id,
-    seal: _seal,
-    format: _format,
-    created_at: _c,
-    operator: _o,
-    fingerprint: _f,
-    counts: _n,
-    extent: _e,
-    summary: _s,
-    sample: _x,
-    problems: _p,
-    sql: _q,
-    ...definition
-  } = original;
+  const definition = planDefinition(original);
   return {
     stage,
     definition: { ...definition, description: `Plan ${originalId} again (its revert ${revertId} undone): ${original.description}`.slice(0, 10_000) },
@@ -315,21 +301,7 @@ export async function makePlan(ctx: PlanContext, request: PlanRequest): Promise<
 /** The same definition made again with events the edits cannot change left out (or refused): new facts, a new plan. */
 export async function remakePlan(ctx: PlanContext, plan: Plan, onProblem: 'refuse' | 'skip'): Promise<Plan> {
   const stage = findStage(ctx.config, plan.stage);
-  const {
-    id: _id,
-    seal: _seal,
-    format: _format,
-    created_at: _c,
-    operator: _o,
-    fingerprint: _f,
-    counts: _n,
-    extent: _e,
-    summary: _s,
-    sample: _x,
-    problems: _p,
-    sql: _q,
-    ...definition
-  } = plan;
+  const definition = planDefinition(plan);
   const next = { ...definition, on_problem: onProblem };
   const facts = await ctx.engine.preparePlan(stage, next, inputsOf(plan));
   return sealPlan(next, facts, { created_at: formatTimestamp(ctx.now()), operator: ctx.operator });
