@@ -21,7 +21,8 @@ describe('DemoProgress', () => {
     const view = renderAlone(<DemoProgress path={PATH} onQuit={() => undefined} />);
     expect(await view.waitForFrame('first start')).toMatchInlineSnapshot(`
       "evfix · first start
-      ….config.json: a demo warehouse at /home/operator/.local/share/evfix/demo.duckdb
+      no evfix.config.json: a demo warehouse at
+      /home/operator/.local/share/evfix/demo.duckdb
 
       | creating the demo warehouse…
 
@@ -30,7 +31,8 @@ describe('DemoProgress', () => {
     view.rerender(<DemoProgress path={PATH} progress={{ step: 'events', done: 12_500, total: 50_000 }} onQuit={() => undefined} />);
     expect(await view.waitForFrame('12,500')).toMatchInlineSnapshot(`
       "evfix · first start
-      ….config.json: a demo warehouse at /home/operator/.local/share/evfix/demo.duckdb
+      no evfix.config.json: a demo warehouse at
+      /home/operator/.local/share/evfix/demo.duckdb
 
       | creating the demo warehouse… 12,500 / 50,000 events
 
@@ -39,7 +41,8 @@ describe('DemoProgress', () => {
     view.rerender(<DemoProgress path={PATH} progress={{ step: 'stages', done: 3, total: 7 }} onQuit={() => undefined} />);
     expect(await view.waitForFrame('stage tables')).toMatchInlineSnapshot(`
       "evfix · first start
-      ….config.json: a demo warehouse at /home/operator/.local/share/evfix/demo.duckdb
+      no evfix.config.json: a demo warehouse at
+      /home/operator/.local/share/evfix/demo.duckdb
 
       | building the stage tables… 3 / 7
 
@@ -48,10 +51,17 @@ describe('DemoProgress', () => {
     view.unmount();
   });
 
+  it('at 80 columns keeps the reason whole with the default path of any home', async () => {
+    const path = '/home/a.very.long.operator.name/.local/share/evfix/demo.duckdb';
+    const view = renderAlone(<DemoProgress path={path} onQuit={() => undefined} />);
+    expect(await view.waitForFrame('first start')).toContain(`no evfix.config.json: a demo warehouse at\n${path}\n`);
+    view.unmount();
+  });
+
   it('at 80 columns cuts a long path at its start, keeping the file name', async () => {
     const path = `/mnt/shared/teams/payments/operators/${'nested/'.repeat(8)}evfix/demo.duckdb`;
     const view = renderAlone(<DemoProgress path={path} onQuit={() => undefined} />);
-    expect((await view.waitForFrame('first start')).split('\n')[1]).toMatchInlineSnapshot(
+    expect((await view.waitForFrame('first start')).split('\n')[2]).toMatchInlineSnapshot(
       `"…ators/nested/nested/nested/nested/nested/nested/nested/nested/evfix/demo.duckdb"`,
     );
     view.unmount();
