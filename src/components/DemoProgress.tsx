@@ -28,8 +28,11 @@ export function DemoProgress({ progress, path, onQuit }: { progress?: SeedProgre
   return (
     <Box flexDirection="column">
       <Text bold>evfix · first start</Text>
+      {/* The path on a line of its own, cut at its start when long: on one line with the reason, the default
+          path ($HOME/.local/share/evfix/demo.duckdb) at 80 columns cut "no evfix.config.json" instead. */}
+      <Text color={tone('muted')}>no evfix.config.json: a demo warehouse at</Text>
       <Text color={tone('muted')} wrap="truncate-start">
-        {`no evfix.config.json: a demo warehouse at ${path}`}
+        {path}
       </Text>
       <Text> </Text>
       <Box>

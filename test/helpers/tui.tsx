@@ -98,6 +98,15 @@ export function renderComponent(node: ReactElement, size = { columns: 80, rows: 
   };
 }
 
+/**
+ * One component as the TUI renders it before the App exists (the first start's DemoProgress): on an 80x24
+ * terminal with no key bus around it, so what it does with keys is its own.
+ */
+export function renderAlone(node: ReactElement, size = { columns: 80, rows: 24 }) {
+  const view = renderSized(node, size.columns, size.rows);
+  return { ...view, ...frames(view), type: (keys: string) => view.stdin.write(keys) };
+}
+
 /** `startupNotice`: the app's notice on the first frame, as the TUI shows one on a first start. */
 export function renderApp(services: Services, initial: Route[] = [{ name: 'stages' }], options: { startupNotice?: string } = {}) {
   let quits = 0;
