@@ -74,6 +74,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     open,
     reload,
     plan,
+    settled,
   } = useDuplicatesState(services.service, stage, Math.max(1, height - 6));
   const { list, keep } = state;
   const table = useMemo(() => (openGroup ? columnsOf(openGroup) : null), [openGroup]);
@@ -115,7 +116,7 @@ export function DuplicatesScreen({ route, active, width, height, nav, services }
     active: active && planning.status !== 'running',
     nav,
     // Keys typed while the groups (or a group's copies) are read wait for them: `a` then `d` marks and plans what loads.
-    busy: task.status === 'idle' || task.status === 'running' || (openSummary !== undefined && copies.status === 'running'),
+    busy: task.status === 'idle' || task.status === 'running' || !settled || (openSummary !== undefined && copies.status === 'running'),
     // Marks and chosen copies are work: esc and q ask before they are thrown away.
     unsaved: unsavedDuplicates(state),
     onBack: () => {

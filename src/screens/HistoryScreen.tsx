@@ -53,6 +53,7 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
     reading: load,
     reverting,
     planRevert,
+    settled,
   } = useHistoryState(services.service, active, Math.max(1, height - 5 - detailRows));
   const { list } = state;
   const actions: Record<Exclude<Action, ListMove>, () => unknown> = {
@@ -66,6 +67,8 @@ export function HistoryScreen({ active, width, height, nav, services }: ScreenPr
   const { helpOpen, bindings } = useScreen({
     bindings: bindingsFor(e),
     active: active && reverting.status !== 'running' && !(state.reading && e),
+    // Keys typed while the audit table is read wait for the entries (enter, r on the first entry).
+    busy: load.status !== 'failed' && !settled,
     nav,
     onAction: (action) => (isListMove(action) ? dispatch({ type: 'list', action: listMove(action) }) : void actions[action]()),
   });

@@ -124,5 +124,8 @@ export function useDuplicatesState(service: Service, stage: StageConfig, listHei
     }
   };
 
-  return { state, dispatch, groups, groupsTask: groupsTask.task, copies, openSummary, openGroup, planning: planTask.task, open, reload: load, plan };
+  // The list takes the groups' count in an effect after they arrive: until then a key typed ahead (`a`) would act
+  // on the empty list it had while loading, so the screen stays busy and the key waits.
+  const settled = state.list.count === groups.length;
+  return { state, dispatch, groups, groupsTask: groupsTask.task, copies, openSummary, openGroup, planning: planTask.task, open, reload: load, plan, settled };
 }

@@ -40,5 +40,7 @@ export function useHistoryState(service: Service, active: boolean, listHeight: n
   const entry = entries[state.list.cursor];
   /** The plan reverting the entry under the cursor, or undefined (reverting says why). */
   const planRevert = async () => (entry ? revert.run(entry.plan_id) : undefined);
-  return { state, dispatch, entries, entry, reading: load.task, reverting: revert.task, planRevert };
+  // Until the list has taken the entries' count (an effect after they arrive), keys typed ahead wait.
+  const settled = load.task.status === 'done' && state.list.count === entries.length;
+  return { state, dispatch, entries, entry, reading: load.task, reverting: revert.task, planRevert, settled };
 }

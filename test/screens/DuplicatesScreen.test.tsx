@@ -14,6 +14,15 @@ async function withDuplicates(groups: number) {
 }
 
 describe('DuplicatesScreen', () => {
+  it('a key typed before the groups are listed acts on the listed groups: a marks all of them', async () => {
+    const { w } = await withDuplicates(3);
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
+    // Typed at once, while the groups are read: the key waits for the list, not only for the read.
+    app.stdin.write('a');
+    await app.waitFor('3 marked · 1/3');
+    app.unmount();
+  });
+
   it('does not drop marked groups with one key: esc and q ask, only y goes on, any other key keeps them', async () => {
     const { w } = await withDuplicates(3);
     const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'duplicates', stage: 'remittance_was_sent_event' }]);
