@@ -56,20 +56,25 @@ export const fastStringWidth = {
 
 // evfix reads YAML only for a config file or a dbt profile written in it. yaml is a CommonJS package: imported,
 // it is run and copied into an ES module namespace as its chunk loads, before the TUI's first frame (the
-// config's import took 16 ms more of the main thread's CPU). Required instead, esbuild runs it on first use:
-// evfix's imports of yaml get functions of the same names that require it when first called (`new` on
-// LineCounter's gives yaml's own LineCounter, as a constructor returning an object does). Only the names below
-// are there: an import of anything else from yaml fails the build, so a new one is added here on purpose.
+// config's import took 16 ms more of the main thread's CPU), and even bundled behind a require() its 115 KB are
+// still parsed with the chunk. So yaml is built into a file of its own, dist/chunks/yaml.cjs (YAML_BUNDLE,
+// built by scripts/bundle.mjs), and required from there on first use: evfix's imports of yaml get functions
+// of the same names that require it when first called (`new` on LineCounter's gives yaml's own LineCounter,
+// as a constructor returning an object does). Only the names below are there: an import of anything else
+// from yaml fails the build, so a new one is added here on purpose. The require is relative to the chunk that
+// holds the shim, so bundle.mjs checks that chunk is in dist/chunks.
+export const YAML_BUNDLE = 'dist/chunks/yaml.cjs';
 const YAML_FUNCTIONS = ['parse', 'parseDocument', 'isAlias', 'isMap', 'isScalar', 'isSeq'];
 const YAML_CLASSES = ['LineCounter'];
 export const yamlOnFirstParse = {
   name: 'yaml-on-first-parse',
   setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, (args) => (args.namespace === 'yaml-on-first-parse' ? undefined : { path: 'yaml', namespace: 'yaml-on-first-parse' }));
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'yaml-on-first-parse' }));
+    b.onResolve({ filter: /^\.\/yaml\.cjs$/ }, () => ({ path: './yaml.cjs', external: true }));
     b.onLoad({ filter: /.*/, namespace: 'yaml-on-first-parse' }, () => ({
       contents: [
-        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) {\n  return require('yaml').${name}(...args);\n}\n`),
-        ...YAML_CLASSES.map((name) => `export function ${name}(...args) {\n  return new (require('yaml').${name})(...args);\n}\n`),
+        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) {\n  return require('./yaml.cjs').${name}(...args);\n}\n`),
+        ...YAML_CLASSES.map((name) => `export function ${name}(...args) {\n  return new (require('./yaml.cjs').${name})(...args);\n}\n`),
       ].join(''),
       resolveDir: new URL('..', import.meta.url).pathname,
       loader: 'js',
