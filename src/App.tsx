@@ -3,7 +3,7 @@
  * (hidden, keys off), so going back finds a list where it was left.
  */
 import { Box, useApp, useInput } from 'ink';
-import { useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentType } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ComponentType } from 'react';
 import { AppNotice } from './components/notice.js';
 import { KeyBusProvider } from './components/keyBus.js';
 import { UnsavedWorkProvider } from './components/unsavedWork.js';
@@ -83,6 +83,11 @@ export function App({
   );
   const suspended = useSyncExternalStore(services.suspension.subscribe, services.suspension.isSuspended);
   const [notice, setNotice] = useState<string | null>(startupNotice ?? null);
+  // A start's notice can come after the first frame (the outcome of an interrupted apply, once the warehouse
+  // has answered): it replaces what is shown.
+  useEffect(() => {
+    if (startupNotice) setNotice(startupNotice);
+  }, [startupNotice]);
   const quitting = useRef(false);
   // Ctrl-C quits at once, unless a write is in flight: then it asks, and a second Ctrl-C waits for the write.
   useInput((input, key) => {

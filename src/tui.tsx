@@ -6,21 +6,19 @@
  */
 import { render, type Instance } from 'ink';
 import type { ReactNode } from 'react';
-import { loadConfig } from './data/config.js';
-import { demoWarehouseMissing, ensureDemoWarehouse, type SeedResult } from './data/demo/seed.js';
+import { type Config, demoWarehouseMissing, loadConfig } from './data/config.js';
+import type { SeedResult } from './data/demo/seed.js';
 import { describeError } from './data/errors.js';
-import { Journal } from './data/journal.js';
-import { defaultOperator, type Context } from './data/operations/context.js';
-import { openEngine } from './data/openWarehouse.js';
-import { createService } from './data/service/service.js';
-import { nowMicros } from './data/timestamp.js';
+import { defaultOperator } from './data/operations/context.js';
+import { deferredService } from './data/service/deferredService.js';
+import type { Opened } from './data/service/open.js';
+import type { Service } from './data/service/service.js';
 import { App } from './App.js';
 import type { TuiOptions } from './cli/tuiOptions.js';
 import { DemoProgress } from './components/DemoProgress.js';
 import { fixInkIncrementalRendering } from './components/inkIncrementalFix.js';
 import type { Services } from './screens/navigation.js';
 import { runEditor } from './terminal/editor.js';
-import { describeReconciled } from './data/operations/reconcile.js';
 import { TerminalSession } from './terminal/session.js';
 
 export async function runTui(options: TuiOptions): Promise<number> {
@@ -54,10 +52,10 @@ export async function runTui(options: TuiOptions): Promise<number> {
     process.once('exit', () => session.restore());
   };
 
-  let ctx: Context;
+  let config: Config;
   let created: SeedResult | undefined;
   try {
-    const config = loadConfig({ configFile: options.configFile });
+    config = loadConfig({ configFile: options.configFile });
     if (options.readOnly) config.read_only = true;
     if (config.source === 'demo') process.stderr.write('evfix: no evfix.config.json found; using the demo warehouse.\n');
     if (demoWarehouseMissing(config) && config.engine.type === 'duckdb') {
@@ -70,9 +68,9 @@ export async function runTui(options: TuiOptions): Promise<number> {
         process.exit(0);
       };
       await draw(<DemoProgress path={path} onQuit={quit} />);
+      const { ensureDemoWarehouse } = await import('./data/demo/seed.js');
       created = await ensureDemoWarehouse(config, { onProgress: (progress) => void draw(<DemoProgress progress={progress} path={path} onQuit={quit} />) });
     }
-    ctx = { config, engine: await openEngine(config), now: nowMicros, operator: defaultOperator(config) };
   } catch (error) {
     if (instance) {
       instance.unmount();
@@ -82,9 +80,18 @@ export async function runTui(options: TuiOptions): Promise<number> {
     return 1;
   }
 
-  const service = createService(ctx, new Journal());
-  const reconciled = await service.call('reconcile', {}).catch(() => []);
-  for (const r of reconciled) process.stderr.write(`evfix: ${describeReconciled(r)}\n`);
+  // The first frame is drawn before the warehouse is opened: the engines' code and the request table are
+  // loaded after it, and every call waits for them. Nothing is asked of the warehouse before the opening has
+  // reconciled an apply interrupted last time (openService), and its outcome is shown once known.
+  let startOpening!: (opened: Promise<Opened>) => void;
+  const opening = new Promise<Opened>((resolve) => {
+    startOpening = resolve;
+  });
+  const service = deferredService(
+    config,
+    defaultOperator(config),
+    opening.then((o) => o.service),
+  );
   const services: Services = {
     service,
     editText: (text, suffix) => session.handOver(() => runEditor(text, suffix)),
@@ -93,20 +100,38 @@ export async function runTui(options: TuiOptions): Promise<number> {
     settle: () => session.settle(),
     suspension: { isSuspended: session.isSuspended, subscribe: session.subscribe },
   };
-  const notes = [
-    ...(created ? [`created the demo warehouse at ${created.path} (${created.events.toLocaleString('en')} events).`] : []),
-    ...reconciled.map(describeReconciled),
-  ];
-  await draw(<App services={services} startupNotice={notes.length ? notes.join(' ') : undefined} />);
+  const app = (notes: string[]) => <App services={services} startupNotice={notes.length ? notes.join(' ') : undefined} />;
+  const createdNote = created ? [`created the demo warehouse at ${created.path} (${created.events.toLocaleString('en')} events).`] : [];
+  await draw(app(createdNote));
   const shown = instance!;
+  let openFailed: unknown;
+  let reconciled: string[] = [];
+  startOpening(import('./data/service/open.js').then((m) => m.openService(config, { operator: defaultOperator(config) })));
+  opening.then(
+    (opened) => {
+      reconciled = opened.notes;
+      if (reconciled.length) void draw(app([...createdNote, ...reconciled]));
+    },
+    (error) => {
+      // No warehouse to work on (credentials, a missing file): leave as a failed start does, with the reason.
+      openFailed = error;
+      shown.unmount();
+    },
+  );
   try {
     // The App exits with 130 for Ctrl-C (interrupted), with nothing for q.
     const code = await shown.waitUntilExit();
+    if (openFailed !== undefined) return 1;
     return typeof code === 'number' ? code : 0;
   } finally {
     shown.unmount();
     session.restore();
-    await reportPendingReruns(service);
+    if (openFailed !== undefined) process.stderr.write(`evfix: ${describeError(openFailed)}\n`);
+    else {
+      // Also shown on the first screen; written again here so it outlives the alternate screen.
+      for (const note of reconciled) process.stderr.write(`evfix: ${note}\n`);
+      await reportPendingReruns(service);
+    }
     await service.close();
   }
 }
@@ -116,7 +141,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
  * rebuilds it: a rerun left for later (q at the rerun prompt, an apply from the CLI) is not forgotten. A
  * warehouse that does not answer within a few seconds does not hold the terminal.
  */
-async function reportPendingReruns(service: Services['service']) {
+async function reportPendingReruns(service: Service) {
   const pending = await Promise.race([
     service.call('pendingReruns', {}).catch(() => []),
     new Promise<[]>((resolve) => setTimeout(() => resolve([]), 10_000).unref()),

@@ -11,15 +11,15 @@ import { seedDemo, ensureDemoWarehouse, DEMO_EVENTS, DEMO_SEED } from '../data/d
 import { EvfixError, describeError } from '../data/errors.js';
 import { parseSetArgument, type Edit } from '../data/json/edit.js';
 import { Journal, journalPath } from '../data/journal.js';
-import { openEngine, type EngineOptions } from '../data/openWarehouse.js';
+import type { EngineOptions } from '../data/openWarehouse.js';
 import { planRows, serializePlan, type Plan } from '../data/plan.js';
 import { defaultOperator, type Context } from '../data/operations/context.js';
-import { describeReconciled } from '../data/operations/reconcile.js';
 import { describeImpact } from '../data/operations/impact.js';
 import { refuseApprover, requireTicket } from '../data/operations/approval.js';
 import { describeEstimate } from '../data/operations/estimate.js';
 import { describeRerun, describeRerunPreview } from '../data/operations/rerun.js';
-import { createService, type Service } from '../data/service/service.js';
+import { openService } from '../data/service/open.js';
+import type { Service } from '../data/service/service.js';
 import { nowMicros, type Micros } from '../data/timestamp.js';
 import { COMMANDS, GLOBAL_OPTIONS, commandHelp, findCommand, integer, mainHelp, type CommandSpec, type Parsed, type Values } from './commands.js';
 import * as format from './format.js';
@@ -85,7 +85,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.err(`evfix: unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
     return 2;
   }
-  let service: Service | undefined;
+  // Closed however the command ends.
+  let toClose: Service | undefined;
   try {
     const parsed = parse(spec, rest);
     if (parsed.values.help) {
@@ -103,9 +104,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (spec.action.type === 'demo') return await demo(config, parsed.values, io, now);
     const seeded = await ensureDemoWarehouse(config);
     if (seeded) io.err(`Created the demo warehouse at ${seeded.path} (${seeded.events} events).`);
-    const ctx: Context = { config, engine: await openEngine(config, now, io.engine), now, operator: defaultOperator(config, io.env) };
-    service = createService(ctx, new Journal(journalPath(io.env)));
-    for (const r of await service.call('reconcile', {})) io.err(`evfix: ${describeReconciled(r)}`);
+    const opened = await openService(config, { operator: defaultOperator(config, io.env), journal: new Journal(journalPath(io.env)), now, engine: io.engine });
+    const { ctx, service } = opened;
+    toClose = service;
+    for (const note of opened.notes) io.err(`evfix: ${note}`);
     const print = (json: unknown, text: string) => io.out(parsed.values.json ? JSON.stringify(json, null, 2) : text);
     switch (spec.action.type) {
       case 'read': {
@@ -129,7 +131,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.err(`evfix ${spec.name}: ${describeError(error)}`);
     return error instanceof EvfixError && error.kind === 'usage' ? 2 : 1;
   } finally {
-    await service?.close();
+    await toClose?.close();
   }
 }
 

@@ -200,6 +200,14 @@ export function demoWarehousePath(env: NodeJS.ProcessEnv = process.env): string 
   return join(base, 'evfix', 'demo.duckdb');
 }
 
+/**
+ * Whether the demo warehouse is still to be created: no config file, and no demo file yet. Here rather than
+ * beside the seeding, so the TUI can tell before it loads any engine.
+ */
+export function demoWarehouseMissing(config: Config): boolean {
+  return config.source === 'demo' && config.engine.type === 'duckdb' && !existsSync(config.engine.path);
+}
+
 export function demoConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...ConfigSchema.parse({ engine: { type: 'duckdb', path: demoWarehousePath(env) }, stages: DEMO_STAGES }),

@@ -1,7 +1,7 @@
 /** `evfix demo`: creates the embedded demo warehouse, loads demo events and builds the stage tables. */
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Config } from '../config.js';
+import { demoWarehouseMissing, type Config } from '../config.js';
 import { refused } from '../errors.js';
 import { DuckdbEngine } from '../duckdb/engine.js';
 import type { EventRow } from '../model.js';
@@ -81,11 +81,6 @@ export async function seedDemo(config: Config, options: SeedOptions = {}): Promi
     report({ step: 'stages', done: config.stages.length, total: config.stages.length });
     return { path, events: count, stages };
   });
-}
-
-/** Whether the demo warehouse is still to be created: no config file, and no demo file yet. */
-export function demoWarehouseMissing(config: Config): boolean {
-  return config.source === 'demo' && config.engine.type === 'duckdb' && !existsSync(config.engine.path);
 }
 
 /** EVFIX_DEMO_EVENTS: how many events the demo created on first use holds (DEMO_EVENTS when unset). */
