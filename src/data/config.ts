@@ -53,8 +53,9 @@ const DuckdbEngine = z.strictObject({
   type: z.literal('duckdb'),
   path: z.string().min(1),
   /**
-   * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default keeps evfix's process
-   * under about 300 MB whatever a plan's row count (DuckDB's own default is 80% of the machine's memory).
+   * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default bounds what a plan of any
+   * row count takes (DuckDB's own default is 80% of the machine's memory), though not to the limit itself:
+   * the bench's evfix process peaks near 250 MB for a 100,000-event update and 500 MB for a million.
    */
   memory_limit: z
     .string()
