@@ -70,11 +70,12 @@ export const yamlOnFirstParse = {
   name: 'yaml-on-first-parse',
   setup(b) {
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'yaml-on-first-parse' }));
-    b.onResolve({ filter: /^\.\/yaml\.cjs$/ }, () => ({ path: './yaml.cjs', external: true }));
     b.onLoad({ filter: /.*/, namespace: 'yaml-on-first-parse' }, () => ({
+      // A require of the shim's own (esbuild leaves it alone): relative to the chunk the shim is bundled into.
       contents: [
-        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) {\n  return require('./yaml.cjs').${name}(...args);\n}\n`),
-        ...YAML_CLASSES.map((name) => `export function ${name}(...args) {\n  return new (require('./yaml.cjs').${name})(...args);\n}\n`),
+        "import { createRequire } from 'node:module';\nconst requireHere = createRequire(import.meta.url);\n",
+        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) {\n  return requireHere('./yaml.cjs').${name}(...args);\n}\n`),
+        ...YAML_CLASSES.map((name) => `export function ${name}(...args) {\n  return new (requireHere('./yaml.cjs').${name})(...args);\n}\n`),
       ].join(''),
       resolveDir: new URL('..', import.meta.url).pathname,
       loader: 'js',

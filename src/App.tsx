@@ -83,12 +83,13 @@ export function App({
   );
   const suspended = useSyncExternalStore(services.suspension.subscribe, services.suspension.isSuspended);
   const [notice, setNotice] = useState<string | null>(startupNotice ?? null);
+  const quitting = useRef(false);
   // A start's notice can come after the first frame (the outcome of an interrupted apply, once the warehouse
   // has answered): it replaces what is shown.
   useEffect(() => {
-    if (startupNotice) setNotice(startupNotice);
+    // Never over what Ctrl-C during a write says (no write can start before the opening, but that may change).
+    if (startupNotice && !quitting.current) setNotice((n) => (n === WRITE_IN_PROGRESS ? n : startupNotice));
   }, [startupNotice]);
-  const quitting = useRef(false);
   // Ctrl-C quits at once, unless a write is in flight: then it asks, and a second Ctrl-C waits for the write.
   useInput((input, key) => {
     if (!(key.ctrl && input === 'c')) {

@@ -100,29 +100,45 @@ export async function runTui(options: TuiOptions): Promise<number> {
     settle: () => session.settle(),
     suspension: { isSuspended: session.isSuspended, subscribe: session.subscribe },
   };
-  const app = (notes: string[]) => <App services={services} startupNotice={notes.length ? notes.join(' ') : undefined} />;
+  // The App quits through here (q, Ctrl-C), so nothing is drawn once it has left: Ink would mount it again on
+  // a rerender after unmount, raw mode and all, and the process would never end.
+  let left = false;
+  let exitCode: number | undefined;
+  const leave = (code?: number) => {
+    if (left) return;
+    left = true;
+    exitCode = code;
+    instance?.unmount();
+  };
+  const app = (notes: string[]) => <App services={services} onQuit={leave} startupNotice={notes.length ? notes.join(' ') : undefined} />;
   const createdNote = created ? [`created the demo warehouse at ${created.path} (${created.events.toLocaleString('en')} events).`] : [];
   await draw(app(createdNote));
   const shown = instance!;
   let openFailed: unknown;
   let reconciled: string[] = [];
-  startOpening(import('./data/service/open.js').then((m) => m.openService(config, { operator: defaultOperator(config) })));
-  opening.then(
-    (opened) => {
-      reconciled = opened.notes;
-      if (reconciled.length) void draw(app([...createdNote, ...reconciled]));
+  startOpening(
+    import('./data/service/open.js').then((m) =>
+      // The TUI opens even when the journal cannot be read; why is said as a note, not kept from the operator.
+      m.openService(config, { operator: defaultOperator(config), reconcile: 'best-effort' }),
+    ),
+  );
+  const opened = opening.then(
+    (o) => {
+      reconciled = o.notes;
+      if (reconciled.length && !left) void draw(app([...createdNote, ...reconciled]));
     },
     (error) => {
       // No warehouse to work on (credentials, a missing file): leave as a failed start does, with the reason.
       openFailed = error;
-      shown.unmount();
+      leave();
     },
   );
   try {
-    // The App exits with 130 for Ctrl-C (interrupted), with nothing for q.
-    const code = await shown.waitUntilExit();
-    if (openFailed !== undefined) return 1;
-    return typeof code === 'number' ? code : 0;
+    await shown.waitUntilExit();
+    // A quit within the first moments leaves before the opening is done: what it finds is still told below.
+    await Promise.race([opened, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    // The App leaves with 130 for Ctrl-C (interrupted), with nothing for q.
+    return openFailed !== undefined ? 1 : (exitCode ?? 0);
   } finally {
     shown.unmount();
     session.restore();

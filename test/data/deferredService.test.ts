@@ -2,12 +2,15 @@
  * The service the TUI draws its first frame with, before the warehouse is opened (src/tui.tsx): calls made
  * meanwhile wait and then reach the real service, on a real DuckDB warehouse.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EvfixError } from '../../src/data/errors.js';
+import { Journal } from '../../src/data/journal.js';
 import { deferredService } from '../../src/data/service/deferredService.js';
 import { openService } from '../../src/data/service/open.js';
 import type { Service } from '../../src/data/service/service.js';
-import { event, insertOriginals, makeWarehouse } from '../helpers/warehouse.js';
+import { event, insertOriginals, makeWarehouse, tempDir } from '../helpers/warehouse.js';
 
 function later<T>() {
   let settle!: { resolve: (value: T | Promise<T>) => void; reject: (error: unknown) => void };
@@ -49,5 +52,18 @@ describe('deferredService', () => {
     await expect(pending).rejects.toThrow('keyfile: cannot read /keys/evfix.json: ENOENT');
     await expect(service.call('history', { limit: 5 })).rejects.toThrow('keyfile: cannot read');
     await expect(service.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('openService', () => {
+  it('fails a command whose journal cannot be read; the TUI opens anyway and says why', async () => {
+    const w = await makeWarehouse();
+    // A journal path that is a folder (as a run under sudo can leave): reading it fails with EISDIR.
+    const path = join(tempDir(), 'journal.jsonl');
+    mkdirSync(path);
+    await expect(openService(w.config, { operator: 'ops', journal: new Journal(path) })).rejects.toThrow(/EISDIR/);
+    const opened = await openService(w.config, { operator: 'ops', journal: new Journal(path), reconcile: 'best-effort' });
+    expect(opened.notes).toEqual([expect.stringMatching(/^could not check for an apply interrupted last time: .*EISDIR/)]);
+    await opened.service.close();
   });
 });

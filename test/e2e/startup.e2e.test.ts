@@ -15,7 +15,7 @@ import { EvfixTerminal, expectRestored } from '../helpers/pty.js';
 const BIN = join(process.cwd(), 'bin', 'evfix');
 const oneLine = (text: string) => text.replace(/\s+/g, ' ');
 
-describe('the first frame comes before the warehouse is opened', () => {
+describe('the TUI opens the warehouse after its first frame, and what the opening finds still reaches the operator', () => {
   it('reconciles an interrupted apply, shows its outcome on the first screen and again after quitting', async () => {
     const inst = installation();
     expect(inst.run(['demo', '--events', '10']).code).toBe(0);
@@ -48,6 +48,48 @@ describe('the first frame comes before the warehouse is opened', () => {
     expect(afterQuit).toContain('evfix: interrupted apply of plan p-interrupted-1 (started 2026-12-01 09:00:00): rolled back.');
     t.proc.kill();
     expect(readFileSync(journalFile, 'utf8')).toContain('"result":"rolled-back"');
+  });
+
+  it('quits at once when q comes before the opening is done, and still tells what the opening found', async () => {
+    const inst = installation();
+    expect(inst.run(['demo', '--events', '10']).code).toBe(0);
+    const journalFile = join(inst.dir, 'state', 'evfix', 'journal.jsonl');
+    const journal = new Journal(journalFile);
+    // Many applies on record make the opening's reconcile read for a while: q lands before it is done.
+    for (let i = 0; i < 20_000; i++) {
+      journal.append({
+        time: '2026-11-01 09:00:00.000000',
+        plan_id: `p-old-${i}`,
+        kind: 'update',
+        stage: 'remittance_was_sent_event',
+        operator: 'ops',
+        description: 'applied long ago',
+        warehouse: inst.warehouse().label,
+        result: 'applied',
+      });
+    }
+    journal.append({
+      time: '2026-12-01 09:00:00.000000',
+      plan_id: 'p-interrupted-2',
+      kind: 'update',
+      stage: 'remittance_was_sent_event',
+      operator: 'ops',
+      description: 'never finished',
+      warehouse: inst.warehouse().label,
+      result: 'started',
+      pid: 2 ** 22 + 1,
+    });
+    const t = new EvfixTerminal({
+      env: { ...inst.env, NO_COLOR: '1' },
+      command: 'bash',
+      args: ['-c', `cd "${inst.dir}" && "${process.execPath}" "${BIN}"; echo EXIT=$?; sleep 5`],
+    });
+    await t.waitFor('evfix · stage tables');
+    t.proc.write('q');
+    await t.waitFor('EXIT=0');
+    const afterQuit = t.raw.slice(t.raw.lastIndexOf('\x1b[?1049l'));
+    expect(afterQuit).toContain('evfix: interrupted apply of plan p-interrupted-2 (started 2026-12-01 09:00:00): rolled back.');
+    t.proc.kill();
   });
 
   it('ends the start with the reason when the warehouse cannot be opened, and leaves the terminal as it was', async () => {
