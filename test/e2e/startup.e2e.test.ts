@@ -8,35 +8,41 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_STAGES } from '../../src/data/config.js';
-import { Journal } from '../../src/data/journal.js';
+import { Journal, type JournalEntry } from '../../src/data/journal.js';
 import { installation } from '../helpers/cliProcess.js';
 import { EvfixTerminal, expectRestored } from '../helpers/pty.js';
 
 const BIN = join(process.cwd(), 'bin', 'evfix');
 const oneLine = (text: string) => text.replace(/\s+/g, ' ');
 
+/** A "started" line with no outcome, of a process that is gone: what a SIGKILL mid-apply leaves. */
+const interrupted = (planId: string, warehouse: string): JournalEntry => ({
+  time: '2026-12-01 09:00:00.000000',
+  plan_id: planId,
+  kind: 'update',
+  stage: 'remittance_was_sent_event',
+  operator: 'ops',
+  description: 'never finished',
+  warehouse,
+  result: 'started',
+  pid: 2 ** 22 + 1, // above Linux's pid_max: no such process
+});
+
+/** bin/evfix in the installation's folder, then its exit status on the screen. */
+const startIn = (inst: ReturnType<typeof installation>) =>
+  new EvfixTerminal({
+    env: { ...inst.env, NO_COLOR: '1' },
+    command: 'bash',
+    args: ['-c', `cd "${inst.dir}" && "${process.execPath}" "${BIN}"; echo EXIT=$?; sleep 5`],
+  });
+
 describe('the TUI opens the warehouse after its first frame, and what the opening finds still reaches the operator', () => {
   it('reconciles an interrupted apply, shows its outcome on the first screen and again after quitting', async () => {
     const inst = installation();
     expect(inst.run(['demo', '--events', '10']).code).toBe(0);
-    // A "started" line with no outcome, of a process that is gone: what a SIGKILL mid-apply leaves.
     const journalFile = join(inst.dir, 'state', 'evfix', 'journal.jsonl');
-    new Journal(journalFile).append({
-      time: '2026-12-01 09:00:00.000000',
-      plan_id: 'p-interrupted-1',
-      kind: 'update',
-      stage: 'remittance_was_sent_event',
-      operator: 'ops',
-      description: 'never finished',
-      warehouse: inst.warehouse().label,
-      result: 'started',
-      pid: 2 ** 22 + 1, // above Linux's pid_max: no such process
-    });
-    const t = new EvfixTerminal({
-      env: { ...inst.env, NO_COLOR: '1' },
-      command: 'bash',
-      args: ['-c', `cd "${inst.dir}" && "${process.execPath}" "${BIN}"; echo EXIT=$?; sleep 5`],
-    });
+    new Journal(journalFile).append(interrupted('p-interrupted-1', inst.warehouse().label));
+    const t = startIn(inst);
     await t.waitFor('interrupted apply of plan p-interrupted-1');
     // The notice wraps at 80 columns: read as one line.
     expect(oneLine(t.text())).toContain('· interrupted apply of plan p-interrupted-1 (started 2026-12-01 09:00:00): rolled back.');
@@ -68,22 +74,8 @@ describe('the TUI opens the warehouse after its first frame, and what the openin
         result: 'applied',
       });
     }
-    journal.append({
-      time: '2026-12-01 09:00:00.000000',
-      plan_id: 'p-interrupted-2',
-      kind: 'update',
-      stage: 'remittance_was_sent_event',
-      operator: 'ops',
-      description: 'never finished',
-      warehouse: inst.warehouse().label,
-      result: 'started',
-      pid: 2 ** 22 + 1,
-    });
-    const t = new EvfixTerminal({
-      env: { ...inst.env, NO_COLOR: '1' },
-      command: 'bash',
-      args: ['-c', `cd "${inst.dir}" && "${process.execPath}" "${BIN}"; echo EXIT=$?; sleep 5`],
-    });
+    journal.append(interrupted('p-interrupted-2', inst.warehouse().label));
+    const t = startIn(inst);
     await t.waitFor('evfix · stage tables');
     t.proc.write('q');
     await t.waitFor('EXIT=0');
