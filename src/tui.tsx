@@ -87,9 +87,10 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const opening = new Promise<Opened>((resolve) => {
     startOpening = resolve;
   });
+  const operator = defaultOperator(config);
   const service = deferredService(
     config,
-    defaultOperator(config),
+    operator,
     opening.then((o) => o.service),
   );
   const services: Services = {
@@ -119,7 +120,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   startOpening(
     import('./data/service/open.js').then((m) =>
       // The TUI opens even when the journal cannot be read; why is said as a note, not kept from the operator.
-      m.openService(config, { operator: defaultOperator(config), reconcile: 'best-effort' }),
+      m.openService(config, { operator, reconcile: 'best-effort' }),
     ),
   );
   const opened = opening.then(
