@@ -115,9 +115,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         print(printed.json, printed.text);
         return printed.code ?? 0;
       }
-      case 'plan':
+      case 'plan': {
         ticketFor(ctx, parsed.values);
-        return await review(await service.call('makePlan', spec.action.request(parsed)), service, ctx, parsed.values, io);
+        const request = spec.action.request(parsed);
+        // With --yes an update is applied as soon as it is shown: its snapshot may be kept for that apply.
+        const v = parsed.values;
+        const atOnce = v.yes === true && !v['dry-run'] && str(v, 'plan-out') === undefined && !ctx.config.read_only;
+        return await review(await service.call('makePlan', request.op === 'update' && atOnce ? { ...request, applyNext: true } : request), service, ctx, v, io);
+      }
       case 'apply-file':
         ticketFor(ctx, parsed.values);
         return await review(await service.call('readPlanFile', { file: parsed.positionals[0]! }), service, ctx, parsed.values, io, parsed.positionals[0]);

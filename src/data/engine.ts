@@ -198,8 +198,12 @@ export interface Engine {
   findEvents(stage: StageConfig, selection: Selection, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<EventPage>;
   lookup(eventId: string, createdAt?: string): Promise<EventRows>;
 
-  /** Reads, in one snapshot, everything a plan records about what its definition touches (see Facts). */
-  preparePlan(stage: StageConfig, definition: Definition, inputs: PlanInputs): Promise<Facts>;
+  /**
+   * Reads, in one snapshot, everything a plan records about what its definition touches (see Facts). `hold`:
+   * the caller applies this plan next, at once (a command run with --yes); an engine may keep the snapshot for
+   * that apply, which then needs no second read of the selection. Any other call gives it up.
+   */
+  preparePlan(stage: StageConfig, definition: Definition, inputs: PlanInputs, options?: { hold?: boolean }): Promise<Facts>;
   /** The plan's changes after `after`, in (event_created_at, event_id) order, as the warehouse holds them now. */
   planChanges(stage: StageConfig, plan: Plan, inputs: PlanInputs, after: PageKey | undefined, limit: number): Promise<Change[]>;
   /**

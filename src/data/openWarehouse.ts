@@ -5,10 +5,10 @@ import { DuckdbEngine } from './duckdb/engine.js';
 import type { Engine } from './engine.js';
 import { nowMicros, type Micros } from './timestamp.js';
 
-export type EngineOptions = { bigquery?: BigqueryEngineOptions };
+export type EngineOptions = { bigquery?: BigqueryEngineOptions; duckdb?: { onSql?: (sql: string) => void } };
 
 export async function openEngine(config: Config, now: () => Micros = nowMicros, options: EngineOptions = {}): Promise<Engine> {
-  if (config.engine.type === 'duckdb') return new DuckdbEngine(config as Config & { engine: { type: 'duckdb' } }, now);
+  if (config.engine.type === 'duckdb') return new DuckdbEngine(config as Config & { engine: { type: 'duckdb' } }, now, options.duckdb);
   // The BigQuery client and Google's auth library are loaded only when the config asks for BigQuery:
   // the embedded warehouse's start-up does not pay for them.
   const { BigqueryEngine } = await import('./bigquery/engine.js');

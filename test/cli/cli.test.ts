@@ -18,7 +18,8 @@ function setup(extra: Record<string, unknown> = {}) {
   const dir = tempDir();
   writeFileSync(join(dir, 'evfix.config.json'), JSON.stringify({ engine: { type: 'duckdb', path: 'wh.duckdb' }, stages: DEMO_STAGES, ...extra }));
   const env = { XDG_STATE_HOME: join(dir, 'state'), XDG_DATA_HOME: join(dir, 'data'), EVFIX_OPERATOR: 'ops@example' };
-  const run = async (args: string[], answer?: string): Promise<Run> => {
+  /** `sql`, when given, collects the text of every statement the embedded warehouse runs. */
+  const run = async (args: string[], answer?: string, sql?: string[]): Promise<Run> => {
     let out = '',
       err = '';
     const asked: string[] = [];
@@ -35,6 +36,7 @@ function setup(extra: Record<string, unknown> = {}) {
       env,
       cwd: dir,
       now: () => parseTimestamp(NOW),
+      ...(sql ? { engine: { duckdb: { onSql: (text: string) => sql.push(text) } } } : {}),
     };
     return { code: await runCli(args, io), out, err, asked };
   };
@@ -121,6 +123,33 @@ describe('evfix CLI', () => {
     const history = await run(['history']);
     expect(history.out).toMatch(/update\s+remittance_was_sent_event\s+plan [0-9a-f]{16}\s+by ops@example@\S+\s+\(0 exclusions, 1 exceptions\)\s+\[in stage\]/);
     expect((await run(['stages'])).out).toMatch(/remittance_was_sent_event .* up to date/);
+  });
+
+  it('applies an update made with --yes in the snapshot it was planned in; one confirmed at the terminal is re-checked first', async () => {
+    const { run, warehouse } = setup();
+    await run(['demo', '--events', '3000']);
+    const update = (status: string, to: string) => ['update', 'remittance_was_sent_event', '--where', `$.Status="${status}"`, '--set', `$.Status="${to}"`];
+    const chosen = (sql: string[]) => sql.filter((s) => s.startsWith('CREATE OR REPLACE TEMP TABLE evfix_selected')).length;
+    const rechecked = (sql: string[]) => sql.filter((s) => s.startsWith('SELECT count(*)::VARCHAR')).length;
+    const atOnce: string[] = [];
+    const yes = await run([...update('Pending', 'Failed'), '--description', 'pending never sent', '--yes'], undefined, atOnce);
+    expect(yes.code).toBe(0);
+    const wrote = Number(/wrote 0 exclusion row\(s\) and (\d+) exception row\(s\)/.exec(yes.out)?.[1]);
+    expect(wrote).toBeGreaterThan(0);
+    expect([chosen(atOnce), rechecked(atOnce)]).toEqual([1, 0]);
+    const [failed] = await query(
+      warehouse(),
+      `SELECT count(*)::INT AS n FROM s3.backend_events_exceptions WHERE json_extract_string(event_data, '$.Status') = 'Failed'`,
+    );
+    expect(failed).toEqual({ n: wrote });
+
+    const asked: string[] = [];
+    const confirmed = await run([...update('Failed', 'Cancelled'), '--description', 'cancelled after all'], 'y', asked);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.out).toContain(`wrote 0 exclusion row(s) and ${wrote} exception row(s)`);
+    // Planned, previewed (the impact), then applied: each reads the selection again, and the apply re-checks it.
+    expect(chosen(asked)).toBe(3);
+    expect(rechecked(asked)).toBe(2);
   });
 
   it('marks a reverted plan in history, refuses a second revert naming the first, and offers the original again', async () => {

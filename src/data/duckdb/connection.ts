@@ -58,16 +58,25 @@ export class DuckdbFile {
 
   /** Runs `work` with a connection of its own; the file is released when no work is left. */
   async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    this.users++;
-    let conn: DuckDBConnection | undefined;
+    const lease = await this.lease();
     try {
-      this.instance ??= this.open();
-      conn = await (await this.instance).connect();
-      return await work(this.options.onSql ? logged(conn, this.options.onSql) : conn);
+      return await work(lease.conn);
     } catch (error) {
       if (error instanceof EvfixError) throw error;
       throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
     } finally {
+      await lease.end();
+    }
+  }
+
+  /**
+   * A connection of its own, held until `end` (a session that outlives one call: a plan's snapshot kept for the
+   * apply that follows it at once). The file stays open, and locked against other processes, until then.
+   */
+  async lease(): Promise<{ conn: DuckDBConnection; end: () => Promise<void> }> {
+    this.users++;
+    let conn: DuckDBConnection | undefined;
+    const end = async () => {
       // Closing the last connection checkpoints the file synchronously, holding the event loop (the TUI) for as
       // long as the write was big; a CHECKPOINT run first does that work off the main thread.
       if (conn && this.users === 1 && !this.options.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
@@ -83,7 +92,16 @@ export class DuckdbFile {
         // make it one longer freeze, so the screen gets its turn in between.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+    };
+    try {
+      this.instance ??= this.open();
+      conn = await (await this.instance).connect();
+    } catch (error) {
+      await end();
+      if (error instanceof EvfixError) throw error;
+      throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
     }
+    return { conn: this.options.onSql ? logged(conn, this.options.onSql) : conn, end };
   }
 
   private async open(): Promise<DuckDBInstance> {

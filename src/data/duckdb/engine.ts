@@ -30,10 +30,11 @@ import type {
 import { EvfixError, inputError, refused } from '../errors.js';
 import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
-import { AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, type EffectiveEvent, type EventRow, type StoredException, type StoredExclusion } from '../model.js';
+import { AUDIT_COLUMN_SPECS, type EffectiveEvent, type EventRow, type StoredException, type StoredExclusion } from '../model.js';
 import {
   alreadyExists,
   insertFacts,
+  planIdOf,
   PROBLEM_SAMPLE,
   SAMPLE_SIZE,
   SUMMARY_TOP,
@@ -52,7 +53,7 @@ import { registerEditFunction } from './editFunction.js';
 import { quoteTable, TS, type TableNames } from './names.js';
 import * as planSql from './planSql.js';
 import * as reads from './readSql.js';
-import { FIRST_COPY, IDS_TABLE, KEYS_TABLE, Params, pointer, rowHash, valueName } from './selectionSql.js';
+import { FIRST_COPY, IDS_TABLE, KEYS_TABLE, Params, pointer, SELECTED_TABLE, selectedCte, standingCopiesSql, valueName } from './selectionSql.js';
 import { createStageSchemaSql, createStageSql, effectiveCte, rerunPreviewSql, rerunStageSql, stageTable } from './stageSql.js';
 
 type Packed = (string | boolean | number | null)[];
@@ -137,8 +138,26 @@ export class DuckdbEngine implements Engine {
   }
 
   /** Runs work on a connection; exposed for the demo seeder and tests, which need raw access. */
-  session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    // Anything else asked of the engine first gives up a held plan snapshot (see `held`).
+    await this.releaseHeld();
     return this.file.session(work);
+  }
+
+  /**
+   * A plan's snapshot kept for the apply that follows it at once (preparePlan with `hold`, as `--yes` makes a
+   * plan and applies it): the transaction its facts were read in, SELECTED_TABLE filled. Applied in it, the plan
+   * needs neither a second read of its selection nor the re-check: nothing can have changed the rows it read
+   * (one snapshot, the file held by this process, and any other call of this engine gives the snapshot up first).
+   */
+  private held: { planId: string; conn: DuckDBConnection; end: () => Promise<void> } | undefined;
+
+  private async releaseHeld(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    if (!held) return;
+    await held.conn.run('ROLLBACK').catch(() => undefined);
+    await held.end();
   }
 
   /** A read in one snapshot that writes nothing (temporary tables aside), whatever happens. */
@@ -259,12 +278,13 @@ export class DuckdbEngine implements Engine {
       await this.loadSelection(conn, selection, inputs);
       const p = new Params();
       this.windowParams(p, stage, selection.window.from, selection.window.until);
-      const w = reads.selectedWith(this.tables, selection, p);
-      const [count] = await rows(conn, `${w}\nSELECT count(*)::BIGINT AS n FROM selected`, p.values);
-      const page = reads.pageAfter(p, after, limit);
+      for (const st of standingCopiesSql(this.tables, selection, p)) await exec(conn, st.sql, p.values);
+      const [count] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM ${SELECTED_TABLE}`);
+      // The page's keys first, from the narrow table; only their rows are read again whole.
+      const keys = `(SELECT * FROM ${SELECTED_TABLE}${reads.pageAfter(p, after, limit)})`;
       const events = await packedRows(
         conn,
-        `${w}\nSELECT ${reads.packedEvent('selected', ['selected.is_exception'])} FROM selected${page}`,
+        `WITH ${selectedCte(this.tables, selection, keys)}\nSELECT ${reads.packedEvent('selected', ['selected.is_exception'])} FROM selected${reads.pageAfter(p, undefined, limit)}`,
         p.values,
         toEffective,
       );
@@ -348,7 +368,8 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
 
   // Plans ----------------------------------------------------------------------------------------------------
 
-  async preparePlan(stage: StageConfig, def: Definition, inputs: PlanInputs): Promise<Facts> {
+  async preparePlan(stage: StageConfig, def: Definition, inputs: PlanInputs, options: { hold?: boolean } = {}): Promise<Facts> {
+    if (options.hold && def.kind === 'update' && !this.config.read_only) return this.prepareHeld(stage, def, inputs);
     return this.snapshot(async (conn) => {
       await this.loadSelection(conn, def.selection, inputs);
       switch (def.kind) {
@@ -366,6 +387,31 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     });
   }
 
+  /** An update's facts, read in a transaction kept open for its apply (see `held`). */
+  private async prepareHeld(stage: StageConfig, def: Definition, inputs: PlanInputs): Promise<Facts> {
+    await this.releaseHeld();
+    const { conn, end } = await this.file.lease();
+    try {
+      // Created before the transaction, as apply creates them: DuckDB refuses two transactions that both create a table.
+      await this.createBookkeeping(conn);
+      await conn.run('BEGIN TRANSACTION');
+      await this.loadSelection(conn, def.selection, inputs);
+      const facts = await this.updateFacts(conn, stage, def);
+      this.held = { planId: planIdOf(def, facts.fingerprint), conn, end };
+      return facts;
+    } catch (error) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      await end();
+      throw warehouseError(this.config.engine.path, error);
+    }
+  }
+
+  private async createBookkeeping(conn: DuckDBConnection) {
+    await conn.run(reads.createAuditSql(this.tables));
+    await conn.run(reads.createApprovalsSql(this.tables));
+    await conn.run(reads.createRebuildsSql(this.tables));
+  }
+
   /** The statements apply runs for a plan, and their parameters (also what the plan shows). */
   private applyStatements(stage: StageConfig, def: Definition, program?: EditProgram) {
     const p = new Params();
@@ -375,16 +421,14 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     let guard: string;
     switch (def.kind) {
       case 'update': {
-        // The events are read and edited once, into a temp table that the re-check and the insert both read:
-        // the selection scan and the edits cost once per apply, not once for the check and again for the write.
+        // The events are chosen once, narrow (keys, row ids and hashes), and the re-check reads that table; the
+        // insert then reads each chosen row again by its row id and edits it on the way in. Nothing the size
+        // of the documents is materialised, and the selection's scan and window are paid once per apply.
+        prepare.push(...planSql.updateSelectSql(this.tables, def, program!, p));
+        // The same rows as when the plan was made edit to the same documents, so its problem count still holds.
+        guard = `SELECT ${FINGERPRINT('row_hash')} AS fingerprint, 0 AS problems FROM ${SELECTED_TABLE}`;
         const { with: w } = planSql.updateEditedSql(this.tables, def, program!, p);
-        const keep = [...EVENT_COLUMN_NAMES, 'after', 'problem', 'unchanged'].join(', ');
-        prepare.push({
-          label: 'select and edit the events',
-          sql: `CREATE OR REPLACE TEMP TABLE ${planSql.EDITED_TABLE} AS ${w}\nSELECT ${keep}, ${rowHash('edited', valueColumns(def.selection).length)} AS row_hash FROM edited`,
-        });
-        guard = `SELECT ${FINGERPRINT('row_hash')} AS fingerprint, count(*) FILTER (WHERE problem IS NOT NULL)::BIGINT AS problems FROM ${planSql.EDITED_TABLE}`;
-        statements.push({ label: 'insert exceptions', sql: planSql.updateInsertSql(this.tables, `WITH edited AS (SELECT * FROM ${planSql.EDITED_TABLE})`, p) });
+        statements.push({ label: 'insert exceptions', sql: planSql.updateInsertSql(this.tables, w, p) });
         break;
       }
       case 'dedupe': {
@@ -446,19 +490,10 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     const columns = valueColumns(def.selection);
     const p = new Params();
     this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
-    const { with: w, native } = planSql.updateEditedSql(this.tables, def, program, p);
-    if (!native) await registerEditFunction(conn);
+    if (!planSql.updateEditedSql(this.tables, def, program, new Params()).native) await registerEditFunction(conn);
+    // One pass: the events chosen, edited, and what the facts need of each kept in the narrow table.
+    for (const st of planSql.updateSelectSql(this.tables, def, program, p, true)) await exec(conn, st.sql, p.values);
     const n = program.edits.length;
-    const pick = [
-      'event_created_at',
-      'event_id',
-      `${rowHash('edited', columns.length)} AS row_hash`,
-      'problem',
-      'unchanged',
-      ...Array.from({ length: n }, (_, i) => `b${i}, a${i}`),
-      ...columns.map((_, i) => valueName(i)),
-    ];
-    await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_edited AS ${w}\nSELECT ${pick.join(', ')} FROM edited`, p.values);
     const changed = 'problem IS NULL AND NOT unchanged';
     const [s] = await rows(
       conn,
@@ -469,7 +504,7 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
   ${TS(`min(event_created_at) FILTER (WHERE ${changed})`)} AS oldest,
   ${TS(`max(event_created_at) FILTER (WHERE ${changed})`)} AS newest,
   ${FINGERPRINT('row_hash')} AS fingerprint
-FROM evfix_edited`,
+FROM ${SELECTED_TABLE}`,
     );
     if (def.selection.keys && def.selection.keys.kind !== 'table') await this.refuseMissingKeys(conn, stage);
     if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
@@ -477,12 +512,12 @@ FROM evfix_edited`,
     for (let i = 0; i < n; i++) {
       const top = await rows(
         conn,
-        `SELECT b${i} AS b, a${i} AS a, count(*)::BIGINT AS n FROM evfix_edited WHERE ${changed}
+        `SELECT b${i} AS b, a${i} AS a, count(*)::BIGINT AS n FROM ${SELECTED_TABLE} WHERE ${changed}
 GROUP BY ALL ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`,
       );
       const [all] = await rows(
         conn,
-        `SELECT count(*)::BIGINT AS pairs, coalesce(sum(n), 0)::BIGINT AS events FROM (SELECT count(*) AS n FROM evfix_edited WHERE ${changed} GROUP BY b${i}, a${i})`,
+        `SELECT count(*)::BIGINT AS pairs, coalesce(sum(n), 0)::BIGINT AS events FROM (SELECT count(*) AS n FROM ${SELECTED_TABLE} WHERE ${changed} GROUP BY b${i}, a${i})`,
       );
       const listed = top.reduce((sum, r) => sum + num(r.n), 0);
       paths.push({
@@ -493,7 +528,7 @@ GROUP BY ALL ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`
     }
     const problemRows = await rows(
       conn,
-      `SELECT event_id, ${TS('event_created_at')} AS created, problem FROM evfix_edited
+      `SELECT event_id, ${TS('event_created_at')} AS created, problem FROM ${SELECTED_TABLE}
 WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT ${PROBLEM_SAMPLE}`,
     );
     const sample = await this.updateSample(
@@ -531,7 +566,7 @@ WHERE problem IS NOT NULL ORDER BY event_created_at, event_id LIMIT ${PROBLEM_SA
     const [missing] = await rows(
       conn,
       `SELECT k.event_id, ${TS('k.event_created_at')} AS created, count(*) OVER ()::BIGINT AS n
-FROM ${KEYS_TABLE} AS k ANTI JOIN evfix_edited AS e ON e.event_id = k.event_id AND e.event_created_at = k.event_created_at
+FROM ${KEYS_TABLE} AS k ANTI JOIN ${SELECTED_TABLE} AS e ON e.event_id = k.event_id AND e.event_created_at = k.event_created_at
 ORDER BY k.event_created_at, k.event_id LIMIT 1`,
     );
     if (!missing) return;
@@ -555,7 +590,7 @@ ORDER BY k.event_created_at, k.event_id LIMIT 1`,
     const p = new Params();
     const keyed = await rows(
       conn,
-      `SELECT event_id, ${TS('event_created_at')} AS created${columns.map((_, i) => `, ${valueName(i)}`).join('')} FROM evfix_edited
+      `SELECT event_id, ${TS('event_created_at')} AS created${columns.map((_, i) => `, ${valueName(i)}`).join('')} FROM ${SELECTED_TABLE}
 WHERE ${where}${after ? ` AND (event_created_at, event_id) > (${p.add('c', after.event_created_at)}::TIMESTAMP, ${p.add('i', after.event_id)})` : ''}
 ORDER BY event_created_at, event_id LIMIT ${limit}`,
       p.values,
@@ -852,19 +887,15 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`,
       const columns = valueColumns(plan.selection);
       const p = new Params();
       this.windowParams(p, stage, plan.selection.window.from, plan.selection.window.until);
-      const { with: w, native } = planSql.updateEditedSql(this.tables, plan, program, p);
-      if (!native) await registerEditFunction(conn);
-      const pick = ['event_created_at', 'event_id', 'problem', 'unchanged', ...columns.map((_, i) => valueName(i))];
-      // Only the page's keys are kept: the documents are read again for them alone.
-      const page = reads.pageAfter(p, after, limit, 'problem IS NULL AND NOT unchanged');
-      await exec(conn, `CREATE OR REPLACE TEMP TABLE evfix_edited AS ${w}\nSELECT ${pick.join(', ')} FROM edited${page}`, p.values);
+      if (!(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
+      for (const st of planSql.updateSelectSql(this.tables, plan, program, p)) await exec(conn, st.sql, p.values);
       return this.updateSample(
         conn,
         stage,
         program,
         columns.map((c) => c.name),
-        'true',
-        undefined,
+        'problem IS NULL AND NOT unchanged',
+        after,
         limit,
       );
     });
@@ -984,86 +1015,101 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
         `plan ${plan.id} carries SQL this evfix does not run (it was made by another version, or before approval was set to ${this.config.approval}); make the plan again. Nothing was written`,
       );
     }
-    return this.writing(() =>
-      this.session(async (conn) => {
-        // Created before the transaction: DuckDB refuses two transactions that both create a table.
-        await conn.run(reads.createAuditSql(this.tables));
-        await conn.run(reads.createApprovalsSql(this.tables));
-        await conn.run(reads.createRebuildsSql(this.tables));
-        await conn.run('BEGIN TRANSACTION');
-        try {
-          // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
-          // every rebuild's (a plan applied after a rebuild is not in it, even on a clock that stands still).
-          const [last] = await rows(conn, reads.lastWriteSql(this.tables));
-          let at = this.now();
-          if (last?.t && at <= parseTimestamp(String(last.t))) at = parseTimestamp(String(last.t)) + 1n;
-          const appliedAt = formatTimestamp(at);
-          Object.assign(params.values, auditValues(plan, options, appliedAt), { applied_at: appliedAt, description: plan.description });
-          const [done] = await rows(conn, statements[1]!.sql, params.values);
-          if (done) {
-            await conn.run('ROLLBACK');
-            return {
-              status: 'already-applied' as const,
-              message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`,
-              appliedAt: String(done.applied_at),
-            };
-          }
+    // The plan's own snapshot, when it was made just now to be applied at once: it is applied in it.
+    const held = mode === 'apply' && this.held?.planId === plan.id ? this.held : undefined;
+    if (held) this.held = undefined;
+    const run = async (conn: DuckDBConnection, reused: boolean) => {
+      try {
+        // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
+        // every rebuild's (a plan applied after a rebuild is not in it, even on a clock that stands still).
+        const [last] = await rows(conn, reads.lastWriteSql(this.tables));
+        let at = this.now();
+        if (last?.t && at <= parseTimestamp(String(last.t))) at = parseTimestamp(String(last.t)) + 1n;
+        const appliedAt = formatTimestamp(at);
+        Object.assign(params.values, auditValues(plan, options, appliedAt), { applied_at: appliedAt, description: plan.description });
+        const [done] = await rows(conn, statements[1]!.sql, params.values);
+        if (done) {
+          await conn.run('ROLLBACK');
+          return {
+            status: 'already-applied' as const,
+            message: `plan ${plan.id} was already applied at ${done.applied_at}; nothing was written this time`,
+            appliedAt: String(done.applied_at),
+          };
+        }
+        let check: Record<string, unknown> | undefined = { fingerprint: plan.fingerprint, problems: 0 };
+        if (!reused) {
           await this.loadSelection(conn, plan.selection, inputs);
           if (plan.kind === 'dedupe' && plan.keep?.choices.length) await this.loadChoices(conn, plan.keep.choices);
           if (plan.kind === 'insert') await this.loadInsertRows(conn, plan);
           if (program && !(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
           for (const st of statements.slice(2, 2 + prepare)) await exec(conn, st.sql, params.values);
-          const [check] = await rows(conn, statements[2 + prepare]!.sql, params.values);
-          const now = String(check?.fingerprint);
-          if (now !== plan.fingerprint) {
-            await conn.run('ROLLBACK');
-            return { status: 'refused' as const, message: staleMessage(plan, now) };
-          }
-          if (plan.kind === 'revert' && num(check?.problems) > 0) {
-            await conn.run('ROLLBACK');
-            return { status: 'refused' as const, message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
-          }
-          if (plan.kind === 'update' && num(check?.problems) > 0 && plan.on_problem === 'refuse') {
+          [check] = await rows(conn, statements[2 + prepare]!.sql, params.values);
+        }
+        const now = String(check?.fingerprint);
+        if (now !== plan.fingerprint) {
+          await conn.run('ROLLBACK');
+          return { status: 'refused' as const, message: staleMessage(plan, now) };
+        }
+        if (plan.kind === 'revert' && num(check?.problems) > 0) {
+          await conn.run('ROLLBACK');
+          return { status: 'refused' as const, message: `plan ${plan.revert_of!.plan_id} was already reverted; nothing was written` };
+        }
+        if (plan.kind === 'update' && plan.counts.problems > 0 && plan.on_problem === 'refuse') {
+          await conn.run('ROLLBACK');
+          return {
+            status: 'refused' as const,
+            message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written`,
+          };
+        }
+        const none = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
+        if (mode === 'check') return await finish(conn, none, appliedAt);
+        let next = 3 + prepare;
+        if (statements[next]!.label === APPROVAL_LABEL) {
+          // Approval required: a second operator's approval of this id and fingerprint, read in this transaction.
+          const [approval] = mode === 'apply' ? await rows(conn, statements[next]!.sql, params.values) : [];
+          if (mode === 'apply' && !approval) {
             await conn.run('ROLLBACK');
             return {
               status: 'refused' as const,
-              message: `plan ${plan.id}: some selected events cannot be changed as asked; make the plan again. Nothing was written`,
+              missing: 'approval' as const,
+              message: `plan ${plan.id} has no approval by a second operator; nothing was written`,
             };
           }
-          const none = { exceptions: 0, exclusions: 0, deleted: { exceptions: 0, exclusions: 0 } };
-          if (mode === 'check') return await finish(conn, none, appliedAt);
-          let next = 3 + prepare;
-          if (statements[next]!.label === APPROVAL_LABEL) {
-            // Approval required: a second operator's approval of this id and fingerprint, read in this transaction.
-            const [approval] = mode === 'apply' ? await rows(conn, statements[next]!.sql, params.values) : [];
-            if (mode === 'apply' && !approval) {
-              await conn.run('ROLLBACK');
-              return {
-                status: 'refused' as const,
-                missing: 'approval' as const,
-                message: `plan ${plan.id} has no approval by a second operator; nothing was written`,
-              };
-            }
-            params.values.audit_approved_by = approval ? String(approval.approved_by) : null;
-            params.values.audit_approved_at = approval ? String(approval.approved_at) : null;
-            next++;
-          }
-          await exec(conn, statements[next]!.sql, params.values);
-          const written = { ...none, deleted: { ...none.deleted } };
-          for (const s of statements.slice(next + 1, -1)) {
-            const changed = (await exec(conn, s.sql, params.values)).rowsChanged;
-            if (s.label === 'insert exceptions') written.exceptions += changed;
-            else if (s.label === 'insert exclusions') written.exclusions += changed;
-            else if (s.label === 'delete exceptions') written.deleted.exceptions += changed;
-            else if (s.label === 'delete exclusions') written.deleted.exclusions += changed;
-          }
-          return await finish(conn, written, appliedAt);
-        } catch (error) {
-          await conn.run('ROLLBACK').catch(() => undefined);
-          throw error;
+          params.values.audit_approved_by = approval ? String(approval.approved_by) : null;
+          params.values.audit_approved_at = approval ? String(approval.approved_at) : null;
+          next++;
         }
-      }),
-    );
+        await exec(conn, statements[next]!.sql, params.values);
+        const written = { ...none, deleted: { ...none.deleted } };
+        for (const s of statements.slice(next + 1, -1)) {
+          const changed = (await exec(conn, s.sql, params.values)).rowsChanged;
+          if (s.label === 'insert exceptions') written.exceptions += changed;
+          else if (s.label === 'insert exclusions') written.exclusions += changed;
+          else if (s.label === 'delete exceptions') written.deleted.exceptions += changed;
+          else if (s.label === 'delete exclusions') written.deleted.exclusions += changed;
+        }
+        return await finish(conn, written, appliedAt);
+      } catch (error) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    };
+    return this.writing(async () => {
+      if (!held) {
+        return this.session(async (conn) => {
+          await this.createBookkeeping(conn);
+          await conn.run('BEGIN TRANSACTION');
+          return run(conn, false);
+        });
+      }
+      try {
+        return await run(held.conn, true);
+      } catch (error) {
+        throw warehouseError(this.config.engine.path, error);
+      } finally {
+        await held.end();
+      }
+    });
   }
 
   private async nativeProgram(plan: Plan, program: EditProgram): Promise<boolean> {
@@ -1194,11 +1240,18 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
   }
 
   async close(): Promise<void> {
-    // Sessions release the file themselves; nothing is held between operations.
+    // Sessions release the file themselves; only a plan's snapshot kept for its apply can be held.
+    await this.releaseHeld();
   }
 }
 
 const CHOICES_TABLE = 'evfix_choices';
+
+/** An error of a held session, worded as DuckdbFile.session words the others. */
+function warehouseError(path: string, error: unknown): Error {
+  if (error instanceof EvfixError) return error;
+  return new EvfixError('warehouse', `warehouse ${path}: ${(error as Error).message}`);
+}
 
 /** Parameters of the audit row: not part of what the plan shows (they are known only when it is applied). */
 const AUDIT_PARAMS = new Set(['applied_at', 'description', 'fingerprint', 'plan_author', ...AUDIT_COLUMN_SPECS.map((c) => `audit_${c.name}`)]);

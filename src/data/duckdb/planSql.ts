@@ -10,8 +10,8 @@ import { EVENT_COLUMN_NAMES } from '../model.js';
 import type { Definition } from '../plan.js';
 import { valueColumns } from '../selection.js';
 import { quoteTable, type TableNames } from './names.js';
-import { editedCte, IDS_TABLE, rowHash, selectedCte, type Params } from './selectionSql.js';
-import { effectiveCte, unresolvedOriginals } from './stageSql.js';
+import { editedCte, IDS_TABLE, rowHash, selectedCte, standingCopiesSql, type Params } from './selectionSql.js';
+import { unresolvedOriginals } from './stageSql.js';
 
 const RAW = EVENT_COLUMN_NAMES.join(', ');
 
@@ -23,14 +23,21 @@ export function windowParams(p: Params, stage: StageConfig, window: { from: stri
   p.set('horizon', horizon);
 }
 
-/** The rows an update touches, edited: `edited` plus each row's fingerprint hash. */
+/**
+ * The statements that choose an update's events into SELECTED_TABLE (see standingCopiesSql), each with whether
+ * the edits change it (problem, unchanged) and, for a plan's `facts`, the values before and after at each path.
+ */
+export function updateSelectSql(t: TableNames, def: Definition, program: EditProgram, p: Params, facts = false) {
+  return standingCopiesSql(t, def.selection, p, { program, facts });
+}
+
+/** The events of SELECTED_TABLE the edits change, read whole and edited: `edited`. */
 export function updateEditedSql(t: TableNames, def: Definition, program: EditProgram, p: Params): { with: string; native: boolean } {
   const columns = valueColumns(def.selection);
   const edited = editedCte(program, columns, p);
   return {
     native: edited.native,
-    with: `WITH ${effectiveCte(t)},
-${selectedCte(def.selection, p)},
+    with: `WITH ${selectedCte(t, def.selection, undefined, true)},
 ${edited.sql}`,
   };
 }
@@ -42,8 +49,7 @@ export function updateInsertSql(t: TableNames, withSql: string, p: Params): stri
 ${withSql}
 SELECT event_created_at, event_id, event_name, user_id, event_external_reference_id, event_advisor_id,
   after::JSON, event_ingested_at, ${p.set('applied_at', '')}::TIMESTAMP, ${p.set('description', '')}, true
-FROM edited
-WHERE problem IS NULL AND NOT unchanged`;
+FROM edited`;
 }
 
 /**
@@ -71,9 +77,6 @@ export function dedupeWith(t: TableNames, def: Definition, p: Params, choicesTab
   FROM copies AS c${choicesTable ? `\n  LEFT JOIN ${choicesTable} AS ch ON ch.event_id = c.event_id` : ''}
 )`;
 }
-
-/** The events an update writes for, selected and edited once in apply's transaction. */
-export const EDITED_TABLE = 'evfix_written';
 
 /** The copies a dedupe writes for, chosen once in apply's transaction. */
 export const CHOSEN_TABLE = 'evfix_chosen';

@@ -4,10 +4,9 @@
  */
 import type { AuditEntry, AuditFilter, PageKey } from '../engine.js';
 import { APPROVAL_COLUMN_SPECS, AUDIT_COLUMN_SPECS, EVENT_COLUMN_NAMES, EVENT_COLUMN_SPECS, TABLE_SPECS } from '../model.js';
-import type { Selection } from '../selection.js';
 import { quoteIdent, quoteTable, TS, type TableNames } from './names.js';
 import { COPY_ORDER } from './planSql.js';
-import { IDS_TABLE, selectedCte, type Params } from './selectionSql.js';
+import { IDS_TABLE, type Params } from './selectionSql.js';
 import { effectiveCte, unresolvedOriginals } from './stageSql.js';
 
 const DUCK_TYPES: Record<string, string> = { TIMESTAMP: 'TIMESTAMP', STRING: 'VARCHAR', JSON: 'JSON', BOOL: 'BOOLEAN', INT64: 'BIGINT' };
@@ -99,10 +98,6 @@ SELECT ${packedEvent('keyed', ['keyed.is_exception', 'keyed.business_key'])}
 FROM keyed JOIN shared USING (business_key)
 ORDER BY keyed.business_key, keyed.event_created_at, keyed.event_id, keyed.event_ingested_at`;
 }
-
-/** `WITH effective, selected`: a selection's events. */
-export const selectedWith = (t: TableNames, selection: Selection, p: Params) => `WITH ${effectiveCte(t)},
-${selectedCte(selection, p)}`;
 
 /** Keyset paging in (event_created_at, event_id) order. */
 export function pageAfter(p: Params, after: PageKey | undefined, limit: number, where?: string): string {

@@ -7,10 +7,11 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { checksOf, mergePatchable, programText, type EditProgram } from '../json/editProgram.js';
 import { parsePath, type JsonPath } from '../json/path.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
-import type { Condition, Selection, ValueColumn } from '../selection.js';
+import { valueColumns, type Condition, type Selection, type ValueColumn } from '../selection.js';
 import { EVENT_COLUMN_NAMES } from '../model.js';
 import { EDIT_FUNCTION } from './editFunction.js';
-import { quoteIdent, quoteTable } from './names.js';
+import { quoteIdent, quoteTable, type TableNames } from './names.js';
+import { effectiveCte } from './stageSql.js';
 
 /** Named parameters of one statement, added as the SQL is written. */
 export class Params {
@@ -112,11 +113,31 @@ export const valueName = (i: number) => `v${i}`;
 const tableValue = (alias: string, column: ValueColumn) =>
   column.type === 'json' ? `CAST(${alias}.${quoteIdent(column.name)} AS JSON)::VARCHAR` : `to_json(${alias}.${quoteIdent(column.name)})::VARCHAR`;
 
+/** The temporary table of a selection's events, one narrow row each: filled by `standingCopiesSql`. */
+export const SELECTED_TABLE = 'evfix_selected';
+
 /**
- * `selected`: the effective events (the `effective` CTE) the selection holds, with each value column as JSON
- * text (v0, v1, ...). Inline and file keys join the keys table; a from-table joins that table.
+ * The statements that fill SELECTED_TABLE with the events the selection holds: per event, the copy the stage
+ * stands for (FIRST_COPY's order), with its table (is_exception) and row id (rid) there, its fingerprint hash,
+ * and its value columns as JSON text (v0, v1, ...). Inline and file keys join the keys table; a from-table joins
+ * that table.
+ *
+ * One version per event: the copies of an unresolved duplicate are one event, and the copy the stage stands for
+ * is chosen before the conditions are asked, so a condition only a later copy meets does not select that copy
+ * (the review would show one document and apply write another). Named keys pick their copy.
+ *
+ * Why three statements: ordering every copy by its document (FIRST_COPY's last key) made the window sort carry
+ * a million documents, and cost as much as the rest of a plan. The first statement orders by the row's hash
+ * instead, and marks the events whose first two copies tie on ingestion and creation time, the only ones the
+ * hash can order differently; the second chooses those few again by their documents, and the third drops the
+ * replaced rows and the events the conditions leave out. Without ties the second reads nothing.
  */
-export function selectedCte(sel: Selection, p: Params): string {
+export function standingCopiesSql(
+  t: TableNames,
+  sel: Selection,
+  p: Params,
+  edits?: { program: EditProgram; facts: boolean },
+): { label: string; sql: string }[] {
   const joins: string[] = [];
   const values: string[] = [];
   const keys = sel.keys;
@@ -127,16 +148,75 @@ export function selectedCte(sel: Selection, p: Params): string {
     joins.push(`JOIN ${KEYS_TABLE} AS k ON k.event_id = e.event_id AND k.event_created_at = e.event_created_at`);
     for (let i = 0; i < keys.columns.length; i++) values.push(`k.${valueName(i)}`);
   }
-  const where = sel.conditions.map((c) => conditionSql(c, 'e', p));
-  // One version per event: the copies of an unresolved duplicate are one event, and the copy the stage stands for
-  // (FIRST_COPY) is chosen before the conditions are asked, so a condition only a later copy meets does not
-  // select that copy (the review would show one document and apply write another). Named keys pick their copy.
+  const conditions = sel.conditions.map((c) => conditionSql(c, 'e', p));
+  const matches = conditions.length ? conditions.join('\n      AND ') : 'true';
+  const names = values.map((_, i) => `, ${valueName(i)}`).join('');
+  // With edits, each copy is also edited (problem, unchanged) and, for a plan's facts, gives its values before
+  // and after at each edited path: read from the document the scan has in hand, not in a pass of their own.
+  const edited = edits ? editedCte(edits.program, valueColumns(sel), p, 'copies') : undefined;
+  const editNames = edits ? ['problem', 'unchanged', ...(edits.facts ? edits.program.edits.flatMap((_, i) => [`b${i}`, `a${i}`]) : [])] : [];
+  // The candidates: each copy, narrow; `only` limits them to some event_ids, `document` adds the exact order's key.
+  const candidates = (only: string[], document: boolean) => `WITH ${effectiveCte(t, { rowids: true })},
+copies AS (
+  SELECT e.*${values.map((v) => `, ${v}`).join('')}
+  FROM effective AS e${joins.map((j) => `\n  ${j}`).join('')}${only.length ? `\n  WHERE ${only.join(' AND ')}` : ''}
+),${edited ? `\n${edited.sql},` : ''}
+candidates AS (
+  SELECT e.event_id, e.event_created_at, e.event_ingested_at, e.is_exception, e.rid${names}${editNames.map((n) => `, e.${n}`).join('')},
+    ${rowHash('e', values.length)} AS row_hash,
+    coalesce(${matches}, false) AS matches${document ? ',\n    CAST(e.event_data AS VARCHAR) AS document' : ''}
+  FROM ${edited ? 'edited' : 'copies'} AS e
+)`;
+  const ids = sel.ids ? [`e.event_id IN (SELECT event_id FROM ${IDS_TABLE})`] : [];
+  const narrow = `event_id, event_created_at, is_exception, rid${names}${editNames.map((n) => `, ${n}`).join('')}, row_hash, matches`;
+  return [
+    {
+      label: "choose each event's standing copy",
+      sql: `CREATE OR REPLACE TEMP TABLE ${SELECTED_TABLE} AS
+${candidates(ids, false)}
+SELECT ${narrow}, tied FROM (
+  SELECT *, next_rid IS NOT NULL AND next_ingested IS NOT DISTINCT FROM event_ingested_at AND next_created = event_created_at AS tied
+  FROM (
+    SELECT *, row_number() OVER w AS n, lead(rid) OVER w AS next_rid, lead(event_ingested_at) OVER w AS next_ingested,
+      lead(event_created_at) OVER w AS next_created
+    FROM candidates
+    WINDOW w AS (PARTITION BY event_id ORDER BY event_ingested_at, event_created_at, row_hash)
+  )
+  WHERE n = 1
+)
+WHERE matches OR tied`,
+    },
+    {
+      label: 'choose again, by their documents, where two copies tie',
+      sql: `INSERT INTO ${SELECTED_TABLE}
+${candidates([...ids, `e.event_id IN (SELECT event_id FROM ${SELECTED_TABLE} WHERE tied)`], true)}
+SELECT ${narrow}, false AS tied FROM candidates
+QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY event_ingested_at, event_created_at, document) = 1`,
+    },
+    { label: 'keep the events the selection holds', sql: `DELETE FROM ${SELECTED_TABLE} WHERE tied OR NOT matches` },
+  ];
+}
+
+/**
+ * `selected`: the selection's events (the rows of `from`, SELECTED_TABLE or a part of it) read again whole by
+ * their row ids, with row_hash and the value columns; `changesOnly`, those the edits change (SELECTED_TABLE
+ * made with edits). The window's bounds stay on each scan so DuckDB skips the row groups outside it.
+ */
+export function selectedCte(t: TableNames, sel: Selection, from = SELECTED_TABLE, changesOnly = false): string {
+  const names = valueColumns(sel)
+    .map((_, i) => `, s.${valueName(i)}`)
+    .join('');
+  const read = (
+    table: string,
+    a: string,
+    exception: boolean,
+  ) => `SELECT ${EVENT_COLUMN_NAMES.map((c) => `${a}.${c}`).join(', ')}, ${exception} AS is_exception, s.row_hash${names}
+  FROM ${from} AS s JOIN ${quoteTable(table)} AS ${a} ON ${a}.rowid = s.rid
+  WHERE ${exception ? '' : 'NOT '}s.is_exception${changesOnly ? ' AND s.problem IS NULL AND NOT s.unchanged' : ''} AND ${a}.event_name = $event_name AND ${a}.event_created_at >= $from AND ${a}.event_created_at < $until`;
   return `selected AS (
-  SELECT * FROM (
-    SELECT e.*${values.map((v) => `, ${v}`).join('')}
-    FROM effective AS e${joins.map((j) => `\n    ${j}`).join('')}${sel.ids ? `\n    WHERE e.event_id IN (SELECT event_id FROM ${IDS_TABLE})` : ''}
-    ${FIRST_COPY}
-  ) AS e${where.length ? `\n  WHERE ${where.join('\n    AND ')}` : ''}
+  ${read(t.events, 'e', false)}
+  UNION ALL
+  ${read(t.exceptions, 'c', true)}
 )`;
 }
 
@@ -174,7 +254,7 @@ export type EditedColumns = { problem: string; unchanged: string; after: string;
  * where missing) for the plan's summary. Programs json_merge_patch can run are done natively; the rest through
  * evfix_edit.
  */
-export function editedCte(program: EditProgram, columns: readonly ValueColumn[], p: Params): { sql: string; native: boolean } {
+export function editedCte(program: EditProgram, columns: readonly ValueColumn[], p: Params, from = 'selected'): { sql: string; native: boolean } {
   const columnIndex = (name: string) => columns.findIndex((c) => c.name === name);
   const types = Object.fromEntries(columns.map((c) => [c.name, c.type]));
   const native = mergePatchable(program, types);
@@ -196,7 +276,7 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
     CASE WHEN ${isDoc} THEN r END AS after${before.map((b, i) => `,\n    ${b.replace(doc, 'event_data')} AS b${i}`).join('')}${pointers
       .map((ptr, i) => `,\n    CASE WHEN ${isDoc} THEN json_extract(r, ${ptr})::VARCHAR END AS a${i}`)
       .join('')}
-  FROM (SELECT s.*, ${r} AS r FROM selected AS s)
+  FROM (SELECT s.*, ${r} AS r FROM ${from} AS s)
 )`,
     };
   }
@@ -247,7 +327,7 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
     CASE ${problems.join('\n      ')} END AS problem,
     ${unchanged.length ? unchanged.join(' AND ') : 'false'} AS unchanged,
     CAST(${after} AS VARCHAR) AS after${before.map((b, i) => `,\n    ${b} AS b${i}`).join('')}${afterAt.map((a, i) => `,\n    ${a} AS a${i}`).join('')}
-  FROM selected AS s
+  FROM ${from} AS s
 )`,
   };
 }

@@ -32,14 +32,18 @@ export function unresolvedOriginals(t: TableNames): string {
 /**
  * The rules as a CTE named `effective`: the event's columns and is_exception. Anti joins rather than NOT EXISTS:
  * DuckDB decorrelates NOT EXISTS by first gathering every candidate row with all its columns.
+ *
+ * With `rowids`, also `rid`: the row's id in its own table (originals or exceptions, told by is_exception), which
+ * a later statement of the same transaction joins on to read that very row again.
  */
-export function effectiveCte(t: TableNames): string {
+export function effectiveCte(t: TableNames, options: { rowids?: boolean } = {}): string {
+  const rid = (a: string) => (options.rowids ? `, ${a}.rowid AS rid` : '');
   return `effective AS (
-  SELECT ${cols('e')}, false AS is_exception
+  SELECT ${cols('e')}, false AS is_exception${rid('e')}
   FROM ${unresolvedOriginals(t)}
   UNION ALL
-  SELECT ${RAW}, true AS is_exception
-  FROM (SELECT ${cols('c')} FROM ${quoteTable(t.exceptions)} AS c
+  SELECT ${RAW}, true AS is_exception${options.rowids ? ', rid' : ''}
+  FROM (SELECT ${cols('c')}${rid('c')} FROM ${quoteTable(t.exceptions)} AS c
         WHERE c.event_name = $event_name AND c.event_created_at >= $horizon
         QUALIFY row_number() OVER (PARTITION BY c.event_id
                   ORDER BY c.exception_added_timestamp DESC, c.event_ingested_at DESC) = 1) AS latest

@@ -34,7 +34,16 @@ export type SelectionInput = {
 };
 
 export type PlanRequest =
-  | { op: 'update'; stage: string; selection: SelectionInput; edits: Edit[]; description: string; skipProblems?: boolean }
+  | {
+      op: 'update';
+      stage: string;
+      selection: SelectionInput;
+      edits: Edit[];
+      description: string;
+      skipProblems?: boolean;
+      /** Applied next, at once (--yes): the engine may keep the plan's snapshot for that apply. */
+      applyNext?: boolean;
+    }
   | {
       op: 'dedupe';
       stage: string;
@@ -292,7 +301,7 @@ export async function makePlan(ctx: PlanContext, request: PlanRequest): Promise<
     stage = findStage(ctx.config, request.stage);
     ({ definition, inputs } = await definitionOf(ctx, request, stage));
   }
-  const prepared = await ctx.engine.preparePlan(stage, definition, inputs);
+  const prepared = await ctx.engine.preparePlan(stage, definition, inputs, { hold: request.op === 'update' && request.applyNext === true });
   // What the plan is, when it is not what was asked for by name (a revert of a revert): first among its notes.
   const facts = note ? { ...prepared, summary: { ...prepared.summary, notes: [note, ...prepared.summary.notes] } } : prepared;
   return sealPlan(definition, facts, { created_at: formatTimestamp(ctx.now()), operator: ctx.operator });

@@ -106,6 +106,8 @@ export const PlanRequestSchema = z.discriminatedUnion('op', [
     edits: z.array(EditSchema),
     description: z.string(),
     skipProblems: z.boolean().optional(),
+    /** The plan is applied next, at once (--yes): the engine may keep its snapshot for that apply. */
+    applyNext: z.boolean().optional(),
   }),
   z.strictObject({
     op: z.literal('dedupe'),
