@@ -50,7 +50,15 @@ export class DuckdbFile {
   settings(): Record<string, string> {
     // One core is left to the process's own thread (the TUI draws and reads keys on it): with every core busy
     // in DuckDB, a 2-core bastion host delays each frame by tens of milliseconds.
-    const settings: Record<string, string> = { preserve_insertion_order: 'false', threads: String(Math.max(1, availableParallelism() - 1)) };
+    const settings: Record<string, string> = {
+      preserve_insertion_order: 'false',
+      threads: String(Math.max(1, availableParallelism() - 1)),
+      // DuckDB's allocator keeps the pages a query freed for the next one; purged after every task instead,
+      // the process holds what DuckDB uses, not its high-water mark (a million-event update peaked about 50 MB
+      // lower with the same memory limit).
+      allocator_flush_threshold: '4MB',
+      allocator_bulk_deallocation_flush_threshold: '4MB',
+    };
     if (this.options.readOnly) settings.access_mode = 'READ_ONLY';
     if (this.options.memoryLimit) settings.memory_limit = this.options.memoryLimit;
     return settings;
