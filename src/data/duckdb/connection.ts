@@ -10,9 +10,13 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 // The native module costs ~130 ms to load: loaded on the first operation, not at start, so the TUI's first
 // frame and headless commands that never touch the warehouse (--help, doctor on BigQuery) do not wait for it.
+// Required, not imported: the package is CommonJS, and an ESM import of it has Node parse every one of its
+// modules once more to find their named exports (~100 ms of every command that opens the warehouse).
 let duckdb: Promise<typeof import('@duckdb/node-api')> | undefined;
-const loadDuckdb = () => (duckdb ??= import('@duckdb/node-api'));
+export const loadDuckdb = () =>
+  (duckdb ??= Promise.resolve().then(() => createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api')));
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { EvfixError } from '../errors.js';
@@ -92,6 +96,9 @@ export class DuckdbFile {
       // limit first has DuckDB release them on its own threads, so the close that follows is short.
       if (conn && this.users === 1) await conn.run("SET memory_limit = '16MB'").catch(() => undefined);
       conn?.closeSync();
+      // Closing the connection and then the instance are two holds of the loop of several milliseconds each: the
+      // screen gets its turn between them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (--this.users === 0 && this.instance) {
         const pending = this.instance;
         this.instance = undefined;

@@ -15,6 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { programFromText, runProgram, type EditProgram } from '../json/editProgram.js';
 import { isObject, parseJson, stringifyJson, type Json } from '../json/value.js';
+import { loadDuckdb } from './connection.js';
 
 export const EDIT_FUNCTION = 'evfix_edit';
 
@@ -46,7 +47,7 @@ export function editResult(doc: string | null, programTextValue: string, valuesT
 
 /** Registers evfix_edit on a connection (once per connection). */
 export async function registerEditFunction(conn: DuckDBConnection): Promise<void> {
-  const { DuckDBScalarFunction, VARCHAR } = await import('@duckdb/node-api');
+  const { DuckDBScalarFunction, VARCHAR } = await loadDuckdb();
   conn.registerScalarFunction(
     DuckDBScalarFunction.create({
       name: EDIT_FUNCTION,
