@@ -54,14 +54,15 @@ const DuckdbEngine = z.strictObject({
   path: z.string().min(1),
   /**
    * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default keeps what a plan of any
-   * row count takes flat (DuckDB's own default is 80% of the machine's memory): with it, the bench's evfix
-   * process peaks near 230 MB for a 100,000-event update and for a million alike. A larger limit spills less
-   * and is worth it only where memory is plentiful; 256MB had the million-event update peak near 450 MB.
+   * row count takes nearly flat (DuckDB's own default is 80% of the machine's memory): the bench's evfix
+   * process peaks near 230 MB for a 100,000-event update and 260 MB for a million; 256MB had the million peak
+   * near 450 MB. Lower is not safe: at 64MB the TUI's stage list, whose stages are counted at once, failed
+   * with DuckDB's out-of-memory error on a demo warehouse.
    */
   memory_limit: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
-    .default('64MB'),
+    .default('96MB'),
 });
 const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id such as dw-prod-gwiiag');
 const BigqueryEngine = z.strictObject({

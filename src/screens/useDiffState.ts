@@ -3,7 +3,7 @@
  * plan's sample, then pages read from the warehouse as they are reached), and the description being written.
  * A reducer of plain actions, testable without rendering; the hook reads the next page when it is needed.
  */
-import { useEffect, useReducer } from 'react';
+import { useEffect, useReducer, useRef } from 'react';
 import { describeError } from '../data/errors.js';
 import { PENDING_DESCRIPTION } from '../data/operations/makePlan.js';
 import { changeCount, type Change, type Plan } from '../data/plan.js';
@@ -74,20 +74,30 @@ const PAGE = 50;
 export function useDiffState(service: Service, plan: Plan) {
   const [state, dispatch] = useReducer(diffReducer, plan, initialDiff);
   const { index, loaded, total } = state;
+  // The page being read, by how many changes it follows: one read per page, however many keys move on while it
+  // runs (a read per key, each dropped by the next, had a burst of n run hundreds of them at once).
+  const reading = useRef<number | undefined>(undefined);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   // The change shown is not read yet: read the next page.
   useEffect(() => {
-    if (index < loaded.length || loaded.length >= total) return;
-    let current = true;
+    if (index < loaded.length || loaded.length >= total || reading.current === loaded.length) return;
+    reading.current = loaded.length;
     const last = loaded[loaded.length - 1];
     service
       .call('planChanges', { plan: plan.id, after: last ? { event_created_at: last.event_created_at, event_id: last.event_id } : undefined, limit: PAGE })
       .then(
-        (changes) => current && dispatch({ type: 'page', changes }),
-        (error: unknown) => current && dispatch({ type: 'pageFailed', message: describeError(error) }),
-      );
-    return () => {
-      current = false;
-    };
+        (changes) => mounted.current && dispatch({ type: 'page', changes }),
+        (error: unknown) => mounted.current && dispatch({ type: 'pageFailed', message: describeError(error) }),
+      )
+      .finally(() => {
+        reading.current = undefined;
+      });
   }, [plan, index, loaded, total, service]);
   return { state, dispatch, change: index >= 0 ? loaded[index] : undefined };
 }
