@@ -44,6 +44,11 @@ export type FindState = {
   loaded: boolean;
   readError: string | null;
   list: ListState;
+  /**
+   * The row the keys asked for past the rows known so far (the next page's start not read yet), or null: the
+   * cursor goes on to it as pages arrive, so keys typed ahead past a page are not lost to the clamp.
+   */
+  wanted: number | null;
   /** `a`: every match is marked, as the set the conditions select (not a list of rows). */
   all: boolean;
   description: string;
@@ -94,6 +99,7 @@ export const initialFind = (height: number): FindState => ({
   loaded: false,
   readError: null,
   list: initialList(0, height),
+  wanted: null,
   all: false,
   description: '',
   flash: null,
@@ -114,9 +120,20 @@ function searched(state: FindState, input: SelectionInput): FindState {
     loaded: false,
     readError: null,
     list: initialList(0, state.list.height),
+    wanted: null,
     all: false,
     formError: null,
   };
+}
+
+/** The cursor moved as far toward `wanted` as the rows known allow; `wanted` kept while more rows are to come. */
+function owedMove(state: FindState): FindState {
+  if (state.wanted === null) return state;
+  const { list, pages } = state;
+  const row = Math.min(state.wanted, Math.max(0, list.count - 1));
+  const moved = list.count ? listReducer(list, { type: 'move', delta: row - list.cursor }) : list;
+  const owed = state.wanted > row && pages.total > list.count;
+  return { ...state, list: moved, wanted: owed ? Math.min(state.wanted, pages.total - 1) : null };
 }
 
 function submitSearch(state: FindState): FindState {
@@ -180,13 +197,19 @@ export function findReducer(state: FindState, action: FindAction): FindState {
       const pages = withPage(state.pages, action.page, action.events, action.total, state.list.cursor);
       // The list grows as pages reveal where the next one starts; a smaller total (rows gone meanwhile) clamps the cursor.
       const list = listReducer({ ...state.list, count: reachableRows(pages) }, { type: 'resize', height: state.list.height });
-      return { ...state, pages, list, loaded: true, reading: without(state.reading, action.page), readError: null };
+      return { ...owedMove({ ...state, pages, list }), loaded: true, reading: without(state.reading, action.page), readError: null };
     }
     case 'readFailed':
       if (action.generation !== state.search?.generation) return state;
       return { ...state, reading: without(state.reading, action.page), readError: action.message, loaded: state.loaded };
-    case 'list':
-      return { ...state, list: listReducer(state.list, action.action) };
+    case 'list': {
+      const a = action.action;
+      const from = state.wanted ?? state.list.cursor;
+      const target =
+        a.type === 'move' ? from + a.delta : a.type === 'page' ? from + a.direction * state.list.height : a.type === 'last' ? state.pages.total - 1 : null;
+      if (target === null) return { ...state, list: listReducer(state.list, a), wanted: null };
+      return owedMove({ ...state, wanted: Math.max(0, target) });
+    }
     case 'all':
       return { ...state, all: !state.all, list: { ...state.list, marked: new Set(), anchor: null } };
     case 'mark':

@@ -60,6 +60,8 @@ describe('an update applied at once (--yes)', () => {
     const held = await observed();
     const plan = await held.service.call('makePlan', update(true));
     expect(plan.counts).toMatchObject({ events: 3, exceptions: 3 });
+    // The SQL the operator reads carries no raw tab or carriage return (JSON's whitespace is named by code).
+    expect(plan.sql.statements.filter((s) => /[\t\r]/.test(s.sql))).toEqual([]);
     const result = await held.service.call('applyPlan', { plan: plan.id });
     expect(result).toMatchObject({ status: 'applied', written: { exceptions: 3, exclusions: 0 } });
     expect(held.chosen()).toBe(1);

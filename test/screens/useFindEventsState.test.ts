@@ -1,6 +1,7 @@
 /** The find-events screen's reducer, without rendering: the form, searching, the paged list, marks, esc. */
 import { describe, expect, it } from 'vitest';
 import type { EffectiveEvent } from '../../src/data/model.js';
+import { PAGE_SIZE } from '../../src/screens/findPages.js';
 import {
   chosen,
   conditionsText,
@@ -78,6 +79,31 @@ describe('find-events state', () => {
     expect(again.loaded).toBe(false);
     const late = run([{ type: 'page', generation: list.search!.generation, page: 0, events: [row(0)], total: 1 }], again);
     expect(late).toBe(again);
+  });
+
+  it('keeps moves typed past the rows known so far, and makes them as the pages that reveal more rows arrive', () => {
+    // 483 matches; the first page (100 rows) reveals where the second starts: 200 rows reachable.
+    const first = run([
+      { type: 'submitWhere', text: '$.Status="Pending"' },
+      { type: 'submitWhere', text: '' },
+    ]);
+    const generation = first.search!.generation;
+    const page = (n: number) => Array.from({ length: PAGE_SIZE }, (_, i) => row(n * PAGE_SIZE + i));
+    const opened = run([{ type: 'page', generation, page: 0, events: page(0), total: 483 }], first);
+    expect(opened.list.count).toBe(2 * PAGE_SIZE);
+    // 300 j in one burst: the cursor stops at the last row known, the rest is owed.
+    const burst = run(
+      Array.from({ length: 300 }, () => ({ type: 'list', action: { type: 'move', delta: 1 } }) as FindAction),
+      opened,
+    );
+    expect([burst.list.cursor, burst.wanted]).toEqual([199, 300]);
+    const second = run([{ type: 'page', generation, page: 1, events: page(1), total: 483 }], burst);
+    expect([second.list.cursor, second.wanted]).toEqual([299, 300]);
+    const third = run([{ type: 'page', generation, page: 2, events: page(2), total: 483 }], second);
+    expect([third.list.cursor, third.wanted]).toEqual([300, null]);
+    // A move back while owed counts from the row asked for; G asks for the last match.
+    expect(run([{ type: 'list', action: { type: 'move', delta: -1 } }], burst)).toMatchObject({ list: { cursor: 199 }, wanted: 299 });
+    expect(run([{ type: 'list', action: { type: 'last' } }], opened)).toMatchObject({ list: { cursor: 199 }, wanted: 482 });
   });
 
   it('marks rows, or every match as a set; with every match marked, space warns instead of marking one', () => {

@@ -283,7 +283,8 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
   // Each json_* call parses the whole document: the root is told an object by its first character (JSON text
   // starts with "{" exactly when it is one), and parsed only to name what it is instead.
   const problems: string[] = [
-    `WHEN NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' \t\n\r'), '{'), false) THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`,
+    // JSON's whitespace named by code (chr), not written raw into the statement: the SQL is shown to operators.
+    `WHEN NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' ' || chr(9) || chr(10) || chr(13)), '{'), false) THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`,
   ];
   program.edits.forEach((edit, i) => {
     checksOf(edit).prefixes.forEach((q, j) => {
