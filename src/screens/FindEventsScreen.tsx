@@ -120,8 +120,8 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
     keysEnabled: listKeys,
     formKeys,
     // Keys typed while the matches are read wait for them (`⏎` then `a x…` marks and excludes what loads); so
-    // does every key while the row under the cursor is being read.
-    busy: listKeys && (!state.loaded || (list.count > 0 && !cursorEvent)) && !state.readError,
+    // does every key while the row under the cursor is being read, or moves typed past the rows known are owed.
+    busy: listKeys && (!state.loaded || (list.count > 0 && !cursorEvent) || state.wanted !== null) && !state.readError,
     // Marks are work: leaving the list asks first (the `unsaved` question, as every screen's).
     onBack: () => {
       dispatch({ type: 'back' });

@@ -28,7 +28,7 @@ import type {
   StageSummary,
 } from '../engine.js';
 import { EvfixError, inputError, refused } from '../errors.js';
-import { compileEdits, describeProblem, runProgram, type EditProgram } from '../json/editProgram.js';
+import { compileEdits, describeProblem, mergePatchable, runProgram, type EditProgram } from '../json/editProgram.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import { AUDIT_COLUMN_SPECS, type EffectiveEvent, type EventRow, type StoredException, type StoredExclusion } from '../model.js';
 import {
@@ -490,7 +490,7 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     const columns = valueColumns(def.selection);
     const p = new Params();
     this.windowParams(p, stage, def.selection.window.from, def.selection.window.until);
-    if (!planSql.updateEditedSql(this.tables, def, program, new Params()).native) await registerEditFunction(conn);
+    if (!this.nativeProgram(def, program)) await registerEditFunction(conn);
     // One pass: the events chosen, edited, and what the facts need of each kept in the narrow table.
     for (const st of planSql.updateSelectSql(this.tables, def, program, p, true)) await exec(conn, st.sql, p.values);
     const n = program.edits.length;
@@ -896,7 +896,7 @@ ORDER BY event_created_at, event_id LIMIT ${SAMPLE_SIZE}`,
       const columns = valueColumns(plan.selection);
       const p = new Params();
       this.windowParams(p, stage, plan.selection.window.from, plan.selection.window.until);
-      if (!(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
+      if (!this.nativeProgram(plan, program)) await registerEditFunction(conn);
       for (const st of planSql.updateSelectSql(this.tables, plan, program, p)) await exec(conn, st.sql, p.values);
       return this.updateSample(
         conn,
@@ -1050,7 +1050,7 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
           await this.loadSelection(conn, plan.selection, inputs);
           if (plan.kind === 'dedupe' && plan.keep?.choices.length) await this.loadChoices(conn, plan.keep.choices);
           if (plan.kind === 'insert') await this.loadInsertRows(conn, plan);
-          if (program && !(await this.nativeProgram(plan, program))) await registerEditFunction(conn);
+          if (program && !this.nativeProgram(plan, program)) await registerEditFunction(conn);
           for (const st of statements.slice(2, 2 + prepare)) await exec(conn, st.sql, params.values);
           [check] = await rows(conn, statements[2 + prepare]!.sql, params.values);
         }
@@ -1121,8 +1121,9 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
     });
   }
 
-  private async nativeProgram(plan: Plan, program: EditProgram): Promise<boolean> {
-    return planSql.updateEditedSql(this.tables, plan, program, new Params()).native;
+  /** Whether json_merge_patch runs the program, or evfix_edit must be registered on the connection first. */
+  private nativeProgram(def: Definition, program: EditProgram): boolean {
+    return mergePatchable(program, Object.fromEntries(valueColumns(def.selection).map((c) => [c.name, c.type])));
   }
 
   async auditEntries(filter: AuditFilter): Promise<AuditEntry[]> {
