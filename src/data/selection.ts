@@ -149,8 +149,15 @@ export function parseCondition(text: string, field = 'where'): Condition {
     try {
       value = parseJson(valueText, `${field} value for ${path}`);
     } catch (error) {
-      const hint = /^[A-Za-z]/.test(valueText) && !/^(true|false|null)$/.test(valueText) ? ` (strings need quotes: ${path}${found.op}"${valueText}")` : '';
-      throw inputError(field, `${(error as Error).message.replace(/^[^:]+: /, '')}${hint}`);
+      // The condition is named: with several --where, the parser's position alone does not say which one is wrong.
+      const why = (error as Error).message.replace(/^[^:]+: /, '');
+      const hint =
+        found.op === '=' && valueText.startsWith('=')
+          ? ` (compare with one =: ${path}=${valueText.slice(1).trim() || 'VALUE'})`
+          : /^[A-Za-z]/.test(valueText) && !/^(true|false|null)$/.test(valueText)
+            ? ` (strings need quotes: ${path}${found.op}"${valueText}")`
+            : '';
+      throw inputError(field, `${JSON.stringify(text)}: the value is not JSON: ${why}${hint}`);
     }
     if (found.op !== '=' && found.op !== '!=' && jsonType(value) !== 'number') return fail(`${found.op} compares numbers; ${valueText} is ${jsonType(value)}`);
     return { on: 'data', path, op: found.op, values: [scalar(value, field, text)] };

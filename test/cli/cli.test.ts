@@ -385,6 +385,11 @@ describe('evfix CLI', () => {
       'strings need quotes',
     ],
     [
+      ['update', 'remittance_was_sent_event', '--where', '$.Status=="Sent"', '--set', '$.Status="Failed"', '--description', 'x'],
+      1,
+      'where: "$.Status==\\"Sent\\"": the value is not JSON: invalid JSON at character 1: unexpected "=" (compare with one =: $.Status="Sent")',
+    ],
+    [
       ['update', 'remittance_was_sent_event', '--event-id', '00000000-0000-4000-8000-000000000001', '--set', '$.a=1', '--description', 'x'],
       2,
       'each --event-id needs its --created-at',

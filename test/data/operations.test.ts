@@ -464,7 +464,9 @@ describe('update', () => {
     );
     await expect(update(setStatus('Failed'), 'x', { where: ['$.Stauts="Pending"'] })).rejects.toThrow('match the selection; nothing to do');
     await expect(update(setStatus('Failed'), 'x', {})).rejects.toThrow('name the events to change');
-    await expect(update(setStatus('Failed'), 'x', { where: ['$.Status=Pending'] })).rejects.toThrow('where: invalid JSON');
+    await expect(update(setStatus('Failed'), 'x', { where: ['$.Status=Pending'] })).rejects.toThrow(
+      'where: "$.Status=Pending": the value is not JSON: invalid JSON',
+    );
     await expect(update([{ op: 'set', path: '$.note', value: '"half \\ud800 pair"', createIfMissing: true }])).rejects.toThrow(
       'value for $.note: a string holds a lone UTF-16 surrogate',
     );
