@@ -127,12 +127,13 @@ export function formatLookup(eventId: string, found: EventRows): string {
       `  exception  created ${r.event_created_at}  at ${r.exception_added_timestamp}  ${r.is_event_update ? 'update' : 're-added'}  "${printable(r.exception_description)}"`,
     );
   }
-  if (found.effective.length === 0) lines.push('', 'The stage table does not show this event (every copy is excluded).');
+  // "Built from", not "shows": the stage table shows this version only once it is rerun after the last write.
+  if (found.effective.length === 0) lines.push('', 'The stage table leaves this event out (every copy is excluded).');
   else if (found.effective.length > 1) {
-    lines.push('', `The stage table shows ${found.effective.length} copies (an unresolved duplicate; dedupe it):`);
+    lines.push('', `The stage table is built from ${found.effective.length} copies (an unresolved duplicate; dedupe it):`);
     for (const e of found.effective) lines.push(`  created ${e.event_created_at}  ingested ${e.event_ingested_at ?? '-'}  (${e.source})`);
   } else {
-    lines.push('', `The stage table shows (${found.effective[0]!.source}):`);
+    lines.push('', `The stage table is built from the ${found.effective[0]!.source}:`);
     lines.push(
       ...prettyJson(parseJson(found.effective[0]!.event_data))
         .split('\n')

@@ -98,6 +98,7 @@ describe('evfix CLI', () => {
     await run(['demo', '--events', '3000']);
     const w = warehouse();
     const target = await pendingRemittance(w);
+    expect((await run(['lookup', target.event_id])).out).toMatch(/The stage table is built from the original:\n[\s\S]*"Status": "Pending"/);
     const update = await run([
       'update',
       'remittance_was_sent_event',
@@ -114,6 +115,8 @@ describe('evfix CLI', () => {
     expect(update.err).toBe('');
     expect(update.code).toBe(0);
     expect(update.out).toContain('-   "Status": "Pending",\n    +   "Status": "Failed",');
+    // Before the rerun, too: lookup says what the stage table is built from, not what it shows today.
+    expect((await run(['lookup', target.event_id])).out).toMatch(/The stage table is built from the exception:\n[\s\S]*"Status": "Failed"/);
     const since = /evfix rerun remittance_was_sent_event --since (\S+)/.exec(update.out)![1]!;
     expect((await run(['stages'])).out).toContain(`1 applied plan(s) not in the stage table yet; run: evfix rerun remittance_was_sent_event --since ${since}`);
     const rerun = await run(['rerun', 'remittance_was_sent_event', '--since', since, '--yes']);
