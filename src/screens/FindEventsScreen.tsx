@@ -257,8 +257,6 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
       : !state.loaded
         ? 'finding…'
         : `${state.all ? 'all' : n(list.marked.size)} marked · ${list.count ? n(list.cursor + 1) : 0}/${n(pages.total)}${range ? ` · ${range}` : ''}`;
-  // Two spaces keep a long title (the longest stage names) from running into the status.
-  const spacedStatus = `  ${status}`;
   const formError: Flash = state.formError ? { text: state.formError, tone: 'danger' } : null;
   const readError: Flash = state.loaded && state.readError ? { text: `${state.readError} (r searches again)`, tone: 'danger' } : null;
   const failure: Flash = planning.status === 'failed' ? { text: planning.message, tone: 'danger' } : null;
@@ -267,7 +265,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   const listHeight = Math.max(1, height - 4 - flashLines(shownFlash, width, height).length - (describing ? 2 : 0));
   useEffect(() => dispatch({ type: 'list', action: { type: 'resize', height: listHeight } }), [listHeight, dispatch]);
   return (
-    <Frame title={title} status={spacedStatus} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={shownFlash}>
+    <Frame title={title} status={status} width={width} height={height} bindings={bindings} helpOpen={helpOpen} flash={shownFlash}>
       {body}
     </Frame>
   );
