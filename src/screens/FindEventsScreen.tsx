@@ -83,7 +83,10 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
   );
   const { list, pages } = state;
   const paths = useMemo(() => dataPaths(state.search), [state.search]);
-  const summary = `${conditionsText(state)}; ${windowText(state, config.lookback_days)}`;
+  // `*` marks an event whose version is an exception row (a fix written before, rerun or not): said where it shows.
+  let shownException = false;
+  for (let i = list.top; i < Math.min(list.count, list.top + list.height); i++) if (rowAt(pages, i)?.source === 'exception') shownException = true;
+  const summary = `${shownException ? '* from an exception row · ' : ''}${conditionsText(state)}; ${windowText(state, config.lookback_days)}`;
   const { every, count } = chosen(state);
 
   const inForm = state.phase === 'form';
@@ -213,7 +216,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
     body = (
       <Box flexDirection="column">
         <Text color={tone('muted')} wrap="truncate-end">
-          {`      ${'created_at'.padEnd(20)}${'event_id'.padEnd(37)}${label}`}
+          {`      ${'created_at'.padEnd(20)}${'event_id'.padEnd(39)}${label}`}
         </Text>
         <WindowedList
           items={rowIndexes(list.count)}
@@ -224,7 +227,7 @@ export function FindEventsScreen({ route, active, width, height, nav, services }
             const e = rowAt(pages, i);
             const mark = state.all ? '[x] ' : '';
             if (!e) return `${mark}…`;
-            return `${mark}${e.event_created_at.slice(0, 19)} ${e.event_id}${e.source === 'exception' ? '*' : ' '}${rowValues(e, paths)}`;
+            return `${mark}${e.event_created_at.slice(0, 19)} ${e.event_id} ${e.source === 'exception' ? '*' : ' '} ${rowValues(e, paths)}`;
           }}
         />
         <Text color={tone('muted')} wrap="truncate-end">

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { describeError } from '../../src/data/errors.js';
 import { parseCondition } from '../../src/data/selection.js';
 import type { EventRow } from '../../src/data/model.js';
-import { event, insertOriginals, makeWarehouse, query, type TestWarehouse } from '../helpers/warehouse.js';
+import { event, insertException, insertOriginals, makeWarehouse, query, type TestWarehouse } from '../helpers/warehouse.js';
 import { KEY, renderApp, testServices } from '../helpers/tui.js';
 
 const STAGE = 'remittance_was_sent_event';
@@ -40,8 +40,9 @@ describe('find events', () => {
     await app.waitFor('1. $.Status="Pending"');
     await app.press(KEY.enter);
     await app.waitFor('0 marked · 1/5');
-    // Each row: created_at, event_id and the value at the path searched for.
-    expect(app.frame()).toContain(`2026-03-10 10:00:00 ${rows[0]!.event_id} "Pending"`);
+    // Each row: created_at, event_id, a column for the exception mark, and the value at the path searched for.
+    expect(app.frame()).toContain(`2026-03-10 10:00:00 ${rows[0]!.event_id}   "Pending"`);
+    expect(app.frame()).not.toContain('from an exception row');
     expect(app.frame()).toContain(rows[4]!.event_id);
     expect(app.frame()).not.toContain(rows[5]!.event_id);
     await app.press(' ', 'j', 'j', ' ');
@@ -57,6 +58,22 @@ describe('find events', () => {
     expect(excluded).toEqual(
       [rows[0]!, rows[2]!].map((r) => ({ event_id: r.event_id, why: 'never sent twice' })).sort((a, b) => a.event_id.localeCompare(b.event_id)),
     );
+    app.unmount();
+  });
+
+  it('marks an event whose version is an exception row, apart from its value, and says what the mark means', async () => {
+    const { w, rows } = await remittances(4, 4);
+    await insertException(
+      w.warehouse,
+      { ...rows[1]!, event_data: JSON.stringify({ remittance_id: 'rm_1', Status: 'Pending', amount: 99 }) },
+      '2026-03-12 00:00:00.000000',
+    );
+    const app = open(w);
+    await app.press('$.Status="Pending"', KEY.enter, KEY.enter);
+    await app.waitFor('0 marked · 1/4');
+    expect(app.frame()).toContain(`2026-03-10 10:01:00 ${rows[1]!.event_id} * "Pending"`);
+    expect(app.frame()).toContain(`2026-03-10 10:00:00 ${rows[0]!.event_id}   "Pending"`);
+    expect(app.frame()).toContain('* from an exception row · $.Status="Pending"');
     app.unmount();
   });
 
