@@ -56,8 +56,8 @@ const DuckdbEngine = z.strictObject({
    * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default keeps what a plan of any
    * row count takes nearly flat (DuckDB's own default is 80% of the machine's memory): the bench's evfix
    * process peaks near 230 MB for a 100,000-event update and 260 MB for a million; 256MB had the million peak
-   * near 450 MB. Lower is not safe: at 64MB the TUI's stage list, whose stages are counted at once, failed
-   * with DuckDB's out-of-memory error on a demo warehouse.
+   * near 450 MB. Lower made the million slower and not flatter (the bench's 80MB run: 1.62x the hand-written
+   * statement's time, RSS 1.16x the 100k's), and queries share the limit: sessions take turns (connection.ts).
    */
   memory_limit: z
     .string()

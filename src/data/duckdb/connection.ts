@@ -15,6 +15,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 let duckdb: Promise<typeof import('@duckdb/node-api')> | undefined;
 export const loadDuckdb = () =>
   (duckdb ??= Promise.resolve().then(() => createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api')));
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -33,10 +34,23 @@ export type DuckdbFileOptions = {
   memoryLimit?: string;
 };
 
+/**
+ * How many sessions of one file run at once; the others wait their turn. DuckDB's memory limit is the
+ * instance's, shared by every query running in it: the TUI's stage list asks for each stage's counts at once,
+ * and on a 10M-event warehouse ten such queries in the 96 MB limit failed with DuckDB's out-of-memory error,
+ * where one at a time each has the whole limit. One core is DuckDB's anyway (see `settings`).
+ */
+export const SESSIONS_AT_ONCE = 1;
+
 export class DuckdbFile {
   private instance: Promise<DuckDBInstance> | undefined;
   private users = 0;
   private readonly lockWaitMs: number;
+  /** Sessions holding a turn, and those waiting for one (first come, first served). */
+  private turns = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Set while a session's work runs: a session opened inside it (nested) needs no turn of its own. */
+  private readonly inside = new AsyncLocalStorage<true>();
 
   constructor(
     readonly path: string,
@@ -68,11 +82,11 @@ export class DuckdbFile {
     return settings;
   }
 
-  /** Runs `work` with a connection of its own; the file is released when no work is left. */
+  /** Runs `work` with a connection of its own, in its turn; the file is released when no work is left. */
   async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     const lease = await this.lease();
     try {
-      return await work(lease.conn);
+      return await this.inside.run(true, () => work(lease.conn));
     } catch (error) {
       if (error instanceof EvfixError) throw error;
       throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
@@ -86,26 +100,17 @@ export class DuckdbFile {
    * apply that follows it at once). The file stays open, and locked against other processes, until then.
    */
   async lease(): Promise<{ conn: DuckDBConnection; end: () => Promise<void> }> {
+    const release = await this.turn();
     this.users++;
     let conn: DuckDBConnection | undefined;
+    let ended = false;
     const end = async () => {
-      // Closing the last connection checkpoints the file synchronously, holding the event loop (the TUI) for as
-      // long as the write was big; a CHECKPOINT run first does that work off the main thread.
-      if (conn && this.users === 1 && !this.options.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
-      // Closing the instance frees its buffers on this thread (20-40 ms after a big plan); lowering the memory
-      // limit first has DuckDB release them on its own threads, so the close that follows is short.
-      if (conn && this.users === 1) await conn.run("SET memory_limit = '16MB'").catch(() => undefined);
-      conn?.closeSync();
-      // Closing the connection and then the instance are two holds of the loop of several milliseconds each: the
-      // screen gets its turn between them.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (--this.users === 0 && this.instance) {
-        const pending = this.instance;
-        this.instance = undefined;
-        await pending.then((i) => i.closeSync()).catch(() => undefined);
-        // Closing holds the loop for 10-15 ms; what the caller does next must not run in the same turn and
-        // make it one longer freeze, so the screen gets its turn in between.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      if (ended) return;
+      ended = true;
+      try {
+        await this.close(conn);
+      } finally {
+        release();
       }
     };
     try {
@@ -117,6 +122,48 @@ export class DuckdbFile {
       throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
     }
     return { conn: this.options.onSql ? logged(conn, this.options.onSql) : conn, end };
+  }
+
+  /** A turn to run (see SESSIONS_AT_ONCE), and how to give it back; a nested session shares its caller's. */
+  private async turn(): Promise<() => void> {
+    if (this.inside.getStore()) return () => undefined;
+    if (this.turns < SESSIONS_AT_ONCE) this.turns++;
+    // Handed over by the session that ends (turns stays counted), so a newcomer cannot take it in between.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.turns--;
+    };
+  }
+
+  /** Closes a lease's connection and, after the last, the instance. */
+  private async close(conn: DuckDBConnection | undefined): Promise<void> {
+    // The instance stays open for a session waiting its turn: reopening the file costs more than the wait. One
+    // that comes while the instance closes gets its turn after, and opens it again.
+    const closing = this.users === 1 && this.waiting.length === 0;
+    // Closing the last connection checkpoints the file synchronously, holding the event loop (the TUI) for as
+    // long as the write was big; a CHECKPOINT run first does that work off the main thread.
+    if (conn && closing && !this.options.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
+    // Closing the instance frees its buffers on this thread (20-40 ms after a big plan); lowering the memory
+    // limit first has DuckDB release them on its own threads, so the close that follows is short.
+    if (conn && closing) await conn.run("SET memory_limit = '16MB'").catch(() => undefined);
+    conn?.closeSync();
+    // Closing the connection and then the instance are two holds of the loop of several milliseconds each: the
+    // screen gets its turn between them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.users--;
+    if (closing && this.instance) {
+      const pending = this.instance;
+      this.instance = undefined;
+      await pending.then((i) => i.closeSync()).catch(() => undefined);
+      // Closing holds the loop for 10-15 ms; what the caller does next must not run in the same turn and
+      // make it one longer freeze, so the screen gets its turn in between.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   private async open(): Promise<DuckDBInstance> {
