@@ -110,4 +110,38 @@ describe('an update applied at once (--yes)', () => {
     expect(other.stderr).toBe('');
     expect(other.stdout.trim()).toBe('0');
   });
+
+  // The file runs one session at a time and the snapshot holds that turn: it must never keep a call waiting.
+  it('never keeps a call waiting: a read asked while the plan is made runs, and the plan is applied', async () => {
+    const t = await observed();
+    let read: Promise<number> | undefined;
+    const engine: DuckdbEngine = new DuckdbEngine(t.config as never, () => parseTimestamp(NOW), {
+      onSql: (s) => {
+        if (!read && s.startsWith('CREATE OR REPLACE TEMP TABLE evfix_selected')) read = engine.countEvents();
+      },
+    });
+    const service = createService({ ...t.ctx, engine }, new Journal(join(t.dir, 'state', 'read.jsonl')));
+    const plan = await service.call('makePlan', update(true));
+    // The read waited for the plan's turn only, not for its apply (before, it waited until the engine closed).
+    expect(await read!).toBe(events.length);
+    const applied = await service.call('applyPlan', { plan: plan.id });
+    expect(applied.status).toBe('applied');
+    expect((await tableCounts(t.warehouse)).exceptions).toBe(pending.length);
+    await engine.close();
+  });
+
+  it('never keeps a write waiting: writes queued before the plan run, and the plan is applied after them', async () => {
+    const t = await observed();
+    const stage = t.config.stages.find((s) => s.name === STAGE)!;
+    const since = '2026-01-01 00:00:00.000000';
+    const first = t.engine.rerunStage(stage, since);
+    const second = t.engine.rerunStage(stage, since);
+    const plan = await t.service.call('makePlan', update(true));
+    const applied = t.service.call('applyPlan', { plan: plan.id });
+    // Before, the apply waited for the second rerun, which waited for the turn the plan's snapshot held.
+    const [, , outcome] = await Promise.all([first, second, applied]);
+    expect(outcome.status).toBe('applied');
+    expect((await tableCounts(t.warehouse)).exceptions).toBe(pending.length);
+    await t.engine.close();
+  });
 });

@@ -48,9 +48,14 @@ export class DuckdbFile {
   private readonly lockWaitMs: number;
   /** Sessions holding a turn, and those waiting for one (first come, first served). */
   private turns = 0;
-  private readonly waiting: (() => void)[] = [];
-  /** Set while a session's work runs: a session opened inside it (nested) needs no turn of its own. */
-  private readonly inside = new AsyncLocalStorage<true>();
+  private readonly queue: (() => void)[] = [];
+  /** The session whose work is running: a session opened inside it (nested) needs no turn while it lasts. */
+  private readonly inside = new AsyncLocalStorage<{ ended: boolean }>();
+  /**
+   * Told when a session must wait for its turn. The engine gives up a plan's snapshot kept for its apply
+   * (a lease that holds a turn between calls) so that it never keeps anyone waiting.
+   */
+  onWait: (() => void) | undefined;
 
   constructor(
     readonly path: string,
@@ -85,14 +90,21 @@ export class DuckdbFile {
   /** Runs `work` with a connection of its own, in its turn; the file is released when no work is left. */
   async session<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     const lease = await this.lease();
+    const running = { ended: false };
     try {
-      return await this.inside.run(true, () => work(lease.conn));
+      return await this.inside.run(running, () => work(lease.conn));
     } catch (error) {
       if (error instanceof EvfixError) throw error;
       throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
     } finally {
+      running.ended = true;
       await lease.end();
     }
+  }
+
+  /** Sessions waiting for their turn. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   /**
@@ -115,7 +127,14 @@ export class DuckdbFile {
     };
     try {
       this.instance ??= this.open();
-      conn = await (await this.instance).connect();
+      const opening = this.instance;
+      // A failed open is not handed to the sessions waiting: each tries (and waits for the lock) on its own.
+      conn = await (
+        await opening.catch((error: unknown) => {
+          if (this.instance === opening) this.instance = undefined;
+          throw error;
+        })
+      ).connect();
     } catch (error) {
       await end();
       if (error instanceof EvfixError) throw error;
@@ -126,15 +145,20 @@ export class DuckdbFile {
 
   /** A turn to run (see SESSIONS_AT_ONCE), and how to give it back; a nested session shares its caller's. */
   private async turn(): Promise<() => void> {
-    if (this.inside.getStore()) return () => undefined;
+    const outer = this.inside.getStore();
+    if (outer && !outer.ended) return () => undefined;
     if (this.turns < SESSIONS_AT_ONCE) this.turns++;
-    // Handed over by the session that ends (turns stays counted), so a newcomer cannot take it in between.
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else {
+      // Handed over by the session that ends (turns stays counted), so a newcomer cannot take it in between.
+      const given = new Promise<void>((resolve) => this.queue.push(resolve));
+      this.onWait?.();
+      await given;
+    }
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      const next = this.waiting.shift();
+      const next = this.queue.shift();
       if (next) next();
       else this.turns--;
     };
@@ -144,18 +168,21 @@ export class DuckdbFile {
   private async close(conn: DuckDBConnection | undefined): Promise<void> {
     // The instance stays open for a session waiting its turn: reopening the file costs more than the wait. One
     // that comes while the instance closes gets its turn after, and opens it again.
-    const closing = this.users === 1 && this.waiting.length === 0;
+    const closing = this.users === 1 && this.queue.length === 0;
     // Closing the last connection checkpoints the file synchronously, holding the event loop (the TUI) for as
     // long as the write was big; a CHECKPOINT run first does that work off the main thread.
     if (conn && closing && !this.options.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
     // Closing the instance frees its buffers on this thread (20-40 ms after a big plan); lowering the memory
     // limit first has DuckDB release them on its own threads, so the close that follows is short.
     if (conn && closing) await conn.run("SET memory_limit = '16MB'").catch(() => undefined);
-    conn?.closeSync();
-    // Closing the connection and then the instance are two holds of the loop of several milliseconds each: the
-    // screen gets its turn between them.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.users--;
+    try {
+      conn?.closeSync();
+      // Closing the connection and then the instance are two holds of the loop of several milliseconds each: the
+      // screen gets its turn between them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      this.users--;
+    }
     if (closing && this.instance) {
       const pending = this.instance;
       this.instance = undefined;

@@ -129,6 +129,8 @@ export class DuckdbEngine implements Engine {
     }
     this.tables = { ...config.tables, stageSchema: config.stage_schema };
     this.file = new DuckdbFile(config.engine.path, { readOnly: config.read_only, onSql: options.onSql, memoryLimit: config.engine.memory_limit });
+    // Anyone waiting for the file's turn is another call: it gives up a plan's snapshot kept for its apply.
+    this.file.onWait = () => void this.releaseHeld();
     this.label = `duckdb:${config.engine.path}`;
   }
 
@@ -398,6 +400,8 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
       await this.loadSelection(conn, def.selection, inputs);
       const facts = await this.updateFacts(conn, stage, def);
       this.held = { planId: planIdOf(def, facts.fingerprint), conn, end };
+      // A call that came while the facts were read waits for this turn: it must not wait for the apply.
+      if (this.file.waiting > 0) await this.releaseHeld();
       return facts;
     } catch (error) {
       await conn.run('ROLLBACK').catch(() => undefined);
@@ -1027,9 +1031,15 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
         `plan ${plan.id} carries SQL this evfix does not run (it was made by another version, or before approval was set to ${this.config.approval}); make the plan again. Nothing was written`,
       );
     }
-    // The plan's own snapshot, when it was made just now to be applied at once: it is applied in it.
-    const held = mode === 'apply' && this.held?.planId === plan.id ? this.held : undefined;
+    // The plan's own snapshot, when it was made just now to be applied at once: it is applied in it. Not when a
+    // write is running or queued: waiting for it while holding the file's turn would keep that write waiting too.
+    let held = mode === 'apply' && this.held?.planId === plan.id ? this.held : undefined;
     if (held) this.held = undefined;
+    if (held && this.pendingWrites > 0) {
+      await held.conn.run('ROLLBACK').catch(() => undefined);
+      await held.end();
+      held = undefined;
+    }
     const run = async (conn: DuckDBConnection, reused: boolean) => {
       try {
         // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
@@ -1208,10 +1218,14 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
    */
   private writes: Promise<unknown> = Promise.resolve();
   private writing<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writes.then(work, work);
+    this.pendingWrites++;
+    const run = this.writes.then(work, work).finally(() => this.pendingWrites--);
     this.writes = run.catch(() => undefined);
     return run;
   }
+
+  /** Writes running or queued in `writing`. */
+  private pendingWrites = 0;
 
   async stageRebuilds(stage: StageConfig): Promise<StageRebuild[]> {
     return this.session(async (conn) => {
