@@ -8,6 +8,13 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { EvfixError } from '../errors.js';
+
 // The native module costs ~130 ms to load: loaded on the first operation, not at start, so the TUI's first
 // frame and headless commands that never touch the warehouse (--help, doctor on BigQuery) do not wait for it.
 // Required, not imported: the package is CommonJS, and an ESM import of it has Node parse every one of its
@@ -15,12 +22,6 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 let duckdb: Promise<typeof import('@duckdb/node-api')> | undefined;
 export const loadDuckdb = () =>
   (duckdb ??= Promise.resolve().then(() => createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api')));
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
-import { EvfixError } from '../errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -150,14 +151,14 @@ export class DuckdbFile {
     if (this.turns < SESSIONS_AT_ONCE) this.turns++;
     else {
       // Handed over by the session that ends (turns stays counted), so a newcomer cannot take it in between.
-      const given = new Promise<void>((resolve) => this.queue.push(resolve));
+      const handedOver = new Promise<void>((resolve) => this.queue.push(resolve));
       this.onWait?.();
-      await given;
+      await handedOver;
     }
-    let given = false;
+    let givenBack = false;
     return () => {
-      if (given) return;
-      given = true;
+      if (givenBack) return;
+      givenBack = true;
       const next = this.queue.shift();
       if (next) next();
       else this.turns--;

@@ -1033,13 +1033,9 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
     }
     // The plan's own snapshot, when it was made just now to be applied at once: it is applied in it. Not when a
     // write is running or queued: waiting for it while holding the file's turn would keep that write waiting too.
-    let held = mode === 'apply' && this.held?.planId === plan.id ? this.held : undefined;
+    if (this.pendingWrites > 0) await this.releaseHeld();
+    const held = mode === 'apply' && this.held?.planId === plan.id ? this.held : undefined;
     if (held) this.held = undefined;
-    if (held && this.pendingWrites > 0) {
-      await held.conn.run('ROLLBACK').catch(() => undefined);
-      await held.end();
-      held = undefined;
-    }
     const run = async (conn: DuckDBConnection, reused: boolean) => {
       try {
         // The transaction's time, after every earlier apply's (a revert finds exactly one plan's rows by it) and
