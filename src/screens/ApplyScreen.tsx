@@ -15,6 +15,9 @@ import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
 
+/** Counts as the confirm screen and the diff wrote them (981,665), so the numbers read the same across the flow. */
+const count = (x: number) => x.toLocaleString('en-US');
+
 type Action = 'rerun' | 'done';
 
 const DONE_BINDINGS: Binding<Action>[] = [
@@ -72,18 +75,18 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
         {r.written.exclusions || !deleted ? (
           <Text>
             {'  '}
-            {r.written.exclusions} exclusion row(s) -&gt; {config.tables.exclusions}
+            {count(r.written.exclusions)} exclusion row(s) -&gt; {config.tables.exclusions}
           </Text>
         ) : null}
         {r.written.exceptions || !deleted ? (
           <Text>
             {'  '}
-            {r.written.exceptions} exception row(s) -&gt; {config.tables.exceptions}
+            {count(r.written.exceptions)} exception row(s) -&gt; {config.tables.exceptions}
           </Text>
         ) : null}
         {deleted ? (
           <Text>
-            {'  '}deleted {r.written.deleted.exclusions} exclusion row(s) and {r.written.deleted.exceptions} exception row(s)
+            {'  '}deleted {count(r.written.deleted.exclusions)} exclusion row(s) and {count(r.written.deleted.exceptions)} exception row(s)
           </Text>
         ) : null}
         <Text color={tone('muted')}>

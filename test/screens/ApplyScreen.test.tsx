@@ -1,0 +1,29 @@
+/** Apply: what was written reads as the confirm screen counted it, thousands separated. */
+import { describe, expect, it } from 'vitest';
+import { renderApp, testServices } from '../helpers/tui.js';
+import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
+
+describe('ApplyScreen', () => {
+  it('says how many rows it wrote with the separators the confirm screen used', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(
+      w.warehouse,
+      Array.from({ length: 1200 }, () => event()),
+    );
+    const services = testServices(w);
+    const plan = await services.service.call('makePlan', {
+      op: 'update',
+      stage: 'remittance_was_sent_event',
+      selection: { where: ['$.Status="Pending"'], from: '2026-03-14' },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'status fix',
+    });
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    expect(await app.waitFor('Write these rows?')).toContain('1,200 row(s) -> s3.backend_events_exceptions');
+    await app.press('y');
+    const frame = await app.waitFor('Applied plan');
+    expect(frame).toContain('  1,200 exception row(s) -> s3.backend_events_exceptions');
+    expect(frame).toContain('  0 exclusion row(s) -> s3.backend_events_exclusions');
+    expect(await query(w.warehouse, 'SELECT count(*)::INTEGER AS n FROM s3.backend_events_exceptions')).toEqual([{ n: 1200 }]);
+  });
+});
