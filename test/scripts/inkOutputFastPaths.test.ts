@@ -1,7 +1,8 @@
 /**
  * The release bundle's fast paths in Ink's output (scripts/esbuild.mjs, ink-output-fast-paths) change no frame:
  * the same app, bundled with and without them, draws byte-identical frames through a sequence of renders with
- * colours, inverse rows, wide and combining characters, lines that come back after they left, and a resize.
+ * colours, inverse rows, wide and combining characters, lines that come back after they left, styled blanks at
+ * the end of a line, and a resize.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -23,6 +24,14 @@ function App({ step }) {
   const rows = Array.from({ length: 70 }, (_, i) => (i * 7 + step * 3) % 90);
   return React.createElement(Box, { flexDirection: 'column' },
     React.createElement(Text, { color: step % 2 ? 'red' : undefined, bold: step % 3 === 0 }, 'title ' + step),
+    // Styled blanks at the end of a line (a background, an inverse space) are text, not empty cells: they stay.
+    React.createElement(Text, { backgroundColor: step % 2 ? 'blue' : undefined }, 'status' + ' '.repeat(step % 4)),
+    React.createElement(Text, { inverse: true }, step % 3 ? '   ' : ' x '),
+    // Neighbouring cells whose styles end alike but start differently (two colours; bold next to dim).
+    React.createElement(Text, null,
+      React.createElement(Text, { color: 'red' }, 'ab'), React.createElement(Text, { color: step % 2 ? 'blue' : 'red' }, 'cd'),
+      React.createElement(Text, { bold: true }, 'ef'), React.createElement(Text, { dimColor: true }, 'gh')),
+    React.createElement(Box, { backgroundColor: step % 4 ? 'green' : undefined, width: 10 + step, height: 1 }),
     ...rows.map((r, i) => React.createElement(Box, { key: i, height: 1 },
       React.createElement(Text, { inverse: i === step % 70, wrap: 'truncate-end', dimColor: r % 5 === 0 },
         String(r).padStart(4) + ' ' + words[r % words.length] + ' ' + words[(r + step) % words.length]))));
