@@ -1,5 +1,6 @@
 /** Rerun a stage table from current_date - offset, with the elapsed time and the result. */
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import { describeRerun } from '../data/operations/rerun.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
 import { formBindings } from '../components/bindings.js';
@@ -83,10 +84,12 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
             onSubmit={() => dispatch({ type: 'keepOffset' })}
           />
         ) : (
-          <Text>
-            Rebuild <Text bold>{stage.name}</Text> with current_date_offset = <Text bold>{offset}</Text> (every row created since that day is recomputed
-            {config.rerun.runner === 'dbt' ? ' by dbt run' : ''})
-          </Text>
+          // Wrapped here, at spaces, like the result below: with a stage name that brings the line to the frame's
+          // width exactly, Ink's own wrap started the next line with the space it broke at.
+          wrapText(
+            `Rebuild ${stage.name} with current_date_offset = ${offset} (every row created since that day is recomputed${config.rerun.runner === 'dbt' ? ' by dbt run' : ''})`,
+            width,
+          ).map((line, i) => <Text key={i}>{emphasised(line, [stage.name, String(offset)])}</Text>)
         )}
         {!editing && task.status === 'idle' && !readOnly
           ? previewLines(state).map((line, i) => (
@@ -101,4 +104,26 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
       </Box>
     </Frame>
   );
+}
+
+/** Each phrase in bold where a wrapped line holds it whole (one the wrap split stays plain). */
+function emphasised(line: string, phrases: string[]): ReactNode[] {
+  const parts: ReactNode[] = [];
+  let rest = line;
+  for (;;) {
+    const hit = phrases
+      .map((phrase) => ({ phrase, at: phrase ? rest.indexOf(phrase) : -1 }))
+      .filter((h) => h.at >= 0)
+      .sort((a, b) => a.at - b.at)[0];
+    if (!hit) break;
+    if (hit.at > 0) parts.push(rest.slice(0, hit.at));
+    parts.push(
+      <Text key={parts.length} bold>
+        {hit.phrase}
+      </Text>,
+    );
+    rest = rest.slice(hit.at + hit.phrase.length);
+  }
+  if (rest) parts.push(rest);
+  return parts;
 }

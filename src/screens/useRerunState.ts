@@ -86,7 +86,7 @@ export function useRerunState(service: Service, trackWrite: Services['trackWrite
           type: 'preview',
           offset: shown,
           text: [
-            `removes ${p.removes} row(s) of the window and writes ${p.writes}`,
+            `removes ${p.removes.toLocaleString('en-US')} row(s) of the window and writes ${p.writes.toLocaleString('en-US')}`,
             describeDownstream(p.downstream),
             ...(p.estimate ? [describeEstimate(p.estimate)] : []),
           ],

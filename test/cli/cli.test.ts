@@ -297,7 +297,7 @@ describe('evfix CLI', () => {
 
     const done = await run(args, 'y');
     expect(done.code).toBe(0);
-    expect(done.out).toContain(`${preview.removes} row(s) removed, ${preview.writes} row(s) written`);
+    expect(done.out).toContain(`${preview.removes.toLocaleString('en-US')} row(s) removed, ${preview.writes.toLocaleString('en-US')} row(s) written`);
     expect((await stageRows())!.n).toBe(preview.writes);
   });
 

@@ -251,15 +251,15 @@ describe('InsertScreen checks', () => {
 describe('RerunScreen and HistoryScreen', () => {
   it('wraps the rerun result at spaces: no line of it starts with one', async () => {
     const w = await makeWarehouse();
-    // A thousand events in a stage table already built: the result's first line then fills the 80 columns
-    // exactly, and the space after it is where Ink's wrap started the next line.
+    // A thousand events in a stage table already built: with this stage's name the description's first line and
+    // the result's fill the 80 columns exactly, and the space after each is where Ink's wrap started the next line.
     await insertOriginals(
       w.warehouse,
-      Array.from({ length: 1000 }, () => event()),
+      Array.from({ length: 1000 }, () => event({ event_name: 'AccountWasOpened', data: { account_id: 'a_1' } })),
     );
-    await w.service.call('rerun', { stage: 'remittance_was_sent_event', offset: 2 });
-    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'rerun', stage: 'remittance_was_sent_event', offset: 2 }]);
-    await app.waitFor(/removes \d+ row\(s\) of the window/);
+    await w.service.call('rerun', { stage: 'account_was_opened_event', offset: 2 });
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'rerun', stage: 'account_was_opened_event', offset: 2 }]);
+    await app.waitFor(/removes [\d,]+ row\(s\) of the window/);
     await app.press('y');
     const frame = await app.waitFor('row(s) written.');
     expect(
@@ -269,12 +269,12 @@ describe('RerunScreen and HistoryScreen', () => {
         .slice(0, 7)
         .join('\n'),
     ).toMatchInlineSnapshot(`
-      "evfix · rerun · remittance_was_sent_event
-      Rebuild remittance_was_sent_event with current_date_offset = 2 (every row
-      created since that day is recomputed)
+      "evfix · rerun · account_was_opened_event
+      Rebuild account_was_opened_event with current_date_offset = 2 (every row created
+      since that day is recomputed)
 
-      ✓ Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000: 1000 row(s)
-      removed, 1000 row(s) written. (0.0s)
+      ✓ Rebuilt account_was_opened_event from 2026-03-13 00:00:00.000000: 1,000 row(s)
+      removed, 1,000 row(s) written. (0.0s)
       "
     `);
     app.unmount();
@@ -318,7 +318,7 @@ describe('RerunScreen and HistoryScreen', () => {
     await app.press('2\r');
     await app.waitFor('current_date_offset = 2');
     // The preview of what the rerun would do, computed without writing.
-    await app.waitFor(/removes \d+ row\(s\) of the window and writes \d+/);
+    await app.waitFor(/removes [\d,]+ row\(s\) of the window and writes [\d,]+/);
     expect(app.frame()).toContain('downstream models: unknown');
     await app.press('y');
     await app.waitFor('Rebuilt remittance_was_sent_event from 2026-03-13 00:00:00.000000');

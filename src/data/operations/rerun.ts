@@ -128,5 +128,5 @@ export async function rerunStage(ctx: Context, stage: StageConfig, window: Rerun
 export function describeRerun(r: RerunResult): string {
   if (r.runner === 'dbt') return `Rebuilt ${r.stage} from ${r.since} with dbt.`;
   if (r.deleted === undefined || r.inserted === undefined) return `Rebuilt ${r.stage} from ${r.since}.`;
-  return `Rebuilt ${r.stage} from ${r.since}: ${r.deleted} row(s) removed, ${r.inserted} row(s) written.`;
+  return `Rebuilt ${r.stage} from ${r.since}: ${r.deleted.toLocaleString('en-US')} row(s) removed, ${r.inserted.toLocaleString('en-US')} row(s) written.`;
 }

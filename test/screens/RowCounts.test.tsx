@@ -1,9 +1,9 @@
-/** Apply: what was written reads as the confirm screen counted it, thousands separated. */
+/** Row counts read the same on every screen of a flow: thousands separated, as the diff and confirm show them. */
 import { describe, expect, it } from 'vitest';
 import { renderApp, testServices } from '../helpers/tui.js';
 import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
 
-describe('ApplyScreen', () => {
+describe('row counts', () => {
   it('says how many rows it wrote with the separators the confirm screen used', async () => {
     const w = await makeWarehouse();
     await insertOriginals(
@@ -25,5 +25,15 @@ describe('ApplyScreen', () => {
     expect(frame).toContain('  1,200 exception row(s) -> s3.backend_events_exceptions');
     expect(frame).toContain('  0 exclusion row(s) -> s3.backend_events_exclusions');
     expect(await query(w.warehouse, 'SELECT count(*)::INTEGER AS n FROM s3.backend_events_exceptions')).toEqual([{ n: 1200 }]);
+  });
+
+  it('says how many rows a rerun would remove and write with separators', async () => {
+    const w = await makeWarehouse();
+    await insertOriginals(
+      w.warehouse,
+      Array.from({ length: 1200 }, () => event()),
+    );
+    const app = renderApp(testServices(w), [{ name: 'stages' }, { name: 'rerun', stage: 'remittance_was_sent_event', offset: 2 }]);
+    expect(await app.waitFor('of the window and writes')).toContain('removes 0 row(s) of the window and writes 1,200');
   });
 });
