@@ -7,6 +7,7 @@
 import { render, type Instance } from 'ink';
 import type { ReactNode } from 'react';
 import { type Config, demoWarehouseMissing, loadConfig } from './data/config.js';
+import { thousands } from './data/counts.js';
 import type { SeedResult } from './data/demo/seed.js';
 import { describeError } from './data/errors.js';
 import { defaultOperator } from './data/operations/context.js';
@@ -112,7 +113,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     instance?.unmount();
   };
   const app = (notes: string[]) => <App services={services} onQuit={leave} startupNotice={notes.length ? notes.join(' ') : undefined} />;
-  const createdNote = created ? [`created the demo warehouse at ${created.path} (${created.events.toLocaleString('en')} events).`] : [];
+  const createdNote = created ? [`created the demo warehouse at ${created.path} (${thousands(created.events)} events).`] : [];
   await draw(app(createdNote));
   const shown = instance!;
   let openFailed: unknown;

@@ -1,5 +1,6 @@
 /** Plain-text renderings of plans and results for the terminal and for logs. Stored text is printed escaped. */
 import { confirmWords as wordsOf } from '../data/confirmation.js';
+import { thousands as n } from '../data/counts.js';
 import type { AuditEntry, EventRows } from '../data/engine.js';
 import { describeEdit } from '../data/json/edit.js';
 import { lineDiff } from '../data/json/diff.js';
@@ -15,8 +16,6 @@ import type { Micros } from '../data/timestamp.js';
 
 /** Before/after documents the CLI prints of a plan; the plan file holds up to 200. */
 const SHOWN_CHANGES = 10;
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 export function formatRows(plan: Pick<Plan, 'counts'>, tables: { exceptions: string; exclusions: string }, update: boolean): string[] {
   const c = plan.counts;

@@ -4,12 +4,11 @@
  */
 import { Box, Text, useInput, useStdin } from 'ink';
 import { useEffect } from 'react';
+import { thousands as count } from '../data/counts.js';
 import type { SeedProgress } from '../data/demo/seed.js';
 import { guardUnnamedKeys } from './keyBus.js';
 import { Spinner } from './Spinner.js';
 import { tone } from './theme.js';
-
-const count = (n: number) => n.toLocaleString('en');
 
 export function demoProgressLine(progress: SeedProgress | undefined): string {
   if (!progress) return 'creating the demo warehouse…';

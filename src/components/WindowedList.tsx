@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { rangeNote, type ListState } from './listState.js';
 import { tone } from './theme.js';
+import { thousands } from '../data/counts.js';
 
 export function WindowedList<T>(props: {
   items: readonly T[];
@@ -43,5 +44,5 @@ export function listPosition(state: ListState): string {
   if (state.count === 0) return '0 rows';
   const last = Math.min(state.count, state.top + state.height);
   const range = rangeNote(state);
-  return `${state.cursor + 1}/${state.count.toLocaleString('en-US')}${state.count > state.height ? ` (rows ${state.top + 1}-${last})` : ''}${range ? ` · ${range}` : ''}`;
+  return `${state.cursor + 1}/${thousands(state.count)}${state.count > state.height ? ` (rows ${state.top + 1}-${last})` : ''}${range ? ` · ${range}` : ''}`;
 }

@@ -3,6 +3,7 @@
  * range anchor. Only the visible rows are ever rendered, so a list of
  * 100,000 groups costs the same per key as one of 20.
  */
+import { thousands } from '../data/counts.js';
 export type ListState = {
   count: number;
   cursor: number;
@@ -91,4 +92,4 @@ export function listReducer(state: ListState, action: ListAction): ListState {
  * "range from row 6" while `v` has a range open (the marks then follow the cursor from that row), for the
  * status line; empty otherwise.
  */
-export const rangeNote = (state: ListState): string => (state.anchor === null ? '' : `range from row ${(state.anchor + 1).toLocaleString('en-US')}`);
+export const rangeNote = (state: ListState): string => (state.anchor === null ? '' : `range from row ${thousands(state.anchor + 1)}`);

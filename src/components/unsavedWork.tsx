@@ -6,6 +6,7 @@
  * The question itself ("discard 1 change? y/N") is shown by the Frame on screen, like the app's notices.
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { thousands } from '../data/counts.js';
 
 type Entry = { what: string | null; ends: boolean };
 
@@ -81,7 +82,7 @@ export function useUnsavedWork(what: string | null, ends: boolean): UnsavedWork 
 }
 
 /** "1 change", "3 changes"; "1 chosen copy", "2 chosen copies". */
-export const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export const count = (n: number, one: string, many = `${one}s`) => `${thousands(n)} ${n === 1 ? one : many}`;
 
 /** "a, b and c". */
 export const listed = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);

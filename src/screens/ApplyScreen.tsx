@@ -4,6 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useRef, type ReactNode } from 'react';
+import { thousands } from '../data/counts.js';
 import type { ApplyResult } from '../data/operations/apply.js';
 import type { Plan } from '../data/plan.js';
 import { ErrorPanel } from '../components/ErrorPanel.js';
@@ -14,9 +15,6 @@ import { tone } from '../components/theme.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
-
-/** Counts as the confirm screen and the diff wrote them (981,665), so the numbers read the same across the flow. */
-const count = (x: number) => x.toLocaleString('en-US');
 
 type Action = 'rerun' | 'done';
 
@@ -75,18 +73,18 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
         {r.written.exclusions || !deleted ? (
           <Text>
             {'  '}
-            {count(r.written.exclusions)} exclusion row(s) -&gt; {config.tables.exclusions}
+            {thousands(r.written.exclusions)} exclusion row(s) -&gt; {config.tables.exclusions}
           </Text>
         ) : null}
         {r.written.exceptions || !deleted ? (
           <Text>
             {'  '}
-            {count(r.written.exceptions)} exception row(s) -&gt; {config.tables.exceptions}
+            {thousands(r.written.exceptions)} exception row(s) -&gt; {config.tables.exceptions}
           </Text>
         ) : null}
         {deleted ? (
           <Text>
-            {'  '}deleted {count(r.written.deleted.exclusions)} exclusion row(s) and {count(r.written.deleted.exceptions)} exception row(s)
+            {'  '}deleted {thousands(r.written.deleted.exclusions)} exclusion row(s) and {thousands(r.written.deleted.exceptions)} exception row(s)
           </Text>
         ) : null}
         <Text color={tone('muted')}>

@@ -12,6 +12,7 @@ import { confirmsByTypedName } from '../data/confirmation.js';
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import { hangingLines as hang } from '../components/wrapText.js';
+import { thousands as n } from '../data/counts.js';
 import { describeDocChange } from '../data/operations/impact.js';
 import { describeEdit } from '../data/json/edit.js';
 import { rerunFor } from '../data/operations/apply.js';
@@ -105,7 +106,6 @@ export function ConfirmScreen({ route, active, width, height, nav, services }: S
   const c = plan.counts;
   // The offset as of the plan: the rerun screen offers it again once the plan is written.
   const rerun = rerunFor({ now: () => parseTimestamp(plan.created_at) }, plan);
-  const n = (x: number) => x.toLocaleString('en-US');
   const tables = config.tables;
   const infoRows = [
     `${info.kind} plan ${info.id} by ${printable(info.operator)}: ${n(c.events)} event(s)${c.unchanged ? `, ${n(c.unchanged)} already as asked` : ''}${c.skipped ? `, ${n(c.skipped)} left alone` : ''}`,

@@ -5,6 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
+import { thousands } from '../data/counts.js';
 import { lineDiff } from '../data/json/diff.js';
 import { parseJson } from '../data/json/value.js';
 import type { Plan } from '../data/plan.js';
@@ -85,7 +86,7 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
   return (
     <Frame
       title={`evfix · diff · ${plan.stage}`}
-      status={`${index < 0 ? 'summary' : `event ${index + 1}`}/${total.toLocaleString('en-US')}${plan.counts.unchanged ? ` · ${plan.counts.unchanged} unchanged` : ''}`}
+      status={`${index < 0 ? 'summary' : `event ${index + 1}`}/${thousands(total)}${plan.counts.unchanged ? ` · ${plan.counts.unchanged} unchanged` : ''}`}
       width={width}
       height={height}
       bindings={bindings}
@@ -94,7 +95,7 @@ export function DiffScreen({ route, active, width, height, nav, services }: Scre
     >
       <Text wrap="truncate-end">
         {index < 0
-          ? `${total.toLocaleString('en-US')} event(s) ${plan.kind === 'insert' ? 'to add to' : 'to change in'} ${plan.stage}`
+          ? `${thousands(total)} event(s) ${plan.kind === 'insert' ? 'to add to' : 'to change in'} ${plan.stage}`
           : change
             ? `${change.event_id} @ ${change.event_created_at}${change.before === null ? ' (new event)' : change.after === null ? ' (out of the stage table)' : ''}${change.note ? ` · ${change.note}` : ''}`
             : total === 0

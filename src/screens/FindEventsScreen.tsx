@@ -7,6 +7,7 @@
 import { count as countOf } from '../components/unsavedWork.js';
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, type ReactNode } from 'react';
+import { thousands as n } from '../data/counts.js';
 import { valueAtPath } from '../data/json/edit.js';
 import { parseJson, stringifyJson } from '../data/json/value.js';
 import type { EffectiveEvent } from '../data/model.js';
@@ -40,8 +41,6 @@ const LIST_KEYS: Binding<Action>[] = [
 ];
 
 const EXAMPLES = ['$.Status="Pending"', '$.amount>100', '$.Status in ["A","B"]', '$.note is missing', 'user_id=u-42', 'event_ingested_at>=2026-11-01'];
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 /** Keys that act on the matches: they wait for the first page; those that take events also need a match. */
 const ON_MATCHES = new Set<Action>(['toggle', 'range', 'all', 'lookup', 'update', 'exclude']);

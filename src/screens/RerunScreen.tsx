@@ -106,23 +106,20 @@ export function RerunScreen({ route, active, width, height, nav, services }: Scr
   );
 }
 
-/** Each phrase in bold where a wrapped line holds it whole (one the wrap split stays plain). */
+/** The phrases, in the order the sentence has them, in bold where a wrapped line holds them whole. */
 function emphasised(line: string, phrases: string[]): ReactNode[] {
   const parts: ReactNode[] = [];
   let rest = line;
-  for (;;) {
-    const hit = phrases
-      .map((phrase) => ({ phrase, at: phrase ? rest.indexOf(phrase) : -1 }))
-      .filter((h) => h.at >= 0)
-      .sort((a, b) => a.at - b.at)[0];
-    if (!hit) break;
-    if (hit.at > 0) parts.push(rest.slice(0, hit.at));
+  for (const phrase of phrases) {
+    const at = phrase ? rest.indexOf(phrase) : -1;
+    if (at < 0) continue;
+    if (at > 0) parts.push(rest.slice(0, at));
     parts.push(
       <Text key={parts.length} bold>
-        {hit.phrase}
+        {phrase}
       </Text>,
     );
-    rest = rest.slice(hit.at + hit.phrase.length);
+    rest = rest.slice(at + phrase.length);
   }
   if (rest) parts.push(rest);
   return parts;

@@ -2,11 +2,11 @@
  * The plan's summary of its changes as lines, for the diff screen's first page: per edited path, each distinct
  * before -> after pair with its event count (the plan keeps the top 20), then how many more.
  */
+import { thousands as n } from '../data/counts.js';
 import { printable } from '../data/printable.js';
 import type { Plan } from '../data/plan.js';
 
 export function summaryLines(plan: Plan): string[] {
-  const n = (x: number) => x.toLocaleString('en-US');
   const c = plan.counts;
   const lines = [
     `Summary: ${n(c.exceptions + c.exclusions)} row(s) to write for ${n(c.events)} selected event(s)` +
@@ -43,6 +43,6 @@ export function keptCopyLines(plan: Plan, room = 3): string[] {
   const rest = kept.filter((c) => !chosen.has(c.event_id));
   const shown = others <= left ? rest.slice(0, left) : rest.slice(0, Math.max(0, left - 1));
   lines.push(...shown.map((c) => `  ${c.event_id} keeps ${copyOf.get(c.event_id)!} (${order} ingested)`));
-  if (others > shown.length) lines.push(`  and ${(others - shown.length).toLocaleString('en-US')} more group(s): the ${order} ingested copy`);
+  if (others > shown.length) lines.push(`  and ${n(others - shown.length)} more group(s): the ${order} ingested copy`);
   return lines;
 }

@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { StageConfig } from '../data/config.js';
+import { thousands as n } from '../data/counts.js';
 import type { EffectiveEvent, EventKey } from '../data/model.js';
 import type { SelectionInput } from '../data/operations/makePlan.js';
 import type { Plan } from '../data/plan.js';
@@ -255,8 +256,6 @@ export function chosen(state: FindState): { every: boolean; count: number } {
   const every = state.all || state.list.marked.size === 0;
   return { every, count: every ? state.pages.total : state.list.marked.size };
 }
-
-const n = (x: number) => x.toLocaleString('en-US');
 
 /**
  * `initialHeight`: the list's rows at first; the screen resizes it as the flash and the description field come

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useReducer } from 'react';
 import type { StageConfig } from '../data/config.js';
+import { thousands } from '../data/counts.js';
 import { describeError } from '../data/errors.js';
 import { describeEstimate } from '../data/operations/estimate.js';
 import { describeDownstream } from '../data/operations/rerun.js';
@@ -86,7 +87,7 @@ export function useRerunState(service: Service, trackWrite: Services['trackWrite
           type: 'preview',
           offset: shown,
           text: [
-            `removes ${p.removes.toLocaleString('en-US')} row(s) of the window and writes ${p.writes.toLocaleString('en-US')}`,
+            `removes ${thousands(p.removes)} row(s) of the window and writes ${thousands(p.writes)}`,
             describeDownstream(p.downstream),
             ...(p.estimate ? [describeEstimate(p.estimate)] : []),
           ],

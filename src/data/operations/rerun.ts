@@ -5,6 +5,7 @@
  * (evfix runs `dbt run --select <model>` and streams its output).
  */
 import type { StageConfig } from '../config.js';
+import { thousands } from '../counts.js';
 import { downstreamModels, readManifest } from '../dbt/manifest.js';
 import { dbtCommandLine, runDbt } from '../dbt/runner.js';
 import { describeError, inputError, refused } from '../errors.js';
@@ -128,5 +129,5 @@ export async function rerunStage(ctx: Context, stage: StageConfig, window: Rerun
 export function describeRerun(r: RerunResult): string {
   if (r.runner === 'dbt') return `Rebuilt ${r.stage} from ${r.since} with dbt.`;
   if (r.deleted === undefined || r.inserted === undefined) return `Rebuilt ${r.stage} from ${r.since}.`;
-  return `Rebuilt ${r.stage} from ${r.since}: ${r.deleted.toLocaleString('en-US')} row(s) removed, ${r.inserted.toLocaleString('en-US')} row(s) written.`;
+  return `Rebuilt ${r.stage} from ${r.since}: ${thousands(r.deleted)} row(s) removed, ${thousands(r.inserted)} row(s) written.`;
 }
