@@ -54,15 +54,17 @@ const DuckdbEngine = z.strictObject({
   path: z.string().min(1),
   /**
    * DuckDB's working memory (it spills to disk beyond it), e.g. "1GB". The default keeps what a plan of any
-   * row count takes nearly flat (DuckDB's own default is 80% of the machine's memory): the bench's evfix
-   * process peaks near 230 MB for a 100,000-event update and 260 MB for a million; 256MB had the million peak
-   * near 450 MB. Lower made the million slower and not flatter (the bench's 80MB run: 1.62x the hand-written
-   * statement's time, RSS 1.16x the 100k's), and queries share the limit: sessions take turns (connection.ts).
+   * row count takes flat (DuckDB's own default is 80% of the machine's memory): a scan keeps the blocks it read
+   * until the limit is reached, so a plan's process holds about the limit once its rows pass a few hundred
+   * thousand events, and less below. At 64MB the bench's evfix process peaked near 215 MB for a 100,000-event
+   * update and 220 MB for a million (a 2M-event update of the whole file, 201 MB); at 96MB, 220 and 285 MB.
+   * 48MB ran out of memory in the million-row insert. Queries share the limit: sessions take turns
+   * (connection.ts). An operation that needs more fails with a message naming this setting.
    */
   memory_limit: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
-    .default('96MB'),
+    .default('64MB'),
 });
 const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id such as dw-prod-gwiiag');
 const BigqueryEngine = z.strictObject({

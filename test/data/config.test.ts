@@ -53,7 +53,7 @@ describe('configuration', () => {
     const cwd = tempDir();
     const config = loadConfig({ cwd, env: { XDG_DATA_HOME: '/data' } });
     expect(config.source).toBe('demo');
-    expect(config.engine).toEqual({ type: 'duckdb', path: '/data/evfix/demo.duckdb', memory_limit: '96MB' });
+    expect(config.engine).toEqual({ type: 'duckdb', path: '/data/evfix/demo.duckdb', memory_limit: '64MB' });
     expect(demoWarehousePath({ HOME: '/home/op' })).toMatch(/\.local\/share\/evfix\/demo\.duckdb$/);
   });
 

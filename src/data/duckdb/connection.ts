@@ -43,6 +43,23 @@ export type DuckdbFileOptions = {
  */
 export const SESSIONS_AT_ONCE = 1;
 
+/**
+ * A DuckDB failure as the operator reads it. Running out of memory names evfix's setting: DuckDB's own advice
+ * (SET memory_limit, fewer threads) is nothing an operator can do through evfix.
+ */
+export function duckdbError(path: string, error: unknown, memoryLimit: string | undefined): EvfixError {
+  if (error instanceof EvfixError) return error;
+  const message = (error as Error).message;
+  if (/^Out of Memory Error/i.test(message)) {
+    const limit = memoryLimit ? `its memory limit, engine.memory_limit ${memoryLimit}` : 'its memory limit';
+    return new EvfixError(
+      'warehouse',
+      `warehouse ${path}: DuckDB needed more than ${limit}; set a higher engine.memory_limit in the config (such as "256MB") and try again`,
+    );
+  }
+  return new EvfixError('warehouse', `warehouse ${path}: ${message}`);
+}
+
 export class DuckdbFile {
   private instance: Promise<DuckDBInstance> | undefined;
   private users = 0;
@@ -95,8 +112,7 @@ export class DuckdbFile {
     try {
       return await this.inside.run(running, () => work(lease.conn));
     } catch (error) {
-      if (error instanceof EvfixError) throw error;
-      throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
+      throw duckdbError(this.path, error, this.options.memoryLimit);
     } finally {
       running.ended = true;
       await lease.end();
@@ -138,8 +154,7 @@ export class DuckdbFile {
       ).connect();
     } catch (error) {
       await end();
-      if (error instanceof EvfixError) throw error;
-      throw new EvfixError('warehouse', `warehouse ${this.path}: ${(error as Error).message}`);
+      throw duckdbError(this.path, error, this.options.memoryLimit);
     }
     return { conn: this.options.onSql ? logged(conn, this.options.onSql) : conn, end };
   }

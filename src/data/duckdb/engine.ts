@@ -48,7 +48,7 @@ import {
 import { parsePath } from '../json/path.js';
 import { describeSelection, valueColumns, type Selection } from '../selection.js';
 import { addDays, formatTimestamp, nowMicros, parseTimestamp, startOfDay, FAR_FUTURE, type Micros } from '../timestamp.js';
-import { DuckdbFile } from './connection.js';
+import { DuckdbFile, duckdbError } from './connection.js';
 import { registerEditFunction } from './editFunction.js';
 import { quoteTable, TS, type TableNames } from './names.js';
 import * as planSql from './planSql.js';
@@ -406,7 +406,7 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
     } catch (error) {
       await conn.run('ROLLBACK').catch(() => undefined);
       await end();
-      throw warehouseError(this.config.engine.path, error);
+      throw duckdbError(this.config.engine.path, error, this.config.engine.memory_limit);
     }
   }
 
@@ -1123,7 +1123,7 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
       try {
         return await run(held.conn, true);
       } catch (error) {
-        throw warehouseError(this.config.engine.path, error);
+        throw duckdbError(this.config.engine.path, error, this.config.engine.memory_limit);
       } finally {
         await held.end();
       }
@@ -1271,10 +1271,6 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
 const CHOICES_TABLE = 'evfix_choices';
 
 /** An error of a held session, worded as DuckdbFile.session words the others. */
-function warehouseError(path: string, error: unknown): Error {
-  if (error instanceof EvfixError) return error;
-  return new EvfixError('warehouse', `warehouse ${path}: ${(error as Error).message}`);
-}
 
 /** Parameters of the audit row: not part of what the plan shows (they are known only when it is applied). */
 const AUDIT_PARAMS = new Set(['applied_at', 'description', 'fingerprint', 'plan_author', ...AUDIT_COLUMN_SPECS.map((c) => `audit_${c.name}`)]);
