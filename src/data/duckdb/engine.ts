@@ -53,7 +53,18 @@ import { registerEditFunction } from './editFunction.js';
 import { quoteTable, TS, type TableNames } from './names.js';
 import * as planSql from './planSql.js';
 import * as reads from './readSql.js';
-import { FIRST_COPY, IDS_TABLE, KEYS_TABLE, Params, pointer, SELECTED_TABLE, selectedCte, standingCopiesSql, valueName } from './selectionSql.js';
+import {
+  FIRST_COPY,
+  IDS_TABLE,
+  KEYS_TABLE,
+  Params,
+  pointer,
+  SELECTED_TABLE,
+  selectedCte,
+  standingCopiesSql,
+  summaryAfterSql,
+  valueName,
+} from './selectionSql.js';
 import { createStageSchemaSql, createStageSql, effectiveCte, rerunPreviewSql, rerunStageSql, stageTable } from './stageSql.js';
 
 type Packed = (string | boolean | number | null)[];
@@ -516,13 +527,15 @@ FROM ${SELECTED_TABLE}`,
     if (def.selection.keys && def.selection.keys.kind !== 'table') await this.refuseMissingKeys(conn, stage);
     if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
     const paths: PathSummary[] = [];
+    const afterAt = summaryAfterSql(program, columns, p, 's');
     for (let i = 0; i < n; i++) {
       // The top pairs and, on each row, how many pairs and events there are in all: one read of the table.
       const top = await rows(
         conn,
         `SELECT b, a, n, count(*) OVER ()::BIGINT AS pairs, sum(n) OVER ()::BIGINT AS events FROM (
-  SELECT b${i} AS b, a${i} AS a, count(*)::BIGINT AS n FROM ${SELECTED_TABLE} WHERE ${changed} GROUP BY ALL
+  SELECT s.b${i} AS b, ${afterAt[i]} AS a, count(*)::BIGINT AS n FROM ${SELECTED_TABLE} AS s WHERE ${changed} GROUP BY ALL
 ) ORDER BY n DESC, b NULLS FIRST, a NULLS FIRST LIMIT ${SUMMARY_TOP}`,
+        p.values,
       );
       const all = top[0];
       const listed = top.reduce((sum, r) => sum + num(r.n), 0);

@@ -4,7 +4,7 @@
  * parameters; values are parameters too, so nothing the operator typed is ever part of a statement's text.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import { checksOf, mergePatchable, programText, type EditProgram } from '../json/editProgram.js';
+import { checksOf, mergePatchable, programText, type EditProgram, type ProgramEdit } from '../json/editProgram.js';
 import { parsePath, type JsonPath } from '../json/path.js';
 import { parseJson, stringifyJson, type Json } from '../json/value.js';
 import { valueColumns, type Condition, type Selection, type ValueColumn } from '../selection.js';
@@ -113,6 +113,9 @@ export const valueName = (i: number) => `v${i}`;
 const tableValue = (alias: string, column: ValueColumn) =>
   column.type === 'json' ? `CAST(${alias}.${quoteIdent(column.name)} AS JSON)::VARCHAR` : `to_json(${alias}.${quoteIdent(column.name)})::VARCHAR`;
 
+/** What makes two copies tie in FIRST_COPY's order before their documents: ingestion and creation time (NULLs hash alike). */
+const TIE_KEY = 'hash(event_ingested_at, event_created_at)';
+
 /** The temporary table of a selection's events, one narrow row each: filled by `standingCopiesSql`. */
 export const SELECTED_TABLE = 'evfix_selected';
 
@@ -131,6 +134,10 @@ export const SELECTED_TABLE = 'evfix_selected';
  * instead, and marks the events whose first two copies tie on ingestion and creation time, the only ones the
  * hash can order differently; the second chooses those few again by their documents, and the third drops the
  * replaced rows and the events the conditions leave out. Without ties the second reads nothing.
+ *
+ * A tie is told by one hash of the two times, compared with the next copy's: equal times always hash alike, and
+ * the rare unequal pair that hashed alike too is only chosen again exactly, by its documents. One window
+ * function instead of three (the next copy's row id and both its times) made the sort's rows narrower.
  */
 export function standingCopiesSql(
   t: TableNames,
@@ -154,7 +161,13 @@ export function standingCopiesSql(
   // With edits, each copy is also edited (problem, unchanged) and, for a plan's facts, gives its values before
   // and after at each edited path: read from the document the scan has in hand, not in a pass of their own.
   const edited = edits ? editedCte(edits.program, valueColumns(sel), p, 'copies') : undefined;
-  const editNames = edits ? ['problem', 'unchanged', ...(edits.facts ? edits.program.edits.flatMap((_, i) => [`b${i}`, `a${i}`]) : [])] : [];
+  // The values after are kept only where they come from the edited document (evfix_edit's programs): otherwise
+  // each is a constant or a value column the row has anyway, and the summary writes it (summaryAfterSql). A
+  // column the window carries for a million rows costs its sort and its temporary table.
+  const afterKept = edited && !edited.native;
+  const editNames = edits
+    ? ['problem', 'unchanged', ...(edits.facts ? edits.program.edits.flatMap((_, i) => (afterKept ? [`b${i}`, `a${i}`] : [`b${i}`])) : [])]
+    : [];
   // The candidates: each copy, narrow; `only` limits them to some event_ids, `document` adds the exact order's key.
   const candidates = (only: string[], document: boolean) => `WITH ${effectiveCte(t, { rowids: true })},
 copies AS (
@@ -175,10 +188,9 @@ candidates AS (
       sql: `CREATE OR REPLACE TEMP TABLE ${SELECTED_TABLE} AS
 ${candidates(ids, false)}
 SELECT ${narrow}, tied FROM (
-  SELECT *, next_rid IS NOT NULL AND next_ingested IS NOT DISTINCT FROM event_ingested_at AND next_created = event_created_at AS tied
+  SELECT *, coalesce(next_time = ${TIE_KEY}, false) AS tied
   FROM (
-    SELECT *, row_number() OVER w AS n, lead(rid) OVER w AS next_rid, lead(event_ingested_at) OVER w AS next_ingested,
-      lead(event_created_at) OVER w AS next_created
+    SELECT *, row_number() OVER w AS n, lead(${TIE_KEY}) OVER w AS next_time
     FROM candidates
     WINDOW w AS (PARTITION BY event_id ORDER BY event_ingested_at, event_created_at, row_hash)
   )
@@ -246,6 +258,24 @@ function constantPatch(program: EditProgram): Json | undefined {
   return patch;
 }
 
+/** A natively run edit's value after (JSON text; NULL for a remove): its constant, or the event's value column. */
+function afterValueSql(edit: ProgramEdit, columns: readonly ValueColumn[], p: Params, alias: string): string {
+  if (edit.op === 'remove') return 'NULL::VARCHAR';
+  if (edit.source.kind === 'constant') return p.add('after', edit.source.json);
+  const { column } = edit.source;
+  return `${alias}.${valueName(columns.findIndex((c) => c.name === column))}`;
+}
+
+/**
+ * Per edit, its value after as the plan's summary reads it from SELECTED_TABLE (as `alias`): the column `a<i>`
+ * where standingCopiesSql kept one (evfix_edit's programs), else the constant or value column it comes from.
+ */
+export function summaryAfterSql(program: EditProgram, columns: readonly ValueColumn[], p: Params, alias: string): string[] {
+  const types = Object.fromEntries(columns.map((c) => [c.name, c.type]));
+  if (!mergePatchable(program, types)) return program.edits.map((_, i) => `${alias}.a${i}`);
+  return program.edits.map((edit) => afterValueSql(edit, columns, p, alias));
+}
+
 export type EditedColumns = { problem: string; unchanged: string; after: string; before: string[]; afterAt: string[] };
 
 /**
@@ -297,19 +327,11 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
     if (edit.op === 'remove') problems.push(`WHEN json_type(${doc}, ${pointers[i]}) IS NULL THEN 'e${i}missing'`);
   });
   const unchanged: string[] = [];
-  const afterAt: string[] = [];
+  const afterAt = program.edits.map((edit) => afterValueSql(edit, columns, p, 's'));
   program.edits.forEach((edit, i) => {
-    if (edit.op === 'remove') {
-      unchanged.push('false');
-      afterAt.push('NULL::VARCHAR');
-    } else if (edit.source.kind === 'constant') {
-      unchanged.push(`coalesce(${jsonScalarEquals(doc, pointers[i]!, edit.source.json, p)}, false)`);
-      afterAt.push(p.add('after', edit.source.json));
-    } else {
-      const v = `s.${valueName(columnIndex(edit.source.column))}`;
-      unchanged.push(`coalesce(json_extract(${doc}, ${pointers[i]})::VARCHAR = ${v}, false)`);
-      afterAt.push(v);
-    }
+    if (edit.op === 'remove') unchanged.push('false');
+    else if (edit.source.kind === 'constant') unchanged.push(`coalesce(${jsonScalarEquals(doc, pointers[i]!, edit.source.json, p)}, false)`);
+    else unchanged.push(`coalesce(json_extract(${doc}, ${pointers[i]})::VARCHAR = s.${valueName(columnIndex(edit.source.column))}, false)`);
   });
   if (program.base !== undefined) unchanged.push(`coalesce(CAST(${doc} AS VARCHAR) = ${p.add('base', program.base)}, false)`);
   let after = program.base !== undefined ? `${p.add('base', program.base)}::JSON` : doc;
