@@ -65,9 +65,23 @@ SELECT (SELECT count(*) FROM effective)::BIGINT AS events,
        (SELECT count(*) FROM (SELECT event_id FROM live GROUP BY event_id HAVING count(*) > 1))::BIGINT AS groups`;
 }
 
-/** One row per unresolved duplicate group; copies are identical when every compared column and event_data agree. */
+/**
+ * One row per unresolved duplicate group; copies are identical when every compared column and event_data agree.
+ *
+ * Two steps: the groups are found by counting event_ids alone, and only their copies are hashed and aggregated
+ * further. One aggregate with every state (times and content hashes) for each of a month's millions of
+ * event_ids needed more than 64 MB on the 10M-event file (DuckDB's out-of-memory error), and took 5.5 s
+ * there at 96 MB against 3.7 s for the two steps.
+ */
 export function duplicateGroupsSql(t: TableNames): string {
-  return `WITH ${slimLive(t)}
+  return `WITH grouped AS (
+  SELECT e.event_id FROM ${unresolvedOriginals(t)}
+  GROUP BY e.event_id HAVING count(*) > 1
+), live AS (
+  SELECT e.event_id, e.event_ingested_at,
+         hash(e.event_created_at, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, CAST(e.event_data AS VARCHAR)) AS content
+  FROM ${unresolvedOriginals(t)} AND e.event_id IN (SELECT event_id FROM grouped)
+)
 SELECT json_array(event_id, count(*), ${TS('min(event_ingested_at)')}, ${TS('max(event_ingested_at)')},
                   min(content) = max(content))::VARCHAR AS packed
 FROM live
