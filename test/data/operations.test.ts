@@ -370,6 +370,24 @@ describe('update', () => {
     await expect(update('s3.nope', 'status')).rejects.toThrow('s3.nope does not exist');
   });
 
+  it('tells an object from anything else whatever whitespace a document starts with', async () => {
+    const { service, warehouse } = await makeWarehouse();
+    const spaced = event({ event_data: ' \n\t{"Status":"Pending","a":1}' });
+    const array = event({ event_data: '\r\n [1,2]' });
+    await insertOriginals(warehouse, [spaced, array]);
+    const plan = await service.call('makePlan', {
+      op: 'update',
+      stage: REMITTANCE,
+      selection: { keys: [spaced, array].map((e) => ({ event_id: e.event_id, event_created_at: e.event_created_at })) },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'x',
+    });
+    expect(plan.counts).toMatchObject({ events: 2, exceptions: 1, problems: 1 });
+    expect(plan.problems).toEqual([
+      { event_id: array.event_id, event_created_at: array.event_created_at, reason: expect.stringContaining('not a JSON object') },
+    ]);
+  });
+
   it('counts the events JSON_SET would leave unchanged, refuses the plan by default, and leaves them out on request', async () => {
     const { service, warehouse } = await makeWarehouse();
     const ok = event({ data: { Status: 'Pending', meta: { a: 1 } } });

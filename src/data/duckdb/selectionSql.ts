@@ -315,7 +315,11 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
   // starts with "{" exactly when it is one), and parsed only to name what it is instead.
   const problems: string[] = [
     // JSON's whitespace named by code (chr), not written raw into the statement: the SQL is shown to operators.
-    `WHEN NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' ' || chr(9) || chr(10) || chr(13)), '{'), false) THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`,
+    // Leading whitespace is trimmed only from a document that does not start with "{": ltrim copies every
+    // document it is given, 0.37 s of a million in a scan of 0.3 s, and nearly every document starts so.
+    `WHEN CASE WHEN starts_with(CAST(${doc} AS VARCHAR), '{') THEN false
+           ELSE NOT coalesce(starts_with(ltrim(CAST(${doc} AS VARCHAR), ' ' || chr(9) || chr(10) || chr(13)), '{'), false) END
+      THEN 'root:' || coalesce(json_type(${doc}), 'NULL')`,
   ];
   program.edits.forEach((edit, i) => {
     checksOf(edit).prefixes.forEach((q, j) => {
