@@ -17,6 +17,7 @@ import { parsePath } from './json/path.js';
 import { DATASET_ID, PROJECT_ID, TABLE_ID } from './dbt/bigqueryNames.js';
 import { readManifest, stageRelation, stagesFromManifest } from './dbt/manifest.js';
 import { readDbtTarget, type DbtTarget } from './dbt/profile.js';
+import { PARSE_OPTIONS } from './parseOptions.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** dataset.table, or project.dataset.table where a BigQuery project id may contain hyphens. */
@@ -215,7 +216,7 @@ export function demoWarehouseMissing(config: Config): boolean {
 
 export function demoConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
-    ...ConfigSchema.parse({ engine: { type: 'duckdb', path: demoWarehousePath(env) }, stages: DEMO_STAGES }),
+    ...ConfigSchema.parse({ engine: { type: 'duckdb', path: demoWarehousePath(env) }, stages: DEMO_STAGES }, PARSE_OPTIONS),
     source: 'demo',
   };
 }
@@ -244,7 +245,7 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   } catch (error) {
     throw new EvfixError('config', `${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
-  const result = ConfigSchema.safeParse(raw);
+  const result = ConfigSchema.safeParse(raw, PARSE_OPTIONS);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.length
@@ -283,7 +284,7 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     for (const stage of stagesFromManifest(manifest, config.stages_from_manifest)) {
       // A stage listed in the config wins over the manifest's description of it.
       if (names.has(stage.name)) continue;
-      const parsed = StageSchema.safeParse(stage);
+      const parsed = StageSchema.safeParse(stage, PARSE_OPTIONS);
       if (!parsed.success) throw new EvfixError('config', `${manifest.file}: model ${stage.name}: ${parsed.error.issues[0]!.message}`, 'stages_from_manifest');
       config.stages.push(parsed.data);
       names.add(stage.name);

@@ -18,6 +18,7 @@ import { EditSchema } from './json/edit.js';
 import { EventIdText, TimestampText } from './model.js';
 import { SelectionSchema } from './selection.js';
 import { readText } from './files.js';
+import { PARSE_OPTIONS } from './parseOptions.js';
 
 export const PLAN_FORMAT = 'evfix-plan/2';
 /** Plans carry at most this many before/after documents, and this many events that cannot be changed. */
@@ -165,7 +166,7 @@ export function stableJson(value: unknown): string {
 /** The part of a plan its id covers: the definition. */
 export function definitionOf(plan: Definition): Definition {
   const { kind, stage, event_name, description, warehouse, selection, edits, keep, rows, revert_of, on_problem } = plan;
-  return DefinitionSchema.parse({ kind, stage, event_name, description, warehouse, selection, edits, keep, rows, revert_of, on_problem });
+  return DefinitionSchema.parse({ kind, stage, event_name, description, warehouse, selection, edits, keep, rows, revert_of, on_problem }, PARSE_OPTIONS);
 }
 
 export const planIdOf = (definition: Definition, fingerprint: string) => digest(`${stableJson(definitionOf(definition))}\n${fingerprint}`).slice(0, 16);
@@ -174,7 +175,7 @@ const sealOf = (plan: Omit<Plan, 'seal'>) => digest(stableJson(plan));
 
 export function sealPlan(definition: Definition, facts: Facts, made: { created_at: string; operator: string }): Plan {
   const body = { format: PLAN_FORMAT, ...definitionOf(definition), ...facts, ...made, id: planIdOf(definition, facts.fingerprint) } as const;
-  return PlanSchema.parse({ ...body, seal: sealOf(body) });
+  return PlanSchema.parse({ ...body, seal: sealOf(body) }, PARSE_OPTIONS);
 }
 
 export const serializePlan = (plan: Plan) => `${JSON.stringify(plan, null, 2)}\n`;
@@ -194,7 +195,7 @@ export function parsePlan(text: string, source = 'plan'): Plan {
       `${source}: a plan of the first format (evfix-plan/1), which listed every row; this evfix applies plans that the warehouse executes (evfix-plan/2). Make the plan again with this evfix; nothing was written`,
     );
   }
-  const result = PlanSchema.safeParse(raw);
+  const result = PlanSchema.safeParse(raw, PARSE_OPTIONS);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.join('.') || '(top level)';

@@ -11,6 +11,7 @@ import type { Journal } from '../journal.js';
 import type { Context } from '../operations/context.js';
 import type { Plan } from '../plan.js';
 import { REQUESTS, type Reply, type RequestArgs, type RequestKind } from './requests.js';
+import { PARSE_OPTIONS } from '../parseOptions.js';
 
 export type CallOptions = { onProgress?: (line: string) => void };
 
@@ -38,13 +39,13 @@ export function createService(ctx: Context, journal?: Journal): Service {
     operator: ctx.operator,
     async call(kind, args, options = {}) {
       const spec = REQUESTS[kind];
-      const parsed = spec.args.safeParse(args);
+      const parsed = spec.args.safeParse(args, PARSE_OPTIONS);
       if (!parsed.success) throw new EvfixError('input', describeIssue(kind, parsed.error), String(parsed.error.issues[0]?.path[0] ?? kind));
       const value = await (spec.run as (h: unknown, a: unknown) => Promise<unknown>)(
         { ctx, journal, plans, progress: options.onProgress ?? (() => undefined) },
         parsed.data,
       );
-      const reply = spec.reply.safeParse(value);
+      const reply = spec.reply.safeParse(value, PARSE_OPTIONS);
       if (!reply.success) throw new EvfixError('warehouse', `evfix answered ${describeIssue(kind, reply.error)} (a bug: please report it)`);
       return reply.data as Reply<typeof kind>;
     },
