@@ -12,6 +12,7 @@ import { Frame } from '../components/Frame.js';
 import type { Binding } from '../components/keys.js';
 import { ProgressLine } from '../components/ProgressLine.js';
 import { tone } from '../components/theme.js';
+import { wrapText } from '../components/wrapText.js';
 import type { ScreenProps } from './navigation.js';
 import { useScreen } from './useScreen.js';
 import { useTask } from './useTask.js';
@@ -91,10 +92,15 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
           {'  '}recorded in {config.tables.audit} ({((task.finishedAt - task.startedAt) / 1000).toFixed(1)}s)
         </Text>
         <Text> </Text>
-        <Text bold wrap="wrap">
-          The stage table shows this once it is rerun: r opens the rerun of {r.rerun.stage} from current_date_offset = {r.rerun.current_date_offset}; enter goes
-          back to the stage tables.
-        </Text>
+        {/* Wrapped at spaces here: Ink's own wrap started a line with the space it broke at. */}
+        {wrapText(
+          `The stage table shows this once it is rerun: r opens the rerun of ${r.rerun.stage} from current_date_offset = ${r.rerun.current_date_offset}; enter goes back to the stage tables.`,
+          width,
+        ).map((line, i) => (
+          <Text bold key={i}>
+            {line}
+          </Text>
+        ))}
       </Box>
     );
   }

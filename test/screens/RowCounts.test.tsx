@@ -27,6 +27,28 @@ describe('row counts', () => {
     expect(await query(w.warehouse, 'SELECT count(*)::INTEGER AS n FROM s3.backend_events_exceptions')).toEqual([{ n: 1200 }]);
   });
 
+  it('wraps what the apply says next at spaces', async () => {
+    const w = await makeWarehouse();
+    // A three-digit rerun offset makes "...current_date_offset = N; enter goes back to the" exactly 80 columns.
+    await insertOriginals(w.warehouse, [event({ event_created_at: '2025-11-20 10:00:00.000000', event_ingested_at: '2025-11-20 10:00:01.000000' })]);
+    const services = testServices(w);
+    const plan = await services.service.call('makePlan', {
+      op: 'update',
+      stage: 'remittance_was_sent_event',
+      selection: { where: ['$.Status="Pending"'], from: '2025-11-20' },
+      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+      description: 'status fix',
+    });
+    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    await app.waitFor('Write these rows?');
+    await app.press('y');
+    const frame = await app.waitFor('Applied plan');
+    expect(frame).toMatch(/current_date_offset = \d{3}; enter goes back to the\n/);
+    // Ink's own wrap began the next line with the space it broke at.
+    expect(frame.split('\n').filter((line) => /^ \S/.test(line))).toEqual([]);
+    expect(frame).toContain('\nstage tables.');
+  });
+
   it('says how many rows a rerun would remove and write with separators', async () => {
     const w = await makeWarehouse();
     await insertOriginals(
