@@ -3,6 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { renderApp, testServices } from '../helpers/tui.js';
 import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
 
+/** The Pending remittances created from `from` set to Failed, planned; and the TUI opened on its confirm screen. */
+async function statusFix(w: Awaited<ReturnType<typeof makeWarehouse>>, from: string) {
+  const services = testServices(w);
+  const plan = await services.service.call('makePlan', {
+    op: 'update',
+    stage: 'remittance_was_sent_event',
+    selection: { where: ['$.Status="Pending"'], from },
+    edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+    description: 'status fix',
+  });
+  return renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+}
+
 describe('row counts', () => {
   it('says how many rows it wrote with the separators the confirm screen used', async () => {
     const w = await makeWarehouse();
@@ -10,15 +23,7 @@ describe('row counts', () => {
       w.warehouse,
       Array.from({ length: 1200 }, () => event()),
     );
-    const services = testServices(w);
-    const plan = await services.service.call('makePlan', {
-      op: 'update',
-      stage: 'remittance_was_sent_event',
-      selection: { where: ['$.Status="Pending"'], from: '2026-03-14' },
-      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
-      description: 'status fix',
-    });
-    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    const app = await statusFix(w, '2026-03-14');
     expect(await app.waitFor('Write these rows?')).toContain('1,200 row(s) -> s3.backend_events_exceptions');
     await app.press('y');
     const frame = await app.waitFor('Applied plan');
@@ -31,15 +36,7 @@ describe('row counts', () => {
     const w = await makeWarehouse();
     // A three-digit rerun offset makes "...current_date_offset = N; enter goes back to the" exactly 80 columns.
     await insertOriginals(w.warehouse, [event({ event_created_at: '2025-11-20 10:00:00.000000', event_ingested_at: '2025-11-20 10:00:01.000000' })]);
-    const services = testServices(w);
-    const plan = await services.service.call('makePlan', {
-      op: 'update',
-      stage: 'remittance_was_sent_event',
-      selection: { where: ['$.Status="Pending"'], from: '2025-11-20' },
-      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
-      description: 'status fix',
-    });
-    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    const app = await statusFix(w, '2025-11-20');
     await app.waitFor('Write these rows?');
     await app.press('y');
     const frame = await app.waitFor('Applied plan');
