@@ -1283,8 +1283,6 @@ FROM evfix_impact WHERE changed + added + removed > 0 ORDER BY event_created_at,
 
 const CHOICES_TABLE = 'evfix_choices';
 
-/** An error of a held session, worded as DuckdbFile.session words the others. */
-
 /** Parameters of the audit row: not part of what the plan shows (they are known only when it is applied). */
 const AUDIT_PARAMS = new Set(['applied_at', 'description', 'fingerprint', 'plan_author', ...AUDIT_COLUMN_SPECS.map((c) => `audit_${c.name}`)]);
 

@@ -50,12 +50,13 @@ export function createTablesSql(t: TableNames): string[] {
 
 /**
  * The window's unresolved original copies, narrowed to what counting and listing groups need: a hash stands
- * in for each copy's content, so no event_data is held while 100,000 groups are grouped.
+ * in for each copy's content, so no event_data is held while 100,000 groups are grouped. `only` narrows them
+ * further (a condition on `e`, starting with AND).
  */
-const slimLive = (t: TableNames) => `live AS (
+const slimLive = (t: TableNames, only = '') => `live AS (
   SELECT e.event_id, e.event_ingested_at,
          hash(e.event_created_at, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, CAST(e.event_data AS VARCHAR)) AS content
-  FROM ${unresolvedOriginals(t)}
+  FROM ${unresolvedOriginals(t)}${only}
 )`;
 
 /** The stage list's counts: rows the stage shows in the window, and unresolved event_id duplicate groups. */
@@ -77,11 +78,7 @@ export function duplicateGroupsSql(t: TableNames): string {
   return `WITH grouped AS (
   SELECT e.event_id FROM ${unresolvedOriginals(t)}
   GROUP BY e.event_id HAVING count(*) > 1
-), live AS (
-  SELECT e.event_id, e.event_ingested_at,
-         hash(e.event_created_at, e.event_name, e.user_id, e.event_external_reference_id, e.event_advisor_id, CAST(e.event_data AS VARCHAR)) AS content
-  FROM ${unresolvedOriginals(t)} AND e.event_id IN (SELECT event_id FROM grouped)
-)
+), ${slimLive(t, ' AND e.event_id IN (SELECT event_id FROM grouped)')}
 SELECT json_array(event_id, count(*), ${TS('min(event_ingested_at)')}, ${TS('max(event_ingested_at)')},
                   min(content) = max(content))::VARCHAR AS packed
 FROM live
