@@ -3,7 +3,7 @@
  * progress; then the counts, the journal entry, and the rerun it needs.
  */
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useRef, type ReactNode } from 'react';
+import { useCallback, useLayoutEffect, useRef, type ReactNode } from 'react';
 import { thousands } from '../data/counts.js';
 import type { ApplyResult } from '../data/operations/apply.js';
 import type { Plan } from '../data/plan.js';
@@ -34,7 +34,10 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
   const apply = useCallback(() => trackWrite(service.call('applyPlan', { plan: plan.id, ticket })), [plan, ticket, service, trackWrite]);
   const { task, run } = useTask<ApplyResult, []>(apply);
   const started = useRef(false);
-  useEffect(() => {
+  // A layout effect runs in the same turn as the commit that first draws this screen, so the write is
+  // tracked before any signal can be handled: a SIGHUP that arrives once "writing" shows lets it finish.
+  // (A passive effect ran a turn later, and a signal in between quit with nothing written.)
+  useLayoutEffect(() => {
     // Exactly once: a re-render must never write twice.
     if (started.current) return;
     started.current = true;
@@ -62,7 +65,9 @@ export function ApplyScreen({ route, active, width, height, nav, services }: Scr
   });
 
   let body: ReactNode;
-  if (running) body = <ProgressLine label={`writing plan ${info.id} in one transaction`} startedAt={task.status === 'running' ? task.startedAt : Date.now()} />;
+  // "writing" only once the write is under way (and tracked), never for the render before it starts.
+  if (task.status === 'running') body = <ProgressLine label={`writing plan ${info.id} in one transaction`} startedAt={task.startedAt} />;
+  else if (running) body = <Text color={tone('muted')}>starting the write of plan {info.id}…</Text>;
   else if (task.status === 'failed') body = <ErrorPanel title="Nothing was written" message={task.message} hint="enter goes back to the stage tables" />;
   else if (task.status === 'done') {
     const r = task.value;

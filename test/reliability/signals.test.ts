@@ -70,7 +70,8 @@ describe('a signal while a write is in flight', () => {
     const node = execSync(`pgrep -P ${t.proc.pid}`, { encoding: 'utf8' }).trim().split('\n')[0]!;
     t.proc.write('y');
     // The signal as soon as the apply screen says the write runs (not a fixed 15 ms, which a loaded machine
-    // outlasts before the write has even started).
+    // outlasts before the write has even started). The screen says so only once the write is tracked
+    // (test/screens/ApplyScreen.test.tsx), so the signal always finds a write to let finish.
     while (!t.text().includes('in one transaction')) {
       await t.screen.write('');
       await new Promise((r) => setTimeout(r, 2));
