@@ -120,6 +120,24 @@ export type JobOutcome = { state: 'done' } | { state: 'failed'; message: string 
 
 export type RerunCounts = { deleted?: number; inserted?: number };
 
+/**
+ * An update whose selection is already as asked writes nothing: refused at plan time, as an empty selection
+ * is, rather than an apply that records a plan of no rows and asks for a stage rerun that changes nothing.
+ * Events the edits cannot change count when they are left out (`skip`); with `refuse` the plan is made, so
+ * the operator sees them and chooses.
+ */
+export function nothingToWrite(
+  stage: Pick<StageConfig, 'name' | 'event_name'>,
+  counts: { events: number; changes: number; unchanged: number; problems: number },
+  onProblem: 'refuse' | 'skip',
+): string | undefined {
+  if (counts.changes > 0 || (counts.problems > 0 && onProblem === 'refuse')) return undefined;
+  const selected = `${counts.events} selected ${stage.event_name} event(s) in ${stage.name}`;
+  if (!counts.problems) return `nothing to write: the ${selected} are already as asked; nothing to do`;
+  const parts = [...(counts.unchanged ? [`${counts.unchanged} are already as asked`] : []), `${counts.problems} cannot be changed as asked (left out)`];
+  return `nothing to write: of the ${selected}, ${parts.join(' and ')}; nothing to do`;
+}
+
 /** At most this many rows of the impact preview are shown; the counts cover all of them. */
 export const IMPACT_SAMPLE = 10;
 

@@ -670,6 +670,7 @@ const REFUSALS: Record<Refusal, RegExp> = {
   'missing-key': /is not in remittance_was_sent_event/,
   'no-match': /match the selection; nothing to do/,
   problems: /cannot be changed as asked/,
+  'nothing-to-write': /^nothing to write: .*; nothing to do$/,
   'no-duplicates': /has no unresolved duplicates|no unresolved event_id duplicates/,
   'bad-choice': /there is no copy|has no unresolved duplicates/,
   'no-originals': /has no original rows/,
@@ -690,7 +691,7 @@ async function runStep(w: TestWarehouse, step: Step, applied: Applied[]): Promis
   const before = await readAll(w);
   const expected = runOperation(before, step.op);
   // The problems and counts of an update are those of the same update leaving problems out.
-  const counted = step.op.kind === 'update' ? runOperation(before, { ...step.op, onProblem: 'skip' }) : expected;
+  const counted = step.op.kind === 'update' ? runOperation(before, { ...step.op, onProblem: 'skip', counting: true }) : expected;
   let plan: Plan;
   try {
     plan = await w.service.call('makePlan', step.request as never);

@@ -267,6 +267,41 @@ describe('update', () => {
     expect(plan.counts).toMatchObject({ events: 2, exceptions: 1, unchanged: 1 });
   });
 
+  it('refuses an update that would write nothing, naming why, and writes nothing', async () => {
+    const { service, warehouse } = await makeWarehouse();
+    const failed = event({ data: { Status: 'Failed' } });
+    const scalar = event({ data: { Status: 'Failed', meta: 5 } });
+    await insertOriginals(warehouse, [failed, scalar]);
+    const request = { op: 'update', stage: REMITTANCE, selection: { keys: [key(failed)] }, edits: setStatus('Failed'), description: 'x' } as const;
+    // Every selected event is already as asked: no plan of no rows, no audit row, no rerun asked for.
+    await expect(service.call('makePlan', request)).rejects.toThrow(
+      'nothing to write: the 1 selected RemittanceWasSent event(s) in remittance_was_sent_event are already as asked; nothing to do',
+    );
+    // One already as asked, one that cannot change: the plan is made (it refuses the problem and shows it);
+    // leaving that one out leaves nothing to write.
+    const both = {
+      ...request,
+      selection: { keys: [key(failed), key(scalar)] },
+      edits: [
+        { op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true },
+        { op: 'set', path: '$.meta.b', value: '2', createIfMissing: true },
+      ],
+    } as const;
+    const plan = await service.call('makePlan', both);
+    expect(plan.counts).toMatchObject({ events: 2, exceptions: 1, problems: 1 });
+    await expect(
+      service.call('makePlan', {
+        ...both,
+        edits: [{ op: 'set', path: '$.meta.b', value: '2', createIfMissing: true }],
+        selection: { keys: [key(scalar)] },
+        skipProblems: true,
+      }),
+    ).rejects.toThrow(
+      'nothing to write: of the 1 selected RemittanceWasSent event(s) in remittance_was_sent_event, 1 cannot be changed as asked (left out); nothing to do',
+    );
+    expect(await query(warehouse, 'SELECT count(*)::INTEGER AS n FROM s3.backend_events_exceptions')).toEqual([{ n: 0 }]);
+  });
+
   it('selects events by conditions on event_data paths and on columns', async () => {
     const { service, warehouse } = await makeWarehouse();
     const pending = event({ data: { Status: 'Pending', amount: 150 } });

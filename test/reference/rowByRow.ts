@@ -55,6 +55,7 @@ export type Refusal =
   | 'missing-key' // a named key is not an event the selection holds
   | 'no-match' // the selection holds no event
   | 'problems' // some selected events cannot be changed as asked, and the plan refuses them
+  | 'nothing-to-write' // update: every selected event is already as asked (or left out as one that cannot change)
   | 'no-duplicates' // dedupe: no unresolved group (or a named id has none)
   | 'bad-choice' // dedupe: a chosen copy that does not exist
   | 'no-originals' // exclude: a named id has no original in the window
@@ -335,6 +336,8 @@ export type UpdateOp = {
   edits: Edit[];
   description: string;
   onProblem: 'refuse' | 'skip';
+  /** The outcome even when it writes nothing (for the counts a plan that refuses its problems shows). */
+  counting?: true;
 };
 export type DedupeOp = {
   kind: 'dedupe';
@@ -440,6 +443,9 @@ function update(t: Tables, op: UpdateOp): Outcome {
   }
   if (problems.length && op.onProblem === 'refuse') {
     return { refused: 'problems', detail: problems.map((p) => `${p.event_id}: ${p.reason}`).join('; ') };
+  }
+  if (exceptions.length === 0 && !op.counting) {
+    return { refused: 'nothing-to-write', detail: `${unchanged} already as asked, ${problems.length} that cannot change left out` };
   }
   return ok({ exceptions, changes, problems, unchanged, selected: selected.length });
 }

@@ -109,6 +109,27 @@ describe('find events', () => {
     app.unmount();
   });
 
+  it('says on the update screen when the changes would write nothing, and stays there to change them', async () => {
+    const { w } = await remittances(4, 2);
+    const app = open(w);
+    await app.press('$.Status="Pending"', KEY.enter, KEY.enter);
+    await app.waitFor('0 marked · 1/2');
+    await app.press('u', 's', 'Status', KEY.enter, 'Pending', KEY.enter);
+    await app.waitFor('1. set $.Status = "Pending"');
+    await app.press(KEY.enter);
+    // The flash wraps at spaces: read it with its lines joined.
+    const frame = (await app.waitFor('nothing to write')).replace(/\s+/g, ' ');
+    expect(frame).toContain('nothing to write: the 2 selected RemittanceWasSent event(s) in remittance_was_sent_event are already as asked; nothing to do');
+    expect(frame).toContain('update found events');
+    // The same screen takes the change again: undone, set as meant, and the plan is made.
+    await app.press('u', 's', 'Status', KEY.enter, 'Failed', KEY.enter);
+    await app.waitFor('1. set $.Status = "Failed"');
+    await app.press(KEY.enter);
+    expect(await app.waitFor('summary/2')).toContain('"Pending" -> "Failed"   ×2');
+    expect(await query(w.warehouse, 'SELECT count(*)::INTEGER AS n FROM s3.backend_events_exceptions')).toEqual([{ n: 0 }]);
+    app.unmount();
+  });
+
   it('updates only the marked events, by key, and opens the lookup of the event under the cursor', async () => {
     const { w, rows } = await remittances(8, 5);
     const app = open(w);
