@@ -177,8 +177,15 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
       afterAt.push(() => 'CAST(NULL AS STRING)');
       removes.push(paths[i]!);
     } else if (edit.source.kind === 'constant') {
-      unchanged.push(`IFNULL(${jsonScalarEquals(doc, paths[i]!, edit.source.json, ps)}, FALSE)`);
       const json = edit.source.json;
+      // An object or an array is the same value when BigQuery writes both alike (it orders an object's keys),
+      // as a value from a column is; a scalar is compared as a condition compares it.
+      const composite = /^\s*[[{]/.test(json);
+      unchanged.push(
+        composite
+          ? `IFNULL(TO_JSON_STRING(JSON_QUERY(${doc}, ${paths[i]})) = TO_JSON_STRING(PARSE_JSON(${ps.add('same', (n) => p.string(n, json))})), FALSE)`
+          : `IFNULL(${jsonScalarEquals(doc, paths[i]!, json, ps)}, FALSE)`,
+      );
       afterAt.push(() => ps.add('after', (n) => p.string(n, json)));
       sets.push(`${paths[i]}, PARSE_JSON(${ps.add('value', (n) => p.string(n, json))})`);
     } else {
