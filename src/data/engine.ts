@@ -9,6 +9,7 @@
  * and rebuild a stage table's window.
  */
 import type { StageConfig } from './config.js';
+import { refused } from './errors.js';
 import type { EffectiveEvent, EventRow, StoredException, StoredExclusion } from './model.js';
 import type { Change, Definition, Facts, Plan } from './plan.js';
 import type { KeyRow, Selection } from './selection.js';
@@ -121,21 +122,22 @@ export type JobOutcome = { state: 'done' } | { state: 'failed'; message: string 
 export type RerunCounts = { deleted?: number; inserted?: number };
 
 /**
- * An update whose selection is already as asked writes nothing: refused at plan time, as an empty selection
- * is, rather than an apply that records a plan of no rows and asks for a stage rerun that changes nothing.
- * Events the edits cannot change count when they are left out (`skip`); with `refuse` the plan is made, so
- * the operator sees them and chooses.
+ * Refuses an update that would write nothing, read from its counts: no event selected, or every selected one
+ * already as asked. Refused at plan time, as an empty selection is, rather than an apply that records a plan
+ * of no rows and asks for a stage rerun that changes nothing. Events the edits cannot change count when they
+ * are left out (`skip`); with `refuse` the plan is made, so the operator sees them and chooses.
  */
-export function nothingToWrite(
+export function refuseNothingToWrite(
   stage: Pick<StageConfig, 'name' | 'event_name'>,
   counts: { events: number; changes: number; unchanged: number; problems: number },
   onProblem: 'refuse' | 'skip',
-): string | undefined {
-  if (counts.changes > 0 || (counts.problems > 0 && onProblem === 'refuse')) return undefined;
+): void {
+  if (counts.events === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
+  if (counts.changes > 0 || (counts.problems > 0 && onProblem === 'refuse')) return;
   const selected = `${counts.events} selected ${stage.event_name} event(s) in ${stage.name}`;
-  if (!counts.problems) return `nothing to write: the ${selected} are already as asked; nothing to do`;
+  if (!counts.problems) throw refused(`nothing to write: the ${selected} are already as asked; nothing to do`);
   const parts = [...(counts.unchanged ? [`${counts.unchanged} are already as asked`] : []), `${counts.problems} cannot be changed as asked (left out)`];
-  return `nothing to write: of the ${selected}, ${parts.join(' and ')}; nothing to do`;
+  throw refused(`nothing to write: of the ${selected}, ${parts.join(' and ')}; nothing to do`);
 }
 
 /** At most this many rows of the impact preview are shown; the counts cover all of them. */

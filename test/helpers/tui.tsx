@@ -30,6 +30,16 @@ export function testServices(w: TestWarehouse, editText: Services['editText'] = 
   };
 }
 
+/** The plan a screen test reviews and applies: the Pending remittances created from `from` set to Failed. */
+export const planStatusFix = (services: Services, from: string) =>
+  services.service.call('makePlan', {
+    op: 'update',
+    stage: 'remittance_was_sent_event',
+    selection: { where: ['$.Status="Pending"'], from },
+    edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
+    description: 'status fix',
+  });
+
 export type FrameTest = string | RegExp | ((frame: string) => boolean);
 
 const matches = (test: FrameTest, frame: string) => (typeof test === 'string' ? frame.includes(test) : test instanceof RegExp ? test.test(frame) : test(frame));

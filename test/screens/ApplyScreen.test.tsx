@@ -3,7 +3,7 @@
  * writes in flight and exits, so a SIGHUP that lands once "writing" shows must find the write there to wait for.
  */
 import { describe, expect, it } from 'vitest';
-import { renderApp, testServices } from '../helpers/tui.js';
+import { planStatusFix, renderApp, testServices } from '../helpers/tui.js';
 import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
 
 describe('apply screen', () => {
@@ -14,13 +14,7 @@ describe('apply screen', () => {
       Array.from({ length: 300 }, () => event()),
     );
     const services = testServices(w);
-    const plan = await services.service.call('makePlan', {
-      op: 'update',
-      stage: 'remittance_was_sent_event',
-      selection: { where: ['$.Status="Pending"'], from: '2026-03-14' },
-      edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
-      description: 'status fix',
-    });
+    const plan = await planStatusFix(services, '2026-03-14');
     const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
     await app.waitFor('Write these rows?');
     // What the TUI's signal handler does, at the first frame that says the write runs (as a signal that

@@ -1,18 +1,12 @@
 /** Row counts read the same on every screen of a flow: thousands separated, as the diff and confirm show them. */
 import { describe, expect, it } from 'vitest';
-import { renderApp, testServices } from '../helpers/tui.js';
+import { planStatusFix, renderApp, testServices } from '../helpers/tui.js';
 import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
 
 /** The Pending remittances created from `from` set to Failed, planned; and the TUI opened on its confirm screen. */
 async function statusFix(w: Awaited<ReturnType<typeof makeWarehouse>>, from: string) {
   const services = testServices(w);
-  const plan = await services.service.call('makePlan', {
-    op: 'update',
-    stage: 'remittance_was_sent_event',
-    selection: { where: ['$.Status="Pending"'], from },
-    edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
-    description: 'status fix',
-  });
+  const plan = await planStatusFix(services, from);
   return renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
 }
 

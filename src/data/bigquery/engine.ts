@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
-import { IMPACT_SAMPLE, impactFrom, nothingToWrite } from '../engine.js';
+import { IMPACT_SAMPLE, impactFrom, refuseNothingToWrite } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -444,13 +444,7 @@ FROM evfix_edited`,
       session,
     );
     if (def.selection.keys?.kind === 'keys' || def.selection.keys?.kind === 'file') await this.refuseMissingKeys(stage, def, session);
-    if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
-    const nothing = nothingToWrite(
-      stage,
-      { events: num(s?.events), changes: num(s?.changes), unchanged: num(s?.unchanged), problems: num(s?.problems) },
-      def.on_problem,
-    );
-    if (nothing) throw refused(nothing);
+    refuseNothingToWrite(stage, { events: num(s?.events), changes: num(s?.changes), unchanged: num(s?.unchanged), problems: num(s?.problems) }, def.on_problem);
     const paths: PathSummary[] = [];
     for (let i = 0; i < n; i++) {
       const top = await this.read(

@@ -180,7 +180,7 @@ export function editedCte(program: EditProgram, columns: readonly ValueColumn[],
       const json = edit.source.json;
       // An object or an array is the same value when BigQuery writes both alike (it orders an object's keys),
       // as a value from a column is; a scalar is compared as a condition compares it.
-      const composite = /^\s*[[{]/.test(json);
+      const composite = json.startsWith('{') || json.startsWith('['); // the edit's value as evfix writes JSON
       unchanged.push(
         composite
           ? `IFNULL(TO_JSON_STRING(JSON_QUERY(${doc}, ${paths[i]})) = TO_JSON_STRING(PARSE_JSON(${ps.add('same', (n) => p.string(n, json))})), FALSE)`

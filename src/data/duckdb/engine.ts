@@ -6,7 +6,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { hostname } from 'node:os';
 import type { Config, StageConfig } from '../config.js';
-import { IMPACT_SAMPLE, impactFrom, nothingToWrite } from '../engine.js';
+import { IMPACT_SAMPLE, impactFrom, refuseNothingToWrite } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyOutcome,
@@ -525,13 +525,7 @@ SELECT ${reads.packedEvent('effective', ['effective.is_exception'])} FROM effect
 FROM ${SELECTED_TABLE}`,
     );
     if (def.selection.keys && def.selection.keys.kind !== 'table') await this.refuseMissingKeys(conn, stage);
-    if (num(s?.events) === 0) throw refused(`no ${stage.event_name} events in ${stage.name} match the selection; nothing to do`);
-    const nothing = nothingToWrite(
-      stage,
-      { events: num(s?.events), changes: num(s?.changes), unchanged: num(s?.unchanged), problems: num(s?.problems) },
-      def.on_problem,
-    );
-    if (nothing) throw refused(nothing);
+    refuseNothingToWrite(stage, { events: num(s?.events), changes: num(s?.changes), unchanged: num(s?.unchanged), problems: num(s?.problems) }, def.on_problem);
     const paths: PathSummary[] = [];
     const afterAt = summaryAfterSql(program, columns, p, 's');
     for (let i = 0; i < n; i++) {
