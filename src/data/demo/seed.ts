@@ -3,6 +3,7 @@ import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { demoWarehouseMissing, type Config } from '../config.js';
 import { refused } from '../errors.js';
+import { spillDirectory } from '../duckdb/connection.js';
 import { DuckdbEngine } from '../duckdb/engine.js';
 import type { EventRow } from '../model.js';
 import { BEGINNING, nowMicros, type Micros } from '../timestamp.js';
@@ -111,7 +112,8 @@ export async function ensureDemoWarehouse(
     renameSync(partial, path);
     return { ...result, path };
   } finally {
-    for (const f of [partial, `${partial}.wal`]) rmSync(f, { force: true });
+    // The spill folder too (connection.ts keeps it beside a warehouse): the renamed file gets its own.
+    for (const f of [partial, `${partial}.wal`, spillDirectory(partial)]) rmSync(f, { force: true, recursive: true });
   }
 }
 
@@ -128,7 +130,7 @@ function removeAbandoned(path: string) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number.parseInt(name.slice(prefix.length), 10);
     if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue;
-    rmSync(join(dirname(path), name), { force: true });
+    rmSync(join(dirname(path), name), { force: true, recursive: true });
   }
 }
 

@@ -9,7 +9,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
@@ -42,6 +42,9 @@ export type DuckdbFileOptions = {
  * where one at a time each has the whole limit. One core is DuckDB's anyway (see `settings`).
  */
 export const SESSIONS_AT_ONCE = 1;
+
+/** Where DuckDB spills what does not fit its memory limit: its own default name, beside the warehouse file. */
+export const spillDirectory = (path: string) => `${path}.tmp`;
 
 /**
  * A DuckDB failure as the operator reads it. Running out of memory names evfix's setting: DuckDB's own advice
@@ -99,6 +102,7 @@ export class DuckdbFile {
       // lower with the same memory limit).
       allocator_flush_threshold: '4MB',
       allocator_bulk_deallocation_flush_threshold: '4MB',
+      temp_directory: spillDirectory(this.path),
     };
     if (this.options.readOnly) settings.access_mode = 'READ_ONLY';
     if (this.options.memoryLimit) settings.memory_limit = this.options.memoryLimit;
@@ -210,7 +214,14 @@ export class DuckdbFile {
   }
 
   private async open(): Promise<DuckDBInstance> {
-    if (!this.options.readOnly) mkdirSync(dirname(this.path), { recursive: true });
+    if (!this.options.readOnly) {
+      await mkdir(dirname(this.path), { recursive: true });
+      // DuckDB removes a spill folder it created itself when the instance closes, on the thread that closes it:
+      // while the disk was busy writing back (a big file copied just before), that one rmdir waited on the
+      // filesystem's journal for 0.05-1.6 s, the TUI frozen. A folder that is there already it leaves in place
+      // (only its own files in it are removed, and a plan has removed them by then), so evfix creates it and keeps it.
+      await mkdir(spillDirectory(this.path), { recursive: true });
+    }
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
