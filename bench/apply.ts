@@ -14,7 +14,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEMO_STAGES } from '../src/data/config.js';
-import { spillDirectory } from '../src/data/duckdb/connection.js';
 import { DuckdbEngine } from '../src/data/duckdb/engine.js';
 import { Journal } from '../src/data/journal.js';
 import { lookbackStart, type Context } from '../src/data/operations/context.js';
@@ -117,11 +116,11 @@ function evfixRun(source: string, scratch: string, c: Case, extra: string[] = ['
   return { ...run, written: m ? [Number(m[1]), Number(m[2])] : [] };
 }
 
-function referenceRun(source: string, scratch: string, c: Case, settings: Record<string, string>): Run {
+function referenceRun(source: string, scratch: string, c: Case): Run {
   const file = copyOf(source, join(scratch, 'reference.duckdb'));
-  // Spilling beside its own file, as evfix does (the settings were made for no file in particular).
-  const own = { ...settings, temp_directory: spillDirectory(file) };
-  const run = timedProcess([PLAIN, file, JSON.stringify(own), JSON.stringify(c.reference)], { EVFIX_BENCH_CASE: c.name }, scratch);
+  // The settings evfix gives the embedded warehouse (its memory limit above all; its spill folder beside the file).
+  const settings = new DuckdbEngine(benchConfig(file), clock).settings();
+  const run = timedProcess([PLAIN, file, JSON.stringify(settings), JSON.stringify(c.reference)], { EVFIX_BENCH_CASE: c.name }, scratch);
   const changed: number[] = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
   // [exclusions, exceptions], as evfix reports them.
   return { ...run, written: c.reference.length === 2 ? changed : [0, changed[0]!] };
@@ -155,8 +154,6 @@ export async function applyBenchmarks(dataDir: string, runs: number): Promise<Fi
   const scratch = join(dataDir, 'plans-scratch');
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
-  // The reference runs with the settings evfix gives the embedded warehouse (its memory limit above all).
-  const settings = new DuckdbEngine(benchConfig('unused'), clock).settings();
   const big = updateCase('update by predicate, ~1,000,000 events', '2026-03-16');
   const small = updateCase('update by predicate, ~100,000 events', '2026-03-29 22:00:00');
   const figures: Figure[] = [];
@@ -170,8 +167,8 @@ export async function applyBenchmarks(dataDir: string, runs: number): Promise<Fi
       // Alternating which goes first, so both see the same machine noise.
       const pair =
         i % 2
-          ? [() => referenceRun(source, scratch, c, settings), () => evfixRun(source, scratch, c)]
-          : [() => evfixRun(source, scratch, c), () => referenceRun(source, scratch, c, settings)];
+          ? [() => referenceRun(source, scratch, c), () => evfixRun(source, scratch, c)]
+          : [() => evfixRun(source, scratch, c), () => referenceRun(source, scratch, c)];
       const [first, second] = pair.map((run) => run());
       const [e, r] = i % 2 ? [second!, first!] : [first!, second!];
       if (JSON.stringify(e.written) !== JSON.stringify(r.written)) {

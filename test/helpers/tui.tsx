@@ -30,15 +30,21 @@ export function testServices(w: TestWarehouse, editText: Services['editText'] = 
   };
 }
 
-/** The plan a screen test reviews and applies: the Pending remittances created from `from` set to Failed. */
-export const planStatusFix = (services: Services, from: string) =>
-  services.service.call('makePlan', {
+/**
+ * The plan a screen test reviews and applies, the Pending remittances created from `from` set to Failed, and
+ * the TUI opened on its confirm screen (over the stage list), with the services it runs on.
+ */
+export async function openStatusFix(w: TestWarehouse, from: string) {
+  const services = testServices(w);
+  const plan = await services.service.call('makePlan', {
     op: 'update',
     stage: 'remittance_was_sent_event',
     selection: { where: ['$.Status="Pending"'], from },
     edits: [{ op: 'set', path: '$.Status', value: '"Failed"', createIfMissing: true }],
     description: 'status fix',
   });
+  return { services, app: renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]) };
+}
 
 export type FrameTest = string | RegExp | ((frame: string) => boolean);
 

@@ -3,7 +3,7 @@
  * writes in flight and exits, so a SIGHUP that lands once "writing" shows must find the write there to wait for.
  */
 import { describe, expect, it } from 'vitest';
-import { planStatusFix, renderApp, testServices } from '../helpers/tui.js';
+import { openStatusFix } from '../helpers/tui.js';
 import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
 
 describe('apply screen', () => {
@@ -13,9 +13,7 @@ describe('apply screen', () => {
       w.warehouse,
       Array.from({ length: 300 }, () => event()),
     );
-    const services = testServices(w);
-    const plan = await planStatusFix(services, '2026-03-14');
-    const app = renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
+    const { app, services } = await openStatusFix(w, '2026-03-14');
     await app.waitFor('Write these rows?');
     // What the TUI's signal handler does, at the first frame that says the write runs (as a signal that
     // arrives then would): wait for the writes in flight.

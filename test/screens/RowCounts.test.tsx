@@ -1,14 +1,7 @@
 /** Row counts read the same on every screen of a flow: thousands separated, as the diff and confirm show them. */
 import { describe, expect, it } from 'vitest';
-import { planStatusFix, renderApp, testServices } from '../helpers/tui.js';
+import { openStatusFix, renderApp, testServices } from '../helpers/tui.js';
 import { event, insertOriginals, makeWarehouse, query } from '../helpers/warehouse.js';
-
-/** The Pending remittances created from `from` set to Failed, planned; and the TUI opened on its confirm screen. */
-async function statusFix(w: Awaited<ReturnType<typeof makeWarehouse>>, from: string) {
-  const services = testServices(w);
-  const plan = await planStatusFix(services, from);
-  return renderApp(services, [{ name: 'stages' }, { name: 'confirm', plan }]);
-}
 
 describe('row counts', () => {
   it('says how many rows it wrote with the separators the confirm screen used', async () => {
@@ -17,7 +10,7 @@ describe('row counts', () => {
       w.warehouse,
       Array.from({ length: 1200 }, () => event()),
     );
-    const app = await statusFix(w, '2026-03-14');
+    const { app } = await openStatusFix(w, '2026-03-14');
     expect(await app.waitFor('Write these rows?')).toContain('1,200 row(s) -> s3.backend_events_exceptions');
     await app.press('y');
     const frame = await app.waitFor('Applied plan');
@@ -30,7 +23,7 @@ describe('row counts', () => {
     const w = await makeWarehouse();
     // A three-digit rerun offset makes "...current_date_offset = N; enter goes back to the" exactly 80 columns.
     await insertOriginals(w.warehouse, [event({ event_created_at: '2025-11-20 10:00:00.000000', event_ingested_at: '2025-11-20 10:00:01.000000' })]);
-    const app = await statusFix(w, '2025-11-20');
+    const { app } = await openStatusFix(w, '2025-11-20');
     await app.waitFor('Write these rows?');
     await app.press('y');
     const frame = await app.waitFor('Applied plan');

@@ -12,7 +12,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
 import { EvfixError } from '../errors.js';
 
 // The native module costs ~130 ms to load: loaded on the first operation, not at start, so the TUI's first
@@ -214,14 +213,12 @@ export class DuckdbFile {
   }
 
   private async open(): Promise<DuckDBInstance> {
-    if (!this.options.readOnly) {
-      await mkdir(dirname(this.path), { recursive: true });
-      // DuckDB removes a spill folder it created itself when the instance closes, on the thread that closes it:
-      // while the disk was busy writing back (a big file copied just before), that one rmdir waited on the
-      // filesystem's journal for 0.05-1.6 s, the TUI frozen. A folder that is there already it leaves in place
-      // (only its own files in it are removed, and a plan has removed them by then), so evfix creates it and keeps it.
-      await mkdir(spillDirectory(this.path), { recursive: true });
-    }
+    // The spill folder, and with it the file's own folder (they are siblings). DuckDB removes a spill folder it
+    // created itself when the instance closes, on the thread that closes it: while the disk was busy writing back
+    // (a big file copied just before), that one rmdir waited on the filesystem's journal for 0.05-1.6 s, the TUI
+    // frozen. A folder that is there already it leaves in place (only its own files in it are removed, and a
+    // plan has removed them by then), so evfix creates it and keeps it.
+    if (!this.options.readOnly) await mkdir(spillDirectory(this.path), { recursive: true });
     const deadline = Date.now() + this.lockWaitMs;
     for (let attempt = 0; ; attempt++) {
       try {
